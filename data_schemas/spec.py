@@ -1,0 +1,145 @@
+"""The AIM dataset contract (Zarr schema v1): constants, array specs and episode metadata.
+
+Everything that writes or reads a dataset (the recorder, the annotator, the training loader)
+takes names, dtypes and shapes from here, so there is one source of truth for the layout.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+STORE_FORMAT = "aim-dataset"
+EPISODES_GROUP = "episodes"
+INDEX_GROUP = "index"
+
+CAMERA_NAMES: tuple[str, ...] = ("head", "left_wrist", "right_wrist")
+ARMS: tuple[str, ...] = ("left", "right")
+ARM_DOF = 7
+ACTION_DIM = 2 * (ARM_DOF + 1)
+"""Action/qpos layout: left arm 7, left gripper 1, right arm 7, right gripper 1."""
+ACTION_LAYOUT: dict[str, slice] = {
+    "left_arm": slice(0, 7),
+    "left_gripper": slice(7, 8),
+    "right_arm": slice(8, 15),
+    "right_gripper": slice(15, 16),
+}
+GRIPPER_OPEN = 1.0
+GRIPPER_CLOSED = 0.0
+
+Setting = Literal["easy", "hard"]
+SETTINGS: tuple[str, ...] = ("easy", "hard")
+
+# value/phase codes
+PHASE_NONE, PHASE_PICK, PHASE_PLACE = 0, 1, 2
+
+# contact kinds recorded by the simulator for the annotator
+CONTACT_GRASP = 0  # a gripper finger touches an actor
+CONTACT_SUPPORT = 1  # a held/placed actor touches its support
+CONTACT_PRESS = 2  # a gripper or tool presses/strikes a part (button, hinge, bell)
+
+DEPTH_SCALE_MM = 1000.0
+"""`depth` is stored as uint16 millimetres: metres * DEPTH_SCALE_MM (0 = no return)."""
+
+TIME_CHUNK = 8
+"""Inner chunk length along time for per-step arrays."""
+TIME_SHARD = 512
+"""Shard length along time: one shard file per array per episode for episodes up to this long."""
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """Name, dtype and symbolic shape of one per-episode array.
+
+    Symbols: T steps, V cameras, H/W image size, D action dim, K tracked objects,
+    N contact events, P surface points per object. Integers are literal sizes.
+    """
+
+    name: str
+    dtype: str
+    shape: tuple[str | int, ...]
+    required: bool = True
+    time_major: bool = True
+    doc: str = ""
+
+    def resolve(self, dims: dict[str, int]) -> tuple[int, ...]:
+        return tuple(d if isinstance(d, int) else dims[d] for d in self.shape)
+
+
+EPISODE_ARRAYS: tuple[ArraySpec, ...] = (
+    ArraySpec("rgb", "uint8", ("T", "V", "H", "W", 3), doc="camera colour, cameras in CAMERA_NAMES order"),
+    ArraySpec("depth", "uint16", ("T", "V", "H", "W"), doc="depth in millimetres along the optical axis"),
+    ArraySpec("segmentation", "int16", ("T", "V", "H", "W"), required=False,
+              doc="actor index per pixel (attrs.segmentation_labels), -1 background"),
+    ArraySpec("intrinsics", "float32", ("V", 3, 3), time_major=False, doc="pinhole K per camera"),
+    ArraySpec("extrinsics", "float32", ("T", "V", 4, 4), doc="world-to-camera, OpenCV convention"),
+    ArraySpec("qpos", "float32", ("T", "D"), doc="measured joints, ACTION_LAYOUT order"),
+    ArraySpec("action", "float32", ("T", "D"), doc="commanded joint targets, gripper 1 open / 0 closed"),
+    ArraySpec("ee_pose", "float32", ("T", 2, 7), doc="TCP pose per arm, world frame, xyz + wxyz"),
+    ArraySpec("object_poses", "float32", ("T", "K", 7), doc="tracked actors (attrs.object_names), xyz + wxyz"),
+    ArraySpec("object_points", "float32", ("K", "P", 3), time_major=False,
+              doc="surface samples of each tracked actor in its own frame (for annotation)"),
+    ArraySpec("contacts/step", "int32", ("N",), time_major=False, doc="recorded step of each contact point"),
+    ArraySpec("contacts/kind", "int8", ("N",), time_major=False, doc="CONTACT_GRASP / SUPPORT / PRESS"),
+    ArraySpec("contacts/arm", "int8", ("N",), time_major=False, doc="0 left, 1 right, -1 none"),
+    ArraySpec("contacts/actor", "int16", ("N",), time_major=False, doc="index into object_names: the touched actor"),
+    ArraySpec("contacts/other", "int16", ("N",), time_major=False,
+              doc="index into contact_bodies: the finger link or support that touched it"),
+    ArraySpec("contacts/position", "float32", ("N", 3), time_major=False, doc="world contact point"),
+    ArraySpec("contacts/normal", "float32", ("N", 3), time_major=False, doc="world contact normal"),
+    ArraySpec("contacts/impulse", "float32", ("N",), time_major=False, doc="contact impulse magnitude"),
+)
+
+VALUE_ARRAYS: tuple[ArraySpec, ...] = (
+    ArraySpec("value/map", "float16", ("T", "V", "H", "W"), doc="spatial value map in [0, 1]"),
+    ArraySpec("value/rgb", "uint8", ("T", "V", "H", "W", 3), doc="colour-mapped value map (VAE input), black = none"),
+    ArraySpec("value/phase", "int8", ("T",), doc="PHASE_NONE / PICK / PLACE"),
+)
+
+ARRAYS_BY_NAME: dict[str, ArraySpec] = {s.name: s for s in EPISODE_ARRAYS + VALUE_ARRAYS}
+
+
+class EpisodeAttrs(BaseModel):
+    """Metadata stored in the attributes of `episodes/<episode_id>`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: int = SCHEMA_VERSION
+    episode_id: str
+    task: str
+    setting: Setting
+    seed: int = Field(ge=0)
+    instruction: str
+    embodiment: str = "dual_panda"
+    control_rate_hz: float = Field(gt=0)
+    physics_rate_hz: float = Field(gt=0)
+    num_steps: int = Field(ge=1)
+    image_size: tuple[int, int]
+    """(H, W) of every camera."""
+    camera_names: list[str] = Field(default_factory=lambda: list(CAMERA_NAMES))
+    object_names: list[str]
+    contact_bodies: list[str] = Field(default_factory=list)
+    segmentation_labels: list[str] = Field(default_factory=list)
+    roles: dict[str, str] = Field(default_factory=dict)
+    """Task roles for the annotator, e.g. {"target": "shoe", "support": "shoe_pad"}."""
+    success: bool
+    complete: bool = False
+
+
+def episode_id(task: str, setting: str, seed: int) -> str:
+    """Deterministic id: the same (task, setting, seed) always maps to the same group."""
+    return f"{task}-{setting}-{seed:06d}"
+
+
+def episode_dims(attrs: EpisodeAttrs, arrays: dict[str, np.ndarray]) -> dict[str, int]:
+    h, w = attrs.image_size
+    dims = {"T": attrs.num_steps, "V": len(attrs.camera_names), "H": h, "W": w, "D": ACTION_DIM,
+            "K": len(attrs.object_names)}
+    if "contacts/step" in arrays:
+        dims["N"] = int(arrays["contacts/step"].shape[0])
+    if "object_points" in arrays:
+        dims["P"] = int(arrays["object_points"].shape[1])
+    return dims

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the system packages AIM needs on Debian 12 / Ubuntu: a Vulkan loader and a
+# Vulkan driver SAPIEN accepts (Mesa >= 24 lavapipe; on Debian 12 from bookworm-backports),
+# plus ffmpeg. Idempotent: does nothing when a working Vulkan device is already present.
+set -euo pipefail
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+have_vulkan() { command -v vulkaninfo >/dev/null && vulkaninfo --summary 2>/dev/null | grep -qE "deviceName|driverName"; }
+mesa_ok() { vulkaninfo --summary 2>/dev/null | grep -qE "Mesa (2[4-9]|[3-9][0-9])|NVIDIA"; }
+
+if have_vulkan && mesa_ok && command -v ffmpeg >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null; then
+  echo "[install_system] Vulkan device and ffmpeg already present"; exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+. /etc/os-release
+if [ "${VERSION_CODENAME:-}" = "bookworm" ] && ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  mirror=$(grep -rhoE "https?://[^ ]*debian/?$" /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -1 || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
+    | $SUDO tee /etc/apt/sources.list.d/backports.sources >/dev/null
+fi
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq libvulkan1 vulkan-tools ffmpeg python3-venv python3-dev gcc >/dev/null
+if [ "${VERSION_CODENAME:-}" = "bookworm" ]; then
+  $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers >/dev/null
+else
+  $SUDO apt-get install -y -qq mesa-vulkan-drivers >/dev/null
+fi
+vulkaninfo --summary 2>/dev/null | grep -E "deviceName|driverInfo" || { echo "[install_system] no Vulkan device after install" >&2; exit 1; }
