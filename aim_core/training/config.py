@@ -1,0 +1,96 @@
+"""Typed configuration of a Stage I training run.
+
+One `TrainConfig` describes a run completely: it is written into every checkpoint, so a
+checkpoint says how it was produced and `--resume` continues with exactly the same settings.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Precision = Literal["auto", "fp32", "bf16"]
+Parallel = Literal["auto", "none", "ddp", "fsdp2"]
+
+
+@dataclass
+class OptimConfig:
+    """AdamW with linear warmup then cosine decay, and global-norm gradient clipping."""
+
+    lr: float = 1e-4
+    betas: tuple[float, float] = (0.9, 0.95)
+    weight_decay: float = 0.01
+    warmup_steps: int = 50
+    min_lr_ratio: float = 0.1
+    grad_clip: float = 1.0
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a Stage I run (data, model, optimisation, bookkeeping)."""
+
+    dataset: str
+    out_dir: str
+    model: str = "aim-tiny"
+    model_overrides: dict[str, Any] = field(default_factory=dict)
+    """Fields replacing those of the named model preset, e.g. {"mask_mode": "unified"}."""
+    pretrained: str | None = None
+    """Folder with Wan2.2 weights to initialise the video branch from (None: random init)."""
+    tasks: list[str] | None = None
+    settings: list[str] | None = None
+    steps: int = 1000
+    batch_size: int = 2
+    seed: int = 0
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    precision: Precision = "auto"
+    """auto: bf16 autocast on CUDA, fp32 on CPU."""
+    activation_checkpointing: bool = False
+    parallel: Parallel = "auto"
+    """auto: DDP when launched by torchrun with several processes, FSDP2 for aim-5b."""
+    checkpoint_every: int = 100
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    val_every: int = 200
+    max_minutes: float | None = None
+    """Wall-clock budget: stop (with a checkpoint) once exceeded, even before `steps`."""
+    latent_cache: str | None = None
+    """Latent cache folder; default `<out_dir>/latent_cache`."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.optim, dict):
+            self.optim = OptimConfig(**{**self.optim, "betas": tuple(self.optim.get("betas", (0.9, 0.95)))})
+        problems = []
+        if self.steps < 1:
+            problems.append(f"steps must be >= 1 (got {self.steps})")
+        if self.batch_size < 1:
+            problems.append(f"batch_size must be >= 1 (got {self.batch_size})")
+        if self.checkpoint_every < 1:
+            problems.append(f"checkpoint_every must be >= 1 (got {self.checkpoint_every})")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            problems.append(f"precision must be auto, fp32 or bf16 (got {self.precision!r})")
+        if self.parallel not in ("auto", "none", "ddp", "fsdp2"):
+            problems.append(f"parallel must be auto, none, ddp or fsdp2 (got {self.parallel!r})")
+        if self.tasks is not None and len(self.tasks) == 0:
+            problems.append("tasks is an empty list: name at least one task, or leave it unset for all")
+        if problems:
+            raise ValueError("invalid training config: " + "; ".join(problems))
+
+    @property
+    def latent_cache_dir(self) -> Path:
+        return Path(self.latent_cache) if self.latent_cache else Path(self.out_dir) / "latent_cache"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown training config fields {unknown}; known: {sorted(known)}")
+        return cls(**data)
