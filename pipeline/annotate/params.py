@@ -1,0 +1,68 @@
+"""Annotation parameters: one frozen object, hashed into a digest stored with the maps.
+
+Every number that changes a value map lives here, so `digest()` decides whether maps already in
+a store are current (re-annotation is a no-op) or stale (they are replaced).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+ANNOTATOR_VERSION = 1
+"""Bumped when the annotation algorithm changes in a way the parameters do not capture."""
+
+
+@dataclass(frozen=True)
+class AnnotationParams:
+    """Parameters of the contact -> point cloud -> projection -> value-map pipeline."""
+
+    contact_radius_m: float = 0.015
+    """Object-surface points closer than this to a recorded contact form the contact region."""
+    voxel_size_m: float = 0.004
+    """Contact regions are voxel-downsampled to this spacing (uniform density, fewer splats)."""
+    splat_sigma_m: float = 0.01
+    """World-space Gaussian radius; its pixel sigma is f * splat_sigma_m / depth."""
+    min_sigma_px: float = 0.75
+    max_sigma_px: float = 48.0
+    depth_tolerance_m: float = 0.012
+    """A point is hidden when it lies further than this behind the recorded depth at its pixel."""
+    grasp_hold_steps: int = 2
+    """An effective grasp: two fingers of one arm on the target for this many consecutive steps."""
+    settle_speed_mps: float = 0.02
+    """Placement is complete once the target's centre of mass moves slower than this ..."""
+    settle_steps: int = 2
+    """... for this many consecutive recorded steps after release."""
+    colormap: str = "inferno"
+    """OpenCV colour map for value/rgb; value 0 is always pure black ("no value")."""
+    top_fraction: float = 0.1
+    """Quality check: a contact 'hits' when its pixel's value is within this fraction of the map's maximum."""
+
+    def __post_init__(self) -> None:
+        positive = ("contact_radius_m", "voxel_size_m", "splat_sigma_m", "min_sigma_px", "max_sigma_px",
+                    "depth_tolerance_m", "settle_speed_mps")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"AnnotationParams.{name} must be > 0, got {getattr(self, name)!r}")
+        if self.min_sigma_px > self.max_sigma_px:
+            raise ValueError(f"min_sigma_px ({self.min_sigma_px}) exceeds max_sigma_px ({self.max_sigma_px})")
+        if self.grasp_hold_steps < 1 or self.settle_steps < 1:
+            raise ValueError("grasp_hold_steps and settle_steps must be >= 1")
+        if not 0 < self.top_fraction < 1:
+            raise ValueError(f"top_fraction must lie in (0, 1), got {self.top_fraction}")
+        from pipeline.annotate.colorize import colormap_lut  # validates the colour-map name early
+        colormap_lut(self.colormap)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"annotator_version": ANNOTATOR_VERSION, **asdict(self)}
+
+    def digest(self) -> str:
+        """Stable hash of every parameter and the annotator version (16 hex characters)."""
+        blob = json.dumps(self.as_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "AnnotationParams":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})

@@ -1,0 +1,86 @@
+"""Projection and splatting against an analytic pinhole camera."""
+import numpy as np
+import pytest
+
+from pipeline.annotate.colorize import colorize
+from pipeline.annotate.params import AnnotationParams
+from pipeline.annotate.splat import render_value_maps
+
+H, W, F = 240, 320, 300.0
+K = np.array([[F, 0, 160.0], [0, F, 120.0], [0, 0, 1]])
+
+
+def look_at(eye, target, up=(0, 0, 1)) -> np.ndarray:
+    """World-to-camera (OpenCV) for a camera at `eye` looking at `target`."""
+    fwd = np.asarray(target, float) - eye
+    fwd /= np.linalg.norm(fwd)
+    right = np.cross(fwd, up)
+    right /= np.linalg.norm(right)
+    down = np.cross(fwd, right)
+    rot = np.stack([right, down, fwd])
+    ext = np.eye(4)
+    ext[:3, :3] = rot
+    ext[:3, 3] = -rot @ eye
+    return ext
+
+
+def render(point, ext=np.eye(4), depth_m=0.0, params=AnnotationParams()):
+    depth = np.full((1, H, W), depth_m * 1000, dtype=np.uint16)
+    return render_value_maps(np.asarray(point, float)[None, None], K[None], ext[None], depth, params)[0]
+
+
+def moments(m):
+    rows, cols = np.mgrid[:H, :W]
+    mass = m.sum()
+    mu = np.array([(m * cols).sum(), (m * rows).sum()]) / mass
+    var = ((m * (cols - mu[0]) ** 2).sum() / mass, (m * (rows - mu[1]) ** 2).sum() / mass)
+    return mu, np.sqrt(var)
+
+
+def test_point_lands_at_predicted_pixel_identity_camera():
+    m = render([0.1, -0.05, 1.0])
+    mu, _ = moments(m)
+    np.testing.assert_allclose(mu, [F * 0.1 + 160, F * -0.05 + 120], atol=0.05)
+    assert np.unravel_index(m.argmax(), m.shape) == (105, 190)
+    assert m.max() == pytest.approx(1.0)
+
+
+def test_point_lands_at_predicted_pixel_posed_camera():
+    ext = look_at(np.array([0.6, -0.4, 1.2]), target=[0.0, 0.0, 0.0])
+    on_axis = render([0.0, 0.0, 0.0], ext)
+    np.testing.assert_allclose(moments(on_axis)[0], [160, 120], atol=0.05)
+    # a point 0.1 m along the camera's "right" axis at the target depth moves F * 0.1 / dist pixels right
+    dist = np.linalg.norm([0.6, -0.4, 1.2])
+    offset = render(ext[0, :3] * 0.1, ext)
+    np.testing.assert_allclose(moments(offset)[0], [160 + F * 0.1 / dist, 120], atol=0.05)
+
+
+def test_gaussian_width_halves_when_depth_doubles():
+    _, near = moments(render([0.0, 0.0, 1.0]))
+    _, far = moments(render([0.0, 0.0, 2.0]))
+    np.testing.assert_allclose(near, [F * 0.01 / 1.0] * 2, rtol=0.02)
+    np.testing.assert_allclose(near / far, [2.0, 2.0], rtol=0.02)
+
+
+def test_occluded_point_leaves_no_mass():
+    assert render([0.0, 0.0, 1.0], depth_m=0.5).sum() == 0.0   # a wall at 0.5 m hides it
+    assert render([0.0, 0.0, 1.0], depth_m=1.0).sum() > 0.0    # the surface it lies on does not
+    assert render([0.0, 0.0, 1.0], depth_m=0.995).sum() > 0.0  # within the depth tolerance
+    assert render([0.0, 0.0, -1.0]).sum() == 0.0               # behind the camera
+    assert render([5.0, 0.0, 1.0]).sum() == 0.0                # outside the image
+
+
+def test_colour_map_black_means_no_value():
+    rgb = colorize(np.array([[0.0, 0.001, 0.5, 1.0]]), "inferno")
+    assert rgb.dtype == np.uint8 and rgb.shape == (1, 4, 3)
+    assert (rgb[0, 0] == 0).all() and (rgb[0, 1] == 0).all()
+    assert rgb[0, 3].sum() > rgb[0, 2].sum() > 0
+
+
+def test_bad_params_are_rejected_with_the_field_name():
+    with pytest.raises(ValueError, match="splat_sigma_m"):
+        AnnotationParams(splat_sigma_m=0)
+    with pytest.raises(ValueError, match="unknown colour map"):
+        AnnotationParams(colormap="rainbowish")
+    assert AnnotationParams().digest() == AnnotationParams().digest()
+    assert AnnotationParams().digest() != AnnotationParams(splat_sigma_m=0.02).digest()
