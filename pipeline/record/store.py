@@ -1,0 +1,400 @@
+"""`DatasetStore`: the AIM dataset (schema in `data_schemas`) over one Zarr v3 store.
+
+Why this shape: tens of thousands of episodes are written by many rollout workers, annotated
+later, and read by training, possibly while writers are still running. So:
+
+Layout. Root attrs {format, schema_version, created, layout}. Episode `<id>` lives in
+`episodes/<id>/` with the arrays of `data_schemas.spec` ("contacts/step" is the sub-group
+`contacts`), chunked along time, Blosc-zstd compressed and sharded (see `layout`), so an
+episode is a few dozen files, not hundreds.
+
+Visibility. An episode group is written with `complete: false`, then its arrays, then
+`complete: true` as the last write. Readers (`episode_ids`, `has_episode`, `read_*`, the
+index) ignore groups without `complete: true`. Rewriting a complete episode is a no-op
+returning False unless `overwrite=True`; an incomplete leftover of a crashed writer is deleted
+and written again. Writers of different episodes touch disjoint groups, so parallel processes
+need no coordination; store creation and index rebuilds take a directory lock (`locking`).
+
+Value maps (`write_value`). Each annotation is written into a fresh version group
+`episodes/<id>/value/v<NNNN>/` (map, rgb, phase, extras). When it is complete, one metadata
+write of the `value` group attrs {live, params, arrays} makes it current; readers resolve
+`value/<name>` through `live`, so they see the old maps or the new ones, never a mix. The
+previous version is kept for readers that resolved it just before the swap; older ones and
+staging leftovers of crashed annotators are deleted.
+
+Index. `index` group attrs hold a table (one row per complete episode) rebuilt by
+`update_index()` from the episode groups, which stay the source of truth. `read_index()`
+checks it against a directory listing of `episodes/` and falls back to a scan when it is
+missing or stale. The `annotated` column is as of the last rebuild.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import zarr
+from zarr.core.sync import sync
+from zarr.errors import GroupNotFoundError
+from zarr.storage import FsspecStore, LocalStore
+
+from data_schemas.spec import (
+    ARRAYS_BY_NAME,
+    EPISODE_ARRAYS,
+    EPISODES_GROUP,
+    INDEX_GROUP,
+    SCHEMA_VERSION,
+    STORE_FORMAT,
+    TIME_CHUNK,
+    TIME_SHARD,
+    VALUE_ARRAYS,
+    EpisodeAttrs,
+    episode_dims,
+)
+from data_schemas.validate import EpisodeData, SchemaError, check_store_attrs, episode_errors, parse_episode_attrs, validate_episode
+from pipeline.record.layout import COMPRESSOR, array_layout
+from pipeline.record.locking import store_lock
+
+VALUE_GROUP = "value"
+_EPISODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_VERSION = re.compile(r"^v(\d{4,})$")
+INDEX_COLUMNS = ("episode_id", "task", "setting", "seed", "num_steps", "success", "annotated")
+
+
+async def _collect(aiter) -> list[str]:
+    return [key async for key in aiter]
+
+
+def _json_clean(value: Any, what: str) -> Any:
+    """`value` as plain JSON types, or a SchemaError saying what could not be stored."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise SchemaError(f"{what} must be JSON-serialisable (plain str/int/float/bool/list/dict): {exc}") from exc
+
+
+def _resolve_url(url: str | Path) -> tuple[str, Path | None]:
+    """(url for messages, local directory or None for remote fsspec stores)."""
+    if isinstance(url, Path):
+        return str(url), url
+    if url.startswith("file://"):
+        return url, Path(url[len("file://"):])
+    if "://" in url:
+        return url, None
+    return url, Path(url)
+
+
+class DatasetStore:
+    """One AIM dataset: many episodes in one Zarr v3 store. Open with `DatasetStore.open`."""
+
+    def __init__(self, root: zarr.Group, url: str, local_root: Path | None, mode: Literal["r", "a"]):
+        self._root = root
+        self.url = url
+        self.local_root = local_root
+        self.mode = mode
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, url: str | Path, mode: Literal["r", "a"] = "r") -> DatasetStore:
+        """Open a dataset; mode "a" creates it when the path is missing or an empty directory.
+
+        Refuses (SchemaError, nothing touched) a missing store in mode "r", a path that is not a
+        Zarr v3 store, a Zarr store that is not an AIM dataset, and another schema version.
+        """
+        if mode not in ("r", "a"):
+            raise ValueError(f"mode must be 'r' or 'a', not {mode!r}")
+        where, local = _resolve_url(url)
+        if local is not None:
+            if local.exists() and not local.is_dir():
+                raise SchemaError(f"{where} is a file, not a Zarr store: give a directory path for the dataset.")
+            store = LocalStore(local, read_only=mode == "r") if local.exists() else None
+        else:
+            store = FsspecStore.from_url(where, read_only=mode == "r")
+        if store is not None and cls._has_root(store, where):
+            return cls(cls._open_existing(store, where, mode), where, local, mode)
+        if mode == "r":
+            raise SchemaError(f"no AIM dataset at {where}: nothing is there. Check the path, or create one with "
+                              f"`aim-rollout --out {where} ...` (or DatasetStore.open(..., mode='a')).")
+        if local is not None:
+            local.mkdir(parents=True, exist_ok=True)
+            store = LocalStore(local)
+        with store_lock(local):
+            if not cls._has_root(store, where):  # another process may have created it meanwhile
+                cls._create(store)
+        return cls(cls._open_existing(store, where, mode), where, local, mode)
+
+    @staticmethod
+    def _has_root(store: zarr.abc.store.Store, where: str) -> bool:
+        """True if `store` has a Zarr v3 root; False if it is empty; refuse anything else."""
+        if sync(store.exists("zarr.json")):
+            return True
+        keys = sync(_collect(store.list_dir("")))
+        if keys:
+            raise SchemaError(f"{where} is not a Zarr v3 store (it holds {sorted(keys)[:5]} but no zarr.json). "
+                              "Give a new or empty path for an AIM dataset; nothing was changed.")
+        return False
+
+    @staticmethod
+    def _open_existing(store: zarr.abc.store.Store, where: str, mode: str) -> zarr.Group:
+        try:
+            root = zarr.open_group(store=store, mode="r" if mode == "r" else "r+", zarr_format=3)
+        except (GroupNotFoundError, zarr.errors.ContainsArrayError, ValueError) as exc:
+            raise SchemaError(f"{where} is a Zarr store but its root is not a group, so not an AIM dataset "
+                              f"({exc}). Give a new path; nothing was changed.") from exc
+        check_store_attrs(root.attrs.asdict(), where)
+        if EPISODES_GROUP not in root:
+            raise SchemaError(f"{where}: AIM dataset without an '{EPISODES_GROUP}' group; the store is damaged.")
+        return root
+
+    @staticmethod
+    def _create(store: zarr.abc.store.Store) -> None:
+        attrs = {
+            "format": STORE_FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "layout": {"time_chunk": TIME_CHUNK, "time_shard": TIME_SHARD, "compressor": COMPRESSOR.to_dict()},
+        }
+        root = zarr.create_group(store=store, attributes=_json_clean(attrs, "store attrs"), zarr_format=3)
+        root.create_group(EPISODES_GROUP)
+        root.create_group(INDEX_GROUP)
+
+    # ------------------------------------------------------------------ helpers
+    def _require_writable(self) -> None:
+        if self.mode != "a":
+            raise PermissionError(f"{self.url} is open read-only; open it with mode='a' to write.")
+
+    def _episodes(self) -> zarr.Group:
+        return self._root[EPISODES_GROUP]
+
+    def _group_names(self, path: str) -> list[str]:
+        keys = sync(_collect(self._root.store.list_dir(path)))
+        return sorted(k for k in keys if k != "zarr.json")
+
+    def _episode_group(self, episode_id: str) -> zarr.Group | None:
+        if not _EPISODE_ID.match(episode_id):
+            raise SchemaError(f"invalid episode id {episode_id!r}: use letters, digits, '_', '.', '-' "
+                              "(see data_schemas.episode_id).")
+        try:
+            return self._episodes()[episode_id]
+        except KeyError:
+            return None
+
+    def _complete_group(self, episode_id: str) -> zarr.Group:
+        group = self._episode_group(episode_id)
+        if group is None or group.attrs.get("complete") is not True:
+            raise KeyError(f"{self.url} has no complete episode {episode_id!r}")
+        return group
+
+    def _write_array(self, group: zarr.Group, path: str, schema_name: str, data: np.ndarray, num_steps: int) -> None:
+        layout = array_layout(schema_name, tuple(data.shape), num_steps)
+        arr = group.create_array(path, shape=data.shape, dtype=data.dtype, **layout.create_kwargs())
+        if data.size:
+            arr[...] = data
+
+    # ------------------------------------------------------------------ episodes
+    def has_episode(self, episode_id: str) -> bool:
+        group = self._episode_group(episode_id)
+        return group is not None and group.attrs.get("complete") is True
+
+    def write_episode(self, episode: EpisodeData, overwrite: bool = False) -> bool:
+        """Write one episode; False (and nothing written) if it is already complete."""
+        self._require_writable()
+        validate_episode(episode)
+        unknown = sorted(n for n in episode.arrays if n not in ARRAYS_BY_NAME or n.startswith(f"{VALUE_GROUP}/"))
+        if unknown:
+            raise SchemaError(f"episode {episode.episode_id}: arrays {unknown} are not episode arrays of schema "
+                              f"v{SCHEMA_VERSION}; value maps are written with write_value().")
+        attrs = _json_clean({**episode.attrs.model_dump(mode="json"), "complete": False},
+                            f"episode {episode.episode_id} attrs")
+        existing = self._episode_group(episode.episode_id)
+        if existing is not None:
+            if existing.attrs.get("complete") is True and not overwrite:
+                return False
+            del self._episodes()[episode.episode_id]
+        group = self._episodes().create_group(episode.episode_id, attributes=attrs)
+        for name, data in episode.arrays.items():
+            self._write_array(group, name, name, np.asarray(data), episode.attrs.num_steps)
+        group.update_attributes({"complete": True})
+        return True
+
+    def episode_ids(self, task: str | None = None, setting: str | None = None) -> list[str]:
+        """Ids of complete episodes, optionally of one task and/or setting, sorted."""
+        return [row["episode_id"] for row in self.read_index()
+                if (task is None or row["task"] == task) and (setting is None or row["setting"] == setting)]
+
+    def incomplete_ids(self) -> list[str]:
+        """Episode groups without `complete: true` (being written now, or left by a crash)."""
+        return [n for n in self._group_names(EPISODES_GROUP)
+                if self._episodes()[n].attrs.get("complete") is not True]
+
+    def read_attrs(self, episode_id: str) -> EpisodeAttrs:
+        group = self._complete_group(episode_id)
+        return parse_episode_attrs(group.attrs.asdict(), f"{self.url} episode {episode_id}")
+
+    def array_names(self, episode_id: str) -> list[str]:
+        """Schema names of the arrays stored for an episode, live value maps included."""
+        group = self._complete_group(episode_id)
+        names = [s.name for s in EPISODE_ARRAYS if s.name in group]
+        live = self._live_value(group)
+        if live is not None:
+            names += [f"{VALUE_GROUP}/{n}" for n in live[0].array_keys()]
+        return names
+
+    def array(self, episode_id: str, name: str) -> zarr.Array:
+        """Lazy handle on one array; `value/<name>` resolves to the live value-map version."""
+        group = self._complete_group(episode_id)
+        try:
+            if name.startswith(f"{VALUE_GROUP}/"):
+                live = self._live_value(group)
+                if live is None:
+                    raise KeyError(name)
+                return live[0][name[len(VALUE_GROUP) + 1:]]
+            return group[name]
+        except KeyError:
+            raise KeyError(f"episode {episode_id!r} has no array {name!r}; it has "
+                           f"{self.array_names(episode_id)}") from None
+
+    def read_episode(self, episode_id: str, names: Iterable[str] | None = None) -> EpisodeData:
+        """Load arrays (all of them by default, value maps included when annotated) into memory."""
+        attrs = self.read_attrs(episode_id)
+        wanted = self.array_names(episode_id) if names is None else list(names)
+        return EpisodeData(attrs=attrs, arrays={n: self.array(episode_id, n)[...] for n in wanted})
+
+    def check_episode(self, episode_id: str) -> list[str]:
+        """Every problem of a stored complete episode (attrs, array shapes/dtypes, value maps)."""
+        try:
+            attrs = self.read_attrs(episode_id)
+        except SchemaError as exc:
+            return [str(exc)]
+        group = self._complete_group(episode_id)
+        stored = {s.name: group[s.name] for s in EPISODE_ARRAYS if s.name in group}
+        problems = episode_errors(attrs, stored)
+        value = self._value_group(group)
+        if value is not None and value.attrs.get("live") is not None:
+            live = self._live_value(group)
+            if live is None:
+                problems.append(f"value attrs name live version {value.attrs.get('live')!r}, which is missing")
+            else:
+                arrays = {f"{VALUE_GROUP}/{n}": a for n, a in live[0].arrays()}
+                problems += _value_errors(attrs, arrays)
+        return problems
+
+    # ------------------------------------------------------------------ value maps
+    @staticmethod
+    def _value_group(group: zarr.Group) -> zarr.Group | None:
+        try:
+            return group[VALUE_GROUP]
+        except KeyError:
+            return None
+
+    def _live_value(self, group: zarr.Group) -> tuple[zarr.Group, dict] | None:
+        value = self._value_group(group)
+        if value is None:
+            return None
+        attrs = value.attrs.asdict()
+        live = attrs.get("live")
+        if live is None:
+            return None
+        try:
+            return value[live], attrs
+        except KeyError:
+            return None
+
+    def write_value(self, episode_id: str, arrays: dict[str, np.ndarray], params: dict) -> None:
+        """Make `arrays` (value/map, value/rgb, value/phase, optional value/*) the episode's value maps."""
+        self._require_writable()
+        group = self._complete_group(episode_id)
+        attrs = parse_episode_attrs(group.attrs.asdict(), f"{self.url} episode {episode_id}")
+        errors = _value_errors(attrs, arrays)
+        if errors:
+            raise SchemaError(f"value maps for {episode_id} do not match schema v{SCHEMA_VERSION}:\n  "
+                              + "\n  ".join(errors))
+        params = _json_clean(params, "annotation params")
+        value = self._value_group(group) or group.create_group(VALUE_GROUP)
+        previous = value.attrs.get("live")
+        numbers = [int(m.group(1)) for n in self._group_names(value.path) if (m := _VERSION.match(n))]
+        version = f"v{max(numbers, default=0) + 1:04d}"
+        staging = value.create_group(version, attributes={"params": params})
+        for name, data in arrays.items():
+            self._write_array(staging, name[len(VALUE_GROUP) + 1:], name, np.asarray(data), attrs.num_steps)
+        value.update_attributes({"live": version, "params": params, "arrays": sorted(arrays)})
+        for name in self._group_names(value.path):
+            if name not in (version, previous):
+                del value[name]
+
+    def value_params(self, episode_id: str) -> dict | None:
+        """Params of the live value maps (None if the episode is not annotated)."""
+        live = self._live_value(self._complete_group(episode_id))
+        return None if live is None else live[1].get("params")
+
+    # ------------------------------------------------------------------ index
+    def _scan(self) -> tuple[list[dict], list[str]]:
+        rows, pending = [], []
+        episodes = self._episodes()
+        for name in self._group_names(EPISODES_GROUP):
+            group = episodes[name]
+            if group.attrs.get("complete") is not True:
+                pending.append(name)
+                continue
+            attrs = parse_episode_attrs(group.attrs.asdict(), f"{self.url} episode {name}")
+            rows.append({"episode_id": name, "task": attrs.task, "setting": attrs.setting, "seed": attrs.seed,
+                         "num_steps": attrs.num_steps, "success": attrs.success,
+                         "annotated": self._live_value(group) is not None})
+        return rows, pending
+
+    def update_index(self) -> list[dict]:
+        """Rebuild the index table from the episode groups and store it; returns its rows."""
+        self._require_writable()
+        with store_lock(self.local_root):
+            rows, pending = self._scan()
+            if INDEX_GROUP not in self._root:
+                self._root.create_group(INDEX_GROUP)
+            self._root[INDEX_GROUP].update_attributes({
+                "columns": list(INDEX_COLUMNS), "rows": [[r[c] for c in INDEX_COLUMNS] for r in rows],
+                "pending": pending, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        return rows
+
+    def read_index(self) -> list[dict]:
+        """Rows of the index (complete episodes, sorted by id); a fresh scan if it is missing or stale."""
+        try:
+            stored = self._root[INDEX_GROUP].attrs.asdict()
+        except KeyError:
+            stored = {}
+        if stored.get("columns") != list(INDEX_COLUMNS):
+            return self._scan()[0]
+        rows = [dict(zip(INDEX_COLUMNS, r)) for r in stored["rows"]]
+        pending = stored.get("pending", [])
+        indexed = {r["episode_id"] for r in rows} | set(pending)
+        if indexed != set(self._group_names(EPISODES_GROUP)) or any(self.has_episode(p) for p in pending):
+            return self._scan()[0]
+        return rows
+
+    # ------------------------------------------------------------------ size
+    def nbytes_stored(self) -> int:
+        """Bytes the whole store occupies (sum of object sizes)."""
+        store = self._root.store
+        keys = sync(_collect(store.list_prefix("")))
+        return sum(sync(store.getsize(k)) for k in keys)
+
+
+def _value_errors(attrs: EpisodeAttrs, arrays: dict[str, Any]) -> list[str]:
+    """Problems of a set of value arrays for an episode with `attrs`."""
+    errors = [f"missing array {s.name!r}" for s in VALUE_ARRAYS if s.name not in arrays]
+    dims = episode_dims(attrs, {})
+    for name, arr in arrays.items():
+        if not name.startswith(f"{VALUE_GROUP}/") or "/" in name[len(VALUE_GROUP) + 1:] or not _EPISODE_ID.match(
+                name[len(VALUE_GROUP) + 1:]):
+            errors.append(f"{name!r}: value arrays are named 'value/<name>' (one level, letters/digits/_.-)")
+            continue
+        spec = ARRAYS_BY_NAME.get(name)
+        if spec is None:
+            continue
+        if tuple(arr.shape) != spec.resolve(dims):
+            errors.append(f"{name}: shape {tuple(arr.shape)}, expected {spec.resolve(dims)}")
+        if np.dtype(arr.dtype) != np.dtype(spec.dtype):
+            errors.append(f"{name}: dtype {arr.dtype}, expected {spec.dtype}")
+    return errors
