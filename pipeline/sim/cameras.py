@@ -1,0 +1,76 @@
+"""Head and wrist cameras: RGB, depth (uint16 mm), segmentation, intrinsics and OpenCV extrinsics.
+
+SAPIEN cameras look along their +x with y left and z up; the dataset uses OpenCV (x right,
+y down, z forward). `CV_FROM_SAPIEN` converts camera-frame axes; extrinsics are world-to-camera.
+Depth is the Position picture's -z (OpenGL camera space), i.e. distance along the optical axis.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import sapien
+
+from data_schemas.spec import CAMERA_NAMES, DEPTH_SCALE_MM
+from pipeline.sim.config import CameraConfig
+from pipeline.sim.poses import look_at, pose_to_matrix
+
+SAPIEN_AXES_IN_CV = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
+"""Rows: OpenCV camera axes (x right, y down, z forward) written in SAPIEN camera axes."""
+WRIST_ROTATION = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+"""SAPIEN camera axes in the panda_hand frame: forward = hand +z (along the fingers), up = hand -x."""
+
+
+def world_to_cv_camera(camera_pose: sapien.Pose) -> np.ndarray:
+    """4x4 world-to-camera transform in OpenCV convention from a SAPIEN camera's world pose."""
+    cam_to_world = pose_to_matrix(camera_pose)
+    world_to_cam = np.linalg.inv(cam_to_world)
+    out = np.eye(4)
+    out[:3, :3] = SAPIEN_AXES_IN_CV @ world_to_cam[:3, :3]
+    out[:3, 3] = SAPIEN_AXES_IN_CV @ world_to_cam[:3, 3]
+    return out
+
+
+class CameraRig:
+    """The three cameras in `CAMERA_NAMES` order (head, left_wrist, right_wrist)."""
+
+    def __init__(self, scene: sapien.Scene, config: CameraConfig, hands: Mapping[str, sapien.Entity]):
+        h, w = config.image_size
+        fovy = np.deg2rad(config.fovy_deg)
+        self.scene = scene
+        head = scene.add_camera("head", w, h, fovy, config.near, config.far)
+        head.set_entity_pose(look_at(np.array(config.head_eye), np.array(config.head_target)))
+        mount = np.eye(4)
+        mount[:3, :3] = WRIST_ROTATION
+        mount[:3, 3] = config.wrist_offset
+        wrists = [scene.add_mounted_camera(f"{arm}_wrist", hands[arm], sapien.Pose(mount.astype(np.float32)),
+                                           w, h, fovy, config.near, config.far) for arm in ("left", "right")]
+        self.cameras = [head, *wrists]
+        assert [c.get_name() for c in self.cameras] == list(CAMERA_NAMES)
+
+    def intrinsics(self) -> np.ndarray:
+        return np.stack([c.get_intrinsic_matrix() for c in self.cameras]).astype(np.float32)
+
+    def extrinsics(self) -> np.ndarray:
+        return np.stack([world_to_cv_camera(c.get_global_pose()) for c in self.cameras]).astype(np.float32)
+
+    def capture(self, segmentation_lut: np.ndarray | None) -> dict[str, np.ndarray]:
+        """Render every camera. `segmentation_lut` maps SAPIEN per-scene entity ids to actor
+        indices (-1 elsewhere); None skips segmentation."""
+        self.scene.update_render()
+        rgb, depth, seg = [], [], []
+        for camera in self.cameras:
+            camera.take_picture()
+            color = camera.get_picture("Color")[..., :3]
+            rgb.append(np.clip(color * 255.0 + 0.5, 0, 255).astype(np.uint8))
+            position = camera.get_picture("Position")
+            z_mm = np.where(position[..., 3] < 1.0, -position[..., 2] * DEPTH_SCALE_MM, 0.0)
+            depth.append(np.clip(z_mm + 0.5, 0, np.iinfo(np.uint16).max).astype(np.uint16))
+            if segmentation_lut is not None:
+                ids = camera.get_picture("Segmentation")[..., 1].astype(np.int64)
+                inside = ids < len(segmentation_lut)
+                seg.append(np.where(inside, segmentation_lut[np.where(inside, ids, 0)], -1))
+        out = {"rgb": np.stack(rgb), "depth": np.stack(depth)}
+        if segmentation_lut is not None:
+            out["segmentation"] = np.stack(seg).astype(np.int16)
+        return out

@@ -1,0 +1,217 @@
+"""Dual-arm embodiment: two Franka Panda arms with parallel grippers, one mplib planner each.
+
+Why joint-space PD drives: mplib returns time-parameterised joint paths, so the arm follows them
+by setting drive position/velocity targets every physics step; gravity is disabled on robot
+links (as in ManiSkill/RoboTwin) so the PD gains alone give tight tracking. The TCP convention
+(panda_hand +z shifted by `TCP_OFFSET_M`, z = approach, y = finger opening) is shared with
+`pipeline.assets` grasp annotations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mplib
+import mplib.collision_detection.fcl as fcl
+import numpy as np
+import sapien
+
+from data_schemas.spec import ACTION_DIM, ACTION_LAYOUT, ARM_DOF, ARMS, GRIPPER_OPEN
+from pipeline.sim.poses import yaw_pose
+from pipeline.sim.robot_assets import (
+    PANDA_ARM_JOINTS,
+    PANDA_FINGER_JOINTS,
+    PANDA_FINGER_LINKS,
+    PANDA_FINGER_OPEN_M,
+    PANDA_HAND_LINK,
+    TCP_OFFSET_M,
+    panda_files,
+)
+from pipeline.sim.timing import Timer
+
+HAND_FROM_TCP = sapien.Pose([0.0, 0.0, -TCP_OFFSET_M])
+
+
+class PlanningError(RuntimeError):
+    """The planner found no path to a goal; a rollout turns it into success=False."""
+
+
+@dataclass(frozen=True)
+class ArmMount:
+    """Where an arm's base sits: xyz in the world and yaw about z (the arm faces the table)."""
+
+    xyz: tuple[float, float, float]
+    yaw: float
+
+
+@dataclass(frozen=True)
+class RobotConfig:
+    """Mounts, home posture, drive gains and planner settings of the dual-Panda embodiment."""
+
+    mounts: dict[str, ArmMount] = field(default_factory=lambda: {
+        "left": ArmMount((-0.3, -0.48, 0.74), np.pi / 2),
+        "right": ArmMount((0.3, -0.48, 0.74), np.pi / 2),
+    })
+    home_qpos: tuple[float, ...] = (0.0, -0.4, 0.0, -2.3, 0.0, 1.9, np.pi / 4)
+    arm_stiffness: float = 4000.0
+    arm_damping: float = 400.0
+    arm_force_limit: float = 500.0
+    gripper_stiffness: float = 2000.0
+    gripper_damping: float = 100.0
+    gripper_force_limit: float = 60.0
+    finger_friction: float = 2.0
+    planning_time_s: float = 1.0
+    screw_qpos_step: float = 0.05
+
+
+class PandaArm:
+    """One Panda: articulation, drives, planner, TCP pose, gripper command (1 open, 0 closed)."""
+
+    def __init__(self, scene: sapien.Scene, name: str, config: RobotConfig, timer: Timer):
+        files = panda_files()
+        self.name, self.index, self.config, self.timer = name, ARMS.index(name), config, timer
+        loader = scene.create_urdf_loader()
+        loader.fix_root_link = True
+        self.articulation = loader.load(str(files.urdf))
+        self.articulation.set_name(f"{name}_panda")
+        mount = config.mounts[name]
+        self.base_pose = yaw_pose(mount.xyz, mount.yaw)
+        self.articulation.set_root_pose(self.base_pose)
+        links = {link.get_name(): link for link in self.articulation.get_links()}
+        self.hand_link = links[PANDA_HAND_LINK]
+        self.finger_links = [links[n] for n in PANDA_FINGER_LINKS]
+        material = scene.create_physical_material(config.finger_friction, config.finger_friction, 0.0)
+        for link in links.values():
+            link.disable_gravity = True
+        for link in self.finger_links:
+            for shape in link.get_collision_shapes():
+                shape.set_physical_material(material)
+        joints = {j.get_name(): j for j in self.articulation.get_active_joints()}
+        self.arm_joints = [joints[n] for n in PANDA_ARM_JOINTS]
+        self.finger_joints = [joints[n] for n in PANDA_FINGER_JOINTS]
+        for joint in self.arm_joints:
+            joint.set_drive_properties(config.arm_stiffness, config.arm_damping, config.arm_force_limit)
+        for joint in self.finger_joints:
+            joint.set_drive_properties(config.gripper_stiffness, config.gripper_damping,
+                                       config.gripper_force_limit)
+        self.planner = mplib.Planner(str(files.urdf), PANDA_HAND_LINK, srdf=str(files.srdf))
+        self.planner.set_base_pose(mplib.Pose(self.base_pose.p, self.base_pose.q))
+        self.arm_target = np.asarray(config.home_qpos, dtype=np.float64)
+        self.gripper_command = GRIPPER_OPEN
+        self.reset_to_home()
+
+    # -- state -------------------------------------------------------------------------------
+    def reset_to_home(self) -> None:
+        qpos = np.concatenate([self.config.home_qpos, [PANDA_FINGER_OPEN_M] * 2])
+        self.articulation.set_qpos(qpos)
+        self.articulation.set_qvel(np.zeros_like(qpos))
+        self.set_arm_target(np.asarray(self.config.home_qpos))
+        self.set_gripper(GRIPPER_OPEN)
+
+    def full_qpos(self) -> np.ndarray:
+        return np.asarray(self.articulation.get_qpos(), dtype=np.float64)
+
+    def arm_qpos(self) -> np.ndarray:
+        return self.full_qpos()[:ARM_DOF]
+
+    def gripper_opening(self) -> float:
+        """Measured finger opening in [0, 1] (1 fully open)."""
+        return float(np.mean(self.full_qpos()[ARM_DOF:]) / PANDA_FINGER_OPEN_M)
+
+    def tcp_pose(self) -> sapien.Pose:
+        return self.hand_link.entity_pose * HAND_FROM_TCP.inv()
+
+    # -- commands ----------------------------------------------------------------------------
+    def set_arm_target(self, qpos: np.ndarray, qvel: np.ndarray | None = None) -> None:
+        self.arm_target = np.asarray(qpos, dtype=np.float64)
+        velocity = np.zeros(ARM_DOF) if qvel is None else qvel
+        for joint, q, v in zip(self.arm_joints, self.arm_target, velocity):
+            joint.set_drive_target(float(q))
+            joint.set_drive_velocity_target(float(v))
+
+    def set_gripper(self, command: float) -> None:
+        """Gripper command in [0, 1]: 1 open, 0 closed (`data_schemas.spec`)."""
+        if not 0.0 <= command <= 1.0:
+            raise ValueError(f"gripper command must lie in [0, 1] (1 open, 0 closed), got {command}")
+        self.gripper_command = float(command)
+        for joint in self.finger_joints:
+            joint.set_drive_target(self.gripper_command * PANDA_FINGER_OPEN_M)
+
+    # -- planning ----------------------------------------------------------------------------
+    def plan_to_tcp(self, goal: sapien.Pose, time_step: float, straight: bool = False) -> np.ndarray:
+        """Joint path (N, 7) sampled every `time_step` s that brings the TCP to `goal` (world).
+
+        `straight=True` asks for a screw motion only (approach/retreat along a line);
+        otherwise a screw motion is tried first (deterministic, short) and RRT-Connect second.
+        Raises `PlanningError` when neither finds a path.
+        """
+        hand_goal = goal * HAND_FROM_TCP
+        target = mplib.Pose(hand_goal.p, hand_goal.q)
+        start = self.full_qpos()
+        with self.timer.measure("planning"):
+            result = self.planner.plan_screw(target, start, qpos_step=self.config.screw_qpos_step,
+                                             time_step=time_step)
+            if result["status"] != "Success" and not straight:
+                result = self.planner.plan_pose(target, start, time_step=time_step,
+                                                planning_time=self.config.planning_time_s)
+        if result["status"] != "Success":
+            p = np.round(goal.p, 3).tolist()
+            raise PlanningError(f"{self.name} arm: no {'straight ' if straight else ''}path to TCP "
+                                f"position {p} ({result['status']})")
+        return np.asarray(result["position"], dtype=np.float64)
+
+    def plan_to_qpos(self, qpos: np.ndarray, time_step: float) -> np.ndarray:
+        start = self.full_qpos()
+        with self.timer.measure("planning"):
+            result = self.planner.plan_qpos([np.asarray(qpos, dtype=np.float64)], start,
+                                            time_step=time_step,
+                                            planning_time=self.config.planning_time_s)
+        if result["status"] != "Success":
+            raise PlanningError(f"{self.name} arm: no path to joint target ({result['status']})")
+        return np.asarray(result["position"], dtype=np.float64)
+
+    def add_planning_obstacle_box(self, name: str, pose: sapien.Pose, size: np.ndarray) -> None:
+        """Make a static box (e.g. the table) known to this arm's planner."""
+        shape = fcl.CollisionObject(fcl.Box(np.asarray(size, dtype=np.float64)))
+        obj = fcl.FCLObject(name, mplib.Pose(pose.p, pose.q), [shape], [mplib.Pose()])
+        self.planner.planning_world.add_object(obj)
+
+
+class DualPanda:
+    """Both arms; packs measured joints / commands in the schema's `ACTION_LAYOUT` order."""
+
+    def __init__(self, scene: sapien.Scene, config: RobotConfig, timer: Timer):
+        self.config = config
+        self.arms = {name: PandaArm(scene, name, config, timer) for name in ARMS}
+
+    def __getitem__(self, name: str) -> PandaArm:
+        if name not in self.arms:
+            raise KeyError(f"unknown arm {name!r}; arms are {list(self.arms)}")
+        return self.arms[name]
+
+    def qpos(self) -> np.ndarray:
+        out = np.zeros(ACTION_DIM, dtype=np.float32)
+        for name, arm in self.arms.items():
+            out[ACTION_LAYOUT[f"{name}_arm"]] = arm.arm_qpos()
+            out[ACTION_LAYOUT[f"{name}_gripper"]] = arm.gripper_opening()
+        return out
+
+    def action(self) -> np.ndarray:
+        out = np.zeros(ACTION_DIM, dtype=np.float32)
+        for name, arm in self.arms.items():
+            out[ACTION_LAYOUT[f"{name}_arm"]] = arm.arm_target
+            out[ACTION_LAYOUT[f"{name}_gripper"]] = arm.gripper_command
+        return out
+
+    def tcp_poses(self) -> list[sapien.Pose]:
+        return [arm.tcp_pose() for arm in self.arms.values()]
+
+    def finger_entities(self) -> dict[sapien.Entity, tuple[int, str]]:
+        """Finger link entity -> (arm index, contact body name) for contact classification."""
+        return {link.entity: (arm.index, f"{arm.name}/{link.get_name()}")
+                for arm in self.arms.values() for link in arm.finger_links}
+
+    def link_entities(self) -> dict[sapien.Entity, tuple[int, str]]:
+        """Every robot link entity -> (arm index, body name)."""
+        return {link.entity: (arm.index, f"{arm.name}/{link.get_name()}")
+                for arm in self.arms.values() for link in arm.articulation.get_links()}
+
