@@ -226,10 +226,10 @@ class DatasetStore:
         return [row["episode_id"] for row in self.read_index()
                 if (task is None or row["task"] == task) and (setting is None or row["setting"] == setting)]
 
-    def incomplete_ids(self) -> list[str]:
-        """Episode groups without `complete: true` (being written now, or left by a crash)."""
-        return [n for n in self._group_names(EPISODES_GROUP)
-                if self._episodes()[n].attrs.get("complete") is not True]
+    def episode_states(self) -> dict[str, bool]:
+        """Every episode group -> whether it is complete, without parsing its attrs (for checks)."""
+        episodes = self._episodes()
+        return {n: episodes[n].attrs.get("complete") is True for n in self._group_names(EPISODES_GROUP)}
 
     def read_attrs(self, episode_id: str) -> EpisodeAttrs:
         group = self._complete_group(episode_id)

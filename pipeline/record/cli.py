@@ -1,0 +1,147 @@
+"""Console scripts `aim-rollout` and `aim-dataset`: thin argparse layers over the library.
+
+Exit codes: 0 success, 1 `validate` found problems, 2 bad arguments or a refused store.
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from data_schemas.validate import SchemaError
+from pipeline.record.recording import EpisodeOutcome, record_episodes
+from pipeline.record.store import DatasetStore
+from pipeline.record.summary import summarize, validate_store
+
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console)
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    try:
+        h, w = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"resolution must look like 240x320 (HxW), not {text!r}") from None
+    if h < 8 or w < 8:
+        raise argparse.ArgumentTypeError(f"resolution {text!r} is too small (at least 8x8)")
+    return h, w
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+# ---------------------------------------------------------------------------- aim-dataset
+def _info(store: DatasetStore) -> int:
+    table = Table(title=f"AIM dataset {store.url}")
+    for col in ("task", "setting", "episodes", "success rate", "steps", "annotated"):
+        table.add_column(col, justify="left" if col in ("task", "setting") else "right")
+    rows = summarize(store)
+    for r in rows:
+        table.add_row(r.task, r.setting, str(r.episodes), f"{r.success_rate:.0%}", str(r.steps),
+                      f"{r.annotated}/{r.episodes}")
+    total = sum(r.episodes for r in rows)
+    successes = sum(r.successes for r in rows)
+    table.add_section()
+    table.add_row("total", "", str(total), f"{successes / total:.0%}" if total else "-",
+                  str(sum(r.steps for r in rows)), f"{sum(r.annotated for r in rows)}/{total}")
+    console.print(table)
+    incomplete = [e for e, complete in store.episode_states().items() if not complete]
+    console.print(f"size on disk: {_human_bytes(store.nbytes_stored())}; incomplete episode groups "
+                  f"(being written or left by a crash): {len(incomplete)}")
+    return 0
+
+
+def _validate(store: DatasetStore) -> int:
+    states = store.episode_states()
+    with _progress() as progress:
+        bar = progress.add_task("validating", total=sum(states.values()))
+        problems = validate_store(store, on_episode=lambda _: progress.advance(bar))
+    for eid, found in problems.items():
+        console.print(f"[red]{eid}[/red]:\n  " + "\n  ".join(found))
+    skipped = len(states) - sum(states.values())
+    verdict = "[red]INVALID[/red]" if problems else "[green]valid[/green]"
+    console.print(f"{verdict}: {sum(states.values())} complete episodes checked, {len(problems)} with problems, "
+                  f"{skipped} incomplete groups ignored")
+    return 1 if problems else 0
+
+
+def dataset_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aim-dataset", description="Inspect and check an AIM Zarr dataset.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="episodes per task/setting, success rate, steps, annotation, size").add_argument(
+        "path", help="dataset path or fsspec URL")
+    sub.add_parser("validate", help="check every complete episode against the schema").add_argument(
+        "path", help="dataset path or fsspec URL")
+    args = parser.parse_args(argv)
+    try:
+        store = DatasetStore.open(args.path, mode="r")
+        return _info(store) if args.command == "info" else _validate(store)
+    except SchemaError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+
+# ---------------------------------------------------------------------------- aim-rollout
+def _summary_table(outcomes: list[EpisodeOutcome]) -> Table:
+    table = Table(title="rollout summary")
+    for col in ("episode", "seed", "status", "success", "steps", "time s"):
+        table.add_column(col, justify="left" if col in ("episode", "status") else "right")
+    for o in outcomes:
+        table.add_row(o.episode_id, str(o.seed), "written" if o.written else "skipped (present)",
+                      "yes" if o.success else "no", str(o.num_steps), f"{o.seconds:.1f}")
+    written = [o for o in outcomes if o.written]
+    table.add_section()
+    table.add_row("total", "", f"{len(written)} written, {len(outcomes) - len(written)} skipped",
+                  f"{sum(o.success for o in outcomes)}/{len(outcomes)}", str(sum(o.num_steps for o in outcomes)),
+                  f"{sum(o.seconds for o in written) / len(written):.1f}/ep" if written else "-")
+    return table
+
+
+def rollout_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aim-rollout", description="Record expert episodes into an AIM dataset.")
+    parser.add_argument("--task", required=True, help="task name (see pipeline.tasks.list_tasks())")
+    parser.add_argument("--setting", required=True, choices=["easy", "hard"])
+    parser.add_argument("--episodes", type=int, required=True, help="number of consecutive seeds")
+    parser.add_argument("--seed", type=int, default=0, help="first seed")
+    parser.add_argument("--out", required=True, help="dataset path or fsspec URL (created if missing)")
+    parser.add_argument("--resolution", type=_resolution, default=None, help="camera HxW, e.g. 240x320")
+    parser.add_argument("--overwrite", action="store_true", help="re-record episodes that are already present")
+    args = parser.parse_args(argv)
+    if args.episodes < 1 or args.seed < 0:
+        parser.error("--episodes must be >= 1 and --seed >= 0")
+
+    from pipeline.record.rollout import RolloutConfig  # the simulator stack loads only when recording
+
+    config = RolloutConfig() if args.resolution is None else RolloutConfig(image_size=args.resolution)
+    try:
+        store = DatasetStore.open(args.out, mode="a")
+        with _progress() as progress:
+            episodes = progress.add_task(f"{args.task}/{args.setting}", total=args.episodes)
+            steps = progress.add_task("steps", total=None)
+
+            def on_step(step: int) -> None:
+                progress.update(steps, completed=step)
+
+            def on_episode(outcome: EpisodeOutcome) -> None:
+                progress.advance(episodes)
+                progress.reset(steps)
+
+            outcomes = record_episodes(store, args.task, args.setting, range(args.seed, args.seed + args.episodes),
+                                       config, overwrite=args.overwrite, on_episode=on_episode, on_step=on_step)
+    except (SchemaError, KeyError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    console.print(_summary_table(outcomes))
+    return 0
