@@ -1,0 +1,73 @@
+"""Tools acted with or on: the bell (press its button) and the hammer (strike with its head).
+
+The bell is not grasped; its functional "button" (z up, press along -z) is the press target.
+The hammer lies on its side: handle along +x, head across y at the +x end; it is grasped from
+above on the handle, and its functional "head" is the striking face at +y (z = striking direction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.assets.geometry import box, cylinder, dome, horizontal_cylinder, pose, top_down_grasp
+from pipeline.assets.kinds.common import draw, pick_color, resting_points
+from pipeline.assets.object_asset import ObjectAsset, VisualPart
+from pipeline.assets.palette import rgba
+from pipeline.assets.registry import register_kind
+
+BELL_DENSITY = 1500.0
+HAMMER_DENSITY = 1500.0  # one uniform density: wood handle + hollow-ish head, keeps the CoM near the grip
+
+
+@register_kind("bell")
+def make_bell(rng: np.random.Generator, *, radius: float | None = None, color=None, name: str = "bell") -> ObjectAsset:
+    """Desk bell: base disc, dome and a small button on top."""
+    radius = draw(rng, radius, 0.045, 0.055, "radius")
+    dome_height = draw(rng, None, 0.035, 0.045, "dome_height")
+    base_height, button_radius, button_height = 0.012, 0.008, 0.012
+    dome_color = pick_color(rng, color, exclude=("black",))
+    base = cylinder(radius, base_height, sections=40)
+    shell = dome(0.9 * radius, dome_height, base_height)
+    button_bottom = base_height + dome_height - 0.003
+    button = cylinder(button_radius, button_height, z_bottom=button_bottom, sections=20)
+    top = button_bottom + button_height
+    functional = resting_points(top)
+    functional["button"] = pose((0.0, 0.0, top))
+    return ObjectAsset(
+        name=name, kind="bell",
+        visuals=[VisualPart(base, rgba("black")), VisualPart(shell, dome_color), VisualPart(button, rgba("gray"))],
+        collisions=[base, shell, button],
+        mass=BELL_DENSITY * (base.volume + shell.volume + button.volume),
+        functional_points=functional,
+        contact_points={"button": np.array([0.0, 0.0, top]), "dome": np.array([0.6 * radius, 0.0, base_height + 0.5 * dome_height])},
+    )
+
+
+@register_kind("hammer")
+def make_hammer(rng: np.random.Generator, *, handle_length: float | None = None, color=None,
+                name: str = "hammer") -> ObjectAsset:
+    """Hammer lying on its side; grasps along the handle, functional "head" = striking face."""
+    handle_length = draw(rng, handle_length, 0.16, 0.20, "handle_length")
+    handle_radius = draw(rng, None, 0.011, 0.014, "handle_radius")
+    head_length = draw(rng, None, 0.07, 0.09, "head_length")
+    head_size = draw(rng, None, 0.026, 0.032, "head_size")
+    handle_color = pick_color(rng, color, exclude=("gray", "black"))
+    handle = horizontal_cylinder(handle_radius, handle_length, (0.0, 0.0, handle_radius), (1.0, 0.0, 0.0))
+    head_x = handle_length / 2 - head_size / 2
+    head = box((head_size, head_length, head_size), (head_x, 0.0, head_size / 2))
+    grasps, labels = [], []
+    for fraction in (-0.35, -0.2, -0.05):
+        for side in (1.0, -1.0):
+            grasps.append(top_down_grasp((fraction * handle_length, 0.0, handle_radius), (0.0, side, 0.0)))
+            labels.append("handle")
+    face = np.array([head_x, head_length / 2, head_size / 2])
+    functional = resting_points(head_size)
+    functional["head"] = pose(face, z_axis=(0.0, 1.0, 0.0), y_axis=(1.0, 0.0, 0.0))
+    return ObjectAsset(
+        name=name, kind="hammer",
+        visuals=[VisualPart(handle, handle_color), VisualPart(head, rgba("gray"))],
+        collisions=[handle, head],
+        mass=HAMMER_DENSITY * (handle.volume + head.volume),
+        grasps=grasps, grasp_labels=labels, functional_points=functional,
+        contact_points={"head": face, "handle": np.array([-0.2 * handle_length, 0.0, 2 * handle_radius])},
+    )

@@ -1,0 +1,78 @@
+"""Geometry and annotation sanity for every kind: closed meshes, convex parts, graspable grasps."""
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+from pipeline.assets import graspable_width, list_asset_kinds, make_asset
+
+KINDS = list_asset_kinds()
+
+
+def _dense_surface(asset) -> cKDTree:
+    """KD-tree over 50k independent surface samples: distances to it approximate surface distances."""
+    return cKDTree(asset.surface_points(50_000, np.random.default_rng(123)))
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def asset(request):
+    return make_asset(request.param, np.random.default_rng(11))
+
+
+def test_visual_meshes_are_closed_with_positive_volume(asset):
+    for part in asset.visuals:
+        assert part.mesh.is_watertight, asset.kind
+        assert part.mesh.volume > 0, asset.kind
+        assert len(part.color) == 4 and all(0 <= c <= 1 for c in part.color)
+
+
+def test_collision_parts_are_convex_and_solid(asset):
+    parts = list(asset.collisions) + (list(asset.hinge.collisions) if asset.hinge else [])
+    for part in parts:
+        assert part.is_convex and part.volume > 1e-8, asset.kind
+    assert 0.001 < asset.mass < 3.0, (asset.kind, asset.mass)
+
+
+def test_object_frame_stands_on_z0(asset):
+    assert np.isclose(asset.bounds[0][2], 0.0, atol=1e-6), asset.kind
+    xy_center = asset.bounds.mean(axis=0)[:2]
+    extent = (asset.bounds[1] - asset.bounds[0])[:2]
+    assert np.all(np.abs(xy_center) < 0.5 * extent), asset.kind
+
+
+def test_grasps_are_tcp_frames_on_a_graspable_part(asset):
+    assert len(asset.grasps) == len(asset.grasp_labels)
+    surface = _dense_surface(asset)
+    for grasp, label in zip(asset.grasps, asset.grasp_labels):
+        rotation = grasp[:3, :3]
+        assert np.allclose(rotation.T @ rotation, np.eye(3), atol=1e-9)
+        assert np.isclose(np.linalg.det(rotation), 1.0)
+        assert np.allclose(grasp[3], [0, 0, 0, 1])
+        width = graspable_width(asset, grasp)
+        assert 0.002 < width < 0.07, (asset.kind, label, width)
+        distance, _ = surface.query(grasp[:3, 3])
+        assert distance < 0.035, (asset.kind, label, distance)
+
+
+def test_functional_and_contact_points_are_on_or_near_the_object(asset):
+    low, high = asset.bounds
+    for name, point in asset.functional_points.items():
+        assert point.shape == (4, 4) and np.isclose(np.linalg.det(point[:3, :3]), 1.0), name
+        assert np.all(point[:3, 3] >= low - 0.005) and np.all(point[:3, 3] <= high + 0.005), (asset.kind, name)
+    for name, point in asset.contact_points.items():
+        assert point.shape == (3,), name
+        assert np.all(point >= low - 0.005) and np.all(point <= high + 0.005), (asset.kind, name)
+
+
+def test_surface_points_are_deterministic_and_on_the_surface(asset):
+    points = asset.surface_points(500, np.random.default_rng(0))
+    assert points.shape == (500, 3) and points.dtype == np.float32
+    assert np.array_equal(points, asset.surface_points(500, np.random.default_rng(0)))
+    distance, _ = _dense_surface(asset).query(points)
+    assert distance.max() < 0.003
+    assert np.all(points >= asset.bounds[0] - 1e-6) and np.all(points <= asset.bounds[1] + 1e-6)
+
+
+def test_surface_points_reject_nonpositive_count():
+    with pytest.raises(ValueError, match="positive"):
+        make_asset("block", np.random.default_rng(0)).surface_points(0, np.random.default_rng(0))
