@@ -1,0 +1,68 @@
+"""`aim-serve`: one long-running process that serves every AIM deployment.
+
+Why: users drive the pipeline with `prefect deployment run generate-dataset/generate-dataset`
+from any shell and watch it in the UI; that needs a Prefect server and a process executing
+the deployments' runs. aim-serve provides both: it reuses the server at PREFECT_API_URL or
+starts a local one (embedded SQLite) and serves the flows of `flows.registry`. SIGTERM or
+Ctrl-C stops the served runs and the server it started.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+
+from flows.prefect_server import DEFAULT_API_URL, ensure_server
+from flows.registry import FLOWS
+
+log = logging.getLogger("aim-serve")
+
+
+def _interrupt_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from prefect.settings import PREFECT_API_URL
+
+    parser = argparse.ArgumentParser(prog="aim-serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--api-url", default=PREFECT_API_URL.value() or DEFAULT_API_URL,
+                        help="Prefect API (default: PREFECT_API_URL, else %(default)s); "
+                             "a local address with no server answering gets one started")
+    parser.add_argument("--flows", nargs="+", choices=list(FLOWS), default=None, metavar="FLOW",
+                        help=f"serve only these flows (default: every registered one: {', '.join(FLOWS)})")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="maximum number of flow runs executed at once (default: no limit)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    server = ensure_server(args.api_url)
+    log.info("%s Prefect server at %s (UI %s)", "started" if server.started_here else "using",
+             server.api_url, server.ui_url)
+    os.environ["PREFECT_API_URL"] = server.api_url  # the runs the runner spawns inherit it
+    try:
+        from prefect import serve
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from flows.registry import deployments
+
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            served = deployments(args.flows)
+            if not served:
+                raise SystemExit(f"none of the flows {args.flows or list(FLOWS)} exists in this installation")
+            log.info("serving %s", ", ".join(f"{d.flow_name}/{d.name}" for d in served))
+            serve(*served, limit=args.limit)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.info("stopping%s", " the Prefect server it started" if server.started_here else "")
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

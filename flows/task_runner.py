@@ -1,0 +1,48 @@
+"""Where a flow's heavy tasks run: a local Dask cluster sized to the machine, or an existing one.
+
+Why a function of its own: rendering on lavapipe spawns one thread per core in every process,
+so N worker processes on an N-core machine must each be told to use N/workers threads, or
+they oversubscribe the CPU and two workers run slower than one. Every flow that scales out
+(generate-dataset now, evaluate later) gets its runner here.
+"""
+from __future__ import annotations
+
+import os
+
+from prefect_dask import DaskTaskRunner
+
+THREAD_ENV_VARS = ("LP_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+"""Thread pools in a rollout worker: lavapipe (Mesa), OpenMP/BLAS (numpy, open3d, torch)."""
+
+
+def machine_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def worker_env(workers: int, cores: int | None = None) -> dict[str, str]:
+    """Environment of each local worker process: an equal share of the cores for every thread pool."""
+    share = max(1, (cores or machine_cores()) // max(1, workers))
+    return {name: str(share) for name in THREAD_ENV_VARS}
+
+
+def dask_task_runner(dask_address: str = "", workers: int = 0) -> DaskTaskRunner:
+    """A runner on the scheduler at `dask_address`, or (empty) on a temporary local cluster.
+
+    The local cluster has `workers` single-threaded worker processes (0: one per core).
+    """
+    if dask_address:
+        if workers:
+            raise ValueError("workers applies to the local cluster only; "
+                             "size a remote cluster where it is started (dask worker processes)")
+        return DaskTaskRunner(address=dask_address)
+    n = workers or machine_cores()
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
+                        "dashboard_address": ":0", "env": worker_env(n)},
+    )
+
+
+def runner_workers(runner: DaskTaskRunner) -> int:
+    """Number of workers the started runner's cluster has now (at least 1)."""
+    return max(1, len(runner.client.scheduler_info().get("workers", {})))

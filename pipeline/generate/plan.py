@@ -1,0 +1,115 @@
+"""What a dataset-generation job must produce: its spec, its units, and which units are missing.
+
+Why: resumability and concurrent writers both reduce to one question, "which (task, setting,
+seed) units does the store not hold yet?". Answering it from the store itself (never from a
+job log) makes a rerun after a crash or a cancel produce exactly the missing episodes, and
+lets two jobs with disjoint units share one store.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from data_schemas.spec import Setting, episode_id
+from pipeline.annotate.params import AnnotationParams
+from pipeline.record.rollout import RolloutConfig
+
+ALL_TASKS = "all"
+EpisodeCount = Annotated[int, Field(ge=1, le=100_000, description="episodes per task and setting")]
+Seed = Annotated[int, Field(ge=0, description="first seed; unit i of a task/setting uses seed + i")]
+Pixels = Annotated[int, Field(ge=16, le=4096)]
+
+
+class DatasetSpec(BaseModel):
+    """The parameters of one generation job (the flow's parameters, minus where it runs)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tasks: list[str] = Field(default_factory=lambda: [ALL_TASKS], min_length=1)
+    episodes_per_task: EpisodeCount = 2
+    settings: list[Setting] = Field(default_factory=lambda: ["easy", "hard"], min_length=1)
+    seed: Seed = 0
+    resolution: tuple[Pixels, Pixels] = RolloutConfig().image_size
+    """(H, W) of every camera."""
+    annotate: bool = True
+
+    @field_validator("tasks", "settings")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError(f"duplicate entries in {values}")
+        return values
+
+    def rollout_config(self) -> RolloutConfig:
+        return RolloutConfig(image_size=tuple(self.resolution))
+
+
+@dataclass(frozen=True, order=True)
+class EpisodeUnit:
+    """One episode to produce; its id is deterministic, so it is produced at most once per store."""
+
+    task: str
+    setting: str
+    seed: int
+
+    @property
+    def episode_id(self) -> str:
+        return episode_id(self.task, self.setting, self.seed)
+
+
+def normalize_output(output: str | Path) -> str:
+    """An fsspec URL unchanged; a local path made absolute, so every worker writes the same store."""
+    text = str(output).strip()
+    if not text:
+        raise ValueError("output is empty: give a store path or an fsspec URL (e.g. s3://bucket/aim.zarr)")
+    return text if "://" in text else str(Path(text).expanduser().resolve())
+
+
+def resolve_tasks(names: list[str]) -> list[str]:
+    """Expand ["all"] to every registered task; unknown names raise a KeyError listing the known ones."""
+    from pipeline.tasks import get_task, list_tasks
+
+    if ALL_TASKS in names:
+        if len(names) > 1:
+            raise ValueError(f'tasks: use ["all"] alone or a list of task names, got {names}')
+        return sorted(list_tasks())
+    for name in names:
+        get_task(name)
+    return list(names)
+
+
+def all_units(spec: DatasetSpec) -> list[EpisodeUnit]:
+    return [EpisodeUnit(task, setting, spec.seed + i)
+            for task in resolve_tasks(spec.tasks)
+            for setting in spec.settings
+            for i in range(spec.episodes_per_task)]
+
+
+def unit_is_done(store, unit: EpisodeUnit, params: AnnotationParams | None) -> bool:
+    """Complete in `store` and, when `params` is given, annotated with exactly these parameters."""
+    if not store.has_episode(unit.episode_id):
+        return False
+    if params is None:
+        return True
+    stored = store.value_params(unit.episode_id)
+    return stored is not None and stored.get("digest") == params.digest()
+
+
+def missing_units(spec: DatasetSpec, output: str | Path,
+                  params: AnnotationParams | None = None) -> list[EpisodeUnit]:
+    """The units of `spec` that `output` lacks (creating an empty store there if none exists).
+
+    With `spec.annotate`, a unit also counts as missing while its value maps were made with
+    other parameters than `params` (default: `AnnotationParams()`).
+
+    Opening the store first also rejects an output that is not an AIM dataset before any work runs.
+    """
+    from pipeline.record.store import DatasetStore
+
+    units = all_units(spec)
+    store = DatasetStore.open(output, mode="a")
+    annotation = (params or AnnotationParams()) if spec.annotate else None
+    return [u for u in units if not unit_is_done(store, u, annotation)]
