@@ -1,0 +1,233 @@
+"""AIM: a three-stream Mixture-of-Transformers world-action model (future RGB, future value map, actions).
+
+Token sequence of one chunk: history observations (video stream, clean), executed past actions (action
+stream, clean), future RGB latents (video stream), future value-map latents + learned value-noise tokens
+(value stream; same timestep as RGB), future actions (action stream, own timestep). The shared
+attention follows the intent-causal mask (:mod:`aim_core.models.intent_mask`). The model predicts
+flow-matching velocities; training and sampling live in ``aim_core.training`` and ``aim_core.inference``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from aim_core.models.config import AIMConfig
+from aim_core.models.embeddings import ActionEmbed, ActionHead, LatentEmbed, LatentHead
+from aim_core.models.intent_mask import FUTURE_STEP, Role, TokenMeta
+from aim_core.models.kv_cache import KVCache
+from aim_core.models.mot_block import MoTBlock, Segment
+from aim_core.models.rope import action_positions, grid_positions, rope_from_positions
+from aim_core.models.shared_attention import AttentionMask, Backend
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+
+
+@dataclass
+class AIMOutput:
+    """Flow velocities of the future tokens that were given (None for absent ones)."""
+
+    rgb: torch.Tensor | None = None     # [B, C, F_f, h, w]
+    value: torch.Tensor | None = None   # [B, C, F_f, h, w]
+    action: torch.Tensor | None = None  # [B, n, action_dim]
+
+
+def _timestep(t: torch.Tensor | float | None, batch: int, device, name: str) -> torch.Tensor:
+    if t is None:
+        raise ValueError(f"{name} is required when its future tokens are given")
+    t = torch.as_tensor(t, dtype=torch.float32, device=device)
+    if t.ndim == 0:
+        t = t.expand(batch)
+    if t.shape != (batch,):
+        raise ValueError(f"{name} must be a scalar or have shape [{batch}], got {list(t.shape)}")
+    return t
+
+
+class AIMModel(nn.Module):
+    def __init__(self, config: AIMConfig) -> None:
+        super().__init__()
+        c = self.config = config
+        self.video_embed = LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim, text_dim=c.text_dim)
+        self.value_embed = (LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim,
+                                        noise_tokens=c.value_noise_tokens) if c.has_value_stream else None)
+        self.action_embed = ActionEmbed(c.action_dim, c.action_width, c.freq_dim)
+        self.blocks = nn.ModuleList(MoTBlock(c) for _ in range(c.num_layers))
+        self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
+        self.value_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps) if c.has_value_stream else None
+        self.action_head = ActionHead(c.action_dim, c.action_width, c.eps)
+        self.attention_backend: Backend = "auto"
+        self.gradient_checkpointing = False
+
+    # ------------------------------------------------------------------ tokens
+    def text_context(self, text_embeds: torch.Tensor) -> torch.Tensor:
+        """Project text-encoder states [B, L, text_dim] into the video stream (language enters only there)."""
+        if text_embeds.ndim != 3 or text_embeds.shape[-1] != self.config.text_dim:
+            raise ValueError(f"text_embeds must be [B, L, {self.config.text_dim}], got {list(text_embeds.shape)}")
+        return self.video_embed.condition_embedder.text_embedder(text_embeds)
+
+    def _latent_segment(self, stream: str, role: Role, latents: torch.Tensor, t: torch.Tensor,
+                        first_frame: int) -> Segment:
+        c = self.config
+        if latents.ndim != 5 or latents.shape[1] != c.latent_channels:
+            raise ValueError(f"{role.name.lower()} latents must be [B, {c.latent_channels}, F, h, w], "
+                             f"got {list(latents.shape)}")
+        embed: LatentEmbed = getattr(self, f"{stream}_embed")
+        tokens = embed(latents)
+        frames, rows, cols = latents.shape[2], latents.shape[3] // c.patch_size[1], latents.shape[4] // c.patch_size[2]
+        positions = grid_positions(first_frame, frames, rows, cols)
+        per_frame = rows * cols
+        if role == Role.OBS:
+            steps = (2 * (first_frame + torch.arange(frames))).repeat_interleave(per_frame)
+        else:
+            steps = torch.full((frames * per_frame,), FUTURE_STEP, dtype=torch.long)
+        extra = 0
+        if embed.noise_tokens is not None:
+            extra = embed.noise_tokens.shape[1]
+            tokens = torch.cat([tokens, embed.noise_tokens.expand(tokens.shape[0], -1, -1).to(tokens.dtype)], dim=1)
+            noise_pos = torch.tensor([[float(first_frame), 0.0, 0.0]], dtype=torch.float64).expand(extra, 3)
+            positions = torch.cat([positions, noise_pos])
+            steps = torch.cat([steps, torch.full((extra,), FUTURE_STEP, dtype=torch.long)])
+        temb, tproj = embed.condition_embedder(t, tokens.dtype)
+        rope = rope_from_positions(positions.to(tokens.device), c.head_dim, c.rope_theta)
+        return Segment(stream, tokens, temb, tproj.unsqueeze(1), rope, TokenMeta.fill(role, len(steps), steps),
+                       grid=(frames, rows, cols), extra_tokens=extra)
+
+    def _action_segment(self, role: Role, actions: torch.Tensor, t: torch.Tensor, after_frame: int,
+                        steps: torch.Tensor) -> Segment:
+        c = self.config
+        if actions.ndim != 3 or actions.shape[-1] != c.action_dim:
+            raise ValueError(f"{role.name.lower()} actions must be [B, n, {c.action_dim}], got {list(actions.shape)}")
+        tokens = self.action_embed(actions)
+        positions = action_positions(after_frame, actions.shape[1], c.layout.actions_per_frame)
+        temb, tproj = self.action_embed.condition_embedder(t, tokens.dtype)
+        rope = rope_from_positions(positions.to(tokens.device), c.head_dim, c.rope_theta)
+        return Segment("action", tokens, temb, tproj.unsqueeze(1), rope, TokenMeta.fill(role, len(steps), steps))
+
+    def embed_history(self, obs_latents: torch.Tensor | None, past_actions: torch.Tensor | None,
+                      first_frame: int = 0) -> list[Segment]:
+        """Clean history tokens: observation frames first_frame.. and the actions executed right before them.
+
+        ``past_actions`` are right-aligned with the frames: apf actions precede every new frame except
+        frame 0 of an episode, so they number apf*(F-1) when first_frame == 0 and apf*F otherwise.
+        """
+        if obs_latents is None:
+            if past_actions is not None:
+                raise ValueError("past_actions were given without obs_latents")
+            return []
+        apf = self.config.layout.actions_per_frame
+        batch, frames = obs_latents.shape[0], obs_latents.shape[2]
+        zero = torch.zeros(batch, device=obs_latents.device)
+        segments = [self._latent_segment("video", Role.OBS, obs_latents, zero, first_frame)]
+        preceded = frames - 1 if first_frame == 0 else frames
+        n = 0 if past_actions is None else past_actions.shape[1]
+        if n != apf * preceded:
+            raise ValueError(f"past_actions must hold {apf * preceded} actions ({apf} per latent frame preceded by "
+                             f"actions, {preceded} here), got {n}")
+        if n:
+            first_target = max(first_frame, 1)
+            steps = 2 * (first_target + torch.arange(n) // apf) - 1
+            segments.append(self._action_segment(Role.PAST_ACTION, past_actions, zero, first_target - 1, steps))
+        return segments
+
+    def embed_future(self, first_frame: int, rgb_latents: torch.Tensor | None = None,
+                     value_latents: torch.Tensor | None = None, actions: torch.Tensor | None = None,
+                     t_video: torch.Tensor | float | None = None, t_action: torch.Tensor | float | None = None
+                     ) -> list[Segment]:
+        """Noisy future tokens; first_frame = number of history frames (index of the first future frame)."""
+        segments = []
+        if rgb_latents is not None:
+            t = _timestep(t_video, rgb_latents.shape[0], rgb_latents.device, "t_video")
+            segments.append(self._latent_segment("video", Role.RGB, rgb_latents, t, first_frame))
+        if value_latents is not None:
+            if self.value_embed is None:
+                raise ValueError("mask='unified' has no value stream: pass value_latents=None")
+            t = _timestep(t_video, value_latents.shape[0], value_latents.device, "t_video")
+            segments.append(self._latent_segment("value", Role.VALUE, value_latents, t, first_frame))
+        if actions is not None:
+            t = _timestep(t_action, actions.shape[0], actions.device, "t_action")
+            steps = torch.full((actions.shape[1],), FUTURE_STEP, dtype=torch.long)
+            segments.append(self._action_segment(Role.ACTION, actions, t, first_frame - 1, steps))
+        return segments
+
+    # ------------------------------------------------------------------ network
+    def run(self, segments: list[Segment], text: torch.Tensor | None, cache: KVCache | None = None,
+            return_kv: bool = False) -> tuple[list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]:
+        """Run new tokens through every layer, attending to themselves and to the cached tokens."""
+        if not segments:
+            raise ValueError("no tokens to run")
+        queries = TokenMeta.cat([s.meta for s in segments])
+        keys = TokenMeta.cat([cache.meta, queries]) if cache is not None and len(cache) else queries
+        device = segments[0].hidden.device
+        mask = AttentionMask.build(queries, keys, self.config.mask, device, self.attention_backend)
+        hiddens, kvs = [s.hidden for s in segments], []
+        for i, block in enumerate(self.blocks):
+            past = (cache.keys[i], cache.values[i]) if cache is not None and len(cache) else None
+            if self.gradient_checkpointing and torch.is_grad_enabled():
+                hiddens, kv = checkpoint(block, hiddens, segments, text, mask, past, use_reentrant=False)
+            else:
+                hiddens, kv = block(hiddens, segments, text, mask, past)
+            if return_kv:
+                kvs.append(kv)
+        return hiddens, kvs
+
+    def decode(self, segment: Segment, hidden: torch.Tensor) -> torch.Tensor:
+        """Output head of a future segment: latent velocity [B, C, F, h, w] or action velocity [B, n, A]."""
+        head = getattr(self, f"{segment.stream}_head")
+        if segment.extra_tokens:
+            hidden = hidden[:, : hidden.shape[1] - segment.extra_tokens]
+        return head(hidden, segment.temb, segment.grid)
+
+    def forward(self, obs_latents: torch.Tensor | None = None, past_actions: torch.Tensor | None = None,
+                rgb_latents: torch.Tensor | None = None, value_latents: torch.Tensor | None = None,
+                actions: torch.Tensor | None = None, text_embeds: torch.Tensor | None = None,
+                t_video: torch.Tensor | float | None = None, t_action: torch.Tensor | float | None = None
+                ) -> AIMOutput:
+        """Full recomputation of one window (training, reference sampling): velocities of the future tokens."""
+        history = self.embed_history(obs_latents, past_actions)
+        first_future = 0 if obs_latents is None else obs_latents.shape[2]
+        future = self.embed_future(first_future, rgb_latents, value_latents, actions, t_video, t_action)
+        if not future:
+            raise ValueError("give at least one of rgb_latents, value_latents, actions")
+        text = self.text_context(text_embeds) if text_embeds is not None else None
+        if text is None and (obs_latents is not None or rgb_latents is not None):
+            raise ValueError("text_embeds are required when video-stream tokens are present")
+        hiddens, _ = self.run(history + future, text)
+        outputs = {s.meta.role[0].item(): self.decode(s, h) for s, h in zip(future, hiddens[len(history):])}
+        return AIMOutput(outputs.get(Role.RGB), outputs.get(Role.VALUE), outputs.get(Role.ACTION))
+
+    # ------------------------------------------------------------------ persistence
+    def save_pretrained(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
+        save_file(state, str(directory / WEIGHTS_NAME), metadata={"format": "pt"})
+        self.config.save(directory / CONFIG_NAME)
+        return directory
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu",
+                        dtype: torch.dtype | None = None) -> "AIMModel":
+        directory = Path(directory)
+        for name in (CONFIG_NAME, WEIGHTS_NAME):
+            if not (directory / name).is_file():
+                raise FileNotFoundError(f"{directory} is not an AIM checkpoint: {name} is missing")
+        config = AIMConfig.load(directory / CONFIG_NAME)
+        with torch.device("meta"):
+            model = cls(config)
+        state = load_file(str(directory / WEIGHTS_NAME), device=str(device))
+        if dtype is not None:
+            state = {k: v.to(dtype) for k, v in state.items()}
+        model.load_state_dict(state, strict=True, assign=True)
+        return model
+
+    @classmethod
+    def from_wan(cls, wan_dir: str | Path, config: AIMConfig | None = None, **overrides) -> "AIMModel":
+        """Initialise from a diffusers ``WanTransformer3DModel`` folder (see :mod:`aim_core.models.wan_init`)."""
+        from aim_core.models.wan_init import model_from_wan
+
+        return model_from_wan(wan_dir, config, **overrides)

@@ -1,0 +1,139 @@
+"""Typed configuration of the AIM network: one source of truth for widths, depths and the chunk layout.
+
+The video stream mirrors a diffusers ``WanTransformer3DModel`` (same names, same shapes) so Wan2.2
+weights load by name; the value stream has the same shape minus text cross-attention; the action
+stream has the same depth and its own (smaller) width, projected into the shared attention space of
+``num_heads * head_dim`` channels.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+MaskMode = Literal["intent", "unified"]
+ActionInit = Literal["video", "scratch"]
+
+
+@dataclass(frozen=True)
+class ChunkLayout:
+    """How a training window / rollout chunk is laid out in latent frames and action steps."""
+
+    history_frames: int = 2
+    future_frames: int = 2
+    actions_per_frame: int = 4
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if getattr(self, f.name) < 1:
+                raise ValueError(f"ChunkLayout.{f.name} must be >= 1, got {getattr(self, f.name)}")
+
+    @property
+    def future_actions(self) -> int:
+        return self.future_frames * self.actions_per_frame
+
+    @property
+    def past_actions(self) -> int:
+        return (self.history_frames - 1) * self.actions_per_frame
+
+
+@dataclass(frozen=True)
+class AIMConfig:
+    """Hyper-parameters of :class:`aim_core.models.aim_model.AIMModel`."""
+
+    latent_channels: int = 48
+    patch_size: tuple[int, int, int] = (1, 2, 2)
+    num_layers: int = 30
+    num_heads: int = 24
+    head_dim: int = 128
+    ffn_dim: int = 14336
+    text_dim: int = 4096
+    freq_dim: int = 256
+    eps: float = 1e-6
+    rope_theta: float = 10000.0
+    num_train_timesteps: int = 1000
+    action_dim: int = 16
+    action_width: int = 768
+    action_ffn_dim: int = 3072
+    value_noise_tokens: int = 1
+    mask: MaskMode = "intent"
+    action_init: ActionInit = "video"
+    layout: ChunkLayout = field(default_factory=ChunkLayout)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "patch_size", tuple(self.patch_size))
+        if isinstance(self.layout, dict):
+            object.__setattr__(self, "layout", ChunkLayout(**self.layout))
+        if self.mask not in ("intent", "unified"):
+            raise ValueError(f"mask must be 'intent' or 'unified', got {self.mask!r}")
+        if self.action_init not in ("video", "scratch"):
+            raise ValueError(f"action_init must be 'video' or 'scratch', got {self.action_init!r}")
+        if self.head_dim < 6 or self.head_dim % 2:
+            raise ValueError(f"head_dim must be even and >= 6 for 3D RoPE, got {self.head_dim}")
+        if self.patch_size[0] != 1:
+            raise ValueError("temporal patch size must be 1 (one token frame per latent frame)")
+
+    @property
+    def width(self) -> int:
+        """Width of the video and value streams (= the common attention dimension)."""
+        return self.num_heads * self.head_dim
+
+    @property
+    def has_value_stream(self) -> bool:
+        return self.mask == "intent"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AIMConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown AIMConfig keys {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**data)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "AIMConfig":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    @classmethod
+    def from_wan_config(cls, wan: dict[str, Any], **overrides: Any) -> "AIMConfig":
+        """AIM config whose video stream matches a diffusers ``WanTransformer3DModel`` config."""
+        out_channels = wan.get("out_channels") or wan["in_channels"]
+        if out_channels != wan["in_channels"]:
+            raise ValueError(f"Wan in_channels {wan['in_channels']} != out_channels {out_channels}")
+        if wan.get("image_dim") or wan.get("added_kv_proj_dim"):
+            raise ValueError("image-conditioned Wan variants (image_dim/added_kv_proj_dim) are not supported")
+        if not wan.get("cross_attn_norm", True):
+            raise ValueError("AIM expects cross_attn_norm=True (as in Wan2.2)")
+        base = dict(
+            latent_channels=wan["in_channels"], patch_size=tuple(wan["patch_size"]),
+            num_layers=wan["num_layers"], num_heads=wan["num_attention_heads"],
+            head_dim=wan["attention_head_dim"], ffn_dim=wan["ffn_dim"], text_dim=wan["text_dim"],
+            freq_dim=wan["freq_dim"], eps=wan["eps"],
+        )
+        base.update(overrides)
+        return cls(**base)
+
+
+def aim_5b_config(**overrides: Any) -> AIMConfig:
+    """The paper's scale: video stream = Wan2.2-TI2V-5B (30 x 3072, FFN 14336, 48 latent channels)."""
+    base: dict[str, Any] = dict(layout=ChunkLayout(history_frames=4, future_frames=4, actions_per_frame=4))
+    base.update(overrides)
+    return AIMConfig(**base)
+
+
+def aim_tiny_config(**overrides: Any) -> AIMConfig:
+    """A CPU-sized model with every structural feature of aim-5b (for tests and benchmarks)."""
+    base: dict[str, Any] = dict(
+        latent_channels=4, num_layers=2, num_heads=2, head_dim=12, ffn_dim=48, text_dim=16, freq_dim=32,
+        action_width=16, action_ffn_dim=32,
+        layout=ChunkLayout(history_frames=2, future_frames=2, actions_per_frame=2),
+    )
+    base.update(overrides)
+    return AIMConfig(**base)

@@ -1,0 +1,95 @@
+"""Stream inputs and outputs: latent patchify/unpatchify, action MLPs, timestep (and text) conditioning.
+
+Names follow diffusers' ``WanTransformer3DModel`` (``patch_embedding``, ``condition_embedder.*``,
+``proj_out``, ``scale_shift_table``) so the video and value streams load Wan weights by name.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from diffusers.models.embeddings import PixArtAlphaTextProjection, TimestepEmbedding, Timesteps
+from diffusers.models.normalization import FP32LayerNorm
+from torch import nn
+
+
+class ConditionEmbedder(nn.Module):
+    """Sinusoidal timestep -> (temb [B, W], per-layer adaLN input [B, 6, W]); optional text projection."""
+
+    def __init__(self, width: int, freq_dim: int, text_dim: int | None = None) -> None:
+        super().__init__()
+        self.timesteps_proj = Timesteps(num_channels=freq_dim, flip_sin_to_cos=True, downscale_freq_shift=0)
+        self.time_embedder = TimestepEmbedding(in_channels=freq_dim, time_embed_dim=width)
+        self.act_fn = nn.SiLU()
+        self.time_proj = nn.Linear(width, width * 6)
+        self.text_embedder = PixArtAlphaTextProjection(text_dim, width, act_fn="gelu_tanh") if text_dim else None
+
+    def forward(self, timestep: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+        t = self.timesteps_proj(timestep).to(self.time_embedder.linear_1.weight.dtype)
+        temb = self.time_embedder(t).to(dtype)
+        return temb, self.time_proj(self.act_fn(temb)).unflatten(1, (6, -1))
+
+
+class LatentEmbed(nn.Module):
+    """Latent video [B, C, F, h, w] -> tokens [B, F*h/ph*w/pw, W] (3D patch conv) + timestep conditioning."""
+
+    def __init__(self, channels: int, width: int, patch_size: tuple[int, int, int], freq_dim: int,
+                 text_dim: int | None = None, noise_tokens: int = 0) -> None:
+        super().__init__()
+        self.patch_size = tuple(patch_size)
+        self.patch_embedding = nn.Conv3d(channels, width, kernel_size=patch_size, stride=patch_size)
+        self.condition_embedder = ConditionEmbedder(width, freq_dim, text_dim)
+        # n^m: learned value-noise tokens appended to the value stream (paper 4.3.2)
+        self.noise_tokens = nn.Parameter(torch.randn(1, noise_tokens, width) * 0.02) if noise_tokens else None
+
+    def forward(self, latents: torch.Tensor) -> torch.Tensor:
+        _, _, _, h, w = latents.shape
+        ph, pw = self.patch_size[1:]
+        if h % ph or w % pw:
+            raise ValueError(f"latent grid {h}x{w} is not divisible by the patch size {ph}x{pw}")
+        return self.patch_embedding(latents).flatten(2).transpose(1, 2).contiguous()
+
+
+class LatentHead(nn.Module):
+    """Tokens -> latent velocity [B, C, F, h, w] (adaLN out-norm, linear, unpatchify), as Wan's output."""
+
+    def __init__(self, channels: int, width: int, patch_size: tuple[int, int, int], eps: float) -> None:
+        super().__init__()
+        self.patch_size = tuple(patch_size)
+        self.norm_out = FP32LayerNorm(width, eps, elementwise_affine=False)
+        self.proj_out = nn.Linear(width, channels * math.prod(patch_size))
+        self.scale_shift_table = nn.Parameter(torch.randn(1, 2, width) / width**0.5)
+
+    def forward(self, hidden: torch.Tensor, temb: torch.Tensor, grid: tuple[int, int, int]) -> torch.Tensor:
+        shift, scale = (self.scale_shift_table + temb.unsqueeze(1)).chunk(2, dim=1)
+        x = self.proj_out((self.norm_out(hidden.float()) * (1 + scale) + shift).type_as(hidden))
+        f, gh, gw = grid
+        pt, ph, pw = self.patch_size
+        x = x.reshape(x.shape[0], f, gh, gw, pt, ph, pw, -1).permute(0, 7, 1, 4, 2, 5, 3, 6)
+        return x.flatten(6, 7).flatten(4, 5).flatten(2, 3)
+
+
+class ActionEmbed(nn.Module):
+    """E_a: a light MLP from normalised actions [B, n, A] to action-stream tokens, + timestep conditioning."""
+
+    def __init__(self, action_dim: int, width: int, freq_dim: int) -> None:
+        super().__init__()
+        self.action_embedder = nn.Sequential(nn.Linear(action_dim, width), nn.SiLU(), nn.Linear(width, width))
+        self.condition_embedder = ConditionEmbedder(width, freq_dim)
+
+    def forward(self, actions: torch.Tensor) -> torch.Tensor:
+        return self.action_embedder(actions)
+
+
+class ActionHead(nn.Module):
+    """D_a: action tokens -> action velocity [B, n, A] with the same adaLN output norm as the latent heads."""
+
+    def __init__(self, action_dim: int, width: int, eps: float) -> None:
+        super().__init__()
+        self.norm_out = FP32LayerNorm(width, eps, elementwise_affine=False)
+        self.proj_out = nn.Linear(width, action_dim)
+        self.scale_shift_table = nn.Parameter(torch.randn(1, 2, width) / width**0.5)
+
+    def forward(self, hidden: torch.Tensor, temb: torch.Tensor, grid=None) -> torch.Tensor:
+        shift, scale = (self.scale_shift_table + temb.unsqueeze(1)).chunk(2, dim=1)
+        return self.proj_out((self.norm_out(hidden.float()) * (1 + scale) + shift).type_as(hidden))
