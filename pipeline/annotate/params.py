@@ -18,11 +18,11 @@ ANNOTATOR_VERSION = 1
 class AnnotationParams:
     """Parameters of the contact -> point cloud -> projection -> value-map pipeline."""
 
-    contact_radius_m: float = 0.015
+    contact_radius_m: float = 0.012
     """Object-surface points closer than this to a recorded contact form the contact region."""
     voxel_size_m: float = 0.004
     """Contact regions are voxel-downsampled to this spacing (uniform density, fewer splats)."""
-    splat_sigma_m: float = 0.01
+    splat_sigma_m: float = 0.006
     """World-space Gaussian radius; its pixel sigma is f * splat_sigma_m / depth."""
     min_sigma_px: float = 0.75
     max_sigma_px: float = 48.0

@@ -7,6 +7,7 @@ from pipeline.annotate.params import AnnotationParams
 from pipeline.annotate.splat import render_value_maps
 
 H, W, F = 240, 320, 300.0
+PARAMS = AnnotationParams(splat_sigma_m=0.01)  # 3 px at 1 m: well above the pixel grid
 K = np.array([[F, 0, 160.0], [0, F, 120.0], [0, 0, 1]])
 
 
@@ -24,7 +25,7 @@ def look_at(eye, target, up=(0, 0, 1)) -> np.ndarray:
     return ext
 
 
-def render(point, ext=np.eye(4), depth_m=0.0, params=AnnotationParams()):
+def render(point, ext=np.eye(4), depth_m=0.0, params=PARAMS):
     depth = np.full((1, H, W), depth_m * 1000, dtype=np.uint16)
     return render_value_maps(np.asarray(point, float)[None, None], K[None], ext[None], depth, params)[0]
 
@@ -58,7 +59,7 @@ def test_point_lands_at_predicted_pixel_posed_camera():
 def test_gaussian_width_halves_when_depth_doubles():
     _, near = moments(render([0.0, 0.0, 1.0]))
     _, far = moments(render([0.0, 0.0, 2.0]))
-    np.testing.assert_allclose(near, [F * 0.01 / 1.0] * 2, rtol=0.02)
+    np.testing.assert_allclose(near, [F * PARAMS.splat_sigma_m / 1.0] * 2, rtol=0.02)
     np.testing.assert_allclose(near / far, [2.0, 2.0], rtol=0.02)
 
 

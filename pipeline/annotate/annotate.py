@@ -1,0 +1,133 @@
+"""annotate_episode: one recorded episode in memory -> its value maps, phases, point clouds and quality.
+
+Independent of any store, so the generation flow can annotate an episode before committing it
+and `annotate_store` can re-annotate stored episodes with the same code.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from data_schemas import PHASE_NONE, PHASE_PICK, PHASE_PLACE, EpisodeData, SchemaError
+from pipeline.annotate.colorize import colorize
+from pipeline.annotate.events import detect_events
+from pipeline.annotate.geometry import project
+from pipeline.annotate.params import AnnotationParams
+from pipeline.annotate.phases import plan_phases
+from pipeline.annotate.regions import ContactRegion, pick_region, place_region, press_region
+from pipeline.annotate.splat import normalise, splat, visible_points
+
+NEEDED_ARRAYS = ("depth", "intrinsics", "extrinsics", "object_poses", "object_points", "contacts/step",
+                 "contacts/kind", "contacts/arm", "contacts/actor", "contacts/other", "contacts/position")
+PHASE_NAMES = {PHASE_NONE: "none", PHASE_PICK: "pick", PHASE_PLACE: "place"}
+ROLE_OF_REGION = {"pick": "target", "place": "support", "press": "pressed"}
+STEPS_PER_CHUNK = 16
+"""Steps rendered together (x3 views): bounds temporary memory to tens of MB."""
+
+
+@dataclass
+class AnnotationResult:
+    """Arrays to store under `value/`, the attrs describing them, and quality figures."""
+
+    episode_id: str
+    arrays: dict[str, np.ndarray]
+    attrs: dict[str, Any]
+    """Parameters (with digest), detected events and region frames: stored as `value` attrs."""
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_arrays(episode: EpisodeData) -> None:
+    missing = [name for name in NEEDED_ARRAYS if name not in episode.arrays]
+    if missing:
+        raise SchemaError(f"episode {episode.episode_id} lacks {missing}, which value-map annotation needs; "
+                          "record it again with a recorder that writes contacts and object tracks")
+
+
+class _PhaseQuality:
+    """Accumulates, for one phase, the share of value mass on the region's actor and contact hits."""
+
+    def __init__(self, episode: EpisodeData, region: ContactRegion, params: AnnotationParams):
+        labels = episode.attrs.segmentation_labels
+        actor = episode.attrs.roles.get(ROLE_OF_REGION[region.kind])
+        self.label = labels.index(actor) if actor in labels and "segmentation" in episode.arrays else None
+        self.actor, self.kind, self.params = actor, region.kind, params
+        self.mass, self.hits, self.tested, self.maps, self.empty = [], 0, 0, 0, 0
+
+    def add(self, maps: np.ndarray, segmentation: np.ndarray | None, contact_uv: np.ndarray,
+            contact_visible: np.ndarray) -> None:
+        total = maps.sum(axis=(1, 2))
+        live = total > 0
+        self.maps += int(live.sum())
+        self.empty += int((~live).sum())
+        if self.label is not None and live.any():
+            on_actor = (maps * (segmentation == self.label)).sum(axis=(1, 2))
+            self.mass.extend((on_actor[live] / total[live]).tolist())
+        rows = np.clip(np.rint(contact_uv[..., 1]).astype(np.int64), 0, maps.shape[1] - 1)
+        cols = np.clip(np.rint(contact_uv[..., 0]).astype(np.int64), 0, maps.shape[2] - 1)
+        values = maps[np.arange(len(maps))[:, None], rows, cols]
+        tested = live & contact_visible.any(axis=1)
+        hit = ((values >= 1.0 - self.params.top_fraction) & contact_visible).any(axis=1)
+        self.tested += int(tested.sum())
+        self.hits += int((hit & tested).sum())
+
+    def summary(self) -> dict[str, Any]:
+        return {"region": self.kind, "actor": self.actor, "maps": self.maps, "empty_maps": self.empty,
+                "mass_on_actor": float(np.mean(self.mass)) if self.mass else None,
+                "contact_in_top": self.hits / self.tested if self.tested else None, "contacts_tested": self.tested}
+
+
+def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion, params: AnnotationParams,
+                  out: np.ndarray, quality: _PhaseQuality) -> None:
+    """Render the region into out[steps] (all views), updating the quality figures."""
+    arr = episode.arrays
+    views = arr["intrinsics"].shape[0]
+    h, w = out.shape[2:]
+    for start in range(0, len(steps), STEPS_PER_CHUNK):
+        chunk = steps[start:start + STEPS_PER_CHUNK]
+        points, contacts = region.at_steps(episode, chunk)
+        n, m, c = len(chunk), points.shape[1], contacts.shape[1]
+        both = np.concatenate([points, contacts], axis=1)
+        both = np.broadcast_to(both[:, None], (n, views, m + c, 3)).reshape(n * views, m + c, 3)
+        intr = np.broadcast_to(arr["intrinsics"][None].astype(np.float64), (n, views, 3, 3)).reshape(-1, 3, 3)
+        extr = arr["extrinsics"][chunk].astype(np.float64).reshape(-1, 4, 4)
+        depth = np.asarray(arr["depth"][chunk]).reshape(-1, h, w)
+        uv, z = project(both, intr, extr)
+        visible = visible_points(uv, z, depth, params.depth_tolerance_m)
+        maps = normalise(splat(uv[:, :m], z[:, :m], visible[:, :m].astype(np.float32), intr, (h, w), params))
+        seg = np.asarray(arr["segmentation"][chunk]).reshape(-1, h, w) if quality.label is not None else None
+        quality.add(maps, seg, uv[:, m:], visible[:, m:])
+        out[chunk] = maps.reshape(n, views, h, w)
+
+
+def annotate_episode(episode: EpisodeData, params: AnnotationParams | None = None) -> AnnotationResult:
+    """Value maps for every recorded step and camera of one episode, from its recorded contacts.
+
+    Raises SchemaError when the episode lacks the arrays the annotation needs.
+    """
+    params = params or AnnotationParams()
+    _check_arrays(episode)
+    started = time.perf_counter()
+    events = detect_events(episode, params)
+    plan = plan_phases(episode.attrs.num_steps, events, pick_region(episode, events, params),
+                       place_region(episode, events, params), press_region(episode, events, params))
+    t_steps, views, h, w = np.asarray(episode.arrays["depth"].shape)
+    maps = np.zeros((t_steps, views, h, w), dtype=np.float16)
+    stats: dict[str, Any] = {"phases": {name: int((plan.phase == code).sum()) for code, name in PHASE_NAMES.items()}}
+    for code, region in plan.regions.items():
+        quality = _PhaseQuality(episode, region, params)
+        _render_phase(episode, np.flatnonzero(plan.phase == code), region, params, maps, quality)
+        stats[PHASE_NAMES[code]] = quality.summary()
+    arrays = {"value/map": maps, "value/rgb": colorize(maps, params.colormap), "value/phase": plan.phase}
+    region_attrs = {}
+    for code, name in ((PHASE_PICK, "pick"), (PHASE_PLACE, "place")):
+        region = plan.regions.get(code)
+        arrays[f"value/{name}_points"] = region.points if region else np.zeros((0, 3), np.float32)
+        region_attrs[name] = ({"kind": region.kind, "frame": region.frame, "step": region.step,
+                               "points": len(region.points)} if region else None)
+    stats["seconds"] = time.perf_counter() - started
+    attrs = {"digest": params.digest(), "params": params.as_dict(), "events": events.as_dict(),
+             "regions": region_attrs}
+    return AnnotationResult(episode.episode_id, arrays, attrs, stats)

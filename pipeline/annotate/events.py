@@ -1,0 +1,138 @@
+"""Contact events of an episode read from the recorded contact arrays: grasp, release, placement, press.
+
+The simulator records every contact point (`contacts/*`); this module turns them into the step
+indices the value-map phases hang on, following the paper's rules: an effective grasp is two
+fingers of one arm on the target that keep holding; placement is complete once the released
+object's centre of mass stays slower than a small threshold.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from data_schemas import CONTACT_GRASP, CONTACT_PRESS, CONTACT_SUPPORT, EpisodeData
+from pipeline.annotate.geometry import apply_transform, pose_to_matrix
+from pipeline.annotate.params import AnnotationParams
+
+
+@dataclass(frozen=True)
+class EpisodeEvents:
+    """Step indices of the interaction events (None: did not happen)."""
+
+    grasp_step: int | None = None
+    grasp_arm: int | None = None
+    release_step: int | None = None
+    place_step: int | None = None
+    support_contact_step: int | None = None
+    press_step: int | None = None
+    press_end_step: int | None = None
+
+    def as_dict(self) -> dict[str, int | None]:
+        return asdict(self)
+
+
+def actor_index(episode: EpisodeData, role: str) -> int | None:
+    """Index into attrs.object_names of the actor playing `role` (None when the task has no such role)."""
+    name = episode.attrs.roles.get(role)
+    if name is None:
+        return None
+    if name not in episode.attrs.object_names:
+        raise ValueError(f"episode {episode.episode_id}: role {role}={name!r} is not a tracked object "
+                         f"(object_names: {episode.attrs.object_names}); the recorder must track it")
+    return episode.attrs.object_names.index(name)
+
+
+def _contacts(episode: EpisodeData, kind: int, actor: int) -> np.ndarray:
+    """Boolean mask over recorded contact points of one kind touching one actor."""
+    arr = episode.arrays
+    return (arr["contacts/kind"] == kind) & (arr["contacts/actor"] == actor)
+
+
+def _held_steps(episode: EpisodeData, target: int) -> np.ndarray:
+    """[T, 2] bool: at step t, arm a has at least two distinct finger bodies on the target."""
+    arr = episode.arrays
+    t_steps = episode.attrs.num_steps
+    sel = _contacts(episode, CONTACT_GRASP, target) & (arr["contacts/arm"] >= 0)
+    triples = np.unique(np.stack([arr["contacts/step"][sel], arr["contacts/arm"][sel].astype(np.int32),
+                                  arr["contacts/other"][sel].astype(np.int32)], axis=1), axis=0)
+    fingers = np.zeros((t_steps, 2), dtype=np.int32)
+    np.add.at(fingers, (triples[:, 0], triples[:, 1]), 1)
+    return fingers >= 2
+
+
+def _first_run(flags: np.ndarray, length: int, start: int = 0) -> int | None:
+    """First index >= start that begins `length` consecutive True values."""
+    if length > len(flags):
+        return None
+    window = np.lib.stride_tricks.sliding_window_view(flags.astype(bool), length).all(axis=1)
+    hits = np.flatnonzero(window[start:])
+    return int(hits[0]) + start if hits.size else None
+
+
+def com_speed(episode: EpisodeData, actor: int) -> np.ndarray:
+    """[T] centre-of-mass speed (m/s) of a tracked actor; the COM is the centroid of its surface samples."""
+    centroid = episode.arrays["object_points"][actor].astype(np.float64).mean(axis=0, keepdims=True)
+    com = apply_transform(pose_to_matrix(episode.arrays["object_poses"][:, actor]), centroid)[:, 0]
+    speed = np.zeros(len(com))
+    speed[1:] = np.linalg.norm(np.diff(com, axis=0), axis=1) * episode.attrs.control_rate_hz
+    return speed
+
+
+def detect_events(episode: EpisodeData, params: AnnotationParams) -> EpisodeEvents:
+    """Find grasp, release, placement and press steps from the recorded contacts and poses."""
+    found: dict[str, int | None] = {}
+    target = actor_index(episode, "target")
+    arr = episode.arrays
+    if target is not None:
+        held = _held_steps(episode, target)
+        starts = {arm: _first_run(held[:, arm], params.grasp_hold_steps) for arm in (0, 1)}
+        starts = {arm: s for arm, s in starts.items() if s is not None}
+        if starts:
+            arm = min(starts, key=starts.get)
+            grasp = starts[arm]
+            found.update(grasp_step=grasp, grasp_arm=arm)
+            lost = np.flatnonzero(~held[grasp:, arm])
+            release = int(lost[0]) + grasp if lost.size else None
+            found["release_step"] = release
+            found.update(_placement(episode, target, grasp, release, params))
+    pressed = actor_index(episode, "pressed")
+    if pressed is not None:
+        steps = np.unique(arr["contacts/step"][_contacts(episode, CONTACT_PRESS, pressed)])
+        if found.get("grasp_step") is not None:
+            steps = steps[steps > found["grasp_step"]]
+        if steps.size:
+            gaps = np.flatnonzero(np.diff(steps) > 1)
+            found.update(press_step=int(steps[0]), press_end_step=int(steps[gaps[0]] if gaps.size else steps[-1]))
+    return EpisodeEvents(**found)
+
+
+def _placement(episode: EpisodeData, target: int, grasp: int, release: int | None,
+               params: AnnotationParams) -> dict[str, int]:
+    """Placement completion and the support-contact step closest to it (empty when never placed).
+
+    Completion is the first step after release from which the target's COM stays slow for
+    `settle_steps`; without release or settling it is the end of the episode (end of the place motion).
+    """
+    support_steps = np.unique(episode.arrays["contacts/step"][support_contact_mask(episode, target)])
+    support_steps = support_steps[support_steps > grasp]
+    if not support_steps.size:
+        return {}
+    last = episode.attrs.num_steps - 1
+    place = last
+    if release is not None:
+        slow = com_speed(episode, target) < params.settle_speed_mps
+        settled = _first_run(slow, params.settle_steps, start=release)
+        place = settled + params.settle_steps - 1 if settled is not None else last
+    nearest = int(support_steps[np.argmin(np.abs(support_steps - place))])
+    return {"place_step": place, "support_contact_step": nearest}
+
+
+def support_contact_mask(episode: EpisodeData, target: int) -> np.ndarray:
+    """Contacts between the target and the body named by roles['support'] (any support when unnamed)."""
+    mask = _contacts(episode, CONTACT_SUPPORT, target)
+    support = episode.attrs.roles.get("support")
+    bodies = episode.attrs.contact_bodies
+    if support is not None and support in bodies:
+        mask &= episode.arrays["contacts/other"] == bodies.index(support)
+    return mask

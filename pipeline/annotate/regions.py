@@ -1,0 +1,134 @@
+"""Contact surface point clouds (pick, place, press regions) anchored to the actor they live on.
+
+A region is stored in the frame of one tracked actor, so at any step it is re-posed with that
+actor's recorded pose: the pick region follows the object, the place region follows the support,
+the press region follows the pushed part (a laptop lid, a bell, a struck block).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import open3d as o3d
+
+from data_schemas import CONTACT_GRASP, CONTACT_PRESS, EpisodeData
+from pipeline.annotate.events import EpisodeEvents, actor_index, support_contact_mask
+from pipeline.annotate.geometry import apply_transform, pose_to_matrix, world_to_local
+from pipeline.annotate.params import AnnotationParams
+
+
+@dataclass(frozen=True)
+class ContactRegion:
+    """A contact surface point cloud and the real contact points, both in the frame of `frame`."""
+
+    kind: str
+    """"pick", "place" or "press"."""
+    frame: str | None
+    """Tracked actor whose frame the points are in; None means world coordinates."""
+    step: int
+    """Recorded step at which the region was taken."""
+    points: np.ndarray
+    """[M, 3] float32 contact surface samples."""
+    contacts: np.ndarray
+    """[C, 3] float32 contact centres, one per touching body (finger, tool) or one for the
+    support footprint: where the real contact happened, used by the quality check."""
+
+    def at_steps(self, episode: EpisodeData, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """World coordinates at the given steps: points [S, M, 3] and contacts [S, C, 3]."""
+        if self.frame is None:
+            return (np.broadcast_to(self.points, (len(steps),) + self.points.shape),
+                    np.broadcast_to(self.contacts, (len(steps),) + self.contacts.shape))
+        k = episode.attrs.object_names.index(self.frame)
+        mats = pose_to_matrix(episode.arrays["object_poses"][steps, k])
+        return apply_transform(mats, self.points), apply_transform(mats, self.contacts)
+
+
+def points_near(cloud: np.ndarray, queries: np.ndarray, radius: float) -> np.ndarray:
+    """Mask over `cloud` [P, 3]: points within `radius` of any query point (open3d fixed-radius search)."""
+    if not len(queries) or not len(cloud):
+        return np.zeros(len(cloud), dtype=bool)
+    nns = o3d.core.nns.NearestNeighborSearch(o3d.core.Tensor(np.ascontiguousarray(queries, dtype=np.float64)))
+    nns.fixed_radius_index(radius)
+    _, _, splits = nns.fixed_radius_search(o3d.core.Tensor(np.ascontiguousarray(cloud, dtype=np.float64)), radius)
+    return np.diff(splits.numpy()) > 0
+
+
+def downsample(points: np.ndarray, voxel: float) -> np.ndarray:
+    """Voxel-grid downsampling (open3d): uniform density, so splat weights do not depend on sampling."""
+    cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points.astype(np.float64)))
+    return np.asarray(cloud.voxel_down_sample(voxel).points, dtype=np.float32)
+
+
+def _region(kind: str, frame: str | None, step: int, cloud: np.ndarray, anchors: np.ndarray,
+            centres: np.ndarray, params: AnnotationParams) -> ContactRegion:
+    """Surface points of `cloud` near `anchors`; the anchors themselves if the samples are too sparse."""
+    near = cloud[points_near(cloud, anchors, params.contact_radius_m)]
+    points = downsample(near if len(near) else anchors, params.voxel_size_m)
+    return ContactRegion(kind, frame, step, points, centres.astype(np.float32))
+
+
+def _contacts_in_frame(episode: EpisodeData, mask: np.ndarray, actor: int) -> np.ndarray:
+    """Selected world contact points expressed in `actor`'s frame at their own steps."""
+    arr = episode.arrays
+    steps = arr["contacts/step"][mask]
+    poses = arr["object_poses"][steps, actor]
+    return world_to_local(poses, arr["contacts/position"][mask][:, None, :].astype(np.float64))[:, 0]
+
+
+def _centres_per_body(points: np.ndarray, bodies: np.ndarray) -> np.ndarray:
+    """Centroid of the contact points of each touching body (finger, tool): [bodies, 3]."""
+    ids, inverse = np.unique(bodies, return_inverse=True)
+    sums = np.zeros((len(ids), 3))
+    np.add.at(sums, inverse, points)
+    return sums / np.bincount(inverse)[:, None]
+
+
+def pick_region(episode: EpisodeData, events: EpisodeEvents, params: AnnotationParams) -> ContactRegion | None:
+    """Object surface under the fingers during the first `grasp_hold_steps` of the effective grasp."""
+    if events.grasp_step is None:
+        return None
+    arr = episode.arrays
+    target = actor_index(episode, "target")
+    window = (arr["contacts/step"] >= events.grasp_step) & (arr["contacts/step"] < events.grasp_step + params.grasp_hold_steps)
+    mask = window & (arr["contacts/kind"] == CONTACT_GRASP) & (arr["contacts/actor"] == target) \
+        & (arr["contacts/arm"] == events.grasp_arm)
+    contacts = _contacts_in_frame(episode, mask, target)
+    return _region("pick", episode.attrs.roles["target"], events.grasp_step, arr["object_points"][target], contacts,
+                   _centres_per_body(contacts, arr["contacts/other"][mask]), params)
+
+
+def place_region(episode: EpisodeData, events: EpisodeEvents, params: AnnotationParams) -> ContactRegion | None:
+    """Support surface under the placed object at placement completion (on the support's frame).
+
+    When the support is not a tracked actor (e.g. the table), the region is the object's own
+    surface near the recorded support contacts, in world coordinates.
+    """
+    if events.place_step is None:
+        return None
+    arr = episode.arrays
+    target = actor_index(episode, "target")
+    contact_mask = support_contact_mask(episode, target) & (arr["contacts/step"] == events.support_contact_step)
+    contacts_world = arr["contacts/position"][contact_mask].astype(np.float64)
+    footprint_centre = contacts_world.mean(axis=0, keepdims=True)
+    target_world = apply_transform(pose_to_matrix(arr["object_poses"][events.place_step, target]),
+                                   arr["object_points"][target].astype(np.float64))
+    support_name = episode.attrs.roles.get("support")
+    if support_name in episode.attrs.object_names:
+        support = episode.attrs.object_names.index(support_name)
+        pose = arr["object_poses"][events.place_step, support]
+        return _region("place", support_name, events.place_step, arr["object_points"][support],
+                       world_to_local(pose, target_world), world_to_local(pose, footprint_centre), params)
+    return _region("place", None, events.place_step, target_world, contacts_world, footprint_centre, params)
+
+
+def press_region(episode: EpisodeData, events: EpisodeEvents, params: AnnotationParams) -> ContactRegion | None:
+    """Surface of the pushed or struck part around the first press contacts, in that part's frame."""
+    if events.press_step is None:
+        return None
+    arr = episode.arrays
+    pressed = actor_index(episode, "pressed")
+    window = (arr["contacts/step"] >= events.press_step) & (arr["contacts/step"] < events.press_step + params.grasp_hold_steps)
+    mask = window & (arr["contacts/kind"] == CONTACT_PRESS) & (arr["contacts/actor"] == pressed)
+    contacts = _contacts_in_frame(episode, mask, pressed)
+    return _region("press", episode.attrs.roles["pressed"], events.press_step, arr["object_points"][pressed],
+                   contacts, _centres_per_body(contacts, arr["contacts/other"][mask]), params)

@@ -1,0 +1,77 @@
+"""annotate_episode on the scripted pick-and-place episode (exact geometry, see conftest)."""
+
+import numpy as np
+import pytest
+
+from data_schemas import CONTACT_GRASP, PHASE_NONE, PHASE_PICK, PHASE_PLACE, EpisodeData, SchemaError
+from pipeline.annotate.annotate import annotate_episode
+from pipeline.annotate.events import detect_events
+from pipeline.annotate.params import AnnotationParams
+from pipeline.annotate.regions import pick_region
+
+PARAMS = AnnotationParams()
+
+@pytest.fixture(scope="module")
+def result(scripted_episode):
+    return annotate_episode(scripted_episode, PARAMS)
+
+def test_events_follow_the_contacts_and_the_settling(scripted_episode):
+    events = detect_events(scripted_episode, PARAMS)
+    assert (events.grasp_step, events.grasp_arm, events.release_step) == (6, 0, 16)
+    assert events.place_step == 17  # released at 16, still for settle_steps=2 -> complete at 17
+    assert events.press_step is None
+
+def test_phases_pick_until_grasp_then_place_until_settled(result):
+    phase = result.arrays["value/phase"]
+    assert phase.dtype == np.int8
+    assert (phase[:7] == PHASE_PICK).all() and (phase[7:18] == PHASE_PLACE).all() and (phase[18:] == PHASE_NONE).all()
+
+def test_pick_region_is_the_object_surface_under_the_fingers(result, scripted_episode):
+    pts = result.arrays["value/pick_points"]
+    assert result.attrs["regions"]["pick"]["frame"] == "box" and len(pts) > 20
+    fingers = np.array([[0, -0.02, 0], [0, 0.02, 0]])  # finger centres in the box frame
+    dist = np.linalg.norm(pts[:, None] - fingers[None], axis=2).min(axis=1)
+    assert dist.max() <= PARAMS.contact_radius_m + PARAMS.voxel_size_m
+    assert (pts[:, 1] < -0.01).any() and (pts[:, 1] > 0.01).any()  # both fingers' sides
+
+def test_pick_region_follows_the_object(scripted_episode):
+    region = pick_region(scripted_episode, detect_events(scripted_episode, PARAMS), PARAMS)
+    before, _ = region.at_steps(scripted_episode, np.array([0]))
+    after, _ = region.at_steps(scripted_episode, np.array([20]))
+    shift = scripted_episode.arrays["object_poses"][20, 0, :3] - scripted_episode.arrays["object_poses"][0, 0, :3]
+    np.testing.assert_allclose(after[0] - before[0], np.broadcast_to(shift, before[0].shape), atol=1e-6)
+
+def test_place_region_lies_on_the_pad_under_the_box(result):
+    pts = result.arrays["value/place_points"]
+    assert result.attrs["regions"]["place"]["frame"] == "pad" and len(pts) > 20
+    reach = 0.02 + PARAMS.contact_radius_m + PARAMS.voxel_size_m
+    assert np.abs(pts[:, :2]).max() <= reach and np.abs(pts[:, 2]).max() <= 0.0026
+
+def test_maps_values_colours_and_quality(result):
+    maps, rgb, phase = result.arrays["value/map"], result.arrays["value/rgb"], result.arrays["value/phase"]
+    assert maps.dtype == np.float16 and maps.shape == (24, 3, 120, 160) and rgb.shape == maps.shape + (3,)
+    assert maps[phase == PHASE_NONE].max() == 0 and rgb[phase == PHASE_NONE].max() == 0
+    assert maps.min() >= 0 and maps.max() == 1
+    assert (rgb[maps == 0] == 0).all() and (rgb[maps > 0.5].sum(axis=-1) > 0).all()
+    assert result.stats["pick"]["mass_on_actor"] >= 0.9
+    assert result.stats["pick"]["contact_in_top"] >= 0.9
+    assert result.stats["place"]["mass_on_actor"] >= 0.85
+    assert result.stats["phases"] == {"none": 6, "pick": 7, "place": 11}
+    assert result.attrs["digest"] == PARAMS.digest() and result.attrs["events"]["grasp_step"] == 6
+
+def test_without_an_effective_grasp_every_step_is_none(scripted_episode):
+    arrays = dict(scripted_episode.arrays)
+    one_finger = (arrays["contacts/kind"] != CONTACT_GRASP) | (arrays["contacts/other"] == 0)
+    for name in [n for n in arrays if n.startswith("contacts/")]:
+        arrays[name] = arrays[name][one_finger]
+    res = annotate_episode(EpisodeData(scripted_episode.attrs, arrays), PARAMS)
+    assert (res.arrays["value/phase"] == PHASE_NONE).all() and res.arrays["value/map"].max() == 0
+    assert res.attrs["regions"] == {"pick": None, "place": None}
+
+def test_missing_arrays_and_bad_roles_are_reported(scripted_episode):
+    arrays = {k: v for k, v in scripted_episode.arrays.items() if k != "object_points"}
+    with pytest.raises(SchemaError, match="object_points"):
+        annotate_episode(EpisodeData(scripted_episode.attrs, arrays))
+    attrs = scripted_episode.attrs.model_copy(update={"roles": {"target": "shoe"}})
+    with pytest.raises(ValueError, match="role target='shoe' is not a tracked object"):
+        annotate_episode(EpisodeData(attrs, scripted_episode.arrays))
