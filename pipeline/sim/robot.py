@@ -120,6 +120,13 @@ class PandaArm:
     def tcp_pose(self) -> sapien.Pose:
         return self.hand_link.entity_pose * HAND_FROM_TCP.inv()
 
+    def home_tcp_pose(self) -> sapien.Pose:
+        """World TCP pose of the home posture (forward kinematics, whatever the arm does now)."""
+        model = self.planner.robot.get_pinocchio_model()
+        model.compute_forward_kinematics(np.concatenate([self.config.home_qpos, [PANDA_FINGER_OPEN_M] * 2]))
+        hand = model.get_link_pose(self.planner.link_name_2_idx[PANDA_HAND_LINK])
+        return self.base_pose * sapien.Pose(hand.p, hand.q) * HAND_FROM_TCP.inv()
+
     # -- commands ----------------------------------------------------------------------------
     def set_arm_target(self, qpos: np.ndarray, qvel: np.ndarray | None = None) -> None:
         self.arm_target = np.asarray(qpos, dtype=np.float64)
@@ -205,13 +212,13 @@ class DualPanda:
     def tcp_poses(self) -> list[sapien.Pose]:
         return [arm.tcp_pose() for arm in self.arms.values()]
 
-    def finger_entities(self) -> dict[sapien.Entity, tuple[int, str]]:
-        """Finger link entity -> (arm index, contact body name) for contact classification."""
-        return {link.entity: (arm.index, f"{arm.name}/{link.get_name()}")
+    def finger_entities(self) -> dict[int, tuple[int, str]]:
+        """Finger link per_scene_id -> (arm index, contact body name) for contact classification."""
+        return {link.entity.per_scene_id: (arm.index, f"{arm.name}/{link.get_name()}")
                 for arm in self.arms.values() for link in arm.finger_links}
 
-    def link_entities(self) -> dict[sapien.Entity, tuple[int, str]]:
-        """Every robot link entity -> (arm index, body name)."""
-        return {link.entity: (arm.index, f"{arm.name}/{link.get_name()}")
+    def link_entities(self) -> dict[int, tuple[int, str]]:
+        """Every robot link per_scene_id -> (arm index, body name)."""
+        return {link.entity.per_scene_id: (arm.index, f"{arm.name}/{link.get_name()}")
                 for arm in self.arms.values() for link in arm.articulation.get_links()}
 

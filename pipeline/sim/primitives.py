@@ -1,0 +1,152 @@
+"""Scripted expert primitives in the spirit of RoboTwin's task API.
+
+Every primitive plans with the arm's mplib planner, then executes the joint path by setting drive
+targets each physics step through `SimEnv.step` (so the recorder sees every step). Moves of
+several arms run in lockstep (`move_to({"left": pose_a, "right": pose_b})`). A planning failure
+raises `PlanningError`; `rollout_episode` turns it into `success=False`.
+
+Poses: TCP poses are `sapien.Pose` in the world; grasps and functional points are 4x4 matrices
+in the object frame, as annotated by `pipeline.assets`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import sapien
+
+from data_schemas.spec import GRIPPER_CLOSED, GRIPPER_OPEN
+from pipeline.sim.env import SimEnv
+from pipeline.sim.poses import matrix_to_pose, pose_to_matrix
+
+FLIP_ABOUT_Y = np.diag([-1.0, 1.0, -1.0, 1.0])
+"""Turns a support's upward functional frame into the downward frame an object's "bottom" meets."""
+
+
+def entity_matrix(entity: sapien.Entity) -> np.ndarray:
+    return pose_to_matrix(entity.get_pose())
+
+
+class Expert:
+    """Motion primitives on one `SimEnv`; tasks call these from `play_once`."""
+
+    def __init__(self, env: SimEnv, settle_s: float = 0.1, gripper_s: float = 0.4):
+        self.env = env
+        self.settle_steps = max(1, int(round(settle_s * env.config.physics_rate_hz)))
+        self.gripper_steps = max(1, int(round(gripper_s * env.config.physics_rate_hz)))
+
+    # -- execution -----------------------------------------------------------------------------
+    def follow(self, paths: Mapping[str, np.ndarray]) -> None:
+        """Execute joint paths (one waypoint per physics step) of several arms together."""
+        length = max(len(p) for p in paths.values())
+        for i in range(length):
+            for arm_name, path in paths.items():
+                arm = self.env.robot[arm_name]
+                j = min(i, len(path) - 1)
+                nxt = path[min(j + 1, len(path) - 1)]
+                arm.set_arm_target(path[j], (nxt - path[j]) / self.env.dt)
+            self.env.step()
+        for arm_name, path in paths.items():
+            self.env.robot[arm_name].set_arm_target(path[-1])
+        for _ in range(self.settle_steps):
+            self.env.step()
+
+    # -- arm motions ---------------------------------------------------------------------------
+    def move_to(self, goals: Mapping[str, sapien.Pose], straight: bool = False) -> None:
+        """Bring each named arm's TCP to its world pose; several arms move simultaneously."""
+        paths = {name: self.env.robot[name].plan_to_tcp(goal, self.env.dt, straight=straight)
+                 for name, goal in goals.items()}
+        self.follow(paths)
+
+    def move_by(self, arm: str, displacement: Iterable[float]) -> None:
+        """Translate one arm's TCP in a straight line by `displacement` (world metres)."""
+        tcp = self.env.robot[arm].tcp_pose()
+        self.move_to({arm: sapien.Pose(tcp.p + np.asarray(displacement, dtype=np.float32), tcp.q)},
+                     straight=True)
+
+    def home(self, arms: Iterable[str] = ("left", "right")) -> None:
+        """Return the named arms to the home posture together."""
+        paths = {name: self.env.robot[name].plan_to_qpos(np.asarray(self.env.config.robot.home_qpos),
+                                                          self.env.dt) for name in arms}
+        self.follow(paths)
+
+    # -- gripper -------------------------------------------------------------------------------
+    def set_gripper(self, commands: Mapping[str, float]) -> None:
+        """Ramp the gripper commands (1 open, 0 closed) of the named arms, then let them settle."""
+        starts = {name: self.env.robot[name].gripper_command for name in commands}
+        for i in range(1, self.gripper_steps + 1):
+            for name, goal in commands.items():
+                self.env.robot[name].set_gripper(starts[name] + (goal - starts[name]) * i / self.gripper_steps)
+            self.env.step()
+        for _ in range(self.settle_steps):
+            self.env.step()
+
+    def open_gripper(self, arm: str) -> None:
+        self.set_gripper({arm: GRIPPER_OPEN})
+
+    def close_gripper(self, arm: str) -> None:
+        self.set_gripper({arm: GRIPPER_CLOSED})
+
+    # -- object-centric skills -----------------------------------------------------------------
+    def grasp_pose(self, actor: sapien.Entity, grasp: np.ndarray) -> sapien.Pose:
+        """World TCP pose of an object-frame grasp annotation on `actor`'s current pose."""
+        return matrix_to_pose(entity_matrix(actor) @ grasp)
+
+    def choose_grasp(self, arm: str, actor: sapien.Entity, grasps: Iterable[np.ndarray],
+                     turn: float = 0.0) -> np.ndarray:
+        """The grasp (object frame) needing the least wrist roll from the home posture, both when
+        taken and after the object is later turned by `turn` radians about world z."""
+        home_yaw = self._home_opening_yaw(arm)
+
+        def cost(grasp: np.ndarray) -> float:
+            axis = (entity_matrix(actor) @ grasp)[:3, 1]
+            yaw = np.arctan2(axis[1], axis[0])
+            return sum(abs(np.angle(np.exp(1j * (yaw + t - home_yaw)))) for t in (0.0, turn))
+
+        return min(grasps, key=cost)
+
+    def _home_opening_yaw(self, arm: str) -> float:
+        axis = pose_to_matrix(self.env.robot[arm].home_tcp_pose())[:3, 1]
+        return float(np.arctan2(axis[1], axis[0]))
+
+    def grasp(self, arm: str, actor: sapien.Entity, grasp: np.ndarray, pre_distance: float = 0.08,
+              lift: float = 0.1) -> None:
+        """Pre-grasp `pre_distance` back along the approach axis, straight approach, close, lift."""
+        goal = pose_to_matrix(self.grasp_pose(actor, grasp))
+        pre = goal.copy()
+        pre[:3, 3] -= goal[:3, 2] * pre_distance
+        self.open_gripper(arm)
+        self.move_to({arm: matrix_to_pose(pre)})
+        self.move_to({arm: matrix_to_pose(goal)}, straight=True)
+        self.close_gripper(arm)
+        if lift:
+            self.move_by(arm, (0.0, 0.0, lift))
+
+    def placing_tcp(self, arm: str, actor: sapien.Entity, functional_point: np.ndarray,
+                    target: np.ndarray, align_orientation: bool = True) -> sapien.Pose:
+        """TCP pose that puts the held `actor`'s functional point (object frame) onto `target`
+        (world 4x4). Without `align_orientation` only the position is matched."""
+        tcp = pose_to_matrix(self.env.robot[arm].tcp_pose())
+        obj = entity_matrix(actor)
+        current_fp = obj @ functional_point
+        goal_fp = target if align_orientation else np.block(
+            [[current_fp[:3, :3], target[:3, 3:4]], [np.zeros((1, 3)), np.ones((1, 1))]])
+        return matrix_to_pose(goal_fp @ np.linalg.inv(current_fp) @ tcp)
+
+    def place(self, arm: str, actor: sapien.Entity, functional_point: np.ndarray, target: np.ndarray,
+              align_orientation: bool = True, pre_height: float = 0.06, retreat: float = 0.08) -> None:
+        """Carry the held actor above `target`, lower it straight down, release, retreat up."""
+        goal = self.placing_tcp(arm, actor, functional_point, target, align_orientation)
+        above = sapien.Pose(goal.p + np.array([0.0, 0.0, pre_height], dtype=np.float32), goal.q)
+        self.move_to({arm: above})
+        self.move_to({arm: goal}, straight=True)
+        self.open_gripper(arm)
+        if retreat:
+            self.move_by(arm, (0.0, 0.0, retreat))
+
+
+def support_target(support: sapien.Entity, support_point: np.ndarray) -> np.ndarray:
+    """World frame an object's downward "bottom" point must meet to rest on `support_point`
+    (an upward functional point of the support, object frame), keeping the support's x heading
+    as the object's heading."""
+    return entity_matrix(support) @ support_point @ FLIP_ABOUT_Y
