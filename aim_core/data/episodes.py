@@ -1,0 +1,92 @@
+"""Read-only access to an AIM dataset through zarr, for training (aim_core never imports pipeline).
+
+Names and checks come from `data_schemas`; this module adds the two reader rules of the store
+layout: only episodes whose attrs say `complete: true` exist, and `value/<name>` resolves
+through the `live` attribute of the episode's `value` group to the current annotation version
+(`value/<live>/<name>`), so a reader never sees a half-written re-annotation.
+Derived data (latents, text embeddings, action statistics) goes to a *cache root*: by default
+the dataset store itself, or a separate Zarr group (e.g. on fast local disk).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import zarr
+
+from data_schemas import EPISODES_GROUP, EpisodeAttrs, SchemaError, check_store_attrs, parse_episode_attrs
+
+VALUE_GROUP = "value"
+CACHE_FORMAT = "aim-latent-cache"
+
+
+def open_dataset(url: str | Path, mode: str = "r") -> zarr.Group:
+    """Root group of an AIM dataset; refuses (SchemaError) paths that are not one."""
+    try:
+        root = zarr.open_group(str(url), mode="r" if mode == "r" else "r+", zarr_format=3)
+    except (FileNotFoundError, zarr.errors.GroupNotFoundError) as exc:
+        raise SchemaError(f"no AIM dataset at {url}: check the path (datasets are written by aim-rollout).") from exc
+    check_store_attrs(root.attrs.asdict(), str(url))
+    if EPISODES_GROUP not in root:
+        raise SchemaError(f"{url}: AIM dataset without an '{EPISODES_GROUP}' group; the store is damaged.")
+    return root
+
+
+def open_cache_root(dataset: zarr.Group, cache: str | Path | None, mode: str = "a") -> zarr.Group:
+    """Where derived data lives: the dataset itself (`cache=None`, open it writable to build) or a
+    separate cache group."""
+    if cache is None:
+        return dataset
+    if mode == "r":
+        try:
+            root = zarr.open_group(str(cache), mode="r", zarr_format=3)
+        except (FileNotFoundError, zarr.errors.GroupNotFoundError) as exc:
+            raise FileNotFoundError(f"no latent cache at {cache}: build it with build_latent_cache().") from exc
+    else:
+        root = zarr.open_group(str(cache), mode="a", zarr_format=3)
+        if "format" not in root.attrs:
+            root.update_attributes({"format": CACHE_FORMAT})
+    if root.attrs.get("format") != CACHE_FORMAT:
+        raise SchemaError(f"{cache} is not an AIM latent cache (format={root.attrs.get('format')!r}); "
+                          "give a new path or the dataset's own path.")
+    return root
+
+
+@dataclass(frozen=True)
+class EpisodeRef:
+    """One complete episode: its id, validated attrs and zarr group."""
+
+    episode_id: str
+    attrs: EpisodeAttrs
+    group: zarr.Group
+
+    def array(self, name: str) -> zarr.Array:
+        """Lazy array by schema name; `value/<name>` is the live annotation version."""
+        if name.startswith(f"{VALUE_GROUP}/"):
+            live = self.value_version()
+            if live is None:
+                raise KeyError(f"episode {self.episode_id} has no value maps yet: run aim-annotate on it first")
+            return self.group[VALUE_GROUP][live][name[len(VALUE_GROUP) + 1:]]
+        return self.group[name]
+
+    def value_version(self) -> str | None:
+        """Name of the live value-map version (changes on every re-annotation), None if not annotated."""
+        try:
+            live = self.group[VALUE_GROUP].attrs.get("live")
+        except KeyError:
+            return None
+        return live if live is not None and live in self.group[VALUE_GROUP] else None
+
+
+def complete_episodes(root: zarr.Group, tasks: list[str] | None = None,
+                      settings: list[str] | None = None) -> list[EpisodeRef]:
+    """Complete episodes in id order, optionally filtered; incomplete ones are skipped."""
+    episodes = root[EPISODES_GROUP]
+    out = []
+    for name, group in sorted(episodes.groups()):
+        if group.attrs.get("complete") is not True:
+            continue
+        attrs = parse_episode_attrs(group.attrs.asdict(), f"episode {name}")
+        if (tasks is None or attrs.task in tasks) and (settings is None or attrs.setting in settings):
+            out.append(EpisodeRef(name, attrs, group))
+    return out

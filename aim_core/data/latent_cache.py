@@ -1,0 +1,174 @@
+"""Latent cache: VAE latents of the RGB and value canvases and text embeddings, computed once.
+
+Training reads latents, not pixels: encoding a 480x640 canvas with the full Wan2.2 VAE costs
+seconds per frame, far more than a training step can wait for. `build_latent_cache` encodes
+every complete, annotated episode once (the whole episode as one causal video, as the VAE
+was trained) and stores, in the cache root (the dataset itself by default):
+
+    episodes/<id>/latents/rgb    float16 [N, C, h, w]  normalised VAE latents of the RGB canvas
+    episodes/<id>/latents/value  float16 [N, C, h, w]  same for the value-map canvas (value/rgb)
+    episodes/<id>/latents        attrs: cache_key, vae_digest, value_version, frame_stride,
+                                 temporal_compression, camera_hw, num_steps, complete (last)
+    text/<instruction_key>       float32 [L, D] text-encoder states; attrs instruction, encoder_digest
+    stats                        attrs: action normalisation statistics (see action_stats)
+
+An episode is re-encoded when the VAE (weights or config), the canvas size, the frame stride
+or the live value-map version changed; otherwise it is reused. `complete` is written last, so
+an interrupted build leaves nothing a reader would trust.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import zarr
+from tqdm import tqdm
+
+from aim_core.data.action_stats import load_or_compute_action_stats
+from aim_core.data.canvas import CanvasLayout, pack_canvas, resize_views
+from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset
+from aim_core.data.windows import StepGrid
+from aim_core.models.action_codec import ActionStats
+from aim_core.models.text import TextEncoder, instruction_key
+from aim_core.models.vae import VideoVAE
+from data_schemas import EPISODES_GROUP
+
+log = logging.getLogger(__name__)
+
+LATENTS_GROUP = "latents"
+TEXT_GROUP = "text"
+LATENT_STREAMS = {"rgb": "rgb", "value": "value/rgb"}
+"""Cached latent array -> the dataset array whose canvas it encodes."""
+
+
+@dataclass(frozen=True)
+class LatentCacheConfig:
+    """What the cache encodes: canvas camera size (None = as recorded) and frame subsampling."""
+
+    camera_hw: tuple[int, int] | None = None
+    frame_stride: int = 1
+
+    def key(self, vae: VideoVAE) -> str:
+        """Identity of the cached latents: changes with the VAE, the canvas or the stride."""
+        payload = {"vae": vae.digest(), "camera_hw": self.camera_hw, "frame_stride": self.frame_stride}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class CacheReport:
+    """What a build did, by episode id."""
+
+    built: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    texts_built: int = 0
+    stats: ActionStats | None = None
+
+
+def episode_canvases(episode: EpisodeRef, name: str, frames: slice, camera_hw: tuple[int, int] | None) -> np.ndarray:
+    """uint8 [T', 2H, 2W, 3] T-pose canvases of `name` ("rgb" or "value/rgb") at `frames`."""
+    views = episode.array(name)[frames]
+    if camera_hw is not None:
+        views = resize_views(views, camera_hw)
+    return pack_canvas(views, CanvasLayout(tuple(views.shape[-3:-1])))
+
+
+def cached_latents(cache_root: zarr.Group, episode_id: str) -> zarr.Group | None:
+    try:
+        return cache_root[f"{EPISODES_GROUP}/{episode_id}/{LATENTS_GROUP}"]
+    except KeyError:
+        return None
+
+
+def is_current(cache_root: zarr.Group, episode: EpisodeRef, key: str) -> bool:
+    """True if the cached latents of `episode` are complete and made with `key` from its live value maps."""
+    group = cached_latents(cache_root, episode.episode_id)
+    if group is None:
+        return False
+    attrs = group.attrs
+    return (attrs.get("complete") is True and attrs.get("cache_key") == key
+            and attrs.get("value_version") == episode.value_version())
+
+
+def encode_episode(cache_root: zarr.Group, episode: EpisodeRef, vae: VideoVAE, config: LatentCacheConfig) -> None:
+    """Encode both canvases of one episode and (re)write its latents group, `complete` last."""
+    grid = StepGrid(config.frame_stride, vae.temporal)
+    num_steps = grid.num_steps(episode.attrs.num_steps)
+    frames = grid.encoded_frames(num_steps)
+    parent = cache_root.require_group(f"{EPISODES_GROUP}/{episode.episode_id}")
+    if LATENTS_GROUP in parent:
+        del parent[LATENTS_GROUP]
+    group = parent.create_group(LATENTS_GROUP, attributes={"complete": False})
+    camera_hw = None
+    for out_name, source in LATENT_STREAMS.items():
+        canvases = episode_canvases(episode, source, frames, config.camera_hw)
+        camera_hw = (canvases.shape[1] // 2, canvases.shape[2] // 2)
+        latents = vae.encode(torch.from_numpy(canvases)[None])[0].transpose(0, 1)  # [N, C, h, w]
+        data = latents.to(torch.float16).cpu().numpy()
+        arr = group.create_array(out_name, shape=data.shape, dtype="float16",
+                                 chunks=(min(4, len(data)), *data.shape[1:]), compressors=None)
+        arr[...] = data
+    group.update_attributes({
+        "cache_key": config.key(vae), "vae_digest": vae.digest(), "value_version": episode.value_version(),
+        "frame_stride": config.frame_stride, "temporal_compression": vae.temporal, "camera_hw": list(camera_hw),
+        "num_steps": num_steps, "complete": True})
+
+
+def cache_text(cache_root: zarr.Group, instructions: list[str], encoder: TextEncoder, batch_size: int = 16) -> int:
+    """Store the embedding of every instruction not cached with this encoder yet; returns how many."""
+    group = cache_root.require_group(TEXT_GROUP)
+    digest = encoder.digest()
+    todo = []
+    for text in sorted(set(instructions)):
+        key = instruction_key(text)
+        if key in group and group[key].attrs.get("encoder_digest") == digest:
+            continue
+        todo.append(text)
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        for text, emb in zip(batch, encoder.encode(batch)):
+            key = instruction_key(text)
+            if key in group:
+                del group[key]
+            arr = group.create_array(key, shape=tuple(emb.shape), dtype="float32", compressors=None,
+                                     attributes={"instruction": text})
+            arr[...] = emb.numpy()
+            arr.update_attributes({"encoder_digest": digest})
+    return len(todo)
+
+
+def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEncoder,
+                       config: LatentCacheConfig = LatentCacheConfig(), cache: str | Path | None = None,
+                       tasks: list[str] | None = None, settings: list[str] | None = None,
+                       progress: bool = True) -> CacheReport:
+    """Encode every complete, annotated episode not cached with this VAE/config yet.
+
+    Episodes without value maps are skipped (listed in the report). Also stores the text
+    embeddings of their instructions and the action statistics of the cached episode set.
+    """
+    root = open_dataset(dataset, mode="a" if cache is None else "r")
+    cache_root = open_cache_root(root, cache)
+    key = config.key(vae)
+    report = CacheReport()
+    ready: list[EpisodeRef] = []
+    for episode in tqdm(complete_episodes(root, tasks, settings), desc="latent cache", disable=not progress):
+        if episode.value_version() is None:
+            report.skipped[episode.episode_id] = "no value maps (run aim-annotate first)"
+            continue
+        if is_current(cache_root, episode, key):
+            report.reused.append(episode.episode_id)
+        else:
+            encode_episode(cache_root, episode, vae, config)
+            report.built.append(episode.episode_id)
+        ready.append(episode)
+    if report.skipped:
+        log.warning("latent cache: skipped %d episodes: %s", len(report.skipped), report.skipped)
+    if ready:
+        report.texts_built = cache_text(cache_root, [e.attrs.instruction for e in ready], text_encoder)
+        report.stats = load_or_compute_action_stats(cache_root, ready, progress)
+    return report

@@ -1,0 +1,141 @@
+"""Training windows as torch datasets: from cached latents (training) or from pixels (inspection).
+
+Both share the window table (every (episode, anchor) with a full history and horizon) and
+the actions, which are small, read once and normalised with the dataset's statistics.
+`LatentWindowDataset` items hold exactly the fields of `aim_core.models.batch.AIMBatch`
+without the batch axis; `collate_windows` stacks them (zero-padding text to the longest
+instruction, Wan's convention) into a dict that `AIMBatch(**batch)` accepts.
+`PixelWindowDataset` returns the same window as uint8 T-pose canvases, for visual checks and
+for tools that encode on the fly.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from aim_core.data.action_stats import load_or_compute_action_stats, stored_action_stats
+from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset
+from aim_core.data.latent_cache import TEXT_GROUP, cached_latents, episode_canvases
+from aim_core.data.windows import StepGrid, WindowIndex, window_anchors, window_index
+from aim_core.models.action_codec import ActionStats, normalize_actions
+from aim_core.models.config import ChunkLayout
+from aim_core.models.text import instruction_key
+
+log = logging.getLogger(__name__)
+
+
+class _WindowTable(Dataset):
+    """The (episode, anchor) table and the normalised actions of a set of episodes."""
+
+    def __init__(self, episodes: list[EpisodeRef], num_steps: list[int], layout: ChunkLayout, grid: StepGrid,
+                 stats: ActionStats):
+        grid.check_layout(layout)
+        self.episodes, self.layout, self.grid, self.stats = episodes, layout, grid, stats
+        low, high = torch.tensor(stats.low), torch.tensor(stats.high)
+        self.actions = [normalize_actions(torch.from_numpy(e.array("action")[...]).float(), low, high)
+                        for e in episodes]
+        self.table = [(i, j) for i, n in enumerate(num_steps) for j in window_anchors(n, layout)]
+        if not self.table:
+            raise ValueError(f"no training windows in {len(episodes)} episodes: each needs at least "
+                             f"{layout.history_frames + layout.future_frames} latent frames "
+                             f"({grid.frames_per_step} recorded steps each); record longer episodes or shorten "
+                             "the ChunkLayout")
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def window(self, index: int) -> tuple[EpisodeRef, WindowIndex]:
+        episode, anchor = self.table[index]
+        return self.episodes[episode], window_index(anchor, self.layout, self.grid)
+
+    def _window_actions(self, index: int, w: WindowIndex) -> dict[str, torch.Tensor]:
+        actions = self.actions[self.table[index][0]]
+        return {"past_actions": actions[w.past_action_rows], "actions": actions[w.future_action_rows]}
+
+
+class LatentWindowDataset(_WindowTable):
+    """Windows of cached latents (see `build_latent_cache`); items match `AIMBatch` fields."""
+
+    def __init__(self, dataset: str | Path, layout: ChunkLayout, cache: str | Path | None = None,
+                 tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False):
+        root = open_dataset(dataset)
+        self.cache_root = open_cache_root(root, cache, mode="r")
+        episodes, groups = [], []
+        for episode in complete_episodes(root, tasks, settings):
+            group = cached_latents(self.cache_root, episode.episode_id)
+            if group is None or group.attrs.get("complete") is not True \
+                    or group.attrs.get("value_version") != episode.value_version():
+                log.warning("episode %s has no current latents; skipped (run build_latent_cache)", episode.episode_id)
+                continue
+            episodes.append(episode)
+            groups.append(group)
+        if not groups:
+            raise FileNotFoundError(f"no cached latents for the selected episodes of {dataset}: "
+                                    "run aim_core.data.build_latent_cache first")
+        keys = {g.attrs["cache_key"] for g in groups}
+        if len(keys) > 1:
+            raise ValueError(f"the cache mixes latents of {len(keys)} VAE/canvas configurations {sorted(keys)}; "
+                             "rebuild it with one VAE (build_latent_cache re-encodes stale episodes)")
+        first = groups[0].attrs
+        self.cache_key = first["cache_key"]
+        grid = StepGrid(first["frame_stride"], first["temporal_compression"])
+        stats = stored_action_stats(self.cache_root, episodes)
+        if stats is None:
+            raise FileNotFoundError("no action statistics stored for this episode set: build_latent_cache stores "
+                                    "them (or call load_or_compute_action_stats)")
+        super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats)
+        self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
+        text = self.cache_root[TEXT_GROUP]
+        self.text = {e.attrs.instruction: torch.from_numpy(text[instruction_key(e.attrs.instruction)][...])
+                     for e in episodes}
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        episode, w = self.window(index)
+        latents = self.latents[self.table[index][0]]
+        rgb = torch.from_numpy(np.asarray(latents["rgb"][w.all_steps])).transpose(0, 1)  # [C, F_h + F_f, h, w]
+        value = torch.from_numpy(np.asarray(latents["value"][w.future_steps])).transpose(0, 1)
+        history = self.layout.history_frames
+        return {"obs_latents": rgb[:, :history], "rgb_latents": rgb[:, history:], "value_latents": value,
+                **self._window_actions(index, w), "text_embeds": self.text[episode.attrs.instruction]}
+
+
+class PixelWindowDataset(_WindowTable):
+    """The same windows as uint8 canvases [F, 2H, 2W, 3] straight from the dataset (no VAE)."""
+
+    def __init__(self, dataset: str | Path, layout: ChunkLayout, frame_stride: int = 1, temporal_compression: int = 1,
+                 camera_hw: tuple[int, int] | None = None, tasks: list[str] | None = None,
+                 settings: list[str] | None = None):
+        root = open_dataset(dataset)
+        episodes = [e for e in complete_episodes(root, tasks, settings) if e.value_version() is not None]
+        if not episodes:
+            raise FileNotFoundError(f"{dataset} has no complete annotated episodes for this selection")
+        stats = stored_action_stats(root, episodes) or load_or_compute_action_stats(
+            open_dataset(dataset, mode="a"), episodes, progress=False)
+        grid = StepGrid(frame_stride, temporal_compression)
+        super().__init__(episodes, [grid.num_steps(e.attrs.num_steps) for e in episodes], layout, grid, stats)
+        self.camera_hw = camera_hw
+
+    def __getitem__(self, index: int) -> dict:
+        episode, w = self.window(index)
+        rgb = episode_canvases(episode, "rgb", self.grid.step_frames(w.all_steps), self.camera_hw)
+        value = episode_canvases(episode, "value/rgb", self.grid.step_frames(w.future_steps), self.camera_hw)
+        history = self.layout.history_frames
+        return {"obs_frames": torch.from_numpy(rgb[:history]), "rgb_frames": torch.from_numpy(rgb[history:]),
+                "value_frames": torch.from_numpy(value), **self._window_actions(index, w),
+                "instruction": episode.attrs.instruction}
+
+
+def collate_windows(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Stack latent windows into `AIMBatch` fields: latents as float32, text zero-padded to the longest."""
+    out = {k: torch.stack([it[k] for it in items]).float()
+           for k in ("obs_latents", "rgb_latents", "value_latents", "past_actions", "actions")}
+    texts = [it["text_embeds"] for it in items]
+    padded = torch.zeros(len(texts), max(t.shape[0] for t in texts), texts[0].shape[1])
+    for i, t in enumerate(texts):
+        padded[i, :t.shape[0]] = t
+    out["text_embeds"] = padded
+    return out

@@ -1,0 +1,168 @@
+"""The one video VAE of AIM: Wan2.2-TI2V-5B's `AutoencoderKLWan`, shared by RGB and value maps.
+
+AIM encodes the packed RGB canvas and the packed value-map canvas with the *same* VAE so both
+live in one geometrically aligned latent space (paper, eq. z^o = E(x~), z^m = E(m~)). This
+wrapper fixes the conventions around diffusers' class in one place: uint8 frames in, latents
+normalised with the VAE's own per-channel mean/std out, shape checks against the 16x spatial
+and 4x temporal compression, loading from a local Diffusers-layout folder, and a content digest
+that the latent cache uses to notice a changed VAE.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import AutoencoderKLWan
+
+WAN22_TI2V_5B_VAE_CONFIG: dict = {
+    "base_dim": 160,
+    "decoder_base_dim": 256,
+    "z_dim": 48,
+    "dim_mult": [1, 2, 4, 4],
+    "num_res_blocks": 2,
+    "attn_scales": [],
+    "temperal_downsample": [False, True, True],
+    "dropout": 0.0,
+    "is_residual": True,
+    "in_channels": 12,
+    "out_channels": 12,
+    "patch_size": 2,
+    "scale_factor_spatial": 16,
+    "scale_factor_temporal": 4,
+    "latents_mean": [
+        -0.2289, -0.0052, -0.1323, -0.2339, -0.2799, 0.0174, 0.1838, 0.1557,
+        -0.1382, 0.0542, 0.2813, 0.0891, 0.1570, -0.0098, 0.0375, -0.1825,
+        -0.2246, -0.1207, -0.0698, 0.5109, 0.2665, -0.2108, -0.2158, 0.2502,
+        -0.2055, -0.0322, 0.1109, 0.1567, -0.0729, 0.0899, -0.2799, -0.1230,
+        -0.0313, -0.1649, 0.0117, 0.0723, -0.2839, -0.2083, -0.0520, 0.3748,
+        0.0152, 0.1957, 0.1433, -0.2944, 0.3573, -0.0548, -0.1681, -0.0667,
+    ],
+    "latents_std": [
+        0.4765, 1.0364, 0.4514, 1.1677, 0.5313, 0.4990, 0.4818, 0.5013,
+        0.8158, 1.0344, 0.5894, 1.0901, 0.6885, 0.6165, 0.8454, 0.4978,
+        0.5759, 0.3523, 0.7135, 0.6804, 0.5833, 1.4146, 0.8986, 0.5659,
+        0.7069, 0.5338, 0.4889, 0.4917, 0.4069, 0.4999, 0.6866, 0.4093,
+        0.5709, 0.6065, 0.6415, 0.4944, 0.5726, 1.2042, 0.5458, 1.6887,
+        0.3971, 1.0600, 0.3943, 0.5537, 0.5444, 0.4089, 0.7468, 0.7744,
+    ],
+}
+"""`vae/config.json` of Wan-AI/Wan2.2-TI2V-5B-Diffusers (z_dim 48, patch 2, residual, 16x/4x)."""
+
+
+def tiny_wan_vae_config(z_dim: int = 8, base_dim: int = 16) -> dict:
+    """The Wan2.2 architecture (patch 2, residual, 16x spatial, 4x temporal) at toy width, for tests."""
+    return {**WAN22_TI2V_5B_VAE_CONFIG, "base_dim": base_dim, "decoder_base_dim": base_dim, "z_dim": z_dim,
+            "dim_mult": [1, 2, 2, 2], "num_res_blocks": 1,
+            "latents_mean": [0.0] * z_dim, "latents_std": [1.0] * z_dim}
+
+
+def state_digest(config: dict, module: torch.nn.Module) -> str:
+    """sha256 over a model's config and every parameter/buffer: changes whenever the outputs may.
+
+    Bookkeeping entries that saving/loading adds (`_class_name`, `_name_or_path`, library
+    versions) are left out, so a saved and reloaded model keeps its digest.
+    """
+    kept = {k: v for k, v in config.items() if not k.startswith("_") and not k.endswith("_version")}
+    h = hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode())
+    for name, tensor in sorted(module.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+class VideoVAE:
+    """`AutoencoderKLWan` with AIM's conventions: uint8 video in, normalised latents out.
+
+    Pixel videos are [B, T, H, W, 3] uint8 (channels last, as stored and as packed by the canvas);
+    latents are [B, z_dim, 1 + (T-1)/4, H/16, W/16] float, normalised as (z - mean) / std.
+    """
+
+    def __init__(self, model: AutoencoderKLWan):
+        self.model = model.eval().requires_grad_(False)
+        cfg = model.config
+        self.spatial = int(cfg.scale_factor_spatial)
+        self.temporal = int(cfg.scale_factor_temporal)
+        self.z_dim = int(cfg.z_dim)
+        self._mean = torch.tensor(cfg.latents_mean, dtype=torch.float32).view(1, -1, 1, 1, 1)
+        self._std = torch.tensor(cfg.latents_std, dtype=torch.float32).view(1, -1, 1, 1, 1)
+        self._digest: str | None = None
+
+    @classmethod
+    def from_config(cls, config: dict, seed: int = 0) -> "VideoVAE":
+        """A randomly initialised VAE (tests, benchmarks); `seed` makes its weights reproducible."""
+        torch.manual_seed(seed)
+        return cls(AutoencoderKLWan(**config))
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, dtype: torch.dtype = torch.float32) -> "VideoVAE":
+        """Load from a Wan2.2-TI2V-5B-Diffusers folder (its `vae/` subfolder is used) or a VAE folder."""
+        folder = Path(path)
+        if (folder / "vae" / "config.json").is_file():
+            folder = folder / "vae"
+        if not (folder / "config.json").is_file():
+            raise FileNotFoundError(
+                f"No VAE weights at {path}: expected a Wan2.2-TI2V-5B-Diffusers folder containing "
+                "vae/config.json and vae/diffusion_pytorch_model.safetensors (or a VAE folder itself). "
+                "Download Wan-AI/Wan2.2-TI2V-5B-Diffusers on a connected machine and pass its local path.")
+        model = AutoencoderKLWan.from_pretrained(str(folder), torch_dtype=dtype, local_files_only=True)
+        if int(model.config.z_dim) != len(model.config.latents_mean):
+            raise ValueError(f"{folder}/config.json: latents_mean has {len(model.config.latents_mean)} entries "
+                             f"for z_dim {model.config.z_dim}; the latent normalisation would be wrong.")
+        return cls(model)
+
+    def save_pretrained(self, path: str | Path) -> None:
+        self.model.save_pretrained(str(path))
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.model.parameters()).dtype
+
+    def to(self, device: str | torch.device) -> "VideoVAE":
+        self.model.to(device)
+        return self
+
+    def digest(self) -> str:
+        """Content hash of config and weights; the latent cache is rebuilt when it changes."""
+        if self._digest is None:
+            self._digest = state_digest(dict(self.model.config), self.model)
+        return self._digest
+
+    def latent_shape(self, num_frames: int, height: int, width: int) -> tuple[int, int, int, int]:
+        """(z_dim, T', H', W') of the latents of a video, after checking the sizes are encodable."""
+        self.check_video_size(num_frames, height, width)
+        return (self.z_dim, 1 + (num_frames - 1) // self.temporal, height // self.spatial, width // self.spatial)
+
+    def check_video_size(self, num_frames: int, height: int, width: int) -> None:
+        if height % self.spatial or width % self.spatial:
+            raise ValueError(f"frame size {height}x{width} is not a multiple of the VAE's {self.spatial}x spatial "
+                             "compression; choose a canvas camera size whose canvas is (see aim_core.data.canvas).")
+        if num_frames < 1 or (num_frames - 1) % self.temporal:
+            raise ValueError(f"{num_frames} frames: the VAE compresses time causally by {self.temporal}, so a "
+                             f"clip needs 1 + {self.temporal}*n frames.")
+
+    @torch.no_grad()
+    def encode(self, video: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """uint8 [B, T, H, W, 3] -> normalised latents [B, z_dim, T', H/16, W/16] (posterior mode)."""
+        video = torch.as_tensor(video)
+        if video.dtype != torch.uint8 or video.ndim != 5 or video.shape[-1] != 3:
+            raise ValueError(f"encode expects uint8 [B, T, H, W, 3], got {video.dtype} {tuple(video.shape)}")
+        self.check_video_size(*video.shape[1:4])
+        x = video.to(self.device).permute(0, 4, 1, 2, 3).to(self.dtype) / 127.5 - 1.0
+        z = self.model.encode(x).latent_dist.mode().float()
+        return (z - self._mean.to(z.device)) / self._std.to(z.device)
+
+    @torch.no_grad()
+    def decode(self, latents: torch.Tensor) -> torch.Tensor:
+        """Normalised latents [B, z_dim, T', h, w] -> uint8 video [B, 1 + 4(T'-1), 16h, 16w, 3]."""
+        if latents.ndim != 5 or latents.shape[1] != self.z_dim:
+            raise ValueError(f"decode expects [B, {self.z_dim}, T', h, w], got {tuple(latents.shape)}")
+        z = latents.float() * self._std.to(latents.device) + self._mean.to(latents.device)
+        x = self.model.decode(z.to(self.device, self.dtype)).sample.float()
+        return ((x.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 4, 1)

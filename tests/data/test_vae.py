@@ -1,0 +1,56 @@
+"""The shared Wan2.2 VAE wrapper: tiny random config, save/load round trip, shapes, errors."""
+import numpy as np
+import pytest
+import torch
+
+from aim_core.models.vae import WAN22_TI2V_5B_VAE_CONFIG, VideoVAE, tiny_wan_vae_config
+
+
+@pytest.fixture(scope="module")
+def tiny_vae():
+    return VideoVAE.from_config(tiny_wan_vae_config(z_dim=8), seed=0)
+
+
+def test_wan22_config_is_the_ti2v_5b_vae():
+    cfg = WAN22_TI2V_5B_VAE_CONFIG
+    assert (cfg["z_dim"], cfg["patch_size"], cfg["is_residual"]) == (48, 2, True)
+    assert len(cfg["latents_mean"]) == len(cfg["latents_std"]) == 48
+    assert (cfg["scale_factor_spatial"], cfg["scale_factor_temporal"]) == (16, 4)
+
+
+def test_encode_decode_shapes(tiny_vae):
+    video = np.random.default_rng(0).integers(0, 256, (1, 5, 32, 48, 3), dtype=np.uint8)
+    z = tiny_vae.encode(video)
+    assert z.shape == (1, 8, 2, 2, 3) == (1, *tiny_vae.latent_shape(5, 32, 48))
+    assert torch.isfinite(z).all()
+    out = tiny_vae.decode(z)
+    assert out.shape == (1, 5, 32, 48, 3) and out.dtype == torch.uint8
+
+
+def test_latents_are_normalised_with_the_config_mean_std(tmp_path):
+    cfg = tiny_wan_vae_config(z_dim=8)
+    plain = VideoVAE.from_config(cfg, seed=3)
+    shifted = VideoVAE.from_config({**cfg, "latents_mean": [1.0] * 8, "latents_std": [2.0] * 8}, seed=3)
+    video = np.full((1, 1, 16, 16, 3), 100, np.uint8)
+    assert torch.allclose(shifted.encode(video), (plain.encode(video) - 1.0) / 2.0, atol=1e-5)
+
+
+def test_save_load_round_trip_in_diffusers_layout(tiny_vae, tmp_path):
+    tiny_vae.save_pretrained(tmp_path / "Wan2.2-TI2V-5B-Diffusers" / "vae")
+    loaded = VideoVAE.from_pretrained(tmp_path / "Wan2.2-TI2V-5B-Diffusers")
+    assert loaded.digest() == tiny_vae.digest()
+    video = np.random.default_rng(1).integers(0, 256, (1, 1, 16, 32, 3), dtype=np.uint8)
+    assert torch.equal(loaded.encode(video), tiny_vae.encode(video))
+    other = VideoVAE.from_config(tiny_wan_vae_config(z_dim=8), seed=1)
+    assert other.digest() != tiny_vae.digest()
+
+
+def test_bad_input_errors(tiny_vae, tmp_path):
+    with pytest.raises(FileNotFoundError, match="Wan2.2-TI2V-5B-Diffusers"):
+        VideoVAE.from_pretrained(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="multiple"):
+        tiny_vae.encode(np.zeros((1, 1, 20, 16, 3), np.uint8))
+    with pytest.raises(ValueError, match="1 \\+ 4"):
+        tiny_vae.encode(np.zeros((1, 3, 16, 16, 3), np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        tiny_vae.encode(np.zeros((1, 1, 16, 16, 3), np.float32))
