@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 import zarr
+from pydantic_core import PydanticSerializationError
 from zarr.core.sync import sync
 from zarr.errors import GroupNotFoundError
 from zarr.storage import FsspecStore, LocalStore
@@ -208,8 +209,12 @@ class DatasetStore:
         if unknown:
             raise SchemaError(f"episode {episode.episode_id}: arrays {unknown} are not episode arrays of schema "
                               f"v{SCHEMA_VERSION}; value maps are written with write_value().")
-        attrs = _json_clean({**episode.attrs.model_dump(mode="json"), "complete": False},
-                            f"episode {episode.episode_id} attrs")
+        try:
+            attrs = _json_clean({**episode.attrs.model_dump(mode="json"), "complete": False},
+                                f"episode {episode.episode_id} attrs")
+        except PydanticSerializationError as exc:
+            raise SchemaError(f"episode {episode.episode_id} attrs must be JSON-serialisable "
+                              f"(plain str/int/float/bool/list/dict): {exc}") from exc
         existing = self._episode_group(episode.episode_id)
         if existing is not None:
             if existing.attrs.get("complete") is True and not overwrite:
@@ -235,34 +240,31 @@ class DatasetStore:
         group = self._complete_group(episode_id)
         return parse_episode_attrs(group.attrs.asdict(), f"{self.url} episode {episode_id}")
 
-    def array_names(self, episode_id: str) -> list[str]:
-        """Schema names of the arrays stored for an episode, live value maps included."""
+    def arrays(self, episode_id: str, names: Iterable[str] | None = None) -> dict[str, zarr.Array]:
+        """Lazy handles on several arrays (default: all, live value maps included).
+
+        The live value-map version is resolved once, so the value arrays returned together
+        always come from one annotation, even while `write_value` replaces them.
+        """
         group = self._complete_group(episode_id)
-        names = [s.name for s in EPISODE_ARRAYS if s.name in group]
         live = self._live_value(group)
+        available = {s.name: s.name for s in EPISODE_ARRAYS if s.name in group}
         if live is not None:
-            names += [f"{VALUE_GROUP}/{n}" for n in live[0].array_keys()]
-        return names
+            available.update({f"{VALUE_GROUP}/{n}": n for n in live[0].array_keys()})
+        wanted = list(available) if names is None else list(names)
+        missing = [n for n in wanted if n not in available]
+        if missing:
+            raise KeyError(f"episode {episode_id!r} has no array {missing[0]!r}; it has {sorted(available)}")
+        return {n: live[0][available[n]] if n.startswith(f"{VALUE_GROUP}/") else group[n] for n in wanted}
 
     def array(self, episode_id: str, name: str) -> zarr.Array:
         """Lazy handle on one array; `value/<name>` resolves to the live value-map version."""
-        group = self._complete_group(episode_id)
-        try:
-            if name.startswith(f"{VALUE_GROUP}/"):
-                live = self._live_value(group)
-                if live is None:
-                    raise KeyError(name)
-                return live[0][name[len(VALUE_GROUP) + 1:]]
-            return group[name]
-        except KeyError:
-            raise KeyError(f"episode {episode_id!r} has no array {name!r}; it has "
-                           f"{self.array_names(episode_id)}") from None
+        return self.arrays(episode_id, [name])[name]
 
     def read_episode(self, episode_id: str, names: Iterable[str] | None = None) -> EpisodeData:
         """Load arrays (all of them by default, value maps included when annotated) into memory."""
         attrs = self.read_attrs(episode_id)
-        wanted = self.array_names(episode_id) if names is None else list(names)
-        return EpisodeData(attrs=attrs, arrays={n: self.array(episode_id, n)[...] for n in wanted})
+        return EpisodeData(attrs=attrs, arrays={n: a[...] for n, a in self.arrays(episode_id, names).items()})
 
     def check_episode(self, episode_id: str) -> list[str]:
         """Every problem of a stored complete episode (attrs, array shapes/dtypes, value maps)."""
