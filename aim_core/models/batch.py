@@ -1,0 +1,59 @@
+"""The training window the AIM model consumes: latents, normalised actions and text states.
+
+The data room produces these fields (``aim_core.data.window_dataset.collate_windows``); ``validate``
+checks them against a model config so a layout mismatch fails with the tensor's name, not deep in
+an attention kernel.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+import torch
+
+from aim_core.models.config import AIMConfig
+
+
+@dataclass
+class AIMBatch:
+    obs_latents: torch.Tensor    # [B, C, F_h, h, w] real history (last frame = current observation)
+    past_actions: torch.Tensor   # [B, (F_h-1)*apf, A] normalised actions between history frames
+    rgb_latents: torch.Tensor    # [B, C, F_f, h, w] clean future RGB latents
+    value_latents: torch.Tensor  # [B, C, F_f, h, w] clean future value-map latents
+    actions: torch.Tensor        # [B, F_f*apf, A] normalised future actions
+    text_embeds: torch.Tensor    # [B, L, text_dim]
+
+    @classmethod
+    def coerce(cls, batch: "AIMBatch | Mapping[str, torch.Tensor]") -> "AIMBatch":
+        if isinstance(batch, cls):
+            return batch
+        names = {f.name for f in fields(cls)}
+        missing = names - set(batch)
+        if missing:
+            raise ValueError(f"batch lacks {sorted(missing)}; AIMBatch needs {sorted(names)}")
+        return cls(**{k: batch[k] for k in names})
+
+    def to(self, device: torch.device | str) -> "AIMBatch":
+        return AIMBatch(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
+
+    def validate(self, config: AIMConfig) -> None:
+        lay, c = config.layout, config.latent_channels
+        b = self.obs_latents.shape[0]
+        h, w = self.obs_latents.shape[-2:]
+        expected = {
+            "obs_latents": (b, c, lay.history_frames, h, w),
+            "past_actions": (b, lay.past_actions, config.action_dim),
+            "rgb_latents": (b, c, lay.future_frames, h, w),
+            "value_latents": (b, c, lay.future_frames, h, w),
+            "actions": (b, lay.future_actions, config.action_dim),
+        }
+        for name, shape in expected.items():
+            got = tuple(getattr(self, name).shape)
+            if got != shape:
+                raise ValueError(f"batch.{name} has shape {list(got)}, the model layout {lay} expects {list(shape)}")
+        text = self.text_embeds
+        if text.ndim != 3 or text.shape[0] != b or text.shape[2] != config.text_dim:
+            raise ValueError(f"batch.text_embeds has shape {list(text.shape)}, expected [{b}, L, {config.text_dim}]")
+        for f in fields(self):
+            if not torch.isfinite(getattr(self, f.name)).all():
+                raise ValueError(f"batch.{f.name} contains NaN or inf")
