@@ -58,6 +58,8 @@ class Hinge:
 
     The child link frame is the joint frame: `axis_pose` (object frame) at angle 0, rotating
     about its own x axis. Child geometry and `contact_points` are expressed in that frame.
+    `holds_angle` models a friction hinge: the child ignores gravity, so it stays where it was
+    pushed (PhysX articulation joint friction does not hold a static load).
     """
 
     name: str
@@ -67,8 +69,8 @@ class Hinge:
     axis_pose: np.ndarray
     limits: tuple[float, float]
     damping: float
-    friction: float
     initial_angle: float
+    holds_angle: bool = True
     contact_points: dict[str, np.ndarray] = field(default_factory=dict)
 
     def child_pose(self, angle: float) -> np.ndarray:

@@ -78,9 +78,19 @@ def build_articulation(scene: sapien.Scene, asset: ObjectAsset, pose: sapien.Pos
     _add_parts(child, hinge.visuals, hinge.collisions, hinge.mass, asset.material)
     child.set_joint_name(f"{name}_{hinge.name}_joint")
     child.set_joint_properties("revolute", [list(hinge.limits)], sapien.Pose(hinge.axis_pose), sapien.Pose(),
-                               friction=hinge.friction, damping=hinge.damping)
+                               damping=hinge.damping)
     builder.set_initial_pose(pose)
     articulation = builder.build()
     articulation.name = name
     articulation.set_qpos(np.array([angle], dtype=np.float32))
+    hinge_link(articulation, asset).disable_gravity = hinge.holds_angle
     return articulation
+
+
+def hinge_link(articulation: sapien.physx.PhysxArticulation, asset: ObjectAsset) -> sapien.physx.PhysxArticulationLinkComponent:
+    """The child link (e.g. the laptop lid) of an articulation built by `build_articulation`."""
+    suffix = f"_{asset.hinge.name}" if asset.hinge else None
+    for link in articulation.links:
+        if suffix and link.name == f"{articulation.name}{suffix}":
+            return link
+    raise KeyError(f"articulation {articulation.name!r} has no {asset.kind} hinge link; links: {[link.name for link in articulation.links]}")
