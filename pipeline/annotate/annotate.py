@@ -37,6 +37,8 @@ class AnnotationResult:
     attrs: dict[str, Any]
     """Parameters (with digest), detected events and region frames: stored as `value` attrs."""
     stats: dict[str, Any] = field(default_factory=dict)
+    skipped: bool = False
+    """True when annotate_store found current maps and left them (then `arrays` is empty)."""
 
 
 def _check_arrays(episode: EpisodeData) -> None:
@@ -129,5 +131,5 @@ def annotate_episode(episode: EpisodeData, params: AnnotationParams | None = Non
                                "points": len(region.points)} if region else None)
     stats["seconds"] = time.perf_counter() - started
     attrs = {"digest": params.digest(), "params": params.as_dict(), "events": events.as_dict(),
-             "regions": region_attrs}
+             "regions": region_attrs, "stats": stats}
     return AnnotationResult(episode.episode_id, arrays, attrs, stats)

@@ -109,7 +109,7 @@ def build_episode() -> EpisodeData:
         "contacts/other": np.array(other, np.int16), "contacts/position": np.array(pos, np.float32),
         "contacts/normal": np.zeros((n, 3), np.float32), "contacts/impulse": np.ones(n, np.float32),
     }
-    attrs = EpisodeAttrs(episode_id="place_box-easy-000000", task="place_box", setting="easy", seed=0,
+    attrs = EpisodeAttrs(episode_id="place_shoe-easy-000000", task="place_shoe", setting="easy", seed=0,
                          instruction="put the box on the pad", control_rate_hz=250 / 15, physics_rate_hz=250,
                          num_steps=T, image_size=(H, W), object_names=["box", "pad"],
                          contact_bodies=["left_finger_a", "left_finger_b", "pad"], segmentation_labels=["box", "pad"],
