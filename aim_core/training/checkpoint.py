@@ -5,9 +5,9 @@ renamed, so an interruption never leaves a half-written checkpoint that `--resum
 
     <out_dir>/checkpoints/step-000100/
         model.safetensors       full (unsharded) model state dict
+        config.json             model config: the folder loads with `AIMModel.from_pretrained`
         optimizer.safetensors   optimizer tensors, keys "state/<param fqn>/<name>"
-        state.json              step, optimizer param groups, scheduler state, run config,
-                                model config, metrics
+        state.json              step, optimizer param groups, scheduler state, run config, metrics
 
 State dicts are taken with `torch.distributed.checkpoint.state_dict`, which gathers full
 tensors from DDP and FSDP2 models alike, so a checkpoint written by 8 GPUs loads on a CPU.
@@ -28,6 +28,7 @@ from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_
 CHECKPOINTS_DIR = "checkpoints"
 STEP_PREFIX = "step-"
 MODEL_FILE = "model.safetensors"
+MODEL_CONFIG_FILE = "config.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
 STATE_FILE = "state.json"
 
@@ -106,8 +107,9 @@ def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, opti
     save_file({k: v.detach().to("cpu").contiguous().clone() for k, v in model_sd.items()}, str(tmp / MODEL_FILE))
     optim_tensors, optim_meta = _flatten_optimizer(optim_sd)
     save_file(optim_tensors, str(tmp / OPTIMIZER_FILE))
+    (tmp / MODEL_CONFIG_FILE).write_text(json.dumps(model_config, indent=2))
     state = {"step": step, "optimizer": optim_meta, "scheduler": scheduler.state_dict(), "config": config,
-             "model_config": model_config, "metrics": metrics or {}}
+             "metrics": metrics or {}}
     with open(tmp / STATE_FILE, "w") as fh:
         json.dump(state, fh, indent=1, default=_json_default)
         fh.flush()
@@ -136,8 +138,9 @@ def read_checkpoint_state(path: str | Path) -> CheckpointState:
         raise CheckpointError(f"{path} is not a complete checkpoint (no {STATE_FILE}); "
                               f"pick one of the step-* folders under <out_dir>/{CHECKPOINTS_DIR}")
     state = json.loads(state_file.read_text())
+    model_config = json.loads((path / MODEL_CONFIG_FILE).read_text())
     return CheckpointState(path=path, step=int(state["step"]), config=state["config"],
-                           model_config=state["model_config"], metrics=state.get("metrics", {}))
+                           model_config=model_config, metrics=state.get("metrics", {}))
 
 
 def load_model_weights(path: str | Path, model: torch.nn.Module, strict: bool = True) -> None:

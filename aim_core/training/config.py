@@ -57,8 +57,16 @@ class TrainConfig:
     """Wall-clock budget: stop (with a checkpoint) once exceeded, even before `steps`."""
     latent_cache: str | None = None
     """Latent cache folder; default `<out_dir>/latent_cache`."""
+    camera_hw: tuple[int, int] | None = None
+    """Camera views are resized to this (H, W) before packing the canvas (None: as recorded)."""
+    frame_stride: int = 1
+    """Use every n-th recorded step (actions per latent frame = stride x the VAE's 4x)."""
+    loss: dict[str, Any] = field(default_factory=dict)
+    """Fields of `FlowMatchingConfig` (lambda_map, lambda_act, timestep sampling, ...)."""
 
     def __post_init__(self) -> None:
+        if self.camera_hw is not None:
+            self.camera_hw = tuple(self.camera_hw)
         if isinstance(self.optim, dict):
             self.optim = OptimConfig(**{**self.optim, "betas": tuple(self.optim.get("betas", (0.9, 0.95)))})
         problems = []
@@ -72,6 +80,8 @@ class TrainConfig:
             problems.append(f"precision must be auto, fp32 or bf16 (got {self.precision!r})")
         if self.parallel not in ("auto", "none", "ddp", "fsdp2"):
             problems.append(f"parallel must be auto, none, ddp or fsdp2 (got {self.parallel!r})")
+        if self.frame_stride < 1:
+            problems.append(f"frame_stride must be >= 1 (got {self.frame_stride})")
         if self.tasks is not None and len(self.tasks) == 0:
             problems.append("tasks is an empty list: name at least one task, or leave it unset for all")
         if problems:

@@ -8,16 +8,10 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass
-from functools import partial
 
 import torch
 import torch.distributed as dist
 from torch import nn
-from torch.distributed.algorithms._checkpoint.checkpoint_wrapper import (
-    CheckpointImpl,
-    apply_activation_checkpointing,
-    checkpoint_wrapper,
-)
 
 
 @dataclass(frozen=True)
@@ -69,24 +63,8 @@ def resolve_parallel(requested: str, ctx: DistContext, model_name: str) -> str:
     return "fsdp2" if model_name.endswith("5b") else "ddp"
 
 
-def enable_activation_checkpointing(model: nn.Module, blocks: list[nn.Module]) -> None:
-    """Recompute each transformer block's activations in backward instead of storing them.
-
-    Wraps the blocks in place (non-reentrant checkpointing); state-dict keys are unchanged.
-    """
-    if not blocks:
-        raise ValueError("activation checkpointing needs the model's transformer blocks; none were given")
-    ids = {id(b) for b in blocks}
-    apply_activation_checkpointing(
-        model, checkpoint_wrapper_fn=partial(checkpoint_wrapper, checkpoint_impl=CheckpointImpl.NO_REENTRANT),
-        check_fn=lambda module: id(module) in ids)
-
-
-def wrap_model(model: nn.Module, ctx: DistContext, parallel: str, blocks: list[nn.Module],
-               bf16: bool, activation_checkpointing: bool) -> nn.Module:
-    """Apply activation checkpointing to `blocks`, then DDP or FSDP2 (per-block sharding)."""
-    if activation_checkpointing:
-        enable_activation_checkpointing(model, blocks)
+def wrap_model(model: nn.Module, ctx: DistContext, parallel: str, blocks: list[nn.Module], bf16: bool) -> nn.Module:
+    """DDP, or FSDP2 with one shard unit per transformer block (bf16 params, fp32 reductions)."""
     if parallel == "ddp":
         return nn.parallel.DistributedDataParallel(
             model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)

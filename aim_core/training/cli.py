@@ -1,0 +1,86 @@
+"""`aim-train`: command-line entry of Stage I training (a thin parser over `train_stage1`).
+
+    aim-train --config aim-tiny --dataset PATH --out DIR [--pretrained WAN_DIR] [--resume]
+    aim-train --config-file DIR/train_config.json [--resume]     (what the train-stage1 flow runs)
+
+Under `torchrun` every rank runs this same command; only rank 0 prints and writes files.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from aim_core.training.config import OptimConfig, TrainConfig
+from aim_core.training.model_presets import MODEL_PRESETS
+from aim_core.training.preflight import TrainingInputError, preflight
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aim-train", description="Stage I training of AIM (flow matching).")
+    p.add_argument("--config", default="aim-tiny", choices=sorted(MODEL_PRESETS), help="model preset")
+    p.add_argument("--config-file", type=Path, help="a full TrainConfig JSON (other run options are ignored)")
+    p.add_argument("--dataset", help="AIM Zarr dataset (annotated)")
+    p.add_argument("--out", help="run directory: checkpoints, TensorBoard logs, metrics.jsonl")
+    p.add_argument("--pretrained", help="local Wan2.2-TI2V-5B-Diffusers folder for the video branch")
+    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    p.add_argument("--tasks", help="comma-separated task names (default: all in the dataset)")
+    p.add_argument("--settings", help="comma-separated settings, easy,hard (default: both)")
+    p.add_argument("--mask", choices=["intent", "unified"], help="attention mask (unified = ablation)")
+    p.add_argument("--steps", type=int, default=TrainConfig.steps)
+    p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    p.add_argument("--lr", type=float, default=OptimConfig.lr)
+    p.add_argument("--warmup-steps", type=int, default=OptimConfig.warmup_steps)
+    p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--checkpoint-every", type=int, default=TrainConfig.checkpoint_every)
+    p.add_argument("--val-every", type=int, default=TrainConfig.val_every)
+    p.add_argument("--log-every", type=int, default=TrainConfig.log_every)
+    p.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this wall-clock time")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=TrainConfig.precision)
+    p.add_argument("--parallel", choices=["auto", "none", "ddp", "fsdp2"], default=TrainConfig.parallel)
+    p.add_argument("--activation-checkpointing", action="store_true")
+    p.add_argument("--latent-cache", help="latent cache location (default: <out>/latent_cache)")
+    return p
+
+
+def _split(value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    if args.config_file is not None:
+        return TrainConfig.from_dict(json.loads(args.config_file.read_text()))
+    if not args.dataset or not args.out:
+        raise TrainingInputError("--dataset and --out are required (or give --config-file)")
+    return TrainConfig(
+        dataset=args.dataset, out_dir=args.out, model=args.config, pretrained=args.pretrained,
+        model_overrides={"mask": args.mask} if args.mask else {},
+        tasks=_split(args.tasks), settings=_split(args.settings), steps=args.steps, batch_size=args.batch_size,
+        seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps),
+        precision=args.precision, parallel=args.parallel, activation_checkpointing=args.activation_checkpointing,
+        checkpoint_every=args.checkpoint_every, log_every=args.log_every, val_every=args.val_every,
+        max_minutes=args.max_minutes, latent_cache=args.latent_cache)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    try:
+        config = config_from_args(args)
+        preflight(config)
+    except (TrainingInputError, ValueError) as exc:
+        print(f"aim-train: {exc}", file=sys.stderr)
+        return 2
+    from aim_core.training.trainer import train_stage1  # heavy imports after the cheap checks
+
+    result = train_stage1(config, resume=args.resume)
+    if is_main:
+        print(json.dumps({"checkpoint": str(result.checkpoint), "step": result.step,
+                          "final_loss": result.final_loss, "stopped": result.stopped}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

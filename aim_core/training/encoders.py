@@ -1,0 +1,60 @@
+"""The frozen encoders of a run (video VAE, text encoder), chosen once and kept with the run.
+
+The latent cache, validation images and closed-loop evaluation must all use the very same VAE
+and text encoder. With `--pretrained` they are Wan2.2's own (`vae/`, `text_encoder/`,
+`tokenizer/` of the weights folder). Without, small randomly initialised ones sized for the
+model preset are created once (tokenizer trained on the dataset's instructions) and saved in
+`<out_dir>/encoders`, so the cache, the checkpoints and `aim-eval` agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import UMT5EncoderModel
+
+from aim_core.models.config import AIMConfig
+from aim_core.models.text import TextEncoder, tiny_umt5_config, train_unigram_tokenizer
+from aim_core.models.vae import VideoVAE, tiny_wan_vae_config
+
+ENCODERS_DIR = "encoders"
+VAE_SUBDIR = "vae"
+TINY_TEXT_MAX_LENGTH = 64
+
+
+@dataclass
+class Encoders:
+    """The VAE and text encoder of a run and the folder they load from."""
+
+    vae: VideoVAE
+    text: TextEncoder
+    source: Path
+
+    @classmethod
+    def load(cls, source: str | Path) -> "Encoders":
+        """From a Wan2.2 Diffusers folder or a run's `encoders/` folder (same layout)."""
+        source = Path(source)
+        return cls(vae=VideoVAE.from_pretrained(source), text=TextEncoder.from_pretrained(source), source=source)
+
+
+def run_encoders(out_dir: str | Path, pretrained: str | None, preset: AIMConfig, instructions: list[str],
+                 seed: int = 0) -> Encoders:
+    """The run's encoders: Wan2.2's, the ones saved by an earlier call, or new tiny random ones."""
+    if pretrained is not None:
+        return Encoders.load(pretrained)
+    folder = Path(out_dir) / ENCODERS_DIR
+    if (folder / VAE_SUBDIR / "config.json").is_file():
+        return Encoders.load(folder)
+    if not instructions:
+        raise ValueError("cannot build a tokenizer without instructions: the dataset selection is empty")
+    vae = VideoVAE.from_config(tiny_wan_vae_config(z_dim=preset.latent_channels), seed=seed)
+    tokenizer = train_unigram_tokenizer(instructions)
+    torch.manual_seed(seed)
+    text_model = UMT5EncoderModel(tiny_umt5_config(len(tokenizer), d_model=preset.text_dim))
+    text = TextEncoder(tokenizer, text_model, max_length=TINY_TEXT_MAX_LENGTH)
+    tmp = folder.with_name(folder.name + ".tmp")
+    vae.save_pretrained(tmp / VAE_SUBDIR)
+    text.save_pretrained(tmp)
+    tmp.replace(folder)
+    return Encoders.load(folder)

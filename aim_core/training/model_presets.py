@@ -1,0 +1,43 @@
+"""Named model presets of `aim-train --config NAME` and model construction for a run.
+
+The preset fixes the network; the data fixes what must agree with it (latent channels of the
+VAE, text width of the encoder, actions per latent frame), so `run_model_config` merges the
+preset, the data's requirements and the user's overrides, and refuses contradictions.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from aim_core.models.aim_model import AIMModel
+from aim_core.models.config import AIMConfig, aim_5b_config, aim_tiny_config
+
+MODEL_PRESETS: dict[str, Callable[..., AIMConfig]] = {"aim-tiny": aim_tiny_config, "aim-5b": aim_5b_config}
+WAN_TRANSFORMER_SUBDIR = "transformer"
+
+
+def run_model_config(preset: str, overrides: dict[str, Any], data_requirements: dict[str, Any]) -> AIMConfig:
+    """Preset + data requirements + user overrides; a user override that contradicts the data is an error."""
+    if preset not in MODEL_PRESETS:
+        raise ValueError(f"unknown model preset {preset!r}; choose one of {sorted(MODEL_PRESETS)}")
+    clash = {k: (v, data_requirements[k]) for k, v in overrides.items()
+             if k in data_requirements and data_requirements[k] != v}
+    if clash:
+        raise ValueError(f"model overrides contradict the data: {clash} (override, data); drop them or rebuild "
+                         "the latent cache with a matching VAE / text encoder / frame stride")
+    return MODEL_PRESETS[preset](**{**data_requirements, **overrides})
+
+
+def build_model(config: AIMConfig, pretrained: str | None) -> AIMModel:
+    """Random initialisation, or the video branch from a Wan2.2 Diffusers folder (`<dir>/transformer`)."""
+    if pretrained is None:
+        return AIMModel(config)
+    return AIMModel.from_wan(Path(pretrained) / WAN_TRANSFORMER_SUBDIR, config)
+
+
+def model_blocks(model: AIMModel) -> list[nn.Module]:
+    """The MoT blocks: FSDP2 shard units."""
+    return list(model.blocks)

@@ -1,0 +1,34 @@
+"""A small annotated dataset (synthetic episodes of the schema) shared by the training tests."""
+from pathlib import Path
+
+import pytest
+
+from aim_core.training.config import OptimConfig, TrainConfig
+from pipeline.record.store import DatasetStore
+from pipeline.record.synthetic import synthetic_episode, synthetic_value_maps
+
+EPISODE_STEPS = 21  # 6 latent frames with the VAE's 4x time compression: 3 windows of 2 + 2 frames
+
+
+def make_dataset(path: Path, seeds=(0, 2, 4), annotate: bool = True, task: str = "place_shoe") -> Path:
+    store = DatasetStore.open(path, mode="a")
+    for seed in seeds:
+        episode = synthetic_episode(task=task, seed=seed, num_steps=EPISODE_STEPS, image_size=(32, 48))
+        store.write_episode(episode)
+        if annotate:
+            store.write_value(episode.episode_id, synthetic_value_maps(episode, level=0.25 + 0.1 * seed),
+                              params={"kind": "synthetic"})
+    store.update_index()
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    return make_dataset(tmp_path_factory.mktemp("data") / "ds.zarr")
+
+
+def tiny_config(dataset: Path, out: Path, **overrides) -> TrainConfig:
+    base = dict(dataset=str(dataset), out_dir=str(out), model="aim-tiny", steps=6, batch_size=2, seed=3,
+                optim=OptimConfig(lr=1e-3, warmup_steps=2), checkpoint_every=3, log_every=1, val_every=0)
+    base.update(overrides)
+    return TrainConfig(**base)
