@@ -97,7 +97,7 @@ def dataset_main(argv: Sequence[str] | None = None) -> int:
 def _summary_table(outcomes: list[EpisodeOutcome]) -> Table:
     table = Table(title="rollout summary")
     for col in ("episode", "seed", "status", "success", "steps", "time s"):
-        table.add_column(col, justify="left" if col in ("episode", "status") else "right")
+        table.add_column(col, justify="left" if col in ("episode", "status") else "right", no_wrap=True)
     for o in outcomes:
         table.add_row(o.episode_id, str(o.seed), "written" if o.written else "skipped (present)",
                       "yes" if o.success else "no", str(o.num_steps), f"{o.seconds:.1f}")

@@ -1,0 +1,83 @@
+"""The console scripts, run as real subprocesses: exit codes and what they print."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+
+from pipeline.record.store import DatasetStore
+from pipeline.record.synthetic import synthetic_episode, synthetic_value_maps
+
+BIN = Path(sys.executable).parent
+
+
+def run(script: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([str(BIN / script), *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def filled(store, store_path) -> Path:
+    for seed, setting in [(0, "easy"), (1, "easy"), (2, "hard")]:
+        store.write_episode(synthetic_episode(setting=setting, seed=seed))
+    ep = synthetic_episode(seed=0)
+    store.write_value(ep.episode_id, synthetic_value_maps(ep), {"digest": "d"})
+    return store_path
+
+
+def test_validate_exit_codes(filled, tmp_path) -> None:
+    ok = run("aim-dataset", "validate", str(filled))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "valid: 3 complete episodes checked, 0 with problems" in ok.stdout
+    eid = "place_shoe-hard-000002"
+    group = zarr.open_group(filled / "episodes" / eid, mode="r+")
+    del group["qpos"]
+    group.create_array("qpos", shape=(5, 16), dtype="float64")[:] = np.zeros((5, 16))
+    bad = run("aim-dataset", "validate", str(filled))
+    assert bad.returncode == 1
+    assert eid in bad.stdout and "qpos: shape (5, 16), expected (12, 16)" in bad.stdout
+    assert "1 with problems" in bad.stdout
+    missing = run("aim-dataset", "validate", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "no AIM dataset" in missing.stdout
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_info_table(filled) -> None:
+    out = run("aim-dataset", "info", str(filled))
+    assert out.returncode == 0, out.stdout + out.stderr
+    easy = next(line for line in out.stdout.splitlines() if "place_shoe" in line and "easy" in line)
+    assert [c.strip() for c in easy.split("│")[3:7]] == ["2", "50%", "24", "1/2"]  # episodes, success, steps, annotated
+    assert "size on disk" in out.stdout and "incomplete episode groups" in out.stdout
+
+
+def test_rollout_rejects_bad_arguments(tmp_path) -> None:
+    out = run("aim-rollout", "--task", "place_shoe", "--setting", "easy", "--episodes", "1",
+              "--out", str(tmp_path / "d"), "--resolution", "big")
+    assert out.returncode == 2 and "240x320" in out.stderr
+    assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.slow
+def test_rollout_end_to_end_one_real_episode(tmp_path) -> None:
+    """One real SAPIEN + mplib episode at 32x40 into a new store, then a rerun that skips it."""
+    out_dir = tmp_path / "real.zarr"
+    args = ("--task", "place_shoe", "--setting", "easy", "--episodes", "1", "--seed", "0",
+            "--out", str(out_dir), "--resolution", "32x40")
+    first = run("aim-rollout", *args, timeout=900)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "place_shoe-easy-000000" in first.stdout and "written" in first.stdout
+    store = DatasetStore.open(out_dir, mode="r")
+    assert store.episode_ids() == ["place_shoe-easy-000000"]
+    episode = store.read_episode("place_shoe-easy-000000", names=["rgb", "action"])
+    assert episode.arrays["rgb"].shape[1:] == (3, 32, 40, 3) and episode.arrays["rgb"].std() > 0
+    assert episode.attrs.num_steps == episode.arrays["action"].shape[0] > 1
+    again = run("aim-rollout", *args, timeout=300)
+    assert again.returncode == 0 and "skipped (present)" in again.stdout
+    assert store.episode_ids() == ["place_shoe-easy-000000"]
+    valid = run("aim-dataset", "validate", str(out_dir))
+    assert valid.returncode == 0, valid.stdout
