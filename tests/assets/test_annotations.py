@@ -54,6 +54,27 @@ def test_grasps_are_tcp_frames_on_a_graspable_part(asset):
         assert distance < 0.035, (asset.kind, label, distance)
 
 
+# A Panda hand opened to 0.08 m, as boxes in the TCP frame (x, y, z half-open intervals, metres):
+# two fingers beside the opening and the palm behind them (z is the approach direction).
+PANDA_OPEN_HAND = (
+    ((-0.01, 0.01), (0.04, 0.055), (-0.05, 0.005)),
+    ((-0.01, 0.01), (-0.055, -0.04), (-0.05, 0.005)),
+    ((-0.03, 0.03), (-0.1, 0.1), (-0.12, -0.058)),
+)
+
+
+def test_open_hand_at_each_grasp_clears_the_object_and_the_table(asset):
+    points = asset.surface_points(20_000, np.random.default_rng(1)).astype(float)
+    for grasp, label in zip(asset.grasps, asset.grasp_labels):
+        local = (points - grasp[:3, 3]) @ grasp[:3, :3]
+        for box in PANDA_OPEN_HAND:
+            inside = np.all([(local[:, k] > lo) & (local[:, k] < hi) for k, (lo, hi) in enumerate(box)], axis=0)
+            assert not inside.any(), (asset.kind, label, box, int(inside.sum()))
+            corners = np.array(np.meshgrid(*box)).reshape(3, -1).T
+            lowest = (grasp[:3, :3] @ corners.T + grasp[:3, 3:4])[2].min()
+            assert lowest > -0.002, (asset.kind, label, box, lowest)
+
+
 def test_functional_and_contact_points_are_on_or_near_the_object(asset):
     low, high = asset.bounds
     for name, point in asset.functional_points.items():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pipeline.assets import list_asset_kinds, make_asset
+from pipeline.assets import DISTRACTOR_KINDS, list_asset_kinds, make_asset
 
 TASK_KINDS = {"block", "shoe", "shoe_mat", "target_pad", "cup", "coaster", "bell", "hammer", "pot", "laptop"}
 
@@ -26,7 +26,9 @@ def _same(a, b) -> bool:
 def test_task_kinds_and_distractors_are_registered():
     kinds = set(list_asset_kinds())
     assert TASK_KINDS <= kinds, TASK_KINDS - kinds
-    assert len(kinds - TASK_KINDS) >= 4, "at least four distractor kinds"
+    assert len(set(DISTRACTOR_KINDS) - TASK_KINDS) >= 4 and set(DISTRACTOR_KINDS) <= kinds
+    for kind in DISTRACTOR_KINDS:  # clutter a hand could pick up
+        assert make_asset(kind, np.random.default_rng(0)).grasps, kind
 
 
 @pytest.mark.parametrize("kind", list_asset_kinds())

@@ -28,19 +28,18 @@ def _vessel(radius: float, height: float, wall: float, bottom: float):
 @register_kind("cup")
 def make_cup(rng: np.random.Generator, *, radius: float | None = None, height: float | None = None,
              color=None, name: str = "cup") -> ObjectAsset:
-    """Empty cup (diameter <= 6.6 cm) graspable at the rim (top-down) or around its side."""
+    """Empty cup (diameter <= 6.6 cm) grasped around its side from 8 directions.
+
+    No rim grasp: a Panda hand opened to 0.08 m around the rim would hit the opposite wall.
+    """
     radius = draw(rng, radius, 0.028, 0.033, "radius")
     height = draw(rng, height, 0.08, 0.10, "height")
     wall, bottom = 0.004, 0.006
     color = pick_color(rng, color)
     meshes, collisions = _vessel(radius, height, wall, bottom)
     grasps, labels = [], []
-    for yaw in np.deg2rad([0, 90, 180, 270]):
-        radial = yaw_axis(yaw)
-        grasps.append(top_down_grasp((*((radius - wall / 2) * radial[:2]), height - 0.012), radial))
-        labels.append("rim")
-        tangent = yaw_axis(yaw + np.pi / 2)
-        grasps.append(pose((0.0, 0.0, 0.55 * height), z_axis=-radial, y_axis=tangent))
+    for yaw in np.deg2rad(np.arange(0, 360, 45)):
+        grasps.append(pose((0.0, 0.0, 0.55 * height), z_axis=-yaw_axis(yaw), y_axis=yaw_axis(yaw + np.pi / 2)))
         labels.append("side")
     return ObjectAsset(
         name=name, kind="cup",
@@ -77,9 +76,8 @@ def make_pot(rng: np.random.Generator, *, radius: float | None = None, height: f
         visuals.append(VisualPart(handle, handle_color))
         collisions.append(handle)
         grip = np.array([sign * (radius + handle_reach / 2), 0.0, handle_z])
-        grasps += [top_down_grasp(grip, (0.0, 1.0, 0.0)), top_down_grasp(grip, (0.0, -1.0, 0.0)),
-                   pose(grip, z_axis=(-sign, 0.0, 0.0), y_axis=(0.0, 0.0, 1.0))]
-        labels += [label] * 3
+        grasps += [top_down_grasp(grip, (0.0, 1.0, 0.0)), top_down_grasp(grip, (0.0, -1.0, 0.0))]
+        labels += [label] * 2
         functional[label] = pose(grip, z_axis=(sign, 0.0, 0.0), y_axis=(0.0, 1.0, 0.0))
         contacts[label] = grip
     return ObjectAsset(

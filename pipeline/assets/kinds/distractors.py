@@ -15,6 +15,8 @@ from pipeline.assets.object_asset import ObjectAsset, VisualPart
 from pipeline.assets.palette import rgba
 from pipeline.assets.registry import register_kind
 
+DISTRACTOR_KINDS: tuple[str, ...] = ("bottle", "can", "small_box", "ball")
+"""Kinds meant as Hard-setting clutter (none of them is a task object)."""
 PLASTIC_DENSITY = 400.0  # effective density of a mostly empty container
 SOLID_DENSITY = 700.0
 
