@@ -87,10 +87,10 @@ def build_articulation(scene: sapien.Scene, asset: ObjectAsset, pose: sapien.Pos
     return articulation
 
 
-def hinge_link(articulation: sapien.physx.PhysxArticulation, asset: ObjectAsset) -> sapien.physx.PhysxArticulationLinkComponent:
+def hinge_link(articulation: sapien.physx.PhysxArticulation,
+               asset: ObjectAsset) -> sapien.physx.PhysxArticulationLinkComponent:
     """The child link (e.g. the laptop lid) of an articulation built by `build_articulation`."""
-    suffix = f"_{asset.hinge.name}" if asset.hinge else None
-    for link in articulation.links:
-        if suffix and link.name == f"{articulation.name}{suffix}":
-            return link
-    raise KeyError(f"articulation {articulation.name!r} has no {asset.kind} hinge link; links: {[link.name for link in articulation.links]}")
+    names = [link.name for link in articulation.links]
+    if asset.hinge is not None and f"{articulation.name}_{asset.hinge.name}" in names:
+        return articulation.links[names.index(f"{articulation.name}_{asset.hinge.name}")]
+    raise KeyError(f"articulation {articulation.name!r} has no {asset.kind} hinge link; links: {names}")

@@ -36,9 +36,9 @@ def make_bottle(rng: np.random.Generator, *, radius: float | None = None, color=
     neck_radius, shoulder_height, neck_height = 0.012, 0.03, 0.035
     color = pick_color(rng, color)
     body = cylinder(radius, body_height, sections=32)
+    t = np.linspace(0, 2 * np.pi, 32, endpoint=False)
     rings = [np.c_[r * np.cos(t), r * np.sin(t), np.full_like(t, z)]
-             for r, z, t in ((radius, body_height, np.linspace(0, 2 * np.pi, 32, endpoint=False)),
-                             (neck_radius, body_height + shoulder_height, np.linspace(0, 2 * np.pi, 32, endpoint=False)))]
+             for r, z in ((radius, body_height), (neck_radius, body_height + shoulder_height))]
     shoulder = trimesh.convex.convex_hull(np.vstack(rings))
     neck = cylinder(neck_radius, neck_height, z_bottom=body_height + shoulder_height, sections=20)
     height = body_height + shoulder_height + neck_height

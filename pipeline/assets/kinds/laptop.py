@@ -1,9 +1,10 @@
 """The laptop (open_laptop task): a keyboard base and a lid on a damped revolute hinge.
 
 Object frame: origin under the base centre, hinge along the back edge (+y), front towards -y.
-The hinge holds its angle like a real friction hinge. The lid link frame is the joint frame: x along the hinge (object -x), y from the hinge to the
-lid's front edge, z the lid normal pointing away from the keyboard when closed. Positive joint
-angles open the lid; pushing the screen side near the front edge along lid +z opens it.
+The hinge holds its angle like a real friction hinge. The lid link frame is the joint frame:
+x along the hinge (object -x), y from the hinge to the lid's front edge, z the lid normal pointing
+away from the keyboard when closed. Positive joint angles open the lid; pushing the screen side
+near the front edge along lid +z opens it.
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ def make_bell(rng: np.random.Generator, *, radius: float | None = None, color=No
         collisions=[base, shell, button],
         mass=BELL_DENSITY * (base.volume + shell.volume + button.volume),
         functional_points=functional,
-        contact_points={"button": np.array([0.0, 0.0, top]), "dome": np.array([0.6 * radius, 0.0, base_height + 0.5 * dome_height])},
+        contact_points={"button": np.array([0.0, 0.0, top]),
+                        "dome": np.array([0.6 * radius, 0.0, base_height + 0.5 * dome_height])},
     )
 
 
