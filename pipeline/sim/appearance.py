@@ -1,6 +1,6 @@
 """Scene appearance per setting: clean defaults for `easy`, domain randomisation for `hard`.
 
-RoboTwin 2.0's hard setting randomises table/wall colours and textures, lighting colour and
+RoboTwin 2.0's hard setting randomises table/wall colours or procedural textures, lighting colour and
 direction and the table height (U(-3, 0) cm); clutter and unseen instructions are added by the
 task base class. Sampling from the episode's generator keeps episodes reproducible.
 """
@@ -21,14 +21,15 @@ class Appearance:
     ambient: tuple[float, float, float]
     light_direction: tuple[float, float, float]
     light_color: tuple[float, float, float]
-    table_stripes: int
-    """0 plain; >0 a procedural striped texture made of that many darker bands."""
+    table_texture_seed: int | None
+    """None: plain `table_color`; else the seed of a procedural texture (`pipeline.assets.random_texture`)."""
+    wall_texture_seed: int | None
 
 
 EASY_APPEARANCE = Appearance(
     table_color=(0.72, 0.62, 0.48), wall_color=(0.85, 0.85, 0.82), table_height_offset=0.0,
     ambient=(0.45, 0.45, 0.45), light_direction=(0.2, 0.4, -1.0), light_color=(0.9, 0.9, 0.9),
-    table_stripes=0)
+    table_texture_seed=None, wall_texture_seed=None)
 
 
 def check_setting(setting: str) -> None:
@@ -51,4 +52,6 @@ def sample_appearance(setting: str, rng: np.random.Generator) -> Appearance:
         table_height_offset=float(rng.uniform(-0.03, 0.0)),
         ambient=tuple([float(rng.uniform(0.25, 0.6))] * 3),
         light_direction=tuple(float(c) for c in direction / np.linalg.norm(direction)),
-        light_color=colour(0.5, 1.0), table_stripes=int(rng.integers(0, 7)))
+        light_color=colour(0.5, 1.0),
+        table_texture_seed=int(rng.integers(2**31)) if rng.random() < 0.7 else None,
+        wall_texture_seed=int(rng.integers(2**31)) if rng.random() < 0.5 else None)

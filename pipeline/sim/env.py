@@ -35,8 +35,8 @@ class SimEnv:
         top = self.workspace.table_top_z
         sx, sy = config.table_size
         for arm in self.robot.arms.values():
-            # table slab for the planners, padded 1 cm so approach paths keep clear of it
-            arm.add_planning_obstacle_box("table", sapien.Pose([0.0, 0.0, top - 0.05 + 0.01]),
+            # table slab for the planners (top flush with the table surface)
+            arm.add_planning_obstacle_box("table", sapien.Pose([0.0, 0.0, top - 0.05]),
                                           np.array([sx, sy, 0.1]))
         self.cameras = CameraRig(self.scene, config.cameras,
                                  {name: arm.hand_link.entity for name, arm in self.robot.arms.items()})

@@ -117,7 +117,7 @@ class Expert:
         pre[:3, 3] -= goal[:3, 2] * pre_distance
         self.open_gripper(arm)
         self.move_to({arm: matrix_to_pose(pre)})
-        self.move_to({arm: matrix_to_pose(goal)}, straight=True)
+        self.move_to({arm: matrix_to_pose(goal)})
         self.close_gripper(arm)
         if lift:
             self.move_by(arm, (0.0, 0.0, lift))
@@ -139,7 +139,7 @@ class Expert:
         goal = self.placing_tcp(arm, actor, functional_point, target, align_orientation)
         above = sapien.Pose(goal.p + np.array([0.0, 0.0, pre_height], dtype=np.float32), goal.q)
         self.move_to({arm: above})
-        self.move_to({arm: goal}, straight=True)
+        self.move_to({arm: goal})
         self.open_gripper(arm)
         if retreat:
             self.move_by(arm, (0.0, 0.0, retreat))

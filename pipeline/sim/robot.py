@@ -147,9 +147,8 @@ class PandaArm:
     def plan_to_tcp(self, goal: sapien.Pose, time_step: float, straight: bool = False) -> np.ndarray:
         """Joint path (N, 7) sampled every `time_step` s that brings the TCP to `goal` (world).
 
-        `straight=True` asks for a screw motion only (approach/retreat along a line);
-        otherwise a screw motion is tried first (deterministic, short) and RRT-Connect second.
-        Raises `PlanningError` when neither finds a path.
+        A screw motion (straight line in SE(3), deterministic) is tried first; RRT-Connect is the
+        fallback, unless `straight=True` forbids it. Raises `PlanningError` when no path is found.
         """
         hand_goal = goal * HAND_FROM_TCP
         target = mplib.Pose(hand_goal.p, hand_goal.q)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import sapien
 
+from pipeline.assets import random_texture, textured_material
 from pipeline.sim.appearance import Appearance
 from pipeline.sim.config import SceneConfig
 
@@ -18,7 +19,9 @@ class Workspace:
     """World z of the table surface (includes the hard setting's height offset)."""
 
 
-def _material(color) -> sapien.render.RenderMaterial:
+def _material(color, texture_seed: int | None = None) -> sapien.render.RenderMaterial:
+    if texture_seed is not None:
+        return textured_material(random_texture(np.random.default_rng(texture_seed), (64, 64)))
     return sapien.render.RenderMaterial(base_color=[*color, 1.0], roughness=0.8, metallic=0.0)
 
 
@@ -33,14 +36,7 @@ def build_workspace(scene: sapien.Scene, config: SceneConfig, look: Appearance) 
     half = np.array([sx / 2, sy / 2, config.table_thickness / 2])
     builder = scene.create_actor_builder()
     builder.add_box_collision(half_size=half)
-    builder.add_box_visual(half_size=half, material=_material(look.table_color))
-    if look.table_stripes:
-        band = sx / (2 * look.table_stripes)
-        dark = tuple(0.6 * c for c in look.table_color)
-        for i in range(look.table_stripes):
-            x = -sx / 2 + band * (2 * i + 0.5)
-            builder.add_box_visual(sapien.Pose([x, 0.0, half[2] + 5e-4]), half_size=[band / 2, sy / 2, 5e-4],
-                                   material=_material(dark))
+    builder.add_box_visual(half_size=half, material=_material(look.table_color, look.table_texture_seed))
     leg = np.array([0.025, 0.025, (top_z - config.table_thickness) / 2])
     for x in (-sx / 2 + 0.05, sx / 2 - 0.05):
         for y in (-sy / 2 + 0.05, sy / 2 - 0.05):
@@ -53,7 +49,7 @@ def build_workspace(scene: sapien.Scene, config: SceneConfig, look: Appearance) 
     builder = scene.create_actor_builder()
     wall_half = [1.5, 0.02, 1.0]
     builder.add_box_collision(half_size=wall_half)
-    builder.add_box_visual(half_size=wall_half, material=_material(look.wall_color))
+    builder.add_box_visual(half_size=wall_half, material=_material(look.wall_color, look.wall_texture_seed))
     builder.set_initial_pose(sapien.Pose([0.0, config.wall_y, 1.0]))
     builder.set_name("wall")
     wall = builder.build_static()

@@ -1,0 +1,56 @@
+"""Expert rollout benchmark: success rate per task and setting, episodes/hour/core, time split.
+
+    .venv/bin/python benchmarks/rollout.py --seeds 5 --tasks place_shoe stack_blocks_two
+
+Prints one row per (task, setting) and a Markdown table for benchmarks/RESULTS.md ("Rollout").
+Writing to Zarr is measured by the store benchmark; `write_s` is left as a column for it.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from rich.progress import Progress
+
+from pipeline.record.rollout import RolloutConfig, rollout_episode
+from pipeline.tasks import list_tasks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", nargs="+", default=list_tasks())
+    parser.add_argument("--settings", nargs="+", default=["easy", "hard"])
+    parser.add_argument("--seeds", type=int, default=50, help="episodes per task and setting")
+    parser.add_argument("--height", type=int, default=240)
+    parser.add_argument("--width", type=int, default=320)
+    parser.add_argument("--record-every", type=int, default=15)
+    args = parser.parse_args()
+    config = RolloutConfig(image_size=(args.height, args.width), record_every=args.record_every)
+    rows = []
+    with Progress() as bar:
+        job = bar.add_task("rollouts", total=len(args.tasks) * len(args.settings) * args.seeds)
+        for task in args.tasks:
+            for setting in args.settings:
+                ok, steps, split = 0, 0, {"render_s": 0.0, "physics_s": 0.0, "planning_s": 0.0, "total_s": 0.0}
+                start = time.perf_counter()
+                for seed in range(args.seeds):
+                    episode = rollout_episode(task, setting, seed, config)
+                    ok += episode.attrs.success
+                    steps += episode.attrs.num_steps
+                    for key in split:
+                        split[key] += episode.attrs.model_extra["timing"][key]
+                    bar.advance(job)
+                wall = time.perf_counter() - start
+                rows.append((task, setting, args.seeds, ok / args.seeds, 3600 * args.seeds / wall, steps / args.seeds,
+                             *(split[k] / split["total_s"] for k in ("render_s", "physics_s", "planning_s")),
+                             split["total_s"] / args.seeds))
+    print(f"\n{args.height}x{args.width}, record_every={args.record_every}")
+    print("| task | setting | N | success | episodes/h/core | steps/ep | render | physics | planning | s/episode | write_s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.0%} | {r[4]:.1f} | {r[5]:.0f} | {r[6]:.0%} | {r[7]:.0%} | "
+              f"{r[8]:.0%} | {r[9]:.1f} | (store bench) |")
+
+
+if __name__ == "__main__":
+    main()
