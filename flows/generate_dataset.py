@@ -24,7 +24,7 @@ from pipeline.annotate.annotate import annotate_episode
 from pipeline.annotate.params import AnnotationParams
 from pipeline.generate import (CommitResult, DatasetSpec, EpisodeUnit, commit_episode, dataset_report,
                                missing_units, produce_episode, update_index)
-from pipeline.generate.plan import ALL_TASKS, EpisodeCount, Pixels, Seed, normalize_output
+from pipeline.generate.plan import ALL_TASKS, EpisodeCount, Pixels, RecordEvery, Seed, normalize_output
 from pipeline.record.rollout import RolloutConfig
 from pipeline.tasks import list_tasks
 
@@ -58,7 +58,7 @@ def plan_units(spec: DatasetSpec, output: str, params: AnnotationParams | None) 
     return missing_units(spec, output, params)
 
 
-@task(name="rollout", task_run_name="rollout-{unit.task}-{unit.setting}-{unit.seed}", cache_policy=NO_CACHE,
+@task(name="rollout", cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=2, retry_condition_fn=_simulator_crash)
 def rollout(unit: EpisodeUnit, config: RolloutConfig, output: str):
     return produce_episode(unit, config, output)
@@ -109,6 +109,7 @@ def generate_dataset(
     settings: list[Setting] = _DEFAULTS.settings,
     seed: Seed = _DEFAULTS.seed,
     resolution: tuple[Pixels, Pixels] = _DEFAULTS.resolution,
+    record_every: RecordEvery = _DEFAULTS.record_every,
     annotate: bool = _DEFAULTS.annotate,
     dask_address: str = DEFAULT_DASK_ADDRESS,
     workers: WorkerCount = 0,
@@ -117,7 +118,8 @@ def generate_dataset(
     log = get_run_logger()
     output = normalize_output(output)
     spec = DatasetSpec(tasks=list(tasks), episodes_per_task=episodes_per_task, settings=list(settings),
-                       seed=seed, resolution=tuple(resolution), annotate=annotate)
+                       seed=seed, resolution=tuple(resolution), record_every=record_every,
+                       annotate=annotate)
     params = AnnotationParams() if spec.annotate else None
     started = time.perf_counter()
     units = plan_units(spec, output, params)
@@ -130,9 +132,12 @@ def generate_dataset(
         config = spec.rollout_config()
         with dask_task_runner(dask_address, workers) as runner:
             def submit(unit: EpisodeUnit) -> PrefectFuture:
-                episode = runner.submit(rollout, {"unit": unit, "config": config, "output": output})
-                maps = runner.submit(annotate_maps, {"episode": episode, "params": params}) if params else None
-                return runner.submit(commit, {"output": output, "episode": episode, "annotation": maps})
+                def named(step):
+                    return step.with_options(task_run_name=f"{step.name}-{unit.episode_id}")
+
+                episode = runner.submit(named(rollout), {"unit": unit, "config": config, "output": output})
+                maps = runner.submit(named(annotate_maps), {"episode": episode, "params": params}) if params else None
+                return runner.submit(named(commit), {"output": output, "episode": episode, "annotation": maps})
 
             window = UNITS_IN_FLIGHT_PER_WORKER * runner_workers(runner)
             for done_count, (unit, future) in enumerate(_completed_in_window(submit, units, window), start=1):

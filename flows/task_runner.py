@@ -7,6 +7,7 @@ they oversubscribe the CPU and two workers run slower than one. Every flow that 
 """
 from __future__ import annotations
 
+import logging
 import os
 
 from prefect_dask import DaskTaskRunner
@@ -39,7 +40,7 @@ def dask_task_runner(dask_address: str = "", workers: int = 0) -> DaskTaskRunner
     return DaskTaskRunner(
         cluster_class="distributed.LocalCluster",
         cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
-                        "dashboard_address": ":0", "env": worker_env(n)},
+                        "dashboard_address": ":0", "env": worker_env(n), "silence_logs": logging.ERROR},
     )
 
 

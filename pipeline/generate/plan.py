@@ -21,6 +21,7 @@ ALL_TASKS = "all"
 EpisodeCount = Annotated[int, Field(ge=1, le=100_000, description="episodes per task and setting")]
 Seed = Annotated[int, Field(ge=0, description="first seed; unit i of a task/setting uses seed + i")]
 Pixels = Annotated[int, Field(ge=16, le=4096)]
+RecordEvery = Annotated[int, Field(ge=1, le=1000, description="physics steps per recorded step")]
 
 
 class DatasetSpec(BaseModel):
@@ -34,6 +35,8 @@ class DatasetSpec(BaseModel):
     seed: Seed = 0
     resolution: tuple[Pixels, Pixels] = RolloutConfig().image_size
     """(H, W) of every camera."""
+    record_every: RecordEvery = RolloutConfig().record_every
+    """Physics steps per recorded step (RoboTwin: 15 at 250 Hz); larger gives shorter, cheaper episodes."""
     annotate: bool = True
 
     @field_validator("tasks", "settings")
@@ -44,7 +47,7 @@ class DatasetSpec(BaseModel):
         return values
 
     def rollout_config(self) -> RolloutConfig:
-        return RolloutConfig(image_size=tuple(self.resolution))
+        return RolloutConfig(image_size=tuple(self.resolution), record_every=self.record_every)
 
 
 @dataclass(frozen=True, order=True)

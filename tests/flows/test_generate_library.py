@@ -1,0 +1,108 @@
+"""The library steps behind generate-dataset, on a real Zarr store with schema-complete synthetic episodes."""
+from __future__ import annotations
+
+import base64
+
+import cv2
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from pipeline.annotate.annotate import AnnotationResult
+from pipeline.annotate.params import AnnotationParams
+from pipeline.generate import DatasetSpec, EpisodeUnit, all_units, commit_episode, dataset_report, missing_units
+from pipeline.generate.plan import normalize_output
+from pipeline.generate.report import SAMPLE_HEIGHT, overlay_step
+from pipeline.record.store import DatasetStore
+from pipeline.record.synthetic import synthetic_episode, synthetic_value_maps
+from pipeline.tasks import list_tasks
+
+TASK = list_tasks()[0]
+
+
+def _annotation(episode, params=AnnotationParams()) -> AnnotationResult:
+    return AnnotationResult(episode.episode_id, synthetic_value_maps(episode), {"digest": params.digest()})
+
+
+def test_all_units_expands_all_tasks_settings_and_seeds():
+    units = all_units(DatasetSpec(tasks=["all"], episodes_per_task=2, settings=["easy", "hard"], seed=5))
+    assert len(units) == len(list_tasks()) * 2 * 2
+    assert {u.seed for u in units} == {5, 6}
+    assert len({u.episode_id for u in units}) == len(units)
+    assert EpisodeUnit(TASK, "hard", 6).episode_id == f"{TASK}-hard-000006"
+
+
+def test_bad_specs_are_rejected_with_the_reason():
+    with pytest.raises(KeyError, match="available tasks"):
+        all_units(DatasetSpec(tasks=["no_such_task"]))
+    with pytest.raises(ValueError, match="alone"):
+        all_units(DatasetSpec(tasks=["all", TASK]))
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        DatasetSpec(episodes_per_task=0)
+    with pytest.raises(ValidationError, match="duplicate"):
+        DatasetSpec(settings=["easy", "easy"])
+    with pytest.raises(ValidationError):
+        DatasetSpec(settings=["medium"])
+    with pytest.raises(ValueError, match="output is empty"):
+        normalize_output("  ")
+
+
+def test_normalize_output_keeps_urls_and_absolutises_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert normalize_output("s3://bucket/aim.zarr") == "s3://bucket/aim.zarr"
+    assert normalize_output("data/x.zarr") == str(tmp_path / "data" / "x.zarr")
+
+
+def test_missing_units_follow_the_store(tmp_path):
+    out = str(tmp_path / "ds.zarr")
+    spec = DatasetSpec(tasks=[TASK], episodes_per_task=3, settings=["easy"], seed=0, annotate=True)
+    assert [u.seed for u in missing_units(spec, out)] == [0, 1, 2]
+
+    ep0, ep1 = synthetic_episode(TASK, "easy", 0), synthetic_episode(TASK, "easy", 1)
+    first = commit_episode(out, ep0, _annotation(ep0))
+    assert first.written and first.annotated
+    commit_episode(out, ep1)  # committed, not annotated: still missing while annotation is asked for
+    assert [u.seed for u in missing_units(spec, out)] == [1, 2]
+    assert [u.seed for u in missing_units(spec.model_copy(update={"annotate": False}), out)] == [2]
+
+    other = AnnotationParams(splat_sigma_m=0.02)  # maps made with other parameters are stale
+    assert [u.seed for u in missing_units(spec, out, other)] == [0, 1, 2]
+
+    again = commit_episode(out, ep0, _annotation(ep0))
+    assert not again.written and again.annotated  # never written twice
+    with pytest.raises(ValueError, match="annotation of"):
+        commit_episode(out, ep1, _annotation(ep0))
+
+
+def test_missing_units_refuses_a_store_that_is_not_a_dataset(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a dataset")
+    with pytest.raises(ValueError, match="not a Zarr store"):
+        missing_units(DatasetSpec(tasks=[TASK]), tmp_path / "notes.txt")
+
+
+def test_overlay_blends_only_where_there_is_value():
+    rgb = np.full((4, 4, 3), 100, np.uint8)
+    value = np.zeros((4, 4), np.float16)
+    value[1, 1] = 0.8
+    colour = np.full((4, 4, 3), 250, np.uint8)
+    out = overlay_step(rgb, colour, value)
+    assert (out[0, 0] == 100).all() and (out[1, 1] > 100).all()
+
+
+def test_dataset_report_tables_and_overlays(tmp_path):
+    out = str(tmp_path / "ds.zarr")
+    results = []
+    for seed, setting in ((0, "easy"), (1, "easy"), (2, "hard")):
+        episode = synthetic_episode(TASK, setting, seed)
+        results.append(commit_episode(out, episode, _annotation(episode)))
+    DatasetStore.open(out, "a").update_index()
+    report = dataset_report(out, results, wall_s=36.0, failed=[f"{TASK}-hard-000009"])
+    assert [(r["task"], r["setting"], r["episodes"], r["new_this_run"]) for r in report.rows] == [
+        (TASK, "easy", 2, 2), (TASK, "hard", 1, 1)]
+    assert report.rows[0]["expert_success_rate"] == 0.5  # synthetic: even seeds succeed
+    assert report.episodes_per_hour == pytest.approx(300.0)
+    assert f"{TASK}-hard-000009" in report.markdown and "1 failed" in report.markdown
+    uris = [part.split(")")[0] for part in report.markdown.split("(data:image/jpeg;base64,")[1:]]
+    assert len(uris) == 2  # one sample per (task, setting)
+    image = cv2.imdecode(np.frombuffer(base64.b64decode(uris[0]), np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape[0] == SAMPLE_HEIGHT and image.shape[1] == 3 * round(32 * SAMPLE_HEIGHT / 24)
