@@ -164,7 +164,7 @@ class StageOneTrainer:
 
     def _validate(self, step: int) -> None:
         image = validation_image(self.model, self.data, step)
-        if self.log is not None and image is not None:
+        if self.log is not None:
             self.log.image(step, "validation/future", image)
 
     def run(self) -> TrainResult:

@@ -41,7 +41,7 @@ def validation_image(model: AIMModel, data, step: int) -> np.ndarray:
     rollout = AIMRollout(model, RolloutConfig(video_steps=VALIDATION_SAMPLING_STEPS,
                                               action_steps=VALIDATION_SAMPLING_STEPS, seed=0))
     rollout.reset(batch.text_embeds)
-    chunk = rollout.step(batch.obs_latents, None)
+    chunk = rollout.step(batch.obs_latents, batch.past_actions)
     model.train(was_training)
     rows = [decode_frames(data.vae, batch.rgb_latents), decode_frames(data.vae, chunk.rgb_latents)]
     if chunk.value_latents is not None:

@@ -27,8 +27,28 @@ def tiny_dataset(tmp_path_factory) -> Path:
     return make_dataset(tmp_path_factory.mktemp("data") / "ds.zarr")
 
 
-def tiny_config(dataset: Path, out: Path, **overrides) -> TrainConfig:
+def _tiny_config(dataset: Path, out: Path, **overrides) -> TrainConfig:
     base = dict(dataset=str(dataset), out_dir=str(out), model="aim-tiny", steps=6, batch_size=2, seed=3,
                 optim=OptimConfig(lr=1e-3, warmup_steps=2), checkpoint_every=3, log_every=1, val_every=0)
     base.update(overrides)
     return TrainConfig(**base)
+
+
+@pytest.fixture(scope="session")
+def latent_cache(tiny_dataset, tmp_path_factory) -> Path:
+    """The latent cache of `tiny_dataset`, built once; runs reuse it (their tiny encoders are
+    re-created deterministically, so the cache key matches)."""
+    from aim_core.training.data_source import prepare_training_data
+
+    root = tmp_path_factory.mktemp("cache")
+    config = _tiny_config(tiny_dataset, root / "run", latent_cache=str(root / "latents"))
+    prepare_training_data(config, progress=False)
+    return root / "latents"
+
+
+@pytest.fixture
+def tiny_config(tiny_dataset, latent_cache, tmp_path):
+    """Factory of small run configs on `tiny_dataset`, sharing its latent cache, in a fresh folder."""
+    def make(**overrides) -> TrainConfig:
+        return _tiny_config(tiny_dataset, tmp_path / "run", **{"latent_cache": str(latent_cache), **overrides})
+    return make
