@@ -116,7 +116,7 @@ class DatasetStore:
         else:
             store = FsspecStore.from_url(where, read_only=mode == "r")
         if store is not None and cls._has_root(store, where):
-            return cls(cls._open_existing(store, where, mode), where, local, mode)
+            return cls(cls._open_existing(store, where, local, mode), where, local, mode)
         if mode == "r":
             raise SchemaError(f"no AIM dataset at {where}: nothing is there. Check the path, or create one with "
                               f"`aim-rollout --out {where} ...` (or DatasetStore.open(..., mode='a')).")
@@ -126,7 +126,7 @@ class DatasetStore:
         with store_lock(local):
             if not cls._has_root(store, where):  # another process may have created it meanwhile
                 cls._create(store)
-        return cls(cls._open_existing(store, where, mode), where, local, mode)
+        return cls(cls._open_existing(store, where, local, mode), where, local, mode)
 
     @staticmethod
     def _has_root(store: zarr.abc.store.Store, where: str) -> bool:
@@ -139,8 +139,18 @@ class DatasetStore:
                               "Give a new or empty path for an AIM dataset; nothing was changed.")
         return False
 
+    @classmethod
+    def _open_existing(cls, store: zarr.abc.store.Store, where: str, local: Path | None, mode: str) -> zarr.Group:
+        try:
+            return cls._open_root(store, where, mode)
+        except SchemaError:
+            if local is None:
+                raise
+            with store_lock(local):  # a process creating the store holds the lock until it is whole
+                return cls._open_root(store, where, mode)
+
     @staticmethod
-    def _open_existing(store: zarr.abc.store.Store, where: str, mode: str) -> zarr.Group:
+    def _open_root(store: zarr.abc.store.Store, where: str, mode: str) -> zarr.Group:
         try:
             root = zarr.open_group(store=store, mode="r" if mode == "r" else "r+", zarr_format=3)
         except (GroupNotFoundError, zarr.errors.ContainsArrayError, ValueError) as exc:
