@@ -53,8 +53,10 @@ def make_hammer(rng: np.random.Generator, *, handle_length: float | None = None,
     head_length = draw(rng, None, 0.07, 0.09, "head_length")
     head_size = draw(rng, None, 0.026, 0.032, "head_size")
     handle_color = pick_color(rng, color, exclude=("gray", "black"))
-    handle = horizontal_cylinder(handle_radius, handle_length, (0.0, 0.0, handle_radius), (1.0, 0.0, 0.0))
     head_x = handle_length / 2 - head_size / 2
+    # the handle ends at the head's centre, so no handle face coincides with a head face
+    handle = horizontal_cylinder(handle_radius, handle_length - head_size / 2,
+                                 (-head_size / 4, 0.0, handle_radius), (1.0, 0.0, 0.0))
     head = box((head_size, head_length, head_size), (head_x, 0.0, head_size / 2))
     grasps, labels = [], []
     for fraction in (-0.35, -0.2, -0.05):
