@@ -123,7 +123,10 @@ def rollout_main(argv: Sequence[str] | None = None) -> int:
         parser.error("--episodes must be >= 1 and --seed >= 0")
 
     from pipeline.record.rollout import RolloutConfig  # the simulator stack loads only when recording
+    from pipeline.tasks import list_tasks
 
+    if args.task not in list_tasks():
+        parser.error(f"unknown task {args.task!r}; available tasks: {', '.join(list_tasks())}")
     config = RolloutConfig() if args.resolution is None else RolloutConfig(image_size=args.resolution)
     try:
         store = DatasetStore.open(args.out, mode="a")
@@ -140,7 +143,7 @@ def rollout_main(argv: Sequence[str] | None = None) -> int:
 
             outcomes = record_episodes(store, args.task, args.setting, range(args.seed, args.seed + args.episodes),
                                        config, overwrite=args.overwrite, on_episode=on_episode, on_step=on_step)
-    except (SchemaError, KeyError) as exc:
+    except SchemaError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     console.print(_summary_table(outcomes))

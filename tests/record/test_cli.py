@@ -59,7 +59,14 @@ def test_rollout_rejects_bad_arguments(tmp_path) -> None:
     out = run("aim-rollout", "--task", "place_shoe", "--setting", "easy", "--episodes", "1",
               "--out", str(tmp_path / "d"), "--resolution", "big")
     assert out.returncode == 2 and "240x320" in out.stderr
-    assert not (tmp_path / "d").exists()
+    typo = run("aim-rollout", "--task", "place_sheo", "--setting", "easy", "--episodes", "1", "--out", str(tmp_path / "d"))
+    assert typo.returncode == 2 and "unknown task 'place_sheo'; available tasks: " in typo.stderr
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "data.csv").write_text("a,b")
+    foreign = run("aim-rollout", "--task", "place_shoe", "--setting", "easy", "--episodes", "1",
+                  "--out", str(tmp_path / "foreign"))
+    assert foreign.returncode == 2 and "not a Zarr v3 store" in foreign.stdout
+    assert not (tmp_path / "d").exists() and [p.name for p in (tmp_path / "foreign").iterdir()] == ["data.csv"]
 
 
 @pytest.mark.slow
