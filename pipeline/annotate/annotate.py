@@ -18,7 +18,7 @@ from pipeline.annotate.geometry import project
 from pipeline.annotate.params import AnnotationParams
 from pipeline.annotate.phases import plan_phases
 from pipeline.annotate.regions import ContactRegion, pick_region, place_region, press_region
-from pipeline.annotate.splat import normalise, splat, visible_points
+from pipeline.annotate.splat import render_value_maps, visible_points
 
 NEEDED_ARRAYS = ("depth", "intrinsics", "extrinsics", "object_poses", "object_points", "contacts/step",
                  "contacts/kind", "contacts/arm", "contacts/actor", "contacts/other", "contacts/position")
@@ -67,9 +67,12 @@ class _PhaseQuality:
         if self.label is not None and live.any():
             on_actor = (maps * (segmentation == self.label)).sum(axis=(1, 2))
             self.mass.extend((on_actor[live] / total[live]).tolist())
-        rows = np.clip(np.rint(contact_uv[..., 1]).astype(np.int64), 0, maps.shape[1] - 1)
-        cols = np.clip(np.rint(contact_uv[..., 0]).astype(np.int64), 0, maps.shape[2] - 1)
-        values = maps[np.arange(len(maps))[:, None], rows, cols]
+        rows = np.rint(contact_uv[..., 1]).astype(np.int64)
+        cols = np.rint(contact_uv[..., 0]).astype(np.int64)
+        batch = np.arange(len(maps))[:, None]
+        h, w = maps.shape[1:]
+        values = np.max([maps[batch, np.clip(rows + dr, 0, h - 1), np.clip(cols + dc, 0, w - 1)]
+                         for dr in (-1, 0, 1) for dc in (-1, 0, 1)], axis=0)
         tested = live & contact_visible.any(axis=1)
         hit = ((values >= 1.0 - self.params.top_fraction) & contact_visible).any(axis=1)
         self.tested += int(tested.sum())
@@ -81,6 +84,11 @@ class _PhaseQuality:
                 "contact_in_top": self.hits / self.tested if self.tested else None, "contacts_tested": self.tested}
 
 
+def _per_view(points: np.ndarray, views: int) -> np.ndarray:
+    """[S, N, 3] per-step points -> [S * views, N, 3], step-major like extrinsics[steps].reshape(-1, 4, 4)."""
+    return np.broadcast_to(points[:, None], (points.shape[0], views) + points.shape[1:]).reshape(-1, points.shape[1], 3)
+
+
 def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion, params: AnnotationParams,
                   out: np.ndarray, quality: _PhaseQuality) -> None:
     """Render the region into out[steps] (all views), updating the quality figures."""
@@ -90,17 +98,15 @@ def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion
     for start in range(0, len(steps), STEPS_PER_CHUNK):
         chunk = steps[start:start + STEPS_PER_CHUNK]
         points, contacts = region.at_steps(episode, chunk)
-        n, m, c = len(chunk), points.shape[1], contacts.shape[1]
-        both = np.concatenate([points, contacts], axis=1)
-        both = np.broadcast_to(both[:, None], (n, views, m + c, 3)).reshape(n * views, m + c, 3)
+        n = len(chunk)
         intr = np.broadcast_to(arr["intrinsics"][None].astype(np.float64), (n, views, 3, 3)).reshape(-1, 3, 3)
         extr = arr["extrinsics"][chunk].astype(np.float64).reshape(-1, 4, 4)
         depth = np.asarray(arr["depth"][chunk]).reshape(-1, h, w)
-        uv, z = project(both, intr, extr)
-        visible = visible_points(uv, z, depth, params.depth_tolerance_m)
-        maps = normalise(splat(uv[:, :m], z[:, :m], visible[:, :m].astype(np.float32), intr, (h, w), params))
+        maps = render_value_maps(_per_view(points, views), intr, extr, depth, params, region.weights)
+        contact_uv, contact_z = project(_per_view(contacts, views), intr, extr)
+        contact_visible = visible_points(contact_uv, contact_z, depth, params.depth_tolerance_m)
         seg = np.asarray(arr["segmentation"][chunk]).reshape(-1, h, w) if quality.label is not None else None
-        quality.add(maps, seg, uv[:, m:], visible[:, m:])
+        quality.add(maps, seg, contact_uv, contact_visible)
         out[chunk] = maps.reshape(n, views, h, w)
 
 

@@ -21,11 +21,14 @@ class AnnotationParams:
     contact_radius_m: float = 0.012
     """Object-surface points closer than this to a recorded contact form the contact region."""
     voxel_size_m: float = 0.004
-    """Contact regions are voxel-downsampled to this spacing (uniform density, fewer splats)."""
+    """Contact regions are merged into voxels of this size (fewer splats, weights keep the total)."""
     splat_sigma_m: float = 0.006
     """World-space Gaussian radius; its pixel sigma is f * splat_sigma_m / depth."""
     min_sigma_px: float = 0.75
     max_sigma_px: float = 48.0
+    surface_gate_m: float = 0.01
+    """Fade value on pixels whose recorded surface lies this far (Gaussian sigma) from the splats'
+    depth, e.g. the table behind an object's silhouette; 0 disables the gate (see splat)."""
     depth_tolerance_m: float = 0.012
     """A point is hidden when it lies further than this behind the recorded depth at its pixel."""
     grasp_hold_steps: int = 2
@@ -37,9 +40,12 @@ class AnnotationParams:
     colormap: str = "inferno"
     """OpenCV colour map for value/rgb; value 0 is always pure black ("no value")."""
     top_fraction: float = 0.1
-    """Quality check: a contact 'hits' when its pixel's value is within this fraction of the map's maximum."""
+    """Quality check: a contact 'hits' when the map within one pixel of its projection reaches
+    (1 - top_fraction) of the map's maximum (one pixel absorbs rounding at object silhouettes)."""
 
     def __post_init__(self) -> None:
+        if self.surface_gate_m < 0:
+            raise ValueError(f"AnnotationParams.surface_gate_m must be >= 0, got {self.surface_gate_m!r}")
         positive = ("contact_radius_m", "voxel_size_m", "splat_sigma_m", "min_sigma_px", "max_sigma_px",
                     "depth_tolerance_m", "settle_speed_mps")
         for name in positive:

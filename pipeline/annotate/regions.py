@@ -32,6 +32,8 @@ class ContactRegion:
     contacts: np.ndarray
     """[C, 3] float32 contact centres, one per touching body (finger, tool) or one for the
     support footprint: where the real contact happened, used by the quality check."""
+    weights: np.ndarray
+    """[M] float32 splat weight per point, mean 1 (see `_region`)."""
 
     def at_steps(self, episode: EpisodeData, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """World coordinates at the given steps: points [S, M, 3] and contacts [S, C, 3]."""
@@ -53,18 +55,41 @@ def points_near(cloud: np.ndarray, queries: np.ndarray, radius: float) -> np.nda
     return np.diff(splits.numpy()) > 0
 
 
-def downsample(points: np.ndarray, voxel: float) -> np.ndarray:
-    """Voxel-grid downsampling (open3d): uniform density, so splat weights do not depend on sampling."""
-    cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points.astype(np.float64)))
-    return np.asarray(cloud.voxel_down_sample(voxel).points, dtype=np.float32)
+def kernel_density(points: np.ndarray, cloud: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian kernel density of the samples `cloud` at `points` (open3d neighbours within 3 sigma)."""
+    nns = o3d.core.nns.NearestNeighborSearch(o3d.core.Tensor(np.ascontiguousarray(cloud, dtype=np.float64)))
+    nns.fixed_radius_index(3 * sigma)
+    _, sq_dist, splits = nns.fixed_radius_search(o3d.core.Tensor(np.ascontiguousarray(points, dtype=np.float64)),
+                                                 3 * sigma)
+    kernel = np.exp(-0.5 * sq_dist.numpy().ravel() / sigma ** 2)
+    sums = np.add.reduceat(np.r_[kernel, 0.0], splits.numpy()[:-1]) if len(kernel) else np.zeros(len(points))
+    return np.where(np.diff(splits.numpy()) > 0, sums, 0.0)
+
+
+def voxel_centroids(points: np.ndarray, voxel: float) -> tuple[np.ndarray, np.ndarray]:
+    """Centroid and sample count of each occupied voxel: fewer splats, same total weight."""
+    _, inverse, counts = np.unique(np.floor(points / voxel).astype(np.int64), axis=0, return_inverse=True,
+                                   return_counts=True)
+    inverse = inverse.ravel()
+    sums = np.zeros((len(counts), 3))
+    np.add.at(sums, inverse, points)
+    return (sums / counts[:, None]).astype(np.float32), counts
 
 
 def _region(kind: str, frame: str | None, step: int, cloud: np.ndarray, anchors: np.ndarray,
             centres: np.ndarray, params: AnnotationParams) -> ContactRegion:
-    """Surface points of `cloud` near `anchors`; the anchors themselves if the samples are too sparse."""
+    """Surface points of `cloud` near `anchors` (the anchors themselves if the samples are too sparse).
+
+    Each splat is weighted by the samples it stands for over the sampling density of the whole
+    cloud there, so the map shows an evenly lit contact patch instead of random sampling clumps,
+    without brightening the patch border (the density counts samples outside the patch too).
+    """
     near = cloud[points_near(cloud, anchors, params.contact_radius_m)]
-    points = downsample(near if len(near) else anchors, params.voxel_size_m)
-    return ContactRegion(kind, frame, step, points, centres.astype(np.float32))
+    samples, reference = (near, cloud) if len(near) else (anchors, anchors)
+    points, counts = voxel_centroids(samples.astype(np.float64), params.voxel_size_m)
+    weights = counts / np.maximum(kernel_density(points, reference, params.splat_sigma_m), 1e-12)
+    return ContactRegion(kind, frame, step, points, centres.astype(np.float32),
+                         (weights / weights.mean()).astype(np.float32))
 
 
 def _contacts_in_frame(episode: EpisodeData, mask: np.ndarray, actor: int) -> np.ndarray:

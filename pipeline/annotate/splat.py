@@ -48,23 +48,35 @@ def pixel_sigmas(z: np.ndarray, focal: np.ndarray, params: AnnotationParams) -> 
 
 
 def splat(uv: np.ndarray, z: np.ndarray, weights: np.ndarray, intrinsics: np.ndarray, shape: tuple[int, int],
-          params: AnnotationParams) -> np.ndarray:
-    """Sum of unit-peak Gaussians at uv [B, N, 2] with weights [B, N] -> unnormalised maps [B, H, W]."""
+          params: AnnotationParams, depth: np.ndarray | None = None) -> np.ndarray:
+    """Sum of unit-peak Gaussians at uv [B, N, 2] with weights [B, N] -> unnormalised maps [B, H, W].
+
+    With `depth` [B, H, W] and `params.surface_gate_m` > 0, the kernel is also Gaussian along the
+    view ray: a pixel whose recorded surface lies far in front of or behind the splats covering it
+    (e.g. the table behind an object's silhouette) keeps exp(-dz^2 / 2 gate^2) of their value, so
+    value stays on the surfaces near the contact region. The splats' depth at a pixel is their
+    weighted mean, obtained with a second matrix product.
+    """
     h, w = shape
     sigma_x = pixel_sigmas(z, intrinsics[:, 0, 0], params)
     sigma_y = pixel_sigmas(z, intrinsics[:, 1, 1], params)
+    gate = depth is not None and params.surface_gate_m > 0
     out = np.zeros((uv.shape[0], h, w), dtype=np.float32)
     cols = np.arange(w, dtype=np.float32)
     rows = np.arange(h, dtype=np.float32)
-    for start in range(0, uv.shape[0], _BATCH):
-        sl = slice(start, start + _BATCH)
-        live = weights[sl] > 0
-        if not live.any():
-            continue
+    live = np.flatnonzero((weights > 0).any(axis=1))  # views where something is visible
+    for start in range(0, len(live), _BATCH):
+        sl = live[start:start + _BATCH]
         gx = np.exp(-0.5 * ((cols - uv[sl, :, 0, None]) / sigma_x[sl, :, None]) ** 2).astype(np.float32)
         gy = np.exp(-0.5 * ((rows - uv[sl, :, 1, None]) / sigma_y[sl, :, None]) ** 2).astype(np.float32)
-        gy *= weights[sl, :, None].astype(np.float32)
-        out[sl] = np.matmul(np.swapaxes(gy, 1, 2), gx)
+        gy_t = np.swapaxes(gy * weights[sl, :, None].astype(np.float32), 1, 2)
+        value = np.matmul(gy_t, gx)
+        if gate:
+            splat_depth = np.matmul(gy_t * z[sl, None, :].astype(np.float32), gx) / np.maximum(value, 1e-30)
+            surface = depth_to_metres(depth[sl])
+            offset = np.where(surface > 0, surface - splat_depth, 0.0)
+            value *= np.exp(-0.5 * (offset / params.surface_gate_m) ** 2)
+        out[sl] = value
     return out
 
 
@@ -76,12 +88,14 @@ def normalise(maps: np.ndarray) -> np.ndarray:
 
 
 def render_value_maps(points_world: np.ndarray, intrinsics: np.ndarray, extrinsics: np.ndarray, depth: np.ndarray,
-                      params: AnnotationParams) -> np.ndarray:
-    """Value maps [B, H, W] in [0, 1] of world points [B, N, 3] seen by B camera views.
+                      params: AnnotationParams, weights: np.ndarray | None = None) -> np.ndarray:
+    """Value maps [B, H, W] in [0, 1] of world points [B, N, 3] (optional weights [N]) seen by B views.
 
     Points hidden behind recorded geometry (depth [B, H, W]) leave no mass; a view with no
     visible point is all zero ("no value").
     """
     uv, z = project(points_world, intrinsics, extrinsics)
-    weights = visible_points(uv, z, depth, params.depth_tolerance_m).astype(np.float32)
-    return normalise(splat(uv, z, weights, intrinsics, depth.shape[1:], params))
+    visible = visible_points(uv, z, depth, params.depth_tolerance_m).astype(np.float32)
+    if weights is not None:
+        visible *= weights[None, :]
+    return normalise(splat(uv, z, visible, intrinsics, depth.shape[1:], params, depth))
