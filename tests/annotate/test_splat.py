@@ -85,3 +85,17 @@ def test_bad_params_are_rejected_with_the_field_name():
         AnnotationParams(colormap="rainbowish")
     assert AnnotationParams().digest() == AnnotationParams().digest()
     assert AnnotationParams().digest() != AnnotationParams(splat_sigma_m=0.02).digest()
+
+
+def test_surface_gate_keeps_value_on_the_contact_surface():
+    """A point on a small near surface: its value must not bleed onto the far background around it."""
+    rows, cols = np.mgrid[:H, :W]
+    patch = (rows - 120) ** 2 + (cols - 160) ** 2 <= 4 ** 2  # a 9-px disc at 1 m, floor at 1.3 m elsewhere
+    depth = np.where(patch, 1000, 1300).astype(np.uint16)[None]
+    point = np.array([[[0.0, 0.0, 1.0]]])
+    gated = render_value_maps(point, K[None], np.eye(4)[None], depth, PARAMS)[0]
+    ungated = render_value_maps(point, K[None], np.eye(4)[None], depth,
+                                AnnotationParams(splat_sigma_m=0.01, surface_gate_m=0))[0]
+    assert gated[~patch].sum() < 1e-6 * gated.sum()
+    assert ungated[~patch].sum() > 0.1 * ungated.sum()  # the gate is what keeps it there
+    np.testing.assert_allclose(gated[patch], ungated[patch], rtol=1e-3)
