@@ -65,12 +65,18 @@ def state_digest(config: dict, module: torch.nn.Module) -> str:
     Bookkeeping entries that saving/loading adds (`_class_name`, `_name_or_path`, library
     versions) are left out, so a saved and reloaded model keeps its digest.
     """
-    kept = {k: v for k, v in config.items() if not k.startswith("_") and not k.endswith("_version")}
-    h = hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode())
+    h = hashlib.sha256(json.dumps(_without_bookkeeping(config), sort_keys=True, default=str).encode())
     for name, tensor in sorted(module.state_dict().items()):
         h.update(name.encode())
         h.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
+
+
+def _without_bookkeeping(value):
+    if isinstance(value, dict):
+        return {k: _without_bookkeeping(v) for k, v in value.items()
+                if not str(k).startswith("_") and not str(k).endswith("_version")}
+    return value
 
 
 class VideoVAE:

@@ -66,6 +66,12 @@ def write_episode(root: zarr.Group, episode_id: str, num_steps: int, instruction
 
 
 @pytest.fixture
+def add_episode():
+    """add_episode(store_path, episode_id, num_steps, **write_episode kwargs)."""
+    return lambda path, *args, **kwargs: write_episode(zarr.open_group(str(path), mode="r+"), *args, **kwargs)
+
+
+@pytest.fixture
 def make_store(tmp_path: Path):
     """make_store({episode_id: num_steps}, **write_episode kwargs) -> path of a new AIM store."""
     def make(episodes: dict[str, int], name: str = "ds.zarr", **kwargs) -> Path:

@@ -1,0 +1,119 @@
+"""Latent cache: built once, reused, rebuilt on a new VAE or new value maps; latent windows aligned."""
+import numpy as np
+import pytest
+import torch
+import zarr
+from transformers import UMT5EncoderModel
+
+from aim_core.data import LatentCacheConfig, LatentWindowDataset, build_latent_cache, collate_windows
+from aim_core.data.latent_cache import episode_canvases
+from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.models.action_codec import denormalize_actions
+from aim_core.models.batch import AIMBatch
+from aim_core.models.config import ChunkLayout, aim_tiny_config
+from aim_core.models.text import TextEncoder, instruction_key, tiny_umt5_config, train_unigram_tokenizer
+from aim_core.models.vae import VideoVAE, tiny_wan_vae_config
+from data_schemas import EPISODES_GROUP
+
+Z = 4
+INSTRUCTIONS = ["pick up the shoe", "stack the blocks"]
+
+
+@pytest.fixture(scope="module")
+def vae():
+    return VideoVAE.from_config(tiny_wan_vae_config(z_dim=Z), seed=0)
+
+
+@pytest.fixture(scope="module")
+def text_encoder():
+    tok = train_unigram_tokenizer(INSTRUCTIONS, vocab_size=128)
+    torch.manual_seed(0)
+    return TextEncoder(tok, UMT5EncoderModel(tiny_umt5_config(len(tok), d_model=16)), max_length=32)
+
+
+@pytest.fixture
+def store(make_store, add_episode):
+    path = make_store({"ep-a": 13}, hw=(16, 16))
+    add_episode(path, "ep-b", 9, hw=(16, 16), instruction=INSTRUCTIONS[1])
+    add_episode(path, "ep-c", 9, hw=(16, 16), annotated=False)
+    return path
+
+
+def _reannotate(path, episode_id):
+    """A second annotation version, made live the way the store does it (new group, then `live`)."""
+    group = zarr.open_group(str(path), mode="r+")[f"{EPISODES_GROUP}/{episode_id}/value"]
+    for name in ("map", "rgb", "phase"):
+        old = group[f"v0001/{name}"]
+        new = group.create_array(f"v0002/{name}", shape=old.shape, dtype=old.dtype, chunks=old.chunks)
+        new[...] = 255 - old[...] if name == "rgb" else old[...]
+    group.update_attributes({"live": "v0002"})
+
+
+def test_cache_built_once_reused_and_rebuilt(store, vae, text_encoder):
+    report = build_latent_cache(store, vae, text_encoder, progress=False)
+    assert report.built == ["ep-a", "ep-b"] and report.reused == [] and list(report.skipped) == ["ep-c"]
+    assert report.texts_built == 2 and report.stats is not None
+    root = zarr.open_group(str(store), mode="r")
+    lat = root[f"{EPISODES_GROUP}/ep-a/latents"]
+    assert lat["rgb"].shape == lat["value"].shape == (4, Z, 2, 2) and lat["rgb"].dtype == np.float16
+    assert lat.attrs["complete"] is True and lat.attrs["vae_digest"] == vae.digest()
+    text = root[f"text/{instruction_key(INSTRUCTIONS[1])}"]
+    assert torch.allclose(torch.from_numpy(text[...]), text_encoder.encode([INSTRUCTIONS[1]])[0], atol=1e-5)
+
+    again = build_latent_cache(store, vae, text_encoder, progress=False)
+    assert again.built == [] and again.reused == ["ep-a", "ep-b"] and again.texts_built == 0
+
+    _reannotate(store, "ep-b")
+    after_annotation = build_latent_cache(store, vae, text_encoder, progress=False)
+    assert after_annotation.built == ["ep-b"] and after_annotation.reused == ["ep-a"]
+
+    other = VideoVAE.from_config(tiny_wan_vae_config(z_dim=Z), seed=1)
+    rebuilt = build_latent_cache(store, other, text_encoder, progress=False)
+    assert rebuilt.built == ["ep-a", "ep-b"]
+    lat = zarr.open_group(str(store), mode="r")[f"{EPISODES_GROUP}/ep-a/latents"]
+    assert lat.attrs["vae_digest"] == other.digest() != vae.digest()
+
+
+def test_cached_latents_are_the_causal_encoding_of_the_canvas_video(store, vae, text_encoder):
+    build_latent_cache(store, vae, text_encoder, progress=False)
+    episode = next(e for e in complete_episodes(open_dataset(store)) if e.episode_id == "ep-a")
+    cached = zarr.open_group(str(store), mode="r")[f"{EPISODES_GROUP}/ep-a/latents/value"][...]
+    # latent j summarises recorded frames up to 4j: encoding only frames 0..4 gives the first two
+    direct = vae.encode(torch.from_numpy(episode_canvases(episode, "value/rgb", slice(0, 5), None))[None])[0]
+    assert torch.allclose(direct.transpose(0, 1), torch.from_numpy(cached[:2]).float(), atol=1e-2)
+
+
+def test_latent_windows_are_aligned_and_collate_to_an_aim_batch(store, vae, text_encoder, tmp_path):
+    cache = tmp_path / "cache.zarr"
+    build_latent_cache(store, vae, text_encoder, LatentCacheConfig(frame_stride=1), cache=cache, progress=False)
+    assert "latents" not in zarr.open_group(str(store), mode="r")[f"{EPISODES_GROUP}/ep-a"]  # dataset untouched
+    for episode_id, n in (("ep-a", 4), ("ep-b", 3)):   # code each latent step with its index
+        group = zarr.open_group(str(cache), mode="r+")[f"{EPISODES_GROUP}/{episode_id}/latents"]
+        group["rgb"][...] = np.broadcast_to(np.arange(n, dtype=np.float16)[:, None, None, None], group["rgb"].shape)
+        group["value"][...] = group["rgb"][...] + np.float16(0.5)
+    layout = ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=4)
+    ds = LatentWindowDataset(store, layout, cache=cache, preload=True)
+    assert len(ds) == 2 + 1      # ep-a: 4 latent steps -> anchors 1, 2; ep-b: 3 -> anchor 1; ep-c unannotated
+    low, high = torch.tensor(ds.stats.low), torch.tensor(ds.stats.high)
+    for i in range(len(ds)):
+        episode, w = ds.window(i)
+        item, a = ds[i], w.anchor
+        assert item["obs_latents"].shape == (Z, 2, 2, 2) and item["rgb_latents"].shape == (Z, 1, 2, 2)
+        assert item["obs_latents"][0, :, 0, 0].tolist() == [a - 1, a]
+        assert item["rgb_latents"][0, :, 0, 0].tolist() == [a + 1]
+        assert item["value_latents"][0, :, 0, 0].tolist() == [a + 1.5]
+        past = denormalize_actions(item["past_actions"], low, high)[:, 0]
+        future = denormalize_actions(item["actions"], low, high)[:, 0]
+        assert torch.allclose(past, torch.arange(4 * (a - 1), 4 * a, dtype=torch.float32), atol=1e-3)
+        assert torch.allclose(future, torch.arange(4 * a, 4 * (a + 1), dtype=torch.float32), atol=1e-3)
+    batch = AIMBatch.coerce(collate_windows([ds[i] for i in range(len(ds))]))
+    lengths = {t.shape[0] for t in text_encoder.encode(INSTRUCTIONS)}
+    assert batch.text_embeds.shape == (3, max(lengths), 16)
+    batch.validate(aim_tiny_config(latent_channels=Z, text_dim=16, layout=layout))
+    with pytest.raises(ValueError, match="actions_per_frame"):
+        LatentWindowDataset(store, ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=2), cache=cache)
+
+
+def test_missing_cache_is_a_clear_error(store):
+    with pytest.raises(FileNotFoundError, match="build_latent_cache"):
+        LatentWindowDataset(store, ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=4))
