@@ -163,7 +163,14 @@ class StageOneTrainer:
         return float(loss.detach()), {k: float(v) for k, v in terms.items()}, float(grad_norm)
 
     def _validate(self, step: int) -> None:
-        image = validation_image(self.model, self.data, step)
+        sharded_root = self.parallel == "fsdp2"
+        if sharded_root:  # the rollout calls submodules of the root directly: gather the root's own params
+            self.model.unshard()
+        try:
+            image = validation_image(self.model, self.data, step)
+        finally:
+            if sharded_root:
+                self.model.reshard()
         if self.log is not None:
             self.log.image(step, "validation/future", image)
 
