@@ -47,7 +47,8 @@ def _check_writable(folder: Path) -> None:
                        "Choose a writable --out-previews folder.") from exc
 
 
-def _roll_out(store: DatasetStore, task: str, setting: str, episodes: int, progress: Progress) -> None:
+def _roll_out(store: DatasetStore, task: str, setting: str, episodes: int, progress: Progress,
+              rollout_config=None) -> None:
     try:
         from pipeline.record.recording import record_episodes
     except ImportError as exc:
@@ -56,7 +57,7 @@ def _roll_out(store: DatasetStore, task: str, setting: str, episodes: int, progr
     console.print(f"{store.url} has no episode of [bold]{task}[/bold] ({setting}): rolling out {episodes} "
                   "with the scripted expert first")
     bar = progress.add_task(f"rollout {task}/{setting}", total=episodes)
-    record_episodes(store, task, setting, range(episodes), on_episode=lambda _: progress.advance(bar))
+    record_episodes(store, task, setting, range(episodes), rollout_config, on_episode=lambda _: progress.advance(bar))
 
 
 def _figure(stats: dict, phase: str, key: str) -> str:
@@ -91,8 +92,12 @@ def _summary(results: list[AnnotationResult], views: dict[str, int]) -> Table:
 
 
 def run(task: str, dataset: str, episodes: int, setting: str | None, previews: Path | None,
-        overwrite: bool, params: AnnotationParams | None = None) -> list[AnnotationResult]:
-    """What `aim-annotate` does, callable from Python; raises CliError / SchemaError on refused input."""
+        overwrite: bool, params: AnnotationParams | None = None, rollout_config=None) -> list[AnnotationResult]:
+    """What `aim-annotate` does, callable from Python; raises CliError / SchemaError on refused input.
+
+    `rollout_config` (a `pipeline.record.rollout.RolloutConfig`, default its defaults) is used
+    only when episodes have to be rolled out first.
+    """
     _check_task(task)
     if previews is not None:
         _check_writable(previews)
@@ -100,7 +105,7 @@ def run(task: str, dataset: str, episodes: int, setting: str | None, previews: P
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         if not store.episode_ids(task=task, setting=setting):
-            _roll_out(store, task, setting or SETTINGS[0], episodes, progress)
+            _roll_out(store, task, setting or SETTINGS[0], episodes, progress, rollout_config)
         bar = progress.add_task(f"annotate {task}", total=len(store.episode_ids(task=task, setting=setting)))
         results = annotate_store(store, task, params, overwrite=overwrite, setting=setting,
                                  progress=lambda _: progress.advance(bar))
