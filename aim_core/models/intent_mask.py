@@ -63,20 +63,24 @@ def current_obs_step(keys: TokenMeta) -> int:
     return int(obs.max()) if obs.numel() else -1
 
 
+# Plain ints for the rule: IntEnum members are mis-traced inside FlexAttention's mask_mod.
+_OBS, _PAST_ACTION, _RGB, _VALUE, _ACTION = (int(r) for r in Role)
+
+
 def visible(q_role, q_step, k_role, k_step, current_step: int, mode: str):
     """Elementwise visibility rule (broadcasting tensors); the single definition of the AIM mask."""
-    k_obs = k_role == Role.OBS
-    k_past_act = k_role == Role.PAST_ACTION
+    k_obs = k_role == _OBS
+    k_past_act = k_role == _PAST_ACTION
     k_history = k_obs | k_past_act
     k_current = k_obs & (k_step == current_step)
-    k_rgb, k_value, k_action = k_role == Role.RGB, k_role == Role.VALUE, k_role == Role.ACTION
+    k_rgb, k_value, k_action = k_role == _RGB, k_role == _VALUE, k_role == _ACTION
 
-    q_history = (q_role == Role.OBS) | (q_role == Role.PAST_ACTION)
+    q_history = (q_role == _OBS) | (q_role == _PAST_ACTION)
     see_history = q_history & k_history & (k_step <= q_step)
-    see_rgb = (q_role == Role.RGB) & (k_history | k_rgb)
-    see_value = (q_role == Role.VALUE) & (k_obs | k_rgb | k_value)
+    see_rgb = (q_role == _RGB) & (k_history | k_rgb)
+    see_value = (q_role == _VALUE) & (k_obs | k_rgb | k_value)
     future_for_action = k_value if mode == "intent" else k_rgb
-    see_action = (q_role == Role.ACTION) & (k_current | k_past_act | future_for_action | k_action)
+    see_action = (q_role == _ACTION) & (k_current | k_past_act | future_for_action | k_action)
     return see_history | see_rgb | see_value | see_action
 
 

@@ -1,6 +1,8 @@
-"""The mask is exactly the paper's visible sets (built here independently, token by token)."""
+"""The mask is exactly the paper's visible sets (built here independently, token by token), and the
+FlexAttention form of it attends exactly like the dense SDPA form."""
 import pytest
 import torch
+from torch.nn.attention.flex_attention import flex_attention
 
 from aim_core.models.intent_mask import FUTURE_STEP, Role, TokenMeta, dense_mask, flex_block_mask
 
@@ -70,10 +72,24 @@ def test_fully_masked_row_is_refused():
         dense_mask(layout([(Role.ACTION, FUTURE_STEP)]), layout([(Role.RGB, FUTURE_STEP)]), "intent")
 
 
-def test_flex_block_mask_matches_dense_mask():
+def test_flex_attention_block_mask_gives_the_sdpa_result():
+    """The GPU path (FlexAttention + block mask) runs forward on CPU too: same output as dense SDPA."""
     meta = layout(HISTORY + FUTURE)
-    block = flex_block_mask(meta, meta, "intent", torch.device("cpu"))
-    n = len(meta)
-    q, k = torch.arange(n)[:, None].expand(n, n), torch.arange(n)[None, :].expand(n, n)
-    dense_from_block = block.mask_mod(torch.zeros(()), torch.zeros(()), q, k)
-    assert torch.equal(dense_from_block, dense_mask(meta, meta, "intent"))
+    q, k, v = torch.randn(3, 1, 2, len(meta), 12, generator=torch.Generator().manual_seed(0)).unbind(0)
+    dense = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=dense_mask(meta, meta, "intent"))
+    flex = flex_attention(q, k, v, block_mask=flex_block_mask(meta, meta, "intent", torch.device("cpu")))
+    torch.testing.assert_close(flex, dense, rtol=1e-5, atol=1e-5)
+
+
+def test_model_flex_backend_matches_sdpa_backend(tiny_model, tiny_config, batch_factory):
+    b = batch_factory(tiny_config)
+    kwargs = dict(obs_latents=b.obs_latents, past_actions=b.past_actions, rgb_latents=b.rgb_latents,
+                  value_latents=b.value_latents, actions=b.actions, text_embeds=b.text_embeds,
+                  t_video=500.0, t_action=200.0)
+    with torch.no_grad():
+        tiny_model.attention_backend = "sdpa"
+        dense = tiny_model(**kwargs)
+        tiny_model.attention_backend = "flex"
+        flex = tiny_model(**kwargs)
+    for name in ("rgb", "value", "action"):
+        torch.testing.assert_close(getattr(flex, name), getattr(dense, name), rtol=1e-5, atol=1e-5)
