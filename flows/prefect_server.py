@@ -90,15 +90,18 @@ def start_local_server(api_url: str = DEFAULT_API_URL, env: dict[str, str] | Non
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     server = PrefectServer(api_url, process, log_path)
     deadline = time.monotonic() + timeout_s
-    while not api_healthy(api_url):
-        if process.poll() is not None:
-            raise RuntimeError(f"prefect server exited with code {process.returncode}; its log "
-                               f"({log_path}) ends with:\n{_log_tail(log_path)}")
-        if time.monotonic() > deadline:
-            server.stop()
-            raise TimeoutError(f"prefect server at {api_url} not healthy after {timeout_s:.0f} s; "
-                               f"log {log_path}:\n{_log_tail(log_path)}")
-        time.sleep(0.5)
+    try:
+        while not api_healthy(api_url):
+            if process.poll() is not None:
+                raise RuntimeError(f"prefect server exited with code {process.returncode}; its log "
+                                   f"({log_path}) ends with:\n{_log_tail(log_path)}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"prefect server at {api_url} not healthy after {timeout_s:.0f} s; "
+                                   f"log {log_path}:\n{_log_tail(log_path)}")
+            time.sleep(0.5)
+    except BaseException:  # interrupted or failed while starting: leave nothing behind
+        server.stop()
+        raise
     return server
 
 

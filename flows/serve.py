@@ -9,17 +9,19 @@ Ctrl-C stops the served runs and the server it started.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
+
+from rich.console import Console
 
 from flows.prefect_server import DEFAULT_API_URL, ensure_server
 from flows.registry import FLOWS
 
-log = logging.getLogger("aim-serve")
+console = Console(stderr=True)
 
 
 def _interrupt_on_sigterm(signum, frame) -> None:
+    """SIGTERM behaves like Ctrl-C (while serving, Prefect's runner handles it and exits the same way)."""
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -39,11 +41,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
-    server = ensure_server(args.api_url)
-    log.info("%s Prefect server at %s (UI %s)", "started" if server.started_here else "using",
-             server.api_url, server.ui_url)
+    with console.status(f"Prefect server at {args.api_url} ..."):
+        server = ensure_server(args.api_url)
+    console.log(f"{'started' if server.started_here else 'using'} the Prefect server at {server.api_url} "
+                f"(UI {server.ui_url})")
     os.environ["PREFECT_API_URL"] = server.api_url  # the runs the runner spawns inherit it
     try:
         from prefect import serve
@@ -55,12 +57,13 @@ def main(argv: list[str] | None = None) -> None:
             served = deployments(args.flows)
             if not served:
                 raise SystemExit(f"none of the flows {args.flows or list(FLOWS)} exists in this installation")
-            log.info("serving %s", ", ".join(f"{d.flow_name}/{d.name}" for d in served))
+            console.log("serving " + ", ".join(f"{d.flow_name}/{d.name}" for d in served))
             serve(*served, limit=args.limit)
-    except KeyboardInterrupt:
-        pass
+    except (KeyboardInterrupt, SystemExit) as stop:
+        if isinstance(stop, SystemExit) and stop.code not in (None, 0):
+            raise
     finally:
-        log.info("stopping%s", " the Prefect server it started" if server.started_here else "")
+        console.log("stopping" + (" the Prefect server it started" if server.started_here else ""))
         server.stop()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from data_schemas.spec import EPISODE_ARRAYS
 from data_schemas.validate import EpisodeData
 from pipeline.generate.plan import EpisodeUnit
 from pipeline.record.rollout import RolloutConfig, rollout_episode
@@ -16,6 +17,7 @@ def produce_episode(unit: EpisodeUnit, config: RolloutConfig, output: str | Path
     from pipeline.record.store import DatasetStore
 
     store = DatasetStore.open(output, mode="r")
-    if store.has_episode(unit.episode_id):
-        return store.read_episode(unit.episode_id)
+    if store.has_episode(unit.episode_id):  # recorded arrays only: the maps are to be (re)made
+        stored = set(store.arrays(unit.episode_id))
+        return store.read_episode(unit.episode_id, [s.name for s in EPISODE_ARRAYS if s.name in stored])
     return rollout_episode(unit.task, unit.setting, unit.seed, config)

@@ -106,3 +106,15 @@ def test_dataset_report_tables_and_overlays(tmp_path):
     assert len(uris) == 2  # one sample per (task, setting)
     image = cv2.imdecode(np.frombuffer(base64.b64decode(uris[0]), np.uint8), cv2.IMREAD_COLOR)
     assert image.shape[0] == SAMPLE_HEIGHT and image.shape[1] == 3 * round(32 * SAMPLE_HEIGHT / 24)
+
+
+def test_produce_reads_a_complete_episode_back_without_its_maps(tmp_path):
+    from pipeline.generate import produce_episode
+    from pipeline.record.rollout import RolloutConfig
+
+    out = str(tmp_path / "ds.zarr")
+    episode = synthetic_episode(TASK, "easy", 0)
+    commit_episode(out, episode, _annotation(episode))
+    again = produce_episode(EpisodeUnit(TASK, "easy", 0), RolloutConfig(), out)  # no simulator involved
+    assert sorted(again.arrays) == sorted(episode.arrays)
+    assert not commit_episode(out, again, _annotation(again)).written

@@ -1,0 +1,87 @@
+#!/usr/bin/env python
+"""Browser check of the Prefect UI: headless Chromium screenshots of a generate-dataset run.
+
+Why: artifacts are only useful if a person sees them; this opens the real UI (served by the
+Prefect server) on the latest run of a flow and saves PNGs of the run page (task graph, artifacts,
+logs), its table artifact and its dataset report. Screenshots go to --out (keep them out of git).
+
+    python scripts/ui_screenshot.py --api-url http://127.0.0.1:4200/api --out /tmp/aim-ui
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars")
+
+ARTIFACT_KEYS = ("dataset-summary", "dataset-report")
+"""Artifacts of the run shown on pages of their own (the run page shows the graph and logs)."""
+
+
+def find_chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    raise SystemExit("no Chromium found: apt-get install chromium (scripts/install_system.sh does)")
+
+
+def latest_flow_run(api: str, flow_name: str) -> dict:
+    body = {"flows": {"name": {"any_": [flow_name]}}, "sort": "START_TIME_DESC", "limit": 1}
+    runs = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=30).raise_for_status().json()
+    if not runs:
+        raise SystemExit(f"no run of flow {flow_name!r} at {api}: start one first")
+    return runs[0]
+
+
+def run_artifact(api: str, flow_run_id: str, key: str) -> dict | None:
+    body = {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": [key]}}, "limit": 1}
+    found = httpx.post(f"{api}/artifacts/filter", json=body, timeout=30).raise_for_status().json()
+    return found[0] if found else None
+
+
+def screenshot(chromium: str, url: str, path: Path, size: tuple[int, int], wait_ms: int) -> Path:
+    with tempfile.TemporaryDirectory(prefix="aim-chromium-") as profile:
+        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}",
+               f"--virtual-time-budget={wait_ms}", f"--screenshot={path}", url]
+        subprocess.run(cmd, check=True, timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not path.exists() or path.stat().st_size == 0:
+        raise RuntimeError(f"Chromium wrote no screenshot of {url}")
+    return path
+
+
+def main(argv: list[str] | None = None) -> list[Path]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--api-url", default="http://127.0.0.1:4200/api")
+    parser.add_argument("--flow", default="generate-dataset", help="flow whose latest run is shown")
+    parser.add_argument("--flow-run-id", default=None, help="this run instead of the latest")
+    parser.add_argument("--out", type=Path, default=Path("ui-screenshots"))
+    parser.add_argument("--size", type=int, nargs=2, default=(1400, 1100), metavar=("W", "H"))
+    parser.add_argument("--wait-ms", type=int, default=20000, help="page time for the UI to load its data")
+    args = parser.parse_args(argv)
+
+    api = args.api_url.rstrip("/")
+    ui = api.removesuffix("/api")
+    chromium = find_chromium()
+    run_id = args.flow_run_id or latest_flow_run(api, args.flow)["id"]
+    args.out.mkdir(parents=True, exist_ok=True)
+    pages = {"flow-run": f"{ui}/runs/flow-run/{run_id}"}
+    for key in ARTIFACT_KEYS:
+        if (artifact := run_artifact(api, run_id, key)) is not None:
+            pages[key] = f"{ui}/artifacts/artifact/{artifact['id']}"
+    shots = [screenshot(chromium, url, args.out / f"{name}.png", tuple(args.size), args.wait_ms)
+             for name, url in pages.items()]
+    for shot in shots:
+        print(shot)
+    return shots
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
