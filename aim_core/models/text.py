@@ -10,19 +10,15 @@ instruction (`instruction_key`) and cached in the dataset by `aim_core.data.late
 from __future__ import annotations
 
 import hashlib
-import json
-import string
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast, T5EncoderModel, UMT5Config, UMT5EncoderModel
 
+from aim_core.models.tokenizer import EOS, PAD, UNK, train_unigram
 from aim_core.models.vae import state_digest
 
-PAD, EOS, UNK = "<pad>", "</s>", "<unk>"
-MIN_VOCAB = len(string.printable) + 16
 ENCODER_CLASSES = {"umt5": UMT5EncoderModel, "t5": T5EncoderModel}
 TEXT_ENCODER_DIR, TOKENIZER_DIR = "text_encoder", "tokenizer"
 
@@ -33,38 +29,9 @@ def instruction_key(instruction: str) -> str:
 
 
 def train_unigram_tokenizer(corpus: Iterable[str], vocab_size: int = 256) -> PreTrainedTokenizerFast:
-    """A T5-style (Metaspace + Unigram, `</s>` appended) tokenizer trained offline on `corpus`.
-
-    Deterministic across processes: the corpus is de-duplicated and sorted, the alphabet is the
-    fixed `string.printable`, and the trained vocabulary is canonicalised. (The trainer gives
-    single characters slightly different scores in each process; a character can only be
-    segmented as itself, so all of them get one fixed score below every multi-character piece,
-    and pieces are ordered by score then text.)
-    """
-    texts = sorted(set(corpus))
-    if not texts:
-        raise ValueError("train_unigram_tokenizer needs at least one text (e.g. the dataset's instructions)")
-    if vocab_size < MIN_VOCAB:
-        raise ValueError(f"vocab_size {vocab_size} < {MIN_VOCAB}: the vocabulary must hold string.printable, "
-                         "the special tokens and some pieces")
-    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=[PAD, EOS, UNK], unk_token=UNK,
-                                      initial_alphabet=list(string.printable), show_progress=False)
-    trained = _t5_style(Tokenizer(models.Unigram()))
-    trained.train_from_iterator(texts, trainer=trainer)
-    pieces = {p: s for p, s in json.loads(trained.to_str())["model"]["vocab"] if p not in (PAD, EOS, UNK)}
-    char_score = min([s for p, s in pieces.items() if len(p) > 1], default=0.0) - 1.0
-    ranked = sorted(((p, s if len(p) > 1 else char_score) for p, s in pieces.items()), key=lambda ps: (-ps[1], ps[0]))
-    tok = _t5_style(Tokenizer(models.Unigram([(PAD, 0.0), (EOS, 0.0), (UNK, 0.0)] + ranked, unk_id=2)))
-    tok.add_special_tokens([PAD, EOS, UNK])
-    tok.post_processor = processors.TemplateProcessing(single=f"$A {EOS}", special_tokens=[(EOS, 1)])
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token=PAD, eos_token=EOS, unk_token=UNK)
-
-
-def _t5_style(tok: Tokenizer) -> Tokenizer:
-    tok.normalizer = normalizers.NFKC()
-    tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    tok.decoder = decoders.Metaspace()
-    return tok
+    """`train_unigram` (deterministic, offline) wrapped for transformers."""
+    return PreTrainedTokenizerFast(tokenizer_object=train_unigram(corpus, vocab_size), pad_token=PAD, eos_token=EOS,
+                                   unk_token=UNK)
 
 
 def tiny_umt5_config(vocab_size: int, d_model: int = 32, num_layers: int = 2) -> UMT5Config:

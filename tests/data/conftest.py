@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import zarr
 
 from data_schemas import (
@@ -23,6 +24,8 @@ from data_schemas import (
 )
 
 CAMERA_HW = (8, 8)
+
+torch.set_num_threads(1)  # the toy models are tiny; on a shared 2-core VM thread spinning costs 30x
 
 
 def episode_arrays(num_steps: int, hw: tuple[int, int] = CAMERA_HW) -> dict[str, np.ndarray]:

@@ -15,9 +15,9 @@ PROBE = ["Place the shoe on the mat, please.", "stack blocks #3 ~ {x}"]
 
 _CHILD = """
 import json, sys
-from aim_core.models.text import train_unigram_tokenizer
-tok = train_unigram_tokenizer(json.loads(sys.argv[1]), vocab_size=120)
-print(json.dumps({"vocab": sorted(tok.get_vocab().items()), "ids": tok(json.loads(sys.argv[2])).input_ids}))
+from aim_core.models.tokenizer import train_unigram
+tok = train_unigram(json.loads(sys.argv[1]), vocab_size=120)
+print(json.dumps({"tokenizer": tok.to_str(), "ids": [e.ids for e in tok.encode_batch(json.loads(sys.argv[2]))]}))
 """
 
 
@@ -32,6 +32,7 @@ def test_tokenizer_is_deterministic_across_processes():
     assert first == second
     tok = train_unigram_tokenizer(CORPUS, vocab_size=120)
     assert tok(PROBE).input_ids == first["ids"]
+    assert tok.backend_tokenizer.to_str() == first["tokenizer"]
     ids = first["ids"][0]
     assert ids[-1] == tok.eos_token_id and tok.unk_token_id not in ids  # printable alphabet: no <unk>
 
