@@ -93,7 +93,7 @@ def tube_collision(inner_radius: float, outer_radius: float, height: float, z_bo
     return parts
 
 
-def dome(radius: float, height: float, z_bottom: float, subdivisions: int = 3) -> trimesh.Trimesh:
+def dome(radius: float, height: float, z_bottom: float, subdivisions: int = 2) -> trimesh.Trimesh:
     """Convex upper half-ellipsoid of base `radius` and `height` sitting on `z_bottom`."""
     sphere = trimesh.creation.icosphere(subdivisions=subdivisions, radius=1.0)
     points = sphere.vertices[sphere.vertices[:, 2] >= 0.0]

@@ -18,6 +18,7 @@ import numpy as np
 import trimesh
 
 RGBA = tuple[float, float, float, float]
+MAX_CONVEX_VERTICES = 255  # PhysX cooks convex meshes with at most 255 vertices (it would drop the rest)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,10 @@ class ObjectAsset:
             raise ValueError(f"{self.kind}: mass must be positive, got {self.mass}")
         if not self.collisions:
             raise ValueError(f"{self.kind}: at least one convex collision part is required")
+        for part in self.collisions + (self.hinge.collisions if self.hinge else []):
+            if len(part.vertices) > MAX_CONVEX_VERTICES:
+                raise ValueError(f"{self.kind}: a collision part has {len(part.vertices)} vertices; PhysX keeps at most "
+                                 f"{MAX_CONVEX_VERTICES}, so mass and shape would silently differ")
 
     @property
     def collision_volume(self) -> float:

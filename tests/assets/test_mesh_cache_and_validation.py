@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import sapien
+import trimesh
 
 from pipeline.assets import ObjectAsset, VisualPart, build_actor, make_asset
 from pipeline.assets.geometry import box, pose
@@ -32,6 +33,9 @@ def test_object_asset_rejects_inconsistent_annotations():
         ObjectAsset("x", "x", visuals, [mesh], 0.0)
     with pytest.raises(ValueError, match="collision"):
         ObjectAsset("x", "x", visuals, [], 0.1)
+    fine_sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.03)
+    with pytest.raises(ValueError, match="255"):
+        ObjectAsset("x", "x", visuals, [fine_sphere], 0.1)
 
 
 def test_labelled_grasps_of_the_pot_handles():

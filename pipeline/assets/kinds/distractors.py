@@ -87,15 +87,18 @@ def make_small_box(rng: np.random.Generator, *, color=None, name: str = "small_b
 
 @register_kind("ball")
 def make_ball(rng: np.random.Generator, *, radius: float | None = None, color=None, name: str = "ball") -> ObjectAsset:
-    """Ball (a finely faceted sphere, so it settles instead of rolling forever)."""
+    """Soft ball squashed into a small flat spot, so clutter settles instead of rolling away."""
     radius = draw(rng, radius, 0.025, 0.033, "radius")
     color = pick_color(rng, color)
-    mesh = trimesh.creation.icosphere(subdivisions=2, radius=radius)
-    mesh.apply_translation((0.0, 0.0, radius))
-    center = (0.0, 0.0, radius)
+    cut = 0.12 * radius  # flattened cap height: a resting spot of about 0.95 * radius across
+    vertices = trimesh.creation.icosphere(subdivisions=2, radius=radius).vertices
+    vertices[:, 2] = np.maximum(vertices[:, 2], cut - radius)
+    mesh = trimesh.convex.convex_hull(vertices + (0.0, 0.0, radius - cut))
+    center = (0.0, 0.0, radius - cut)
     return ObjectAsset(
         name=name, kind="ball", visuals=[VisualPart(mesh, color)], collisions=[mesh],
         mass=SOLID_DENSITY * mesh.volume,
         grasps=yawed_top_grasps(center, (0, 90)), grasp_labels=["top"] * 2,
-        contact_points={"center": np.array(center), "top": np.array([0.0, 0.0, 2 * radius])},
+        functional_points=resting_points(2 * radius - cut),
+        contact_points={"center": np.array(center), "top": np.array([0.0, 0.0, 2 * radius - cut])},
     )
