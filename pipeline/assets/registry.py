@@ -6,6 +6,7 @@ factory draws every random choice from `rng`, so the same seed always yields the
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import numpy as np
@@ -45,4 +46,9 @@ def make_asset(kind: str, rng: np.random.Generator, **kw) -> ObjectAsset:
         raise KeyError(f"unknown asset kind {kind!r}; known kinds: {', '.join(list_asset_kinds())}") from None
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    signature = inspect.signature(factory)
+    unknown = sorted(set(kw) - set(signature.parameters))
+    if unknown:
+        accepted = [name for name in signature.parameters if name != "rng"]
+        raise TypeError(f"asset kind {kind!r} takes no parameter(s) {unknown}; accepted: {accepted}")
     return factory(rng, **kw)

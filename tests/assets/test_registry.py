@@ -52,6 +52,11 @@ def test_rejects_non_generator_rng():
         make_asset("block", 0)
 
 
+def test_unknown_parameter_names_the_accepted_ones():
+    with pytest.raises(TypeError, match="accepted.*size"):
+        make_asset("block", np.random.default_rng(0), edge=0.04)
+
+
 def test_fixed_parameter_is_checked_and_applied():
     block = make_asset("block", np.random.default_rng(0), size=0.045)
     assert np.allclose(block.bounds[1] - block.bounds[0], 0.045)
