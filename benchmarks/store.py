@@ -74,6 +74,21 @@ def measure(episodes: list[EpisodeData], root: Path) -> dict[str, float]:
     }
 
 
+def measure_index(count: int, root: Path) -> dict[str, float]:
+    """Cost of the index over `count` tiny episodes: rebuild, fresh read, and a stale read (scan)."""
+    store = DatasetStore.open(root / "index.zarr", mode="a")
+    for seed in track(range(count), description=f"writing {count} tiny episodes"):
+        store.write_episode(synthetic_episode(seed=seed, num_steps=2, image_size=(8, 8), num_contacts=1,
+                                              num_points=4))
+    rebuild = _timed(store.update_index)[0]
+    fresh = _timed(store.read_index)[0]
+    store.write_episode(synthetic_episode(seed=count, num_steps=2, image_size=(8, 8), num_contacts=1, num_points=4))
+    stale = _timed(store.read_index)[0]
+    return {f"update_index ms / episode ({count} episodes)": 1e3 * rebuild / count,
+            f"read_index ms, index fresh ({count} episodes)": 1e3 * fresh,
+            f"read_index ms, index stale -> scan ({count} episodes)": 1e3 * stale}
+
+
 def real_episodes(url: str, count: int) -> list[EpisodeData]:
     """Up to `count` recorded episodes of an existing store, loaded into memory (value maps dropped)."""
     source = DatasetStore.open(url, mode="r")
@@ -89,6 +104,7 @@ def main() -> None:
     parser.add_argument("--size", default="240x320", help="HxW of each camera")
     parser.add_argument("--episodes", type=int, default=3)
     parser.add_argument("--real-store", help="benchmark on the episodes of this recorded store instead")
+    parser.add_argument("--index-episodes", type=int, default=300, help="episodes for the index timing (0: skip)")
     args = parser.parse_args()
     if args.real_store:
         episodes = real_episodes(args.real_store, args.episodes)
@@ -101,6 +117,8 @@ def main() -> None:
         title = f"store, synthetic episodes: {args.steps} steps, 3 cameras {h}x{w}"
     with tempfile.TemporaryDirectory() as tmp:
         results = measure(episodes, Path(tmp))
+        if args.index_episodes:
+            results.update(measure_index(args.index_episodes, Path(tmp)))
     table = Table(title=f"{title}, median of {len(episodes)}")
     table.add_column("metric")
     table.add_column("value", justify="right")

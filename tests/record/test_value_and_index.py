@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import zarr
 
 from data_schemas import SchemaError
 from pipeline.record.store import DatasetStore
@@ -101,3 +102,13 @@ def test_index_rebuild_and_stale_fallback(store, store_path) -> None:
     assert reader.episode_ids(setting="hard") == [second.episode_id]
     assert len(store.update_index()) == 2
     assert reader.read_index() == store.update_index()
+
+
+def test_index_notices_a_pending_episode_that_completed(store, store_path) -> None:
+    ep = synthetic_episode(seed=4)
+    store.write_episode(ep)
+    group = zarr.open_group(store_path / "episodes" / ep.episode_id, mode="r+")
+    group.update_attributes({"complete": False})  # as if its writer were still running
+    assert store.update_index() == []
+    group.update_attributes({"complete": True})  # the writer finished after the index was built
+    assert [r["episode_id"] for r in store.read_index()] == [ep.episode_id]
