@@ -16,8 +16,8 @@ def run_episode(env: EvalEnv, policy: Policy, task: str, setting: str, seed: int
                 video: EpisodeVideo | None = None) -> EpisodeResult:
     """Reset `env` and `policy`, act until the task succeeds or `max_steps` actions were taken.
 
-    When the policy exposes `value_maps` (the AIM policy's latest predicted maps, [V, h, w]),
-    the video shows them beside the camera views.
+    When the policy exposes `value_images` (the AIM policy's latest predicted value maps as
+    colour images [V, h, w, 3]), the video shows them below the camera views.
     """
     if max_steps < 1:
         raise ValueError(f"max_steps must be >= 1 (got {max_steps})")
@@ -32,13 +32,13 @@ def run_episode(env: EvalEnv, policy: Policy, task: str, setting: str, seed: int
             raise ValueError(f"policy {policy.name} returned action of shape {action.shape} "
                              f"(finite: {bool(np.all(np.isfinite(action)))}); expected finite [{ACTION_DIM}]")
         if video is not None:
-            video.add(obs.images, getattr(policy, "value_maps", None))
+            video.add(obs.images, getattr(policy, "value_images", None))
         obs = env.step(action)
         steps += 1
         if env.success():
             success = True
             break
     if video is not None:
-        video.add(obs.images, getattr(policy, "value_maps", None))
+        video.add(obs.images, getattr(policy, "value_images", None))
     return EpisodeResult(policy=policy.name, task=task, setting=setting, seed=seed, success=success,
                          steps=steps, wall_s=time.perf_counter() - start)

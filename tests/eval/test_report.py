@@ -47,12 +47,13 @@ def test_empty_results_rejected(tmp_path):
 
 def test_video_shows_value_maps_below_views(tmp_path):
     images = np.full((3, 24, 32, 3), 100, np.uint8)
-    maps = np.zeros((3, 12, 16), np.float32)
-    maps[0, 6, 8] = 1.0
+    maps = np.zeros((3, 12, 16, 3), np.uint8)
+    maps[0, 6, 8] = (255, 0, 0)
     frame = compose_frame(images, maps)
     assert frame.shape == (48, 96, 3)
     assert (frame[:24] == 100).all()
-    assert frame[24 + 12, 16, 2] != 100  # heat drawn where the map is high
+    assert frame[24 + 12, 16, 0] > 100 and frame[24 + 12, 16, 1] < 100  # value drawn where the map is lit
+    assert (frame[24:, 40:] == 100).all()  # black value pixels leave the view untouched
     video = EpisodeVideo(fps=5)
     for _ in range(3):
         video.add(images[:, :23], maps)  # odd height is padded for yuv420p

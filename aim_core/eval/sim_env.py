@@ -1,0 +1,84 @@
+"""Closed-loop environment over the simulator's public classes (`EvalEnv` for SAPIEN tasks).
+
+`pipeline/sim` offers the world (`SimEnv`) and the tasks their expert; evaluation needs the
+other direction: a policy's joint targets applied step by step. `SimulatorEnv.reset` builds the
+scene of (task, setting, seed) exactly as `pipeline.record.rollout.rollout_episode` does (same
+seed streams for appearance, objects and instruction), so an evaluation seed shows the policy
+the scene the expert solved. `step(action)` sets both arms' joint and gripper targets, runs
+`record_every` physics steps (the recorded control rate) and renders the three cameras.
+"""
+from __future__ import annotations
+
+import mplib
+import numpy as np
+
+from aim_core.eval.env import Observation
+from data_schemas import ACTION_DIM, ACTION_LAYOUT, ARMS, GRIPPER_CLOSED, GRIPPER_OPEN
+from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.appearance import check_setting, sample_appearance
+from pipeline.sim.env import SimEnv
+from pipeline.tasks import get_task
+from pipeline.tasks.base import Task
+
+
+class SimulatorEnv:
+    """reset(task, setting, seed) / step(action) / success() on a fresh SAPIEN scene per episode."""
+
+    def __init__(self, config: RolloutConfig | None = None):
+        self.config = config or RolloutConfig(segmentation=False)
+        self._env: SimEnv | None = None
+        self._task: Task | None = None
+        self._instruction = ""
+        self._step = 0
+
+    def reset(self, task: str, setting: str, seed: int) -> Observation:
+        task_cls = get_task(task)
+        check_setting(setting)
+        if seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        self.close()
+        # the seed streams of rollout_episode: appearance, objects, instruction, surface points
+        look_rng, object_rng, text_rng, _ = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
+        mplib.set_global_seed(seed + 1)
+        self._env = SimEnv(self.config.scene_config(), sample_appearance(setting, look_rng))
+        self._task = task_cls(self._env)
+        self._task.load_objects(self._env.scene, object_rng, setting)
+        self._env.settle(self.config.settle_s)
+        self._instruction = self._task.instruction(text_rng, unseen=(setting == "hard"))
+        self._step = 0
+        return self._observe()
+
+    def _require(self) -> tuple[SimEnv, Task]:
+        if self._env is None or self._task is None:
+            raise RuntimeError("call reset(task, setting, seed) before step() / success()")
+        return self._env, self._task
+
+    def _observe(self) -> Observation:
+        env, _ = self._require()
+        images = env.cameras.capture(None)["rgb"]
+        return Observation(images=images, qpos=env.robot.qpos(), instruction=self._instruction, step=self._step)
+
+    def step(self, action: np.ndarray) -> Observation:
+        env, _ = self._require()
+        action = np.asarray(action, dtype=np.float64)
+        if action.shape != (ACTION_DIM,) or not np.all(np.isfinite(action)):
+            raise ValueError(f"action must be a finite [{ACTION_DIM}] joint-target vector, got {action.shape}")
+        for arm in ARMS:
+            env.robot[arm].set_arm_target(action[ACTION_LAYOUT[f"{arm}_arm"]])
+            gripper = float(action[ACTION_LAYOUT[f"{arm}_gripper"]][0])
+            env.robot[arm].set_gripper(min(GRIPPER_OPEN, max(GRIPPER_CLOSED, gripper)))
+        for _ in range(self.config.record_every):
+            env.step()
+        self._step += 1
+        return self._observe()
+
+    def success(self) -> bool:
+        return bool(self._require()[1].check_success())
+
+    @property
+    def instruction(self) -> str:
+        return self._instruction
+
+    def close(self) -> None:
+        self._env = None
+        self._task = None
