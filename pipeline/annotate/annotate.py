@@ -90,8 +90,8 @@ def _per_view(points: np.ndarray, views: int) -> np.ndarray:
 
 
 def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion, params: AnnotationParams,
-                  out: np.ndarray, quality: _PhaseQuality) -> None:
-    """Render the region into out[steps] (all views), updating the quality figures."""
+                  out: np.ndarray, out_rgb: np.ndarray, quality: _PhaseQuality) -> None:
+    """Render the region into out[steps] and its colours into out_rgb[steps], updating the quality figures."""
     arr = episode.arrays
     views = arr["intrinsics"].shape[0]
     h, w = out.shape[2:]
@@ -108,6 +108,7 @@ def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion
         seg = np.asarray(arr["segmentation"][chunk]).reshape(-1, h, w) if quality.label is not None else None
         quality.add(maps, seg, contact_uv, contact_visible)
         out[chunk] = maps.reshape(n, views, h, w)
+        out_rgb[chunk] = colorize(maps, params.colormap).reshape(n, views, h, w, 3)
 
 
 def annotate_episode(episode: EpisodeData, params: AnnotationParams | None = None) -> AnnotationResult:
@@ -121,14 +122,15 @@ def annotate_episode(episode: EpisodeData, params: AnnotationParams | None = Non
     events = detect_events(episode, params)
     plan = plan_phases(episode.attrs.num_steps, events, pick_region(episode, events, params),
                        place_region(episode, events, params), press_region(episode, events, params))
-    t_steps, views, h, w = np.asarray(episode.arrays["depth"].shape)
+    t_steps, views, h, w = (int(d) for d in episode.arrays["depth"].shape)
     maps = np.zeros((t_steps, views, h, w), dtype=np.float16)
+    value_rgb = np.zeros((t_steps, views, h, w, 3), dtype=np.uint8)  # PHASE_NONE steps stay black
     stats: dict[str, Any] = {"phases": {name: int((plan.phase == code).sum()) for code, name in PHASE_NAMES.items()}}
     for code, region in plan.regions.items():
         quality = _PhaseQuality(episode, region, params)
-        _render_phase(episode, np.flatnonzero(plan.phase == code), region, params, maps, quality)
+        _render_phase(episode, np.flatnonzero(plan.phase == code), region, params, maps, value_rgb, quality)
         stats[PHASE_NAMES[code]] = quality.summary()
-    arrays = {"value/map": maps, "value/rgb": colorize(maps, params.colormap), "value/phase": plan.phase}
+    arrays = {"value/map": maps, "value/rgb": value_rgb, "value/phase": plan.phase}
     region_attrs = {}
     for code, name in ((PHASE_PICK, "pick"), (PHASE_PLACE, "place")):
         region = plan.regions.get(code)

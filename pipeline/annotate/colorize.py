@@ -28,4 +28,4 @@ def colormap_lut(name: str) -> np.ndarray:
 def colorize(values: np.ndarray, colormap: str) -> np.ndarray:
     """Map values in [0, 1] (any shape) to uint8 RGB (shape + (3,))."""
     index = np.clip(np.rint(np.asarray(values, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
-    return colormap_lut(colormap)[index]
+    return np.take(colormap_lut(colormap), index, axis=0)
