@@ -9,9 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from data_schemas.spec import episode_id
 from pipeline.record.store import DatasetStore
+
+if TYPE_CHECKING:
+    from pipeline.record.rollout import RolloutConfig
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,8 @@ class EpisodeOutcome:
     seconds: float
 
 
-def record_episodes(store: DatasetStore, task: str, setting: str, seeds: Iterable[int], config=None,
+def record_episodes(store: DatasetStore, task: str, setting: str, seeds: Iterable[int],
+                    config: RolloutConfig | None = None,
                     overwrite: bool = False, on_episode: Callable[[EpisodeOutcome], None] | None = None,
                     on_step: Callable[[int], None] | None = None) -> list[EpisodeOutcome]:
     """Roll out `task`/`setting` for each seed and write the episodes into `store`.

@@ -212,7 +212,11 @@ class DatasetStore:
         return group is not None and group.attrs.get("complete") is True
 
     def write_episode(self, episode: EpisodeData, overwrite: bool = False) -> bool:
-        """Write one episode; False (and nothing written) if it is already complete."""
+        """Write one episode; False (and nothing written) if it is already complete.
+
+        The episode is validated against the schema before anything is written. `overwrite=True`
+        deletes a complete episode first (readers briefly see it missing) and writes it anew.
+        """
         self._require_writable()
         validate_episode(episode)
         unknown = sorted(n for n in episode.arrays if n not in ARRAYS_BY_NAME or n.startswith(f"{VALUE_GROUP}/"))
