@@ -101,6 +101,20 @@ VALUE_ARRAYS: tuple[ArraySpec, ...] = (
 
 ARRAYS_BY_NAME: dict[str, ArraySpec] = {s.name: s for s in EPISODE_ARRAYS + VALUE_ARRAYS}
 
+# Derived data written by aim_core.data (latent cache), in the dataset store or a separate cache
+# store of the same layout. Writers of episodes leave these paths alone; they are not validated
+# as episode arrays. Symbols: L latent frames, C VAE channels, h/w latent canvas size.
+LATENTS_GROUP = "latents"
+"""`episodes/<id>/latents`: attrs cache_key, vae_digest, value_version, frame_stride, ... complete."""
+TEXT_GROUP = "text"
+"""`text/<instruction_key>` float32 [tokens, D] text-encoder states, attrs instruction, encoder_digest."""
+STATS_GROUP = "stats"
+"""`stats` attrs: {"action": {<episode-set digest>: {"low", "high", "count"}}} normalisation statistics."""
+CACHE_ARRAYS: tuple[ArraySpec, ...] = (
+    ArraySpec("latents/rgb", "float16", ("L", "C", "h", "w"), doc="normalised VAE latents of the RGB T-pose canvas"),
+    ArraySpec("latents/value", "float16", ("L", "C", "h", "w"), doc="same VAE, value-map canvas (value/rgb)"),
+)
+
 
 class EpisodeAttrs(BaseModel):
     """Metadata stored in the attributes of `episodes/<episode_id>`."""

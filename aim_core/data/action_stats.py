@@ -16,8 +16,8 @@ from tqdm import tqdm
 
 from aim_core.data.episodes import EpisodeRef
 from aim_core.models.action_codec import ActionStats
+from data_schemas import STATS_GROUP
 
-STATS_GROUP = "stats"
 ACTION_STATS_ATTR = "action"
 
 

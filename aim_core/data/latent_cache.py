@@ -36,12 +36,10 @@ from aim_core.data.windows import StepGrid
 from aim_core.models.action_codec import ActionStats
 from aim_core.models.text import TextEncoder, instruction_key
 from aim_core.models.vae import VideoVAE
-from data_schemas import EPISODES_GROUP
+from data_schemas import EPISODES_GROUP, LATENTS_GROUP, TEXT_GROUP
 
 log = logging.getLogger(__name__)
 
-LATENTS_GROUP = "latents"
-TEXT_GROUP = "text"
 LATENT_STREAMS = {"rgb": "rgb", "value": "value/rgb"}
 """Cached latent array -> the dataset array whose canvas it encodes."""
 

@@ -19,11 +19,12 @@ from torch.utils.data import Dataset
 
 from aim_core.data.action_stats import load_or_compute_action_stats, stored_action_stats
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset
-from aim_core.data.latent_cache import TEXT_GROUP, cached_latents, episode_canvases
+from aim_core.data.latent_cache import cached_latents, episode_canvases
 from aim_core.data.windows import StepGrid, WindowIndex, window_anchors, window_index
 from aim_core.models.action_codec import ActionStats, normalize_actions
 from aim_core.models.config import ChunkLayout
 from aim_core.models.text import instruction_key
+from data_schemas import TEXT_GROUP
 
 log = logging.getLogger(__name__)
 
@@ -64,18 +65,23 @@ class LatentWindowDataset(_WindowTable):
                  tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False):
         root = open_dataset(dataset)
         self.cache_root = open_cache_root(root, cache, mode="r")
-        episodes, groups = [], []
+        episodes, groups, stale = [], [], []
         for episode in complete_episodes(root, tasks, settings):
+            if episode.value_version() is None:
+                log.warning("episode %s has no value maps yet; not used (run aim-annotate)", episode.episode_id)
+                continue
             group = cached_latents(self.cache_root, episode.episode_id)
             if group is None or group.attrs.get("complete") is not True \
                     or group.attrs.get("value_version") != episode.value_version():
-                log.warning("episode %s has no current latents; skipped (run build_latent_cache)", episode.episode_id)
+                stale.append(episode.episode_id)
                 continue
             episodes.append(episode)
             groups.append(group)
-        if not groups:
-            raise FileNotFoundError(f"no cached latents for the selected episodes of {dataset}: "
-                                    "run aim_core.data.build_latent_cache first")
+        if stale or not groups:
+            raise FileNotFoundError(
+                f"{len(stale)} selected episodes of {dataset} have no current cached latents "
+                f"({', '.join(stale[:5])}{', ...' if len(stale) > 5 else ''}; new, or re-annotated since): "
+                "run aim_core.data.build_latent_cache first")
         keys = {g.attrs["cache_key"] for g in groups}
         if len(keys) > 1:
             raise ValueError(f"the cache mixes latents of {len(keys)} VAE/canvas configurations {sorted(keys)}; "
@@ -110,7 +116,10 @@ class PixelWindowDataset(_WindowTable):
                  camera_hw: tuple[int, int] | None = None, tasks: list[str] | None = None,
                  settings: list[str] | None = None):
         root = open_dataset(dataset)
-        episodes = [e for e in complete_episodes(root, tasks, settings) if e.value_version() is not None]
+        selected = complete_episodes(root, tasks, settings)
+        episodes = [e for e in selected if e.value_version() is not None]
+        if len(episodes) < len(selected):
+            log.warning("skipped %d episodes without value maps (run aim-annotate)", len(selected) - len(episodes))
         if not episodes:
             raise FileNotFoundError(f"{dataset} has no complete annotated episodes for this selection")
         stats = stored_action_stats(root, episodes) or load_or_compute_action_stats(

@@ -5,7 +5,7 @@ import torch
 import zarr
 
 from aim_core.data import CanvasLayout, PixelWindowDataset, StepGrid, unpack_canvas, window_anchors, window_index
-from aim_core.data.action_stats import STATS_GROUP
+from data_schemas import STATS_GROUP
 from aim_core.models.action_codec import denormalize_actions
 from aim_core.models.config import ChunkLayout
 from data_schemas import EPISODES_GROUP
