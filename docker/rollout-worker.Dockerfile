@@ -11,7 +11,7 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 # Vulkan loader + Mesa >= 24 lavapipe (bookworm-backports) + ffmpeg: the project's own installer
 COPY scripts/install_system.sh /opt/aim/scripts/install_system.sh
-RUN bash /opt/aim/scripts/install_system.sh && rm -rf /var/lib/apt/lists/*
+RUN AIM_TEST_TOOLS=0 bash /opt/aim/scripts/install_system.sh && rm -rf /var/lib/apt/lists/*
 COPY docker/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json
 ENV NVIDIA_DRIVER_CAPABILITIES=all
 
@@ -20,7 +20,7 @@ RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 # CPU torch first and pinned (an unpinned resolve pulls several GB of CUDA wheels)
 RUN pip install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
-COPY pyproject.toml *.md ./
+COPY pyproject.toml ./
 COPY data_schemas ./data_schemas
 COPY pipeline ./pipeline
 COPY aim_core ./aim_core

@@ -17,7 +17,7 @@ RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 # the default PyPI wheel of torch 2.13.0 is the CUDA build
 RUN pip install -q "torch==2.13.0"
-COPY pyproject.toml *.md ./
+COPY pyproject.toml ./
 COPY data_schemas ./data_schemas
 COPY pipeline ./pipeline
 COPY aim_core ./aim_core
