@@ -33,9 +33,6 @@ class AIMBatch:
             raise ValueError(f"batch lacks {sorted(missing)}; AIMBatch needs {sorted(names)}")
         return cls(**{k: batch[k] for k in names})
 
-    def to(self, device: torch.device | str) -> "AIMBatch":
-        return AIMBatch(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
-
     def validate(self, config: AIMConfig) -> None:
         lay, c = config.layout, config.latent_channels
         b = self.obs_latents.shape[0]
@@ -54,6 +51,7 @@ class AIMBatch:
         text = self.text_embeds
         if text.ndim != 3 or text.shape[0] != b or text.shape[2] != config.text_dim:
             raise ValueError(f"batch.text_embeds has shape {list(text.shape)}, expected [{b}, L, {config.text_dim}]")
-        for f in fields(self):
-            if not torch.isfinite(getattr(self, f.name)).all():
-                raise ValueError(f"batch.{f.name} contains NaN or inf")
+        finite = torch.stack([torch.isfinite(getattr(self, f.name)).all() for f in fields(self)]).tolist()
+        if not all(finite):  # one device sync for all tensors
+            bad = [f.name for f, ok in zip(fields(self), finite) if not ok]
+            raise ValueError(f"batch.{', batch.'.join(bad)} contains NaN or inf")

@@ -30,7 +30,6 @@ class Role(IntEnum):
     ACTION = 4
 
 
-HISTORY_ROLES = (Role.OBS, Role.PAST_ACTION)
 FUTURE_STEP = 1 << 30  # step of future tokens: later than any history token
 
 

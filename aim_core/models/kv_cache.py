@@ -33,6 +33,3 @@ class KVCache:
         keys = tuple(torch.cat([old, k], dim=1) for old, (k, _) in zip(self.keys, new_kv))
         values = tuple(torch.cat([old, v], dim=1) for old, (_, v) in zip(self.values, new_kv))
         return KVCache(keys, values, TokenMeta.cat([self.meta, meta.to(self.meta.role.device)]))
-
-    def nbytes(self) -> int:
-        return sum(t.numel() * t.element_size() for t in (*self.keys, *self.values))
