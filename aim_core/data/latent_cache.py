@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 LATENT_STREAMS = {"rgb": "rgb", "value": "value/rgb"}
 """Cached latent array -> the dataset array whose canvas it encodes."""
+LATENT_CHUNK = 4
+"""Latent frames per chunk: a window (history + horizon) touches one or two chunks; uncompressed,
+because normalised latents do not compress and decompression would cost loader time."""
 
 
 @dataclass(frozen=True)
@@ -93,28 +96,33 @@ def is_current(cache_root: zarr.Group, episode: EpisodeRef, key: str) -> bool:
             and attrs.get("value_version") == episode.value_version())
 
 
-def encode_episode(cache_root: zarr.Group, episode: EpisodeRef, vae: VideoVAE, config: LatentCacheConfig) -> None:
-    """Encode both canvases of one episode and (re)write its latents group, `complete` last."""
+def encode_episode(episode: EpisodeRef, vae: VideoVAE, config: LatentCacheConfig) -> tuple[dict[str, np.ndarray], dict]:
+    """Latents {"rgb", "value"} float16 [N, C, h, w] of one episode, and the attrs that describe them."""
     grid = StepGrid(config.frame_stride, vae.temporal)
     num_steps = grid.num_steps(episode.attrs.num_steps)
-    frames = grid.encoded_frames(num_steps)
-    parent = cache_root.require_group(f"{EPISODES_GROUP}/{episode.episode_id}")
+    latents, camera_hw = {}, None
+    for out_name, source in LATENT_STREAMS.items():
+        canvases = episode_canvases(episode, source, grid.encoded_frames(num_steps), config.camera_hw)
+        camera_hw = [canvases.shape[1] // 2, canvases.shape[2] // 2]
+        z = vae.encode(torch.from_numpy(canvases)[None])[0].transpose(0, 1)  # [N, C, h, w]
+        latents[out_name] = z.to(torch.float16).cpu().numpy()
+    attrs = {"cache_key": config.key(vae), "vae_digest": vae.digest(), "value_version": episode.value_version(),
+             "frame_stride": config.frame_stride, "temporal_compression": vae.temporal, "camera_hw": camera_hw,
+             "num_steps": num_steps}
+    return latents, attrs
+
+
+def write_latents(cache_root: zarr.Group, episode_id: str, latents: dict[str, np.ndarray], attrs: dict) -> None:
+    """(Re)write an episode's latents group; `complete: true` is the last write."""
+    parent = cache_root.require_group(f"{EPISODES_GROUP}/{episode_id}")
     if LATENTS_GROUP in parent:
         del parent[LATENTS_GROUP]
     group = parent.create_group(LATENTS_GROUP, attributes={"complete": False})
-    camera_hw = None
-    for out_name, source in LATENT_STREAMS.items():
-        canvases = episode_canvases(episode, source, frames, config.camera_hw)
-        camera_hw = (canvases.shape[1] // 2, canvases.shape[2] // 2)
-        latents = vae.encode(torch.from_numpy(canvases)[None])[0].transpose(0, 1)  # [N, C, h, w]
-        data = latents.to(torch.float16).cpu().numpy()
-        arr = group.create_array(out_name, shape=data.shape, dtype="float16",
-                                 chunks=(min(4, len(data)), *data.shape[1:]), compressors=None)
+    for name, data in latents.items():
+        arr = group.create_array(name, shape=data.shape, dtype="float16",
+                                 chunks=(min(LATENT_CHUNK, len(data)), *data.shape[1:]), compressors=None)
         arr[...] = data
-    group.update_attributes({
-        "cache_key": config.key(vae), "vae_digest": vae.digest(), "value_version": episode.value_version(),
-        "frame_stride": config.frame_stride, "temporal_compression": vae.temporal, "camera_hw": list(camera_hw),
-        "num_steps": num_steps, "complete": True})
+    group.update_attributes({**attrs, "complete": True})
 
 
 def cache_text(cache_root: zarr.Group, instructions: list[str], encoder: TextEncoder, batch_size: int = 16) -> int:
@@ -161,7 +169,7 @@ def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEnc
         if is_current(cache_root, episode, key):
             report.reused.append(episode.episode_id)
         else:
-            encode_episode(cache_root, episode, vae, config)
+            write_latents(cache_root, episode.episode_id, *encode_episode(episode, vae, config))
             report.built.append(episode.episode_id)
         ready.append(episode)
     if report.skipped:
