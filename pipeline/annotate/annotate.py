@@ -21,7 +21,8 @@ from pipeline.annotate.regions import ContactRegion, pick_region, place_region, 
 from pipeline.annotate.splat import render_value_maps, visible_points
 
 NEEDED_ARRAYS = ("depth", "intrinsics", "extrinsics", "object_poses", "object_points", "contacts/step",
-                 "contacts/kind", "contacts/arm", "contacts/actor", "contacts/other", "contacts/position")
+                 "contacts/kind", "contacts/arm", "contacts/actor", "contacts/other", "contacts/position",
+                 "contacts/normal")
 PHASE_NAMES = {PHASE_NONE: "none", PHASE_PICK: "pick", PHASE_PLACE: "place"}
 ROLE_OF_REGION = {"pick": "target", "place": "support", "press": "pressed"}
 STEPS_PER_CHUNK = 16

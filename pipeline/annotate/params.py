@@ -20,6 +20,8 @@ class AnnotationParams:
 
     contact_radius_m: float = 0.012
     """Object-surface points closer than this to a recorded contact form the contact region."""
+    place_plane_tolerance_m: float = 0.003
+    """The place region keeps support points this close to the plane of the support contacts."""
     voxel_size_m: float = 0.004
     """Contact regions are merged into voxels of this size (fewer splats, weights keep the total)."""
     splat_sigma_m: float = 0.006
@@ -46,7 +48,7 @@ class AnnotationParams:
     def __post_init__(self) -> None:
         if self.surface_gate_m < 0:
             raise ValueError(f"AnnotationParams.surface_gate_m must be >= 0, got {self.surface_gate_m!r}")
-        positive = ("contact_radius_m", "voxel_size_m", "splat_sigma_m", "min_sigma_px", "max_sigma_px",
+        positive = ("contact_radius_m", "place_plane_tolerance_m", "voxel_size_m", "splat_sigma_m", "min_sigma_px", "max_sigma_px",
                     "depth_tolerance_m", "settle_speed_mps")
         for name in positive:
             if not getattr(self, name) > 0:

@@ -77,13 +77,16 @@ def voxel_centroids(points: np.ndarray, voxel: float) -> tuple[np.ndarray, np.nd
 
 
 def _region(kind: str, frame: str | None, step: int, cloud: np.ndarray, anchors: np.ndarray,
-            centres: np.ndarray, params: AnnotationParams) -> ContactRegion:
-    """Surface points of `cloud` near `anchors` (the anchors themselves if the samples are too sparse).
+            centres: np.ndarray, params: AnnotationParams, candidates: np.ndarray | None = None) -> ContactRegion:
+    """Surface points of `cloud` (those in `candidates`) near `anchors`; the anchors themselves if
+    the samples are too sparse.
 
     Each splat is weighted by the samples it stands for over the sampling density of the whole
     cloud there, so the map shows an evenly lit contact patch instead of random sampling clumps,
     without brightening the patch border (the density counts samples outside the patch too).
     """
+    if candidates is not None:
+        cloud = cloud[candidates]
     near = cloud[points_near(cloud, anchors, params.contact_radius_m)]
     samples, reference = (near, cloud) if len(near) else (anchors, anchors)
     points, counts = voxel_centroids(samples.astype(np.float64), params.voxel_size_m)
@@ -134,16 +137,41 @@ def place_region(episode: EpisodeData, events: EpisodeEvents, params: Annotation
     target = actor_index(episode, "target")
     contact_mask = support_contact_mask(episode, target) & (arr["contacts/step"] == events.support_contact_step)
     contacts_world = arr["contacts/position"][contact_mask].astype(np.float64)
-    footprint_centre = contacts_world.mean(axis=0, keepdims=True)
+    normal_world = _mean_normal(arr["contacts/normal"][contact_mask].astype(np.float64))
     target_world = apply_transform(pose_to_matrix(arr["object_poses"][events.place_step, target]),
                                    arr["object_points"][target].astype(np.float64))
     support_name = episode.attrs.roles.get("support")
-    if support_name in episode.attrs.object_names:
-        support = episode.attrs.object_names.index(support_name)
-        pose = arr["object_poses"][events.place_step, support]
-        return _region("place", support_name, events.place_step, arr["object_points"][support],
-                       world_to_local(pose, target_world), world_to_local(pose, footprint_centre), params)
-    return _region("place", None, events.place_step, target_world, contacts_world, footprint_centre, params)
+    if support_name not in episode.attrs.object_names:
+        on_plane = _near_plane(target_world, contacts_world, normal_world, params.place_plane_tolerance_m)
+        return _region("place", None, events.place_step, target_world, contacts_world,
+                       contacts_world.mean(axis=0, keepdims=True), params, on_plane)
+    support = episode.attrs.object_names.index(support_name)
+    pose = arr["object_poses"][events.place_step, support]
+    cloud = arr["object_points"][support]
+    contacts = world_to_local(pose, contacts_world)
+    normal = normal_world @ pose_to_matrix(pose)[:3, :3]  # world -> support frame (R^T n)
+    on_plane = _near_plane(cloud, contacts, normal, params.place_plane_tolerance_m)
+    return _region("place", support_name, events.place_step, cloud, world_to_local(pose, target_world),
+                   contacts.mean(axis=0, keepdims=True), params, on_plane)
+
+
+def _mean_normal(normals: np.ndarray) -> np.ndarray:
+    """Mean direction of contact normals (signs aligned with the first); zeros if undefined."""
+    aligned = normals * np.sign(normals @ normals[0] + 1e-12)[:, None]
+    mean = aligned.sum(axis=0)
+    norm = np.linalg.norm(mean)
+    return mean / norm if norm > 1e-9 else np.zeros(3)
+
+
+def _near_plane(cloud: np.ndarray, contacts: np.ndarray, normal: np.ndarray, tolerance: float) -> np.ndarray:
+    """Points within `tolerance` of the contact plane (through the contacts, along their normal).
+
+    Keeps the touching face of the support and drops its sides and underside, which lie within
+    the contact radius of the object's edges; without a usable normal every point qualifies.
+    """
+    if not normal.any():
+        return np.ones(len(cloud), dtype=bool)
+    return np.abs((cloud - contacts.mean(axis=0)) @ normal) <= tolerance
 
 
 def press_region(episode: EpisodeData, events: EpisodeEvents, params: AnnotationParams) -> ContactRegion | None:

@@ -89,12 +89,13 @@ def build_episode() -> EpisodeData:
     for t in range(6, 16):
         for body, side in ((0, -1), (1, 1)):
             for dz in (-0.004, 0.004):
-                rows.append((t, CONTACT_GRASP, 0, 0, body, centres[t] + [0, side * BOX_HALF, dz]))
+                rows.append((t, CONTACT_GRASP, 0, 0, body, centres[t] + [0, side * BOX_HALF, dz], [0, -side, 0]))
     for t in range(14, T):
         for cx in (-1, 1):
             for cy in (-1, 1):
-                rows.append((t, CONTACT_SUPPORT, -1, 0, 2, centres[t] + [cx * BOX_HALF, cy * BOX_HALF, -BOX_HALF]))
-    step, kind, arm, actor, other, pos = zip(*rows)
+                rows.append((t, CONTACT_SUPPORT, -1, 0, 2, centres[t] + [cx * BOX_HALF, cy * BOX_HALF, -BOX_HALF],
+                             [0, 0, 1]))
+    step, kind, arm, actor, other, pos, normal = zip(*rows)
     n = len(rows)
     arrays = {
         "rgb": np.zeros((T, 3, H, W, 3), np.uint8),
@@ -107,7 +108,7 @@ def build_episode() -> EpisodeData:
         "contacts/step": np.array(step, np.int32), "contacts/kind": np.array(kind, np.int8),
         "contacts/arm": np.array(arm, np.int8), "contacts/actor": np.array(actor, np.int16),
         "contacts/other": np.array(other, np.int16), "contacts/position": np.array(pos, np.float32),
-        "contacts/normal": np.zeros((n, 3), np.float32), "contacts/impulse": np.ones(n, np.float32),
+        "contacts/normal": np.array(normal, np.float32), "contacts/impulse": np.ones(n, np.float32),
     }
     attrs = EpisodeAttrs(episode_id="place_shoe-easy-000000", task="place_shoe", setting="easy", seed=0,
                          instruction="put the box on the pad", control_rate_hz=250 / 15, physics_rate_hz=250,

@@ -45,7 +45,8 @@ def test_place_region_lies_on_the_pad_under_the_box(result):
     pts = result.arrays["value/place_points"]
     assert result.attrs["regions"]["place"]["frame"] == "pad" and len(pts) > 20
     reach = 0.02 + PARAMS.contact_radius_m + PARAMS.voxel_size_m
-    assert np.abs(pts[:, :2]).max() <= reach and np.abs(pts[:, 2]).max() <= 0.0026
+    assert np.abs(pts[:, :2]).max() <= reach
+    np.testing.assert_allclose(pts[:, 2], 0.0025, atol=1e-4)  # the pad's top face only, not its sides
 
 def test_maps_values_colours_and_quality(result):
     maps, rgb, phase = result.arrays["value/map"], result.arrays["value/rgb"], result.arrays["value/phase"]
