@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
@@ -29,6 +30,7 @@ class RolloutConfig:
     action_shift: float = 1.0
     seed: int = 0
     use_cache: bool = True
+    precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast on the model's device (the GPU path)
 
 
 @dataclass
@@ -94,6 +96,17 @@ class AIMRollout:
     def step(self, obs_latents: torch.Tensor, executed_actions: torch.Tensor | None = None) -> RolloutChunk:
         """Append real observations (+ the actions executed before them) and predict the next chunk."""
         self._check_step_inputs(obs_latents, executed_actions)
+        with torch.autocast(obs_latents.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16"):
+            rgb, value, actions = self._advance(obs_latents, executed_actions)
+        decode = self.frame_decoder
+        return RolloutChunk(
+            rgb, value, actions,
+            frames=decode(rgb) if decode else None,
+            value_maps=decode(value) if decode and value is not None else None,
+            decoded_actions=self.action_decoder(actions) if self.action_decoder else None)
+
+    def _advance(self, obs_latents: torch.Tensor, executed_actions: torch.Tensor | None
+                 ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         if executed_actions is not None and executed_actions.shape[1] == 0:
             executed_actions = None
         if self.config.use_cache:
@@ -105,13 +118,7 @@ class AIMRollout:
             self._past_actions.append(executed_actions)
         self._frames += obs_latents.shape[2]
         rgb, value = self._sample_world(obs_latents)
-        actions = self._sample_actions(rgb, value)
-        decode = self.frame_decoder
-        return RolloutChunk(
-            rgb, value, actions,
-            frames=decode(rgb) if decode else None,
-            value_maps=decode(value) if decode and value is not None else None,
-            decoded_actions=self.action_decoder(actions) if self.action_decoder else None)
+        return rgb, value, self._sample_actions(rgb, value)
 
     def _noise(self, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
         return torch.randn(shape, generator=self._generator, device=like.device, dtype=like.dtype)

@@ -200,6 +200,14 @@ class AIMModel(nn.Module):
         outputs = {s.meta.role[0].item(): self.decode(s, h) for s, h in zip(future, hiddens[len(history):])}
         return AIMOutput(outputs.get(Role.RGB), outputs.get(Role.VALUE), outputs.get(Role.ACTION))
 
+    def stream_parameters(self, stream: str) -> list[nn.Parameter]:
+        """Parameters private to one stream ("video", "value", "action"), e.g. to train the action stream
+        alone in Stage II while the video and value streams stay frozen."""
+        if stream not in ("video", "value", "action"):
+            raise ValueError(f"unknown stream {stream!r}; choose video, value or action")
+        return [p for name, p in self.named_parameters()
+                if name.startswith(f"{stream}_") or f".{stream}." in name]
+
     # ------------------------------------------------------------------ persistence
     def save_pretrained(self, directory: str | Path) -> Path:
         directory = Path(directory)

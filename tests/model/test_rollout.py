@@ -39,6 +39,19 @@ def test_kv_cache_rollout_equals_full_recomputation(mask, tiny_config):
     assert with_cache[1].actions.shape == (2, tiny_config.layout.future_actions, 16)
 
 
+def test_bf16_autocast_rollout_stays_close_to_fp32(tiny_model):
+    g = torch.Generator().manual_seed(0)
+    text, obs = torch.randn(1, 3, 16, generator=g), torch.randn(1, 4, 1, 4, 6, generator=g)
+    chunks = {}
+    for precision in ("fp32", "bf16"):
+        rollout = AIMRollout(tiny_model, RolloutConfig(video_steps=2, action_steps=2, precision=precision))
+        rollout.reset(text)
+        chunks[precision] = rollout.step(obs)
+    assert chunks["bf16"].actions.dtype == torch.float32  # the ODE state stays fp32
+    torch.testing.assert_close(chunks["bf16"].actions, chunks["fp32"].actions, rtol=0.1, atol=0.1)
+    assert not torch.equal(chunks["bf16"].actions, chunks["fp32"].actions)  # autocast really ran
+
+
 def test_chunks_depend_on_the_observations(tiny_model):
     _, first = run_episode(tiny_model, use_cache=True, chunks=1, seed=1)
     _, second = run_episode(tiny_model, use_cache=True, chunks=1, seed=2)

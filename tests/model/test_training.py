@@ -29,11 +29,31 @@ def test_tiny_model_overfits_a_fixed_batch(tiny_model, tiny_config, batch_factor
     assert all(final_terms[k] < terms[k] / 10 for k in terms), (terms, final_terms)  # every stream learns
 
 
+def test_gradient_checkpointing_gives_the_same_gradients(tiny_model, tiny_config, batch_factory):
+    batch = batch_factory(tiny_config)
+    grads = []
+    for flag in (False, True):
+        tiny_model.zero_grad()
+        tiny_model.gradient_checkpointing = flag
+        loss, _ = flow_matching_loss(tiny_model, batch, FlowMatchingConfig(), generator=torch.Generator().manual_seed(0))
+        loss.backward()
+        grads.append(torch.cat([p.grad.flatten() for p in tiny_model.parameters() if p.grad is not None]))
+    assert grads[0].abs().sum() > 0
+    torch.testing.assert_close(grads[1], grads[0], rtol=1e-5, atol=1e-6)
+
+
 def test_unified_model_has_no_value_loss(tiny_config, batch_factory):
     model = AIMModel(aim_tiny_config(layout=tiny_config.layout, mask="unified"))
     loss, terms = flow_matching_loss(model, batch_factory(tiny_config), FlowMatchingConfig())
     assert set(terms) == {"rgb", "act"} and loss.requires_grad
     assert model.value_embed is None and model.blocks[0].value is None
+    assert model.stream_parameters("value") == []
+
+
+def test_every_parameter_belongs_to_exactly_one_stream(tiny_model):
+    streams = [{id(p) for p in tiny_model.stream_parameters(s)} for s in ("video", "value", "action")]
+    assert all(streams) and not (streams[0] & streams[1]) and not (streams[1] & streams[2])
+    assert set().union(*streams) == {id(p) for p in tiny_model.parameters()}
 
 
 def test_loss_refuses_mismatched_batches(tiny_model, tiny_config, batch_factory):
