@@ -48,7 +48,7 @@ def _simulator_crash(task, task_run, state) -> bool:
         state.result()
     except (KeyError, ValueError, TypeError):
         return False
-    except BaseException:  # noqa: BLE001 - any other failure of the simulator is worth a retry
+    except Exception:  # noqa: BLE001 - any other failure of the simulator is worth a retry
         return True
     return False
 
