@@ -5,4 +5,3 @@ from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_roo
 from aim_core.data.latent_cache import CacheReport, LatentCacheConfig, build_latent_cache  # noqa: F401
 from aim_core.data.window_dataset import LatentWindowDataset, PixelWindowDataset, collate_windows  # noqa: F401
 from aim_core.data.windows import StepGrid, WindowIndex, window_anchors, window_index  # noqa: F401
-from aim_core.data.encoders import load_encoders  # noqa: F401

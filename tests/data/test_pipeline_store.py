@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from aim_core.data import LatentWindowDataset, PixelWindowDataset, build_latent_cache, load_encoders
-from aim_core.models.config import ChunkLayout
+from aim_core.data import LatentWindowDataset, PixelWindowDataset, build_latent_cache
+from aim_core.models.config import ChunkLayout, aim_tiny_config
+from aim_core.training.encoders import run_encoders
 from data_schemas import EPISODE_ARRAYS, EpisodeAttrs, EpisodeData
 from pipeline.record.store import DatasetStore
 
@@ -37,8 +38,8 @@ def test_windows_and_cache_from_a_recorder_store(tmp_path):
     pixel = PixelWindowDataset(store.url, layout, temporal_compression=4)
     assert len(pixel) == 1 + 2 and (pixel[0]["value_frames"][0, 20, 4] == 50).all()
 
-    vae, text = load_encoders(None, ["place the shoe"], latent_channels=4, text_dim=16)
-    assert build_latent_cache(store.url, vae, text, progress=False).built == ["a", "b"]
+    encoders = run_encoders(tmp_path / "run", None, aim_tiny_config(), ["place the shoe"])
+    assert build_latent_cache(store.url, encoders.vae, encoders.text, progress=False).built == ["a", "b"]
     latent = LatentWindowDataset(store.url, layout)
     assert len(latent) == 3 and latent[0]["value_latents"].shape == (4, 1, 2, 2)
     before = latent[1]["value_latents"]       # window 1 is episode b's first
@@ -48,6 +49,7 @@ def test_windows_and_cache_from_a_recorder_store(tmp_path):
     store.write_value("b", new_value, params={"sigma": 3.0})
     with pytest.raises(FileNotFoundError, match="re-annotated"):   # b's value latents are stale now
         LatentWindowDataset(store.url, layout)
-    again = build_latent_cache(store.url, *load_encoders(None, ["place the shoe"], 4, 16), progress=False)
+    reloaded = run_encoders(tmp_path / "run", None, aim_tiny_config(), ["place the shoe"])  # same saved encoders
+    again = build_latent_cache(store.url, reloaded.vae, reloaded.text, progress=False)
     assert again.built == ["b"] and again.reused == ["a"]
     assert not torch.equal(LatentWindowDataset(store.url, layout)[1]["value_latents"], before)
