@@ -17,7 +17,8 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from aim_core.models.config import AIMConfig
-from aim_core.models.embeddings import ActionEmbed, ActionHead, LatentEmbed, LatentHead
+from aim_core.models.action_codec import ActionCodec
+from aim_core.models.embeddings import ActionHead, ConditionEmbedder, LatentEmbed, LatentHead
 from aim_core.models.intent_mask import FUTURE_STEP, Role, TokenMeta
 from aim_core.models.kv_cache import KVCache
 from aim_core.models.mot_block import MoTBlock, Segment
@@ -55,11 +56,14 @@ class AIMModel(nn.Module):
         self.video_embed = LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim, text_dim=c.text_dim)
         self.value_embed = (LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim,
                                         noise_tokens=c.value_noise_tokens) if c.has_value_stream else None)
-        self.action_embed = ActionEmbed(c.action_dim, c.action_width, c.freq_dim)
+        # E_a / D_a: the data room's action codec (light MLPs + the dataset's normalisation statistics,
+        # saved with the model); the stream sees normalised actions.
+        self.action_codec = ActionCodec(action_dim=c.action_dim, token_dim=c.action_width, hidden_dim=c.action_width)
+        self.action_embed = nn.ModuleDict({"condition_embedder": ConditionEmbedder(c.action_width, c.freq_dim)})
         self.blocks = nn.ModuleList(MoTBlock(c) for _ in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
         self.value_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps) if c.has_value_stream else None
-        self.action_head = ActionHead(c.action_dim, c.action_width, c.eps)
+        self.action_head = ActionHead(c.action_width, c.eps)
         self.attention_backend: Backend = "auto"
         self.gradient_checkpointing = False
 
@@ -102,7 +106,7 @@ class AIMModel(nn.Module):
         c = self.config
         if actions.ndim != 3 or actions.shape[-1] != c.action_dim:
             raise ValueError(f"{role.name.lower()} actions must be [B, n, {c.action_dim}], got {list(actions.shape)}")
-        tokens = self.action_embed(actions)
+        tokens = self.action_codec.encode(actions, normalized=True)
         positions = action_positions(after_frame, actions.shape[1], c.layout.actions_per_frame)
         temb, tproj = self.action_embed.condition_embedder(t, tokens.dtype)
         rope = rope_from_positions(positions.to(tokens.device), c.head_dim, c.rope_theta)
@@ -177,10 +181,11 @@ class AIMModel(nn.Module):
 
     def decode(self, segment: Segment, hidden: torch.Tensor) -> torch.Tensor:
         """Output head of a future segment: latent velocity [B, C, F, h, w] or action velocity [B, n, A]."""
-        head = getattr(self, f"{segment.stream}_head")
+        if segment.stream == "action":
+            return self.action_codec.decode(self.action_head(hidden, segment.temb))
         if segment.extra_tokens:
             hidden = hidden[:, : hidden.shape[1] - segment.extra_tokens]
-        return head(hidden, segment.temb, segment.grid)
+        return getattr(self, f"{segment.stream}_head")(hidden, segment.temb, segment.grid)
 
     def forward(self, obs_latents: torch.Tensor | None = None, past_actions: torch.Tensor | None = None,
                 rgb_latents: torch.Tensor | None = None, value_latents: torch.Tensor | None = None,

@@ -69,27 +69,14 @@ class LatentHead(nn.Module):
         return x.flatten(6, 7).flatten(4, 5).flatten(2, 3)
 
 
-class ActionEmbed(nn.Module):
-    """E_a: a light MLP from normalised actions [B, n, A] to action-stream tokens, + timestep conditioning."""
-
-    def __init__(self, action_dim: int, width: int, freq_dim: int) -> None:
-        super().__init__()
-        self.action_embedder = nn.Sequential(nn.Linear(action_dim, width), nn.SiLU(), nn.Linear(width, width))
-        self.condition_embedder = ConditionEmbedder(width, freq_dim)
-
-    def forward(self, actions: torch.Tensor) -> torch.Tensor:
-        return self.action_embedder(actions)
-
-
 class ActionHead(nn.Module):
-    """D_a: action tokens -> action velocity [B, n, A] with the same adaLN output norm as the latent heads."""
+    """Adaptive output norm of the action stream; the codec's MLP decoder D_a then maps to actions."""
 
-    def __init__(self, action_dim: int, width: int, eps: float) -> None:
+    def __init__(self, width: int, eps: float) -> None:
         super().__init__()
         self.norm_out = FP32LayerNorm(width, eps, elementwise_affine=False)
-        self.proj_out = nn.Linear(width, action_dim)
         self.scale_shift_table = nn.Parameter(torch.randn(1, 2, width) / width**0.5)
 
-    def forward(self, hidden: torch.Tensor, temb: torch.Tensor, grid=None) -> torch.Tensor:
+    def forward(self, hidden: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
         shift, scale = (self.scale_shift_table + temb.unsqueeze(1)).chunk(2, dim=1)
-        return self.proj_out((self.norm_out(hidden.float()) * (1 + scale) + shift).type_as(hidden))
+        return (self.norm_out(hidden.float()) * (1 + scale) + shift).type_as(hidden)

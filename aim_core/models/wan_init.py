@@ -5,7 +5,7 @@ Wan key -> AIM key: ``patch_embedding.*`` / ``condition_embedder.*`` -> ``video_
 The value stream loads the same tensors (minus text cross-attention). The action stream is either left
 at its random init (``action_init="scratch"``) or resized from the video stream (``"video"``): every
 matrix is linearly interpolated to the action width and rescaled by sqrt(fan_in_src / fan_in_dst) so
-activations keep their scale; the action input MLP and output projection always start from scratch.
+activations keep their scale; the action codec's MLPs (E_a, D_a) always start from scratch.
 """
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def load_wan_state(model: AIMModel, wan_state: dict[str, torch.Tensor]) -> list[
     if model.config.action_init == "video":
         for video_key in list(loaded):
             action_key = video_key_in_stream(video_key, "action")
-            if action_key in own and ".proj_out." not in f".{action_key}":
+            if action_key in own:
                 chunks = 6 if "time_proj" in action_key else 1
                 loaded[action_key] = resize_tensor(loaded[video_key], own[action_key].shape, chunks)
     model.load_state_dict({k: v.to(own[k].dtype) for k, v in loaded.items()}, strict=False)

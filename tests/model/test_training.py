@@ -3,6 +3,7 @@ checkpoints round-trip exactly."""
 import pytest
 import torch
 
+from aim_core.models.action_codec import ActionStats
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import aim_tiny_config
 from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss, sample_sigmas, shift_sigmas
@@ -85,9 +86,12 @@ def test_timestep_sampling_and_shift():
 def test_save_load_round_trip_is_exact(tmp_path, tiny_config, batch_factory):
     torch.manual_seed(1)
     model = AIMModel(aim_tiny_config(layout=tiny_config.layout, action_width=20, mask="intent")).eval()
+    model.action_codec.set_stats(ActionStats(low=tuple(range(16)), high=tuple(range(1, 17)), count=10))
     model.save_pretrained(tmp_path / "ckpt")
     loaded = AIMModel.from_pretrained(tmp_path / "ckpt").eval()
     assert loaded.config == model.config
+    raw = torch.full((1, 16), 0.5) + torch.arange(16.0)  # the checkpoint decodes with its training statistics
+    torch.testing.assert_close(loaded.action_codec.denormalize(torch.zeros(1, 16)), raw)
     for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
         assert torch.equal(a, b), name
     batch = batch_factory(tiny_config)
