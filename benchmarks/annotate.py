@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from data_schemas import CAMERA_NAMES
 from pipeline.annotate.annotate import NEEDED_ARRAYS, annotate_episode
 from pipeline.annotate.params import AnnotationParams
 from pipeline.record.recording import record_episodes
@@ -43,8 +44,12 @@ def measure(store: DatasetStore, episode_id: str, params: AnnotationParams) -> d
            "rollout_s": float(getattr(episode.attrs, "timing", {}).get("total_s", float("nan"))),
            "success": episode.attrs.success}
     for phase in ("pick", "place"):
-        row[f"{phase}_mass"] = (stats.get(phase) or {}).get("mass_on_actor")
-        row[f"{phase}_top10"] = (stats.get(phase) or {}).get("contact_in_top")
+        figures = stats.get(phase) or {}
+        row[f"{phase}_mass"] = figures.get("mass_on_actor")
+        row[f"{phase}_top10"] = figures.get("contact_in_top")
+        for camera, by_view in (figures.get("by_view") or {}).items():
+            row[f"{camera}:{phase}_mass"] = by_view["mass_on_actor"]
+            row[f"{camera}:{phase}_top10"] = by_view["contact_in_top"]
     return row
 
 
@@ -77,6 +82,11 @@ def report(rows: list[dict], resolution: tuple[int, int]) -> str:
     lines.append(f"| **all** | {len(rows)} | | {mean([r['maps_per_s'] for r in rows]):.0f} | | | "
                  f"{fmt(100 * mean([r['annotate_s'] / r['rollout_s'] for r in rows]), '{:.1f}%')} | "
                  + " | ".join(overall) + " |")
+    lines += ["", "Per camera (all tasks; a figure is over the maps where that camera sees the region):", "",
+              "| camera | " + " | ".join(f.replace("_", " ") for f in FIGURES) + " |", "|---" * (len(FIGURES) + 1) + "|"]
+    for camera in CAMERA_NAMES:
+        lines.append(f"| {camera} | " + " | ".join(fmt(mean([r.get(f"{camera}:{f}") for r in rows])) for f in FIGURES)
+                     + " |")
     return "\n".join(lines) + "\n"
 
 

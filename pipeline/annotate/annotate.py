@@ -17,6 +17,7 @@ from pipeline.annotate.events import detect_events
 from pipeline.annotate.geometry import project
 from pipeline.annotate.params import AnnotationParams
 from pipeline.annotate.phases import plan_phases
+from pipeline.annotate.quality import PhaseQuality
 from pipeline.annotate.regions import ContactRegion, pick_region, place_region, press_region
 from pipeline.annotate.splat import render_value_maps, visible_points
 
@@ -24,7 +25,6 @@ NEEDED_ARRAYS = ("depth", "intrinsics", "extrinsics", "object_poses", "object_po
                  "contacts/kind", "contacts/arm", "contacts/actor", "contacts/other", "contacts/position",
                  "contacts/normal")
 PHASE_NAMES = {PHASE_NONE: "none", PHASE_PICK: "pick", PHASE_PLACE: "place"}
-ROLE_OF_REGION = {"pick": "target", "place": "support", "press": "pressed"}
 STEPS_PER_CHUNK = 16
 """Steps rendered together (x3 views): bounds temporary memory to tens of MB."""
 
@@ -49,49 +49,13 @@ def _check_arrays(episode: EpisodeData) -> None:
                           "record it again with a recorder that writes contacts and object tracks")
 
 
-class _PhaseQuality:
-    """Accumulates, for one phase, the share of value mass on the region's actor and contact hits."""
-
-    def __init__(self, episode: EpisodeData, region: ContactRegion, params: AnnotationParams):
-        labels = episode.attrs.segmentation_labels
-        actor = episode.attrs.roles.get(ROLE_OF_REGION[region.kind])
-        self.label = labels.index(actor) if actor in labels and "segmentation" in episode.arrays else None
-        self.actor, self.kind, self.params = actor, region.kind, params
-        self.mass, self.hits, self.tested, self.maps, self.empty = [], 0, 0, 0, 0
-
-    def add(self, maps: np.ndarray, segmentation: np.ndarray | None, contact_uv: np.ndarray,
-            contact_visible: np.ndarray) -> None:
-        total = maps.sum(axis=(1, 2))
-        live = total > 0
-        self.maps += int(live.sum())
-        self.empty += int((~live).sum())
-        if self.label is not None and live.any():
-            on_actor = (maps * (segmentation == self.label)).sum(axis=(1, 2))
-            self.mass.extend((on_actor[live] / total[live]).tolist())
-        rows = np.rint(contact_uv[..., 1]).astype(np.int64)
-        cols = np.rint(contact_uv[..., 0]).astype(np.int64)
-        batch = np.arange(len(maps))[:, None]
-        h, w = maps.shape[1:]
-        values = np.max([maps[batch, np.clip(rows + dr, 0, h - 1), np.clip(cols + dc, 0, w - 1)]
-                         for dr in (-1, 0, 1) for dc in (-1, 0, 1)], axis=0)
-        tested = live & contact_visible.any(axis=1)
-        hit = ((values >= 1.0 - self.params.top_fraction) & contact_visible).any(axis=1)
-        self.tested += int(tested.sum())
-        self.hits += int((hit & tested).sum())
-
-    def summary(self) -> dict[str, Any]:
-        return {"region": self.kind, "actor": self.actor, "maps": self.maps, "empty_maps": self.empty,
-                "mass_on_actor": float(np.mean(self.mass)) if self.mass else None,
-                "contact_in_top": self.hits / self.tested if self.tested else None, "contacts_tested": self.tested}
-
-
 def _per_view(points: np.ndarray, views: int) -> np.ndarray:
     """[S, N, 3] per-step points -> [S * views, N, 3], step-major like extrinsics[steps].reshape(-1, 4, 4)."""
     return np.broadcast_to(points[:, None], (points.shape[0], views) + points.shape[1:]).reshape(-1, points.shape[1], 3)
 
 
 def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion, params: AnnotationParams,
-                  out: np.ndarray, out_rgb: np.ndarray, quality: _PhaseQuality) -> None:
+                  out: np.ndarray, out_rgb: np.ndarray, quality: PhaseQuality) -> None:
     """Render the region into out[steps] and its colours into out_rgb[steps], updating the quality figures."""
     arr = episode.arrays
     views = arr["intrinsics"].shape[0]
@@ -128,7 +92,7 @@ def annotate_episode(episode: EpisodeData, params: AnnotationParams | None = Non
     value_rgb = np.zeros((t_steps, views, h, w, 3), dtype=np.uint8)  # PHASE_NONE steps stay black
     stats: dict[str, Any] = {"phases": {name: int((plan.phase == code).sum()) for code, name in PHASE_NAMES.items()}}
     for code, region in plan.regions.items():
-        quality = _PhaseQuality(episode, region, params)
+        quality = PhaseQuality(episode, region.kind, params)
         _render_phase(episode, np.flatnonzero(plan.phase == code), region, params, maps, value_rgb, quality)
         stats[PHASE_NAMES[code]] = quality.summary()
     arrays = {"value/map": maps, "value/rgb": value_rgb, "value/phase": plan.phase}
