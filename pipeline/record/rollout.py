@@ -83,7 +83,7 @@ class EpisodeRecorder:
     def arrays(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         out = {key: np.stack([f[key] for f in self.frames]) for key in self.frames[0]}
         out["intrinsics"] = self.env.cameras.intrinsics()
-        points = [self.task.assets[n].surface_points(self.config.surface_points, rng) for n in self.task.tracked]
+        points = [self.task.surface_samplers[n](self.config.surface_points, rng) for n in self.task.tracked]
         out["object_points"] = np.stack(points).astype(np.float32).reshape(len(points), -1, 3)
         out.update(self.contacts.arrays())
         return out

@@ -60,9 +60,15 @@ class Expert:
 
     def move_by(self, arm: str, displacement: Iterable[float]) -> None:
         """Translate one arm's TCP in a straight line by `displacement` (world metres)."""
-        tcp = self.env.robot[arm].tcp_pose()
-        self.move_to({arm: sapien.Pose(tcp.p + np.asarray(displacement, dtype=np.float32), tcp.q)},
-                     straight=True)
+        self.move_all_by({arm: displacement})
+
+    def move_all_by(self, displacements: Mapping[str, Iterable[float]]) -> None:
+        """Translate several arms' TCPs in straight lines together (e.g. lift a pot with both)."""
+        goals = {}
+        for arm, displacement in displacements.items():
+            tcp = self.env.robot[arm].tcp_pose()
+            goals[arm] = sapien.Pose(tcp.p + np.asarray(displacement, dtype=np.float32), tcp.q)
+        self.move_to(goals, straight=True)
 
     def home(self, arms: Iterable[str] = ("left", "right")) -> None:
         """Return the named arms to the home posture together."""
@@ -111,16 +117,25 @@ class Expert:
 
     def grasp(self, arm: str, actor: sapien.Entity, grasp: np.ndarray, pre_distance: float = 0.08,
               lift: float = 0.1) -> None:
-        """Pre-grasp `pre_distance` back along the approach axis, straight approach, close, lift."""
-        goal = pose_to_matrix(self.grasp_pose(actor, grasp))
-        pre = goal.copy()
-        pre[:3, 3] -= goal[:3, 2] * pre_distance
-        self.open_gripper(arm)
-        self.move_to({arm: matrix_to_pose(pre)})
-        self.move_to({arm: matrix_to_pose(goal)})
-        self.close_gripper(arm)
+        """Pre-grasp `pre_distance` back along the approach axis, approach, close, lift."""
+        self.grasp_together({arm: (actor, grasp)}, pre_distance, lift)
+
+    def grasp_together(self, grasps: Mapping[str, tuple[sapien.Entity, np.ndarray]],
+                       pre_distance: float = 0.08, lift: float = 0.1) -> None:
+        """Several arms grasp at once (dual-arm lift, handover): every phase runs in lockstep.
+        `grasps` maps arm -> (actor, grasp in that actor's frame)."""
+        goals = {arm: pose_to_matrix(self.grasp_pose(actor, grasp)) for arm, (actor, grasp) in grasps.items()}
+        pres = {}
+        for arm, goal in goals.items():
+            pre = goal.copy()
+            pre[:3, 3] -= goal[:3, 2] * pre_distance
+            pres[arm] = matrix_to_pose(pre)
+        self.set_gripper({arm: GRIPPER_OPEN for arm in grasps})
+        self.move_to(pres)
+        self.move_to({arm: matrix_to_pose(goal) for arm, goal in goals.items()})
+        self.set_gripper({arm: GRIPPER_CLOSED for arm in grasps})
         if lift:
-            self.move_by(arm, (0.0, 0.0, lift))
+            self.move_all_by({arm: (0.0, 0.0, lift) for arm in grasps})
 
     def placing_tcp(self, arm: str, actor: sapien.Entity, functional_point: np.ndarray,
                     target: np.ndarray, align_orientation: bool = True) -> sapien.Pose:

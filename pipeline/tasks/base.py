@@ -9,17 +9,21 @@ See pipeline/tasks/README.md for a walk-through.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 import sapien
 
-from pipeline.assets import ObjectAsset, build_actor, make_asset
+from pipeline.assets import DISTRACTOR_KINDS, ObjectAsset, build_actor, build_articulation, make_asset
 from pipeline.sim.contacts import ContactRules
 from pipeline.sim.env import SimEnv
 from pipeline.sim.primitives import Expert
 
-DISTRACTOR_KINDS: tuple[str, ...] = ("block", "target_pad", "coaster", "shoe")
+
+def footprint_radius(asset: ObjectAsset) -> float:
+    """Radius of the disc covering the asset's table footprint."""
+    return float(np.linalg.norm(asset.bounds[1, :2] - asset.bounds[0, :2]) / 2)
 
 
 class Task(ABC):
@@ -39,6 +43,8 @@ class Task(ABC):
         self.actors: dict[str, sapien.Entity] = {}
         self.assets: dict[str, ObjectAsset] = {}
         self.tracked: list[str] = []
+        self.surface_samplers: dict[str, Callable[[int, np.random.Generator], np.ndarray]] = {}
+        """Tracked name -> sampler of surface points in that actor's (or link's) own frame."""
         self.roles: dict[str, str] = {}
         """{"target": actor, "support": actor} or {"pressed": actor} (+ optional "tool")."""
         self.instruction_fields: dict[str, str] = {}
@@ -72,9 +78,29 @@ class Task(ABC):
         self.actors[name], self.assets[name] = actor, asset
         if tracked:
             self.tracked.append(name)
-        radius = footprint if footprint is not None else float(np.linalg.norm(asset.bounds[1, :2] - asset.bounds[0, :2]) / 2)
-        self._occupied.append((np.asarray(pose.p[:2], dtype=float), radius))
+            self.surface_samplers[name] = asset.surface_points
+        self._reserve(pose, footprint if footprint is not None else footprint_radius(asset))
         return actor
+
+    def add_articulation(self, name: str, asset: ObjectAsset, pose: sapien.Pose, fix_base: bool = False,
+                         angle: float | None = None,
+                         footprint: float | None = None) -> sapien.physx.PhysxArticulation:
+        """Build a hinged asset (laptop); both links are tracked as `<name>_base` and
+        `<name>_<hinge>` (their link entities in `self.actors`)."""
+        articulation = build_articulation(self.env.scene, asset, pose, name=name, fix_base=fix_base, angle=angle)
+        base, child = articulation.get_links()
+        for link, sampler in ((base, asset.surface_points), (child, asset.hinge.surface_points)):
+            link_name = link.get_name()
+            if link_name in self.actors:
+                raise ValueError(f"{self.name}: actor name {link_name!r} used twice")
+            self.actors[link_name], self.assets[link_name] = link.entity, asset
+            self.tracked.append(link_name)
+            self.surface_samplers[link_name] = sampler
+        self._reserve(pose, footprint if footprint is not None else footprint_radius(asset))
+        return articulation
+
+    def _reserve(self, pose: sapien.Pose, radius: float) -> None:
+        self._occupied.append((np.asarray(pose.p[:2], dtype=float), radius))
 
     def free_spot(self, rng: np.random.Generator, radius: float, x_range=(-0.45, 0.45),
                   y_range=(-0.25, 0.25), tries: int = 100) -> np.ndarray | None:
@@ -86,18 +112,22 @@ class Task(ABC):
         return None
 
     def add_distractors(self, rng: np.random.Generator, count: int) -> list[str]:
-        """Hard setting clutter: untracked objects from `pipeline.assets` in free table space."""
+        """Hard setting clutter: untracked objects from `pipeline.assets` in free table space,
+        known to the planners as obstacle boxes."""
         names = []
         for i in range(count):
             kind = DISTRACTOR_KINDS[int(rng.integers(len(DISTRACTOR_KINDS)))]
             asset = make_asset(kind, rng, name=f"distractor_{i}")
-            radius = float(np.linalg.norm(asset.bounds[1, :2] - asset.bounds[0, :2]) / 2)
+            radius = footprint_radius(asset)
             xy = self.free_spot(rng, radius)
             if xy is None:
                 continue
             yaw = rng.uniform(-np.pi, np.pi)
             pose = sapien.Pose([xy[0], xy[1], self.table_z + 1e-3], [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)])
             self.add_object(f"distractor_{i}", asset, pose, tracked=False, footprint=radius)
+            center = sapien.Pose(((asset.bounds[0] + asset.bounds[1]) / 2).astype(np.float32))
+            for arm in self.env.robot.arms.values():  # planners steer around clutter
+                arm.add_planning_obstacle_box(f"distractor_{i}", pose * center, asset.bounds[1] - asset.bounds[0])
             names.append(f"distractor_{i}")
         return names
 

@@ -26,7 +26,8 @@ def test_expert_succeeds_and_records_schema(task, setting, seed):
     assert all("finger" in b for b in grasp_bodies)
     assert set(attrs.roles) == {"target", "support"} and attrs.roles["target"] in attrs.object_names
     assert set(attrs.timing) == {"render_s", "physics_s", "planning_s", "total_s"}
-    gripper = arrays["action"][:, 15 if arrays["contacts/arm"][0] == 1 else 7]
+    grasping_arm = arrays["contacts/arm"][arrays["contacts/kind"] == CONTACT_GRASP][0]
+    gripper = arrays["action"][:, 15 if grasping_arm == 1 else 7]
     assert gripper.min() == 0.0 and gripper.max() == 1.0  # closed for the grasp, open otherwise
 
 

@@ -53,14 +53,20 @@ def test_known_world_point_projects_where_it_renders(env_with_block):
     assert np.allclose(E[:3], env.cameras.cameras[0].get_extrinsic_matrix(), atol=1e-4)
 
 
-def test_planner_reaches_pose_within_tolerance(env_with_block):
+def test_planner_reaches_poses_with_both_arms_together(env_with_block):
     env, _ = env_with_block
-    goal = top_down_tcp([0.2, 0.0, env.workspace.table_top_z + 0.15], yaw=0.3)
-    Expert(env).move_to({"right": goal})
-    reached = env.robot["right"].tcp_pose()
-    assert np.linalg.norm(reached.p - goal.p) < 0.01
-    angle = 2 * np.arccos(min(1.0, abs(float(np.dot(reached.q, goal.q)))))
-    assert angle < np.deg2rad(3)
+    goals = {"left": top_down_tcp([-0.2, -0.05, env.workspace.table_top_z + 0.15], yaw=-0.2),
+             "right": top_down_tcp([0.2, 0.0, env.workspace.table_top_z + 0.15], yaw=0.3)}
+    start = env.num_steps
+    Expert(env).move_to(goals)
+    assert env.num_steps > start
+    for arm, goal in goals.items():
+        reached = env.robot[arm].tcp_pose()
+        assert np.linalg.norm(reached.p - goal.p) < 0.01, arm
+        angle = 2 * np.arccos(min(1.0, abs(float(np.dot(reached.q, goal.q)))))
+        assert angle < np.deg2rad(3), arm
+    Expert(env).move_all_by({"left": (0, 0, 0.05), "right": (0, 0, 0.05)})
+    assert np.linalg.norm(env.robot["left"].tcp_pose().p - goals["left"].p - [0, 0, 0.05]) < 0.01
 
 
 def test_hard_setting_randomises_and_easy_is_fixed():
