@@ -95,9 +95,14 @@ class LatentWindowDataset(_WindowTable):
                                     "them (or call load_or_compute_action_stats)")
         super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats)
         self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
-        text = self.cache_root[TEXT_GROUP]
-        self.text = {e.attrs.instruction: torch.from_numpy(text[instruction_key(e.attrs.instruction)][...])
-                     for e in episodes}
+        self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
+
+    def _text_embedding(self, instruction: str) -> torch.Tensor:
+        try:
+            return torch.from_numpy(self.cache_root[f"{TEXT_GROUP}/{instruction_key(instruction)}"][...])
+        except KeyError:
+            raise FileNotFoundError(f"no cached text embedding for instruction {instruction!r}: "
+                                    "run build_latent_cache (it caches the instructions of the episodes it encodes)") from None
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         episode, w = self.window(index)

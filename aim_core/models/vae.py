@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from diffusers import AutoencoderKLWan
+from diffusers.models.autoencoders.autoencoder_kl_wan import WanCausalConv3d, patchify
 
 WAN22_TI2V_5B_VAE_CONFIG: dict = {
     "base_dim": 160,
@@ -153,16 +154,27 @@ class VideoVAE:
             raise ValueError(f"{num_frames} frames: the VAE compresses time causally by {self.temporal}, so a "
                              f"clip needs 1 + {self.temporal}*n frames.")
 
-    @torch.no_grad()
-    def encode(self, video: np.ndarray | torch.Tensor) -> torch.Tensor:
-        """uint8 [B, T, H, W, 3] -> normalised latents [B, z_dim, T', H/16, W/16] (posterior mode)."""
+    def _pixels(self, video: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """uint8 [B, T, H, W, 3] -> the model's input [B, 3, T, H, W] in [-1, 1]."""
         video = torch.as_tensor(video)
         if video.dtype != torch.uint8 or video.ndim != 5 or video.shape[-1] != 3:
             raise ValueError(f"encode expects uint8 [B, T, H, W, 3], got {video.dtype} {tuple(video.shape)}")
-        self.check_video_size(*video.shape[1:4])
-        x = video.to(self.device).permute(0, 4, 1, 2, 3).to(self.dtype) / 127.5 - 1.0
-        z = self.model.encode(x).latent_dist.mode().float()
+        return video.to(self.device).permute(0, 4, 1, 2, 3).to(self.dtype) / 127.5 - 1.0
+
+    def _normalise(self, z: torch.Tensor) -> torch.Tensor:
+        z = z.float()
         return (z - self._mean.to(z.device)) / self._std.to(z.device)
+
+    @torch.no_grad()
+    def encode(self, video: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """uint8 [B, T, H, W, 3] -> normalised latents [B, z_dim, T', H/16, W/16] (posterior mode)."""
+        x = self._pixels(video)
+        self.check_video_size(*x.shape[2:])
+        return self._normalise(self.model.encode(x).latent_dist.mode())
+
+    def streaming_encoder(self) -> "StreamingEncoder":
+        """An encoder for a video that arrives chunk by chunk (closed-loop rollout)."""
+        return StreamingEncoder(self)
 
     @torch.no_grad()
     def decode(self, latents: torch.Tensor) -> torch.Tensor:
@@ -172,3 +184,43 @@ class VideoVAE:
         z = latents.float() * self._std.to(latents.device) + self._mean.to(latents.device)
         x = self.model.decode(z.to(self.device, self.dtype)).sample.float()
         return ((x.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 4, 1)
+
+
+class StreamingEncoder:
+    """Encodes a video pushed in pieces exactly like one `VideoVAE.encode` of the whole video.
+
+    The latent cache encodes each episode as one causal video, so a latent depends on every
+    earlier frame through the VAE's causal convolution caches. A policy sees frames as they
+    come; encoding each chunk on its own would give latents the model never saw in training.
+    This keeps the convolution caches between pushes: push 1 frame first (latent 0), then 4
+    frames per further latent.
+    """
+
+    def __init__(self, vae: VideoVAE):
+        self.vae = vae
+        self._num_convs = sum(isinstance(m, WanCausalConv3d) for m in vae.model.encoder.modules())
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new video (new episode)."""
+        self._cache: list = [None] * self._num_convs
+        self.frames_seen = 0
+
+    @torch.no_grad()
+    def push(self, frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """uint8 [B, n, H, W, 3] -> normalised latents [B, z_dim, n', h, w] of these frames."""
+        x = self.vae._pixels(frames)
+        n, step = x.shape[2], self.vae.temporal
+        lead = 1 if self.frames_seen == 0 else 0
+        if n < 1 or (n - lead) % step:
+            raise ValueError(f"push {'1 + ' if lead else ''}{step}*k frames ({self.frames_seen} seen so far), got {n}")
+        self.vae.check_video_size(1, *x.shape[3:])
+        patch = self.vae.model.config.patch_size
+        x = patchify(x, patch_size=patch) if patch is not None else x
+        bounds = ([0, 1] if lead else [0]) + list(range(lead + step, n + 1, step))
+        outs = []
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            outs.append(self.vae.model.encoder(x[:, :, start:stop], feat_cache=self._cache, feat_idx=[0]))
+        self.frames_seen += n
+        z = self.vae.model.quant_conv(torch.cat(outs, dim=2))[:, :self.vae.z_dim]
+        return self.vae._normalise(z)

@@ -54,3 +54,15 @@ def test_bad_input_errors(tiny_vae, tmp_path):
         tiny_vae.encode(np.zeros((1, 3, 16, 16, 3), np.uint8))
     with pytest.raises(ValueError, match="uint8"):
         tiny_vae.encode(np.zeros((1, 1, 16, 16, 3), np.float32))
+
+
+def test_streaming_encoder_matches_one_causal_encode(tiny_vae):
+    video = np.random.default_rng(2).integers(0, 256, (1, 9, 16, 32, 3), dtype=np.uint8)
+    whole = tiny_vae.encode(video)
+    stream = tiny_vae.streaming_encoder()
+    pieces = [stream.push(video[:, :1]), stream.push(video[:, 1:5]), stream.push(video[:, 5:9])]
+    assert torch.allclose(torch.cat(pieces, dim=2), whole, atol=1e-5)
+    with pytest.raises(ValueError, match="4\\*k"):
+        stream.push(video[:, :3])
+    stream.reset()
+    assert torch.allclose(stream.push(video[:, :5]), whole[:, :, :2], atol=1e-5)
