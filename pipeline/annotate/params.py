@@ -31,6 +31,8 @@ class AnnotationParams:
     surface_gate_m: float = 0.01
     """Fade value on pixels whose recorded surface lies this far (Gaussian sigma) from the splats'
     depth, e.g. the table behind an object's silhouette; 0 disables the gate (see splat)."""
+    peak_percentile: float = 95.0
+    """Maps are divided by this percentile of their non-negligible pixels (100: the maximum), then clipped."""
     depth_tolerance_m: float = 0.012
     """A point is hidden when it lies further than this behind the recorded depth at its pixel."""
     grasp_hold_steps: int = 2
@@ -57,6 +59,8 @@ class AnnotationParams:
             raise ValueError(f"min_sigma_px ({self.min_sigma_px}) exceeds max_sigma_px ({self.max_sigma_px})")
         if self.grasp_hold_steps < 1 or self.settle_steps < 1:
             raise ValueError("grasp_hold_steps and settle_steps must be >= 1")
+        if not 50 <= self.peak_percentile <= 100:
+            raise ValueError(f"peak_percentile must lie in [50, 100], got {self.peak_percentile}")
         if not 0 < self.top_fraction < 1:
             raise ValueError(f"top_fraction must lie in (0, 1), got {self.top_fraction}")
         from pipeline.annotate.colorize import colormap_lut  # validates the colour-map name early

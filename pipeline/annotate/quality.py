@@ -2,8 +2,9 @@
 
 Per phase: the share of value mass on the pixels of the actor the region lives on (target while
 picking, support while placing, the pushed part for presses), and how often the real contact
-point (finger / tool / footprint centre) projects into the top of the map. Both overall and per
-camera, since close wrist views and the distant head view behave differently.
+point (finger / tool / footprint centre) projects into the top of the map, with the share of the
+lit region (> 5%) that this top band covers, so a hit rate can be read against its chance level.
+Overall and per camera, since close wrist views and the distant head view behave differently.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class PhaseQuality:
         self.mass_sum, self.mass_count = np.zeros(views), np.zeros(views, dtype=np.int64)
         self.hits, self.tested = np.zeros(views, dtype=np.int64), np.zeros(views, dtype=np.int64)
         self.maps, self.empty = 0, 0
+        self.band_sum = 0.0
 
     def add(self, maps: np.ndarray, segmentation: np.ndarray | None, contact_uv: np.ndarray,
             contact_visible: np.ndarray) -> None:
@@ -44,6 +46,9 @@ class PhaseQuality:
             share = (maps * (segmentation == self.label)).sum(axis=(1, 2)) / np.where(live, total, 1.0)
             np.add.at(self.mass_sum, view[live], share[live])
             np.add.at(self.mass_count, view[live], 1)
+        top = maps >= 1.0 - self.params.top_fraction
+        lit = (maps > 0.05).sum(axis=(1, 2))
+        self.band_sum += float((top.sum(axis=(1, 2))[live] / np.maximum(lit[live], 1)).sum())
         tested = live & contact_visible.any(axis=1)
         hit = tested & ((self._near_values(maps, contact_uv) >= 1.0 - self.params.top_fraction)
                         & contact_visible).any(axis=1)
@@ -69,4 +74,5 @@ class PhaseQuality:
         return {"region": self.kind, "actor": self.actor, "maps": self.maps, "empty_maps": self.empty,
                 "mass_on_actor": ratio(self.mass_sum.sum(), self.mass_count.sum()),
                 "contact_in_top": ratio(self.hits.sum(), self.tested.sum()),
-                "contacts_tested": int(self.tested.sum()), "by_view": by_view}
+                "contacts_tested": int(self.tested.sum()),
+                "top_band_share": self.band_sum / self.maps if self.maps else None, "by_view": by_view}

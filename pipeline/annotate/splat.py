@@ -92,11 +92,22 @@ def _window(centres: np.ndarray, sigmas: np.ndarray, size: int) -> tuple[int, in
     return max(0, start), min(size, stop)
 
 
-def normalise(maps: np.ndarray) -> np.ndarray:
-    """Scale each map [B, H, W] to peak 1; empty maps stay 0."""
-    peak = maps.reshape(maps.shape[0], -1).max(axis=1)
+def normalise(maps: np.ndarray, percentile: float = 100.0) -> np.ndarray:
+    """Scale each map [B, H, W] into [0, 1] by its robust peak; empty maps stay 0.
+
+    The robust peak is the `percentile` of the map's pixels above 5% of its maximum (100: the
+    maximum itself). Below 100 a flat contact patch reads as uniformly high instead of being
+    scaled by whichever sampling bump is highest; values above the robust peak clip to 1.
+    """
+    flat = maps.reshape(maps.shape[0], -1)
+    peak = flat.max(axis=1)
+    if percentile < 100:
+        support = np.where(flat > 0.05 * peak[:, None], flat, np.nan)
+        live = peak > 0
+        peak = peak.copy()
+        peak[live] = np.nanpercentile(support[live], percentile, axis=1)
     scale = np.where(peak > 0, 1.0 / np.where(peak > 0, peak, 1.0), 0.0).astype(np.float32)
-    return maps * scale[:, None, None]
+    return np.minimum(maps * scale[:, None, None], 1.0)
 
 
 def render_value_maps(points_world: np.ndarray, intrinsics: np.ndarray, extrinsics: np.ndarray, depth: np.ndarray,
@@ -110,4 +121,4 @@ def render_value_maps(points_world: np.ndarray, intrinsics: np.ndarray, extrinsi
     visible = visible_points(uv, z, depth, params.depth_tolerance_m).astype(np.float32)
     if weights is not None:
         visible *= weights[None, :]
-    return normalise(splat(uv, z, visible, intrinsics, depth.shape[1:], params, depth))
+    return normalise(splat(uv, z, visible, intrinsics, depth.shape[1:], params, depth), params.peak_percentile)

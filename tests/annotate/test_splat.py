@@ -7,7 +7,7 @@ from pipeline.annotate.params import AnnotationParams
 from pipeline.annotate.splat import render_value_maps
 
 H, W, F = 240, 320, 300.0
-PARAMS = AnnotationParams(splat_sigma_m=0.01)  # 3 px at 1 m: well above the pixel grid
+PARAMS = AnnotationParams(splat_sigma_m=0.01, peak_percentile=100)  # 3 px at 1 m; plain max normalisation
 K = np.array([[F, 0, 160.0], [0, F, 120.0], [0, 0, 1]])
 
 
@@ -95,7 +95,21 @@ def test_surface_gate_keeps_value_on_the_contact_surface():
     point = np.array([[[0.0, 0.0, 1.0]]])
     gated = render_value_maps(point, K[None], np.eye(4)[None], depth, PARAMS)[0]
     ungated = render_value_maps(point, K[None], np.eye(4)[None], depth,
-                                AnnotationParams(splat_sigma_m=0.01, surface_gate_m=0))[0]
+                                AnnotationParams(splat_sigma_m=0.01, peak_percentile=100, surface_gate_m=0))[0]
     assert gated[~patch].sum() < 1e-6 * gated.sum()
     assert ungated[~patch].sum() > 0.1 * ungated.sum()  # the gate is what keeps it there
     np.testing.assert_allclose(gated[patch], ungated[patch], rtol=1e-3)
+
+
+def test_robust_peak_saturates_only_the_top_of_the_map():
+    """With peak_percentile < 100 the top few percent of the lit pixels clip to 1, the rest keep their shape."""
+    point = np.array([[[0.0, 0.0, 1.0]]])
+    depth = np.zeros((1, H, W), np.uint16)
+    plain = render_value_maps(point, K[None], np.eye(4)[None], depth, PARAMS)[0]
+    robust = render_value_maps(point, K[None], np.eye(4)[None], depth,
+                               AnnotationParams(splat_sigma_m=0.01, peak_percentile=95))[0]
+    lit = plain > 0.05
+    saturated = (robust[lit] == 1.0).mean()
+    assert 0.02 < saturated < 0.08
+    assert robust.max() == 1.0 and (robust >= plain).all()
+    np.testing.assert_allclose(moments(robust)[0], [160, 120], atol=0.05)
