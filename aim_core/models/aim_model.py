@@ -239,8 +239,9 @@ class AIMModel(nn.Module):
         return model
 
     @classmethod
-    def from_wan(cls, wan_dir: str | Path, config: AIMConfig | None = None, **overrides) -> "AIMModel":
+    def from_wan(cls, wan_dir: str | Path, config: AIMConfig | None = None, device: str | torch.device = "cpu",
+                 dtype: torch.dtype | None = None, **overrides) -> "AIMModel":
         """Initialise from a diffusers ``WanTransformer3DModel`` folder (see :mod:`aim_core.models.wan_init`)."""
         from aim_core.models.wan_init import model_from_wan
 
-        return model_from_wan(wan_dir, config, **overrides)
+        return model_from_wan(wan_dir, config, device, dtype, **overrides)

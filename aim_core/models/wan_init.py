@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -128,15 +129,16 @@ def load_wan_state(model: AIMModel, wan_state: dict[str, torch.Tensor]) -> list[
     return sorted(loaded)
 
 
-def model_from_wan(wan_dir: str | Path, config: AIMConfig | None = None, **overrides) -> AIMModel:
-    wan_config = read_wan_config(wan_dir)
-    expected = AIMConfig.from_wan_config(wan_config, **overrides)
-    if config is None:
-        config = expected
+def model_from_wan(wan_dir: str | Path, config: AIMConfig | None = None, device: str | torch.device = "cpu",
+                   dtype: torch.dtype | None = None, **overrides) -> AIMModel:
+    """Build on ``device`` (aim-5b: 37 GB in fp32, so build on the GPU) and load Wan; cast to ``dtype`` last."""
+    expected = AIMConfig.from_wan_config(read_wan_config(wan_dir))
+    config = replace(config or expected, **overrides)
     mismatched = {f: (getattr(config, f), getattr(expected, f)) for f in _WAN_SHAPE_FIELDS
                   if getattr(config, f) != getattr(expected, f)}
     if mismatched:
         raise ValueError(f"AIMConfig does not match the Wan checkpoint (config, wan): {mismatched}")
-    model = AIMModel(config)
+    with torch.device(device):
+        model = AIMModel(config)
     load_wan_state(model, read_wan_state(wan_dir))
-    return model
+    return model if dtype is None else model.to(dtype)
