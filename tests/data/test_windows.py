@@ -4,11 +4,19 @@ import pytest
 import torch
 import zarr
 
-from aim_core.data import CanvasLayout, PixelWindowDataset, StepGrid, unpack_canvas, window_anchors, window_index
+from aim_core.data import (
+    CanvasLayout,
+    PixelWindowDataset,
+    StepGrid,
+    open_dataset,
+    unpack_canvas,
+    window_anchors,
+    window_index,
+)
 from data_schemas import STATS_GROUP
 from aim_core.models.action_codec import denormalize_actions
 from aim_core.models.config import ChunkLayout
-from data_schemas import EPISODES_GROUP
+from data_schemas import EPISODES_GROUP, SchemaError
 
 
 def test_window_index_matches_the_paper_window_without_compression():
@@ -63,3 +71,12 @@ def test_too_short_episodes_give_a_clear_error(make_store):
     path = make_store({"ep-short": 3})
     with pytest.raises(ValueError, match="no training windows"):
         PixelWindowDataset(path, ChunkLayout(history_frames=2, future_frames=2, actions_per_frame=1))
+
+
+def test_bad_dataset_paths_are_refused_without_writing(tmp_path):
+    with pytest.raises(SchemaError, match="no AIM dataset"):
+        open_dataset(tmp_path / "missing.zarr")
+    assert not (tmp_path / "missing.zarr").exists()
+    zarr.open_group(str(tmp_path / "other.zarr"), mode="w", attributes={"format": "something-else"})
+    with pytest.raises(SchemaError, match="not an AIM dataset"):
+        PixelWindowDataset(tmp_path / "other.zarr", ChunkLayout(actions_per_frame=1))
