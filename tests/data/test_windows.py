@@ -13,10 +13,9 @@ from aim_core.data import (
     window_anchors,
     window_index,
 )
-from data_schemas import STATS_GROUP
 from aim_core.models.action_codec import denormalize_actions
 from aim_core.models.config import ChunkLayout
-from data_schemas import EPISODES_GROUP, SchemaError
+from data_schemas import EPISODES_GROUP, STATS_GROUP, SchemaError
 
 
 def test_window_index_matches_the_paper_window_without_compression():
