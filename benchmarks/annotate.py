@@ -77,10 +77,10 @@ def report(rows: list[dict], resolution: tuple[int, int]) -> str:
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for task in sorted({r["task"] for r in rows}):
         sel = [r for r in rows if r["task"] == task]
-        share = mean([r["annotate_s"] / r["rollout_s"] for r in sel])
+        share = mean([100 * r["annotate_s"] / r["rollout_s"] for r in sel])
         lines.append(f"| {task} | {len(sel)} | {mean([r['steps'] for r in sel]):.0f} | "
                      f"{mean([r['maps_per_s'] for r in sel]):.0f} | {mean([r['annotate_s'] for r in sel]):.2f} | "
-                     f"{fmt(mean([r['rollout_s'] for r in sel]), '{:.1f}')} | {fmt(share and 100 * share, '{:.1f}%')} | "
+                     f"{fmt(mean([r['rollout_s'] for r in sel]), '{:.1f}')} | {fmt(share, '{:.1f}%')} | "
                      + " | ".join(fmt(mean([r[f] for r in sel])) for f in FIGURES) + " |")
     overall = [fmt(mean([r[f] for r in rows])) for f in FIGURES]
     lines.append(f"| **all** | {len(rows)} | | {mean([r['maps_per_s'] for r in rows]):.0f} | | | "

@@ -50,8 +50,8 @@ class AnnotationParams:
     def __post_init__(self) -> None:
         if self.surface_gate_m < 0:
             raise ValueError(f"AnnotationParams.surface_gate_m must be >= 0, got {self.surface_gate_m!r}")
-        positive = ("contact_radius_m", "place_plane_tolerance_m", "voxel_size_m", "splat_sigma_m", "min_sigma_px", "max_sigma_px",
-                    "depth_tolerance_m", "settle_speed_mps")
+        positive = ("contact_radius_m", "place_plane_tolerance_m", "voxel_size_m", "splat_sigma_m", "min_sigma_px",
+                    "max_sigma_px", "depth_tolerance_m", "settle_speed_mps")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"AnnotationParams.{name} must be > 0, got {getattr(self, name)!r}")

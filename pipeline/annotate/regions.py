@@ -117,7 +117,8 @@ def pick_region(episode: EpisodeData, events: EpisodeEvents, params: AnnotationP
         return None
     arr = episode.arrays
     target = actor_index(episode, "target")
-    window = (arr["contacts/step"] >= events.grasp_step) & (arr["contacts/step"] < events.grasp_step + params.grasp_hold_steps)
+    step = arr["contacts/step"]
+    window = (step >= events.grasp_step) & (step < events.grasp_step + params.grasp_hold_steps)
     mask = window & (arr["contacts/kind"] == CONTACT_GRASP) & (arr["contacts/actor"] == target) \
         & (arr["contacts/arm"] == events.grasp_arm)
     contacts = _contacts_in_frame(episode, mask, target)
@@ -180,7 +181,8 @@ def press_region(episode: EpisodeData, events: EpisodeEvents, params: Annotation
         return None
     arr = episode.arrays
     pressed = actor_index(episode, "pressed")
-    window = (arr["contacts/step"] >= events.press_step) & (arr["contacts/step"] < events.press_step + params.grasp_hold_steps)
+    step = arr["contacts/step"]
+    window = (step >= events.press_step) & (step < events.press_step + params.grasp_hold_steps)
     mask = window & (arr["contacts/kind"] == CONTACT_PRESS) & (arr["contacts/actor"] == pressed)
     contacts = _contacts_in_frame(episode, mask, pressed)
     return _region("press", episode.attrs.roles["pressed"], events.press_step, arr["object_points"][pressed],

@@ -76,7 +76,8 @@ def build_episode() -> EpisodeData:
     views = [look_at([0.1, -0.45, 0.45], [0.1, 0, 0]), look_at([-0.25, -0.2, 0.3], [0.05, 0, 0]),
              look_at([0.45, -0.2, 0.3], [0.15, 0, 0])]
     # dense samples only for rendering depth/segmentation (the stored object_points are sparser)
-    dense_box, dense_pad = box_surface(np.full(3, BOX_HALF), 40000, rng), box_surface(np.array([0.06, 0.06, 0.0025]), 60000, rng)
+    dense_box = box_surface(np.full(3, BOX_HALF), 40000, rng)
+    dense_pad = box_surface(np.array([0.06, 0.06, 0.0025]), 60000, rng)
     depth = np.zeros((T, 3, H, W), np.uint16)
     seg = np.zeros((T, 3, H, W), np.int16)
     labels = np.r_[np.zeros(len(dense_box), np.int16), np.ones(len(dense_pad), np.int16)]

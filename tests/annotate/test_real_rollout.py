@@ -30,7 +30,8 @@ def test_rollout_then_annotate_place_shoe(tmp_path):
     assert events["grasp_step"] is not None and events["place_step"] > events["grasp_step"]
     assert (phase[: events["grasp_step"] + 1] == PHASE_PICK).all()
     assert (phase[events["grasp_step"] + 1: events["place_step"] + 1] == PHASE_PLACE).all()
-    assert result.attrs["regions"]["pick"]["frame"] == "shoe" and result.attrs["regions"]["place"]["frame"] == "shoe_mat"
+    regions = result.attrs["regions"]
+    assert regions["pick"]["frame"] == "shoe" and regions["place"]["frame"] == "shoe_mat"
     assert result.stats["pick"]["mass_on_actor"] >= 0.9 and result.stats["place"]["mass_on_actor"] >= 0.9
     assert result.stats["pick"]["contact_in_top"] >= 0.8
     maps = store.array(eid, "value/map")[...]
