@@ -1,5 +1,4 @@
 """annotate_store and aim-annotate on real Zarr stores holding the scripted episode."""
-import os
 from pathlib import Path
 
 import numpy as np
