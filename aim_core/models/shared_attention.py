@@ -27,10 +27,25 @@ class AttentionMask:
     @classmethod
     def build(cls, queries: TokenMeta, keys: TokenMeta, mode: str, device: torch.device, backend: Backend
               ) -> "AttentionMask":
+        """Masks are cached per layout: every training step (and every denoising step) reuses one."""
         use_flex = backend == "flex" or (backend == "auto" and device.type == "cuda")
-        if use_flex:
-            return cls(block=flex_block_mask(queries, keys, mode, device))
-        return cls(dense=dense_mask(queries, keys, mode).to(device))
+        signature = (_layout_bytes(queries), _layout_bytes(keys), mode, str(device), use_flex)
+        cached = _MASK_CACHE.pop(signature, None)
+        if cached is None:
+            cached = (cls(block=flex_block_mask(queries, keys, mode, device)) if use_flex
+                      else cls(dense=dense_mask(queries, keys, mode).to(device)))
+        _MASK_CACHE[signature] = cached  # most recently used last
+        while len(_MASK_CACHE) > _MASK_CACHE_SIZE:
+            _MASK_CACHE.pop(next(iter(_MASK_CACHE)))
+        return cached
+
+
+_MASK_CACHE: dict[tuple, AttentionMask] = {}
+_MASK_CACHE_SIZE = 8
+
+
+def _layout_bytes(meta: TokenMeta) -> bytes:
+    return meta.role.cpu().numpy().tobytes() + meta.step.cpu().numpy().tobytes()
 
 
 def _flex_attention():
