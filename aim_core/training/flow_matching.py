@@ -4,6 +4,10 @@ x_s = (1 - s) x_0 + s eps and the model regresses the velocity eps - x_0 (Wan's 
 receives s * num_train_timesteps). Future RGB and value latents share one noise level s (one
 trajectory); actions draw their own. Timestep sampling (uniform or logit-normal) and the shift
 s' = k s / (1 + (k - 1) s) are configurable. The shift function is shared with the Euler sampler.
+
+At inference the action stream reads a fully denoised world (s = 0), which the sampled noise levels
+almost never produce; ``clean_world_prob`` gives that share of samples a clean world (s = 0) so the
+action stream learns to read it. Those samples carry no RGB/map loss (nothing to denoise).
 """
 from __future__ import annotations
 
@@ -27,8 +31,11 @@ class FlowMatchingConfig:
     action_shift: float = 1.0   # action noise-level shift
     lambda_map: float = 1.0
     lambda_act: float = 1.0
+    clean_world_prob: float = 0.1
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.clean_world_prob <= 1.0:
+            raise ValueError(f"clean_world_prob must be in [0, 1], got {self.clean_world_prob}")
         if self.timestep_sampling not in ("logit_normal", "uniform"):
             raise ValueError(f"timestep_sampling must be 'logit_normal' or 'uniform', got {self.timestep_sampling!r}")
         if self.shift <= 0 or self.action_shift <= 0 or self.logit_std <= 0:
@@ -56,6 +63,11 @@ def _noised(x0: torch.Tensor, sigma: torch.Tensor, generator: torch.Generator | 
     return (1 - s) * x0 + s * noise, noise - x0
 
 
+def _weighted_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    per_sample = (pred.float() - target.float()).square().flatten(1).mean(dim=1)
+    return (per_sample * weight).sum() / weight.sum().clamp_min(1.0)
+
+
 def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Tensor], cfg: FlowMatchingConfig,
                        generator: torch.Generator | None = None) -> tuple[torch.Tensor, dict[str, float]]:
     """One training loss; ``model`` may be wrapped (DDP ``.module``). Returns (loss, detached terms)."""
@@ -65,6 +77,9 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     b, device = batch.rgb_latents.shape[0], batch.rgb_latents.device
     sigma_x = sample_sigmas(b, cfg, cfg.shift, device, generator)
     sigma_a = sample_sigmas(b, cfg, cfg.action_shift, device, generator)
+    clean_world = torch.rand(b, generator=generator, device=device) < cfg.clean_world_prob
+    sigma_x = torch.where(clean_world, torch.zeros_like(sigma_x), sigma_x)
+    world_weight = (~clean_world).float()
     rgb_in, rgb_target = _noised(batch.rgb_latents, sigma_x, generator)
     act_in, act_target = _noised(batch.actions, sigma_a, generator)
     value_in = value_target = None
@@ -74,10 +89,10 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     out = model(obs_latents=batch.obs_latents, past_actions=batch.past_actions, rgb_latents=rgb_in,
                 value_latents=value_in, actions=act_in, text_embeds=batch.text_embeds,
                 t_video=sigma_x * scale, t_action=sigma_a * scale)
-    terms = {"rgb": F.mse_loss(out.rgb.float(), rgb_target.float()),
+    terms = {"rgb": _weighted_mse(out.rgb, rgb_target, world_weight),
              "act": F.mse_loss(out.action.float(), act_target.float())}
     loss = terms["rgb"] + cfg.lambda_act * terms["act"]
     if value_target is not None:
-        terms["map"] = F.mse_loss(out.value.float(), value_target.float())
+        terms["map"] = _weighted_mse(out.value, value_target, world_weight)
         loss = loss + cfg.lambda_map * terms["map"]
     return loss, {k: float(v.detach()) for k, v in terms.items()}

@@ -11,7 +11,7 @@ from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_lo
 
 def test_tiny_model_overfits_a_fixed_batch(tiny_model, tiny_config, batch_factory):
     batch = batch_factory(tiny_config, batch=2, grid=(2, 4))
-    cfg = FlowMatchingConfig(timestep_sampling="uniform", lambda_map=1.0, lambda_act=1.0)
+    cfg = FlowMatchingConfig(timestep_sampling="uniform", lambda_map=1.0, lambda_act=1.0, clean_world_prob=0.0)
     model = tiny_model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.0)
 
@@ -72,6 +72,19 @@ def test_loss_refuses_mismatched_batches(tiny_model, tiny_config, batch_factory)
         flow_matching_loss(tiny_model, as_dict, FlowMatchingConfig())
 
 
+def test_clean_world_samples_train_actions_only(tiny_model, tiny_config, batch_factory):
+    seen = []
+    hook = tiny_model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["t_video"]), with_kwargs=True)
+    try:
+        loss, terms = flow_matching_loss(tiny_model, batch_factory(tiny_config), FlowMatchingConfig(clean_world_prob=1.0))
+    finally:
+        hook.remove()
+    assert torch.equal(seen[0], torch.zeros(2))  # the world is given clean
+    assert terms["rgb"] == 0.0 and terms["map"] == 0.0 and terms["act"] > 0
+    _, mixed = flow_matching_loss(tiny_model, batch_factory(tiny_config), FlowMatchingConfig(clean_world_prob=0.0))
+    assert mixed["rgb"] > 0
+
+
 def test_timestep_sampling_and_shift():
     cfg = FlowMatchingConfig(timestep_sampling="logit_normal", logit_mean=0.0, logit_std=1.0)
     s = sample_sigmas(20000, cfg, 1.0, "cpu", torch.Generator().manual_seed(0))
@@ -81,6 +94,8 @@ def test_timestep_sampling_and_shift():
     assert shifted.mean() > 0.6
     with pytest.raises(ValueError, match="timestep_sampling"):
         FlowMatchingConfig(timestep_sampling="cosine")
+    with pytest.raises(ValueError, match="clean_world_prob"):
+        FlowMatchingConfig(clean_world_prob=1.5)
 
 
 def test_save_load_round_trip_is_exact(tmp_path, tiny_config, batch_factory):
