@@ -3,6 +3,7 @@ config, and helpers that run the real flow in its own process (to crash it or ru
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -73,6 +74,28 @@ def store_path(tmp_path) -> Path:
 def tiny() -> dict:
     """Flow parameters of the tiny config (2 tasks); tests override what they need."""
     return {"tasks": TASKS, **TINY}
+
+
+@pytest.fixture(scope="session")
+def dask_address() -> str:
+    """A real 2-worker Dask cluster shared by the tests that pass `dask_address`.
+
+    Why: a fresh rollout process pays a one-off render warm-up many times the cost of a tiny
+    episode; long-lived workers pay it once, as they do on a real cluster.
+    """
+    from distributed import LocalCluster
+
+    from flows.task_runner import worker_env
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      env=worker_env(2), silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture
+def on_cluster(tiny, dask_address) -> dict:
+    """The tiny config, run on the shared cluster (the `workers` parameter is for local clusters only)."""
+    return {**{k: v for k, v in tiny.items() if k != "workers"}, "dask_address": dask_address}
 
 
 class FlowProcesses:

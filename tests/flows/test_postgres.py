@@ -72,7 +72,7 @@ async def _completed_runs(url: str, flow_name: str) -> list[str]:
     return [r["state_type"] for r in rows]
 
 
-def test_generate_dataset_on_a_prefect_server_backed_by_postgres(postgres_url, tmp_path, tiny):
+def test_generate_dataset_on_a_prefect_server_backed_by_postgres(postgres_url, tmp_path, on_cluster):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.generate_dataset import generate_dataset
@@ -82,8 +82,8 @@ def test_generate_dataset_on_a_prefect_server_backed_by_postgres(postgres_url, t
     env = {"PREFECT_API_DATABASE_CONNECTION_URL": postgres_url, "PREFECT_HOME": str(tmp_path / "home")}
     with start_local_server(api_url, env=env, log_path=tmp_path / "server.log", timeout_s=300) as server:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
-            summary = generate_dataset(**{**tiny, "tasks": tiny["tasks"][:1], "episodes_per_task": 1,
+            summary = generate_dataset(**{**on_cluster, "tasks": on_cluster["tasks"][:1], "episodes_per_task": 1,
                                           "output": str(tmp_path / "pg.zarr")})
-    assert summary["written"] == [f"{tiny['tasks'][0]}-easy-000000"]
+    assert summary["written"] == [f"{on_cluster['tasks'][0]}-easy-000000"]
     assert [r["annotated"] for r in DatasetStore.open(tmp_path / "pg.zarr").read_index()] == [True]
     assert asyncio.run(_completed_runs(postgres_url, "generate-dataset")) == ["COMPLETED"]

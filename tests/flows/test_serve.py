@@ -77,12 +77,12 @@ def _deployment_run(served: Served, *params: str, timeout_s: float = 900) -> sub
     return subprocess.run(args + ["--watch"], env=served.env, capture_output=True, text=True, timeout=timeout_s)
 
 
-def test_deployment_run_watch_generates_the_dataset(served, tmp_path, tiny):
+def test_deployment_run_watch_generates_the_dataset(served, tmp_path, on_cluster):
     out = tmp_path / "served.zarr"
-    task = tiny["tasks"][0]
+    task = on_cluster["tasks"][0]
     done = _deployment_run(served, f"output={out}", f'tasks=["{task}"]', "episodes_per_task=1",
-                           'settings=["easy"]', "resolution=[48, 64]", f"record_every={tiny['record_every']}",
-                           "workers=1")
+                           'settings=["easy"]', "resolution=[48, 64]", f"record_every={on_cluster['record_every']}",
+                           f"dask_address={on_cluster['dask_address']}")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Completed" in done.stdout
     index = DatasetStore.open(out).read_index()
