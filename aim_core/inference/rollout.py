@@ -31,6 +31,16 @@ class RolloutConfig:
     seed: int = 0
     use_cache: bool = True
     precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast on the model's device (the GPU path)
+    # Keep only the latest N real frames (and the actions after the first of them) in the cache. Kept keys
+    # were computed with the evicted context (as in streaming transformers), so this bounds memory and
+    # attention cost of long episodes at the price of exact equality with full recomputation.
+    max_history_frames: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.video_steps < 1 or self.action_steps < 1:
+            raise ValueError("video_steps and action_steps must be >= 1")
+        if self.max_history_frames is not None and (self.max_history_frames < 1 or not self.use_cache):
+            raise ValueError("max_history_frames must be >= 1 and needs use_cache=True")
 
 
 @dataclass
@@ -62,7 +72,8 @@ class AIMRollout:
         self._generator = torch.Generator(device=text_embeds.device).manual_seed(self.config.seed)
         self._cache = KVCache.empty()
         self._frames = 0
-        self._obs: list[torch.Tensor] = []
+        self._grid: tuple[int, int] | None = None
+        self._obs: list[torch.Tensor] = []            # raw history, kept only for use_cache=False
         self._past_actions: list[torch.Tensor] = []
 
     @property
@@ -81,12 +92,14 @@ class AIMRollout:
             raise ValueError(f"obs_latents must be [B, {c.latent_channels}, F>=1, h, w], got {list(obs.shape)}")
         if obs.shape[0] != self._text.shape[0]:
             raise ValueError(f"batch {obs.shape[0]} of obs_latents != batch {self._text.shape[0]} given to reset()")
-        if self._obs and obs.shape[3:] != self._obs[0].shape[3:]:
-            raise ValueError(f"latent grid changed within the episode: {list(obs.shape[3:])} vs "
-                             f"{list(self._obs[0].shape[3:])}")
+        if self._grid is not None and tuple(obs.shape[3:]) != self._grid:
+            raise ValueError(f"latent grid changed within the episode: {list(obs.shape[3:])} vs {list(self._grid)}")
         preceded = obs.shape[2] - (1 if self._frames == 0 else 0)
         expected = preceded * c.layout.actions_per_frame
         got = 0 if executed is None else executed.shape[1]
+        if executed is not None and (executed.ndim != 3 or executed.shape[0] != obs.shape[0]
+                                     or executed.shape[2] != c.action_dim):
+            raise ValueError(f"executed_actions must be [{obs.shape[0]}, n, {c.action_dim}], got {list(executed.shape)}")
         if got != expected:
             raise ValueError(f"executed_actions must hold {expected} actions ({c.layout.actions_per_frame} per new "
                              f"frame{', none before the first frame' if self._frames == 0 else ''}), got {got}")
@@ -113,10 +126,16 @@ class AIMRollout:
             segments = self.model.embed_history(obs_latents, executed_actions, first_frame=self._frames)
             _, kv = self.model.run(segments, self._text, self._cache, return_kv=True)
             self._cache = self._cache.extended(kv, TokenMeta.cat([s.meta for s in segments]))
-        self._obs.append(obs_latents)
-        if executed_actions is not None:
-            self._past_actions.append(executed_actions)
+        else:
+            self._obs.append(obs_latents)
+            if executed_actions is not None:
+                self._past_actions.append(executed_actions)
         self._frames += obs_latents.shape[2]
+        self._grid = tuple(obs_latents.shape[3:])
+        limit = self.config.max_history_frames
+        if limit is not None and self._frames > limit:
+            # history steps: frame j -> 2j, the actions after it -> 2j+1 (see intent_mask)
+            self._cache = self._cache.kept(self._cache.meta.step >= 2 * (self._frames - limit))
         rgb, value = self._sample_world(obs_latents)
         return rgb, value, self._sample_actions(rgb, value)
 

@@ -33,3 +33,10 @@ class KVCache:
         keys = tuple(torch.cat([old, k], dim=1) for old, (k, _) in zip(self.keys, new_kv))
         values = tuple(torch.cat([old, v], dim=1) for old, (_, v) in zip(self.values, new_kv))
         return KVCache(keys, values, TokenMeta.cat([self.meta, meta.to(self.meta.role.device)]))
+
+    def kept(self, keep: torch.Tensor) -> "KVCache":
+        """A new cache with only the tokens where ``keep`` (bool [N]) is true."""
+        meta = TokenMeta(self.meta.role[keep], self.meta.step[keep])
+        index = keep.nonzero().squeeze(1).to(self.keys[0].device)
+        return KVCache(tuple(k.index_select(1, index) for k in self.keys),
+                       tuple(v.index_select(1, index) for v in self.values), meta)

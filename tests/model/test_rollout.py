@@ -7,10 +7,11 @@ from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import aim_tiny_config
 
 
-def run_episode(model, use_cache, chunks=3, seed=5):
+def run_episode(model, use_cache, chunks=3, seed=5, max_history_frames=None):
     g = torch.Generator().manual_seed(seed)
     apf = model.config.layout.actions_per_frame
-    rollout = AIMRollout(model, RolloutConfig(video_steps=3, action_steps=2, shift=3.0, use_cache=use_cache))
+    rollout = AIMRollout(model, RolloutConfig(video_steps=3, action_steps=2, shift=3.0, use_cache=use_cache,
+                                              max_history_frames=max_history_frames))
     rollout.reset(torch.randn(2, 5, 16, generator=g))
     out = [rollout.step(torch.randn(2, 4, 1, 4, 6, generator=g))]
     for _ in range(chunks - 1):
@@ -37,6 +38,21 @@ def test_kv_cache_rollout_equals_full_recomputation(mask, tiny_config):
     assert cached.history_frames == 5
     assert len(cached.cache) == 5 * 6 + 2 * 2 * tiny_config.layout.actions_per_frame
     assert with_cache[1].actions.shape == (2, tiny_config.layout.future_actions, 16)
+
+
+def test_history_window_bounds_the_cache(tiny_model, tiny_config):
+    apf = tiny_config.layout.actions_per_frame
+    full, unbounded = run_episode(tiny_model, use_cache=True)
+    roomy, same = run_episode(tiny_model, use_cache=True, max_history_frames=5)
+    windowed, evicted = run_episode(tiny_model, use_cache=True, max_history_frames=3)
+    assert len(roomy.cache) == len(full.cache)
+    torch.testing.assert_close(same[-1].actions, unbounded[-1].actions, rtol=0, atol=0)
+    # frames 2, 3, 4 of 2x3 tokens stay, with the actions between them
+    assert len(windowed.cache) == 3 * 6 + 2 * apf
+    assert torch.isfinite(evicted[-1].actions).all()
+    assert not torch.allclose(evicted[-1].actions, unbounded[-1].actions)
+    with pytest.raises(ValueError, match="max_history_frames"):
+        RolloutConfig(max_history_frames=2, use_cache=False)
 
 
 def test_bf16_autocast_rollout_stays_close_to_fp32(tiny_model):
@@ -80,4 +96,6 @@ def test_bad_step_inputs_are_refused(tiny_model):
         rollout.step(torch.randn(1, 4, 2, 4, 6), None)
     with pytest.raises(ValueError, match="latent grid changed"):
         rollout.step(torch.randn(1, 4, 1, 6, 6), torch.randn(1, 2, 16))
+    with pytest.raises(ValueError, match=r"executed_actions must be \[1, n, 16\]"):
+        rollout.step(torch.randn(1, 4, 1, 4, 6), torch.randn(1, 2, 7))
     assert rollout.history_frames == frames_before  # refused input leaves the episode state intact
