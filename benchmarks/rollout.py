@@ -48,8 +48,8 @@ def main() -> None:
     print("| task | setting | N | success | episodes/h/core | steps/ep | render | physics | planning | s/episode | write_s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.0%} | {r[4]:.1f} | {r[5]:.0f} | {r[6]:.0%} | {r[7]:.0%} | "
-              f"{r[8]:.0%} | {r[9]:.1f} | (store bench) |")
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.0%} | {r[4]:.1f} | {r[5]:.0f} | {r[6]:.1%} | {r[7]:.1%} | "
+              f"{r[8]:.1%} | {r[9]:.1f} | (store bench) |")
 
 
 if __name__ == "__main__":

@@ -117,7 +117,8 @@ class Expert:
 
     def grasp(self, arm: str, actor: sapien.Entity, grasp: np.ndarray, pre_distance: float = 0.08,
               lift: float = 0.1) -> None:
-        """Pre-grasp `pre_distance` back along the approach axis, approach, close, lift."""
+        """Pre-grasp `pre_distance` back along the approach axis, approach (screw motion, RRT only
+        if that fails), close, lift straight up by `lift`."""
         self.grasp_together({arm: (actor, grasp)}, pre_distance, lift)
 
     def grasp_together(self, grasps: Mapping[str, tuple[sapien.Entity, np.ndarray]],
@@ -150,7 +151,8 @@ class Expert:
 
     def place(self, arm: str, actor: sapien.Entity, functional_point: np.ndarray, target: np.ndarray,
               align_orientation: bool = True, pre_height: float = 0.06, retreat: float = 0.08) -> None:
-        """Carry the held actor above `target`, lower it straight down, release, retreat up."""
+        """Carry the held actor `pre_height` above `target`, lower it onto the target (screw
+        motion, RRT only if that fails), release, retreat straight up."""
         goal = self.placing_tcp(arm, actor, functional_point, target, align_orientation)
         above = sapien.Pose(goal.p + np.array([0.0, 0.0, pre_height], dtype=np.float32), goal.q)
         self.move_to({arm: above})
