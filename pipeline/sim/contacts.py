@@ -5,6 +5,8 @@ Between two recorded steps the collector looks at every physics step and keeps, 
 short events (a strike, a press) survive even when they end before the next recorded step.
 Kinds (`data_schemas.spec`): CONTACT_GRASP finger link vs tracked actor, CONTACT_SUPPORT the
 task's target actor vs its support, CONTACT_PRESS a robot link or held tool vs a pressed part.
+Normals are SAPIEN's contact normals, sign-flipped where needed so that the touched actor always
+plays the role of `bodies[0]`; impulses are the magnitude of the point's impulse over that step.
 """
 from __future__ import annotations
 
