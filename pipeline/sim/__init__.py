@@ -1,1 +1,7 @@
-"""pipeline/sim."""
+"""Simulation core: SAPIEN 3 workspace, dual-Panda robot with mplib planners, cameras, expert.
+
+Modules: `config` (SceneConfig, CameraConfig), `robot_assets` (cached Panda URDF/SRDF),
+`robot` (PandaArm, DualPanda, PlanningError), `workspace` (table, wall, lights), `cameras`
+(CameraRig, OpenCV extrinsics), `appearance` (easy look / hard randomisation), `env` (SimEnv),
+`primitives` (Expert), `contacts` (ContactCollector), `timing` (Timer), `poses` (helpers).
+"""
