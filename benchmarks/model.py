@@ -101,13 +101,18 @@ def meta_sizes(config: AIMConfig) -> dict[str, float]:
     total = sum(p.numel() for p in model.parameters())
     tokens_per_frame = (CANVAS_5B_GRID[0] // 2) * (CANVAS_5B_GRID[1] // 2)
     lay = config.layout
-    window = (tokens_per_frame * (lay.history_frames + 2 * lay.future_frames) + lay.past_actions
-              + lay.future_actions + config.value_noise_tokens)
+    video_tokens = tokens_per_frame * (lay.history_frames + lay.future_frames)
+    value_tokens = tokens_per_frame * lay.future_frames + config.value_noise_tokens
+    action_tokens = lay.past_actions + lay.future_actions
+    window = video_tokens + value_tokens + action_tokens
+    # forward FLOPs: 2 x (stream parameters x its tokens) + dense upper bound of the shared attention
+    matmul = 2 * (params["video"] * video_tokens + params["value"] * value_tokens + params["action"] * action_tokens)
+    attention = config.num_layers * 4 * window * window * config.width
     return {"total_b": total / 1e9, **{f"{k}_b": v / 1e9 for k, v in params.items()},
             "bf16_gb": total * 2 / 1e9,
             "train_state_gb": total * (2 + 4 + 4 + 8) / 1e9,  # bf16 weights, fp32 master + grads, Adam moments
             "kv_mb_per_frame": config.num_layers * 2 * tokens_per_frame * config.width * 2 / 1e6,
-            "window_tokens": window}
+            "window_tokens": window, "train_tflop": 3 * (matmul + attention) / 1e12}
 
 
 def render(tiny: AIMConfig, grid: tuple[int, int], train: dict, cached: dict, uncached: dict, sizes: dict, device: str) -> str:
@@ -138,6 +143,7 @@ tokens per latent frame; window {sizes['window_tokens']} tokens):
 | weights in bf16 | {sizes['bf16_gb']:.1f} GB |
 | training state (bf16 weights + fp32 master, grads, AdamW moments), before sharding | {sizes['train_state_gb']:.0f} GB |
 | KV cache per history latent frame (bf16, 30 layers) | {sizes['kv_mb_per_frame']:.0f} MB |
+| training compute per window (3 x forward, estimated, not measured) | {sizes['train_tflop']:.0f} TFLOP |
 
 GPU figures (bf16 autocast, FlexAttention block mask, aim-5b step time and rollout latency): not
 measured - no GPU was lent to this task; `--device cuda` runs the same benchmark there.
