@@ -17,8 +17,15 @@ from pipeline.sim.poses import look_at, pose_to_matrix
 
 SAPIEN_AXES_IN_CV = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
 """Rows: OpenCV camera axes (x right, y down, z forward) written in SAPIEN camera axes."""
-WRIST_ROTATION = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
-"""SAPIEN camera axes in the panda_hand frame: forward = hand +z (along the fingers), up = hand -x."""
+
+
+def wrist_rotation(pitch: float) -> np.ndarray:
+    """SAPIEN camera axes (columns) in the panda_hand frame: forward = hand +z (along the
+    fingers) tilted by `pitch` radians toward the finger axis, up = hand -x at zero pitch."""
+    s, c = np.sin(pitch), np.cos(pitch)
+    forward, left, up = np.array([-s, 0.0, c]), np.array([0.0, 1.0, 0.0]), np.array([-c, 0.0, -s])
+    return np.stack([forward, left, up], axis=1)
+
 
 
 def world_to_cv_camera(camera_pose: sapien.Pose) -> np.ndarray:
@@ -41,7 +48,7 @@ class CameraRig:
         head = scene.add_camera("head", w, h, fovy, config.near, config.far)
         head.set_entity_pose(look_at(np.array(config.head_eye), np.array(config.head_target)))
         mount = np.eye(4)
-        mount[:3, :3] = WRIST_ROTATION
+        mount[:3, :3] = wrist_rotation(np.deg2rad(config.wrist_pitch_deg))
         mount[:3, 3] = config.wrist_offset
         wrists = [scene.add_mounted_camera(f"{arm}_wrist", hands[arm], sapien.Pose(mount.astype(np.float32)),
                                            w, h, fovy, config.near, config.far) for arm in ("left", "right")]

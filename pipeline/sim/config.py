@@ -26,6 +26,8 @@ class CameraConfig:
     head_target: tuple[float, float, float] = (0.0, 0.1, 0.74)
     wrist_offset: tuple[float, float, float] = (0.05, 0.0, 0.02)
     """Camera origin in the panda_hand frame (beside the fingers, looking along hand +z)."""
+    wrist_pitch_deg: float = 20.0
+    """Tilt of the wrist cameras toward the fingers, so fingertips and the grasped part are in view."""
 
 
 @dataclass(frozen=True)
