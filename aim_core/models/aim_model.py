@@ -18,7 +18,7 @@ from torch.utils.checkpoint import checkpoint
 
 from aim_core.models.config import AIMConfig
 from aim_core.models.action_codec import ActionCodec
-from aim_core.models.embeddings import ActionHead, ConditionEmbedder, LatentEmbed, LatentHead
+from aim_core.models.embeddings import ConditionEmbedder, LatentEmbed, LatentHead, OutputNorm
 from aim_core.models.intent_mask import FUTURE_STEP, Role, TokenMeta
 from aim_core.models.kv_cache import KVCache
 from aim_core.models.mot_block import MoTBlock, Segment
@@ -63,7 +63,7 @@ class AIMModel(nn.Module):
         self.blocks = nn.ModuleList(MoTBlock(c) for _ in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
         self.value_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps) if c.has_value_stream else None
-        self.action_head = ActionHead(c.action_width, c.eps)
+        self.action_head = OutputNorm(c.action_width, c.eps)  # then D_a = action_codec.decode
         self.attention_backend: Backend = "auto"
         self.gradient_checkpointing = False
 

@@ -1,4 +1,5 @@
-"""Stream inputs and outputs: latent patchify/unpatchify, action MLPs, timestep (and text) conditioning.
+"""Stream inputs and outputs: latent patchify/unpatchify, adaptive output norms, timestep (and text)
+conditioning. (Action tokens come from / go to the shared ``ActionCodec`` MLPs.)
 
 Names follow diffusers' ``WanTransformer3DModel`` (``patch_embedding``, ``condition_embedder.*``,
 ``proj_out``, ``scale_shift_table``) so the video and value streams load Wan weights by name.
@@ -50,27 +51,8 @@ class LatentEmbed(nn.Module):
         return self.patch_embedding(latents).flatten(2).transpose(1, 2).contiguous()
 
 
-class LatentHead(nn.Module):
-    """Tokens -> latent velocity [B, C, F, h, w] (adaLN out-norm, linear, unpatchify), as Wan's output."""
-
-    def __init__(self, channels: int, width: int, patch_size: tuple[int, int, int], eps: float) -> None:
-        super().__init__()
-        self.patch_size = tuple(patch_size)
-        self.norm_out = FP32LayerNorm(width, eps, elementwise_affine=False)
-        self.proj_out = nn.Linear(width, channels * math.prod(patch_size))
-        self.scale_shift_table = nn.Parameter(torch.randn(1, 2, width) / width**0.5)
-
-    def forward(self, hidden: torch.Tensor, temb: torch.Tensor, grid: tuple[int, int, int]) -> torch.Tensor:
-        shift, scale = (self.scale_shift_table + temb.unsqueeze(1)).chunk(2, dim=1)
-        x = self.proj_out((self.norm_out(hidden.float()) * (1 + scale) + shift).type_as(hidden))
-        f, gh, gw = grid
-        pt, ph, pw = self.patch_size
-        x = x.reshape(x.shape[0], f, gh, gw, pt, ph, pw, -1).permute(0, 7, 1, 4, 2, 5, 3, 6)
-        return x.flatten(6, 7).flatten(4, 5).flatten(2, 3)
-
-
-class ActionHead(nn.Module):
-    """Adaptive output norm of the action stream; the codec's MLP decoder D_a then maps to actions."""
+class OutputNorm(nn.Module):
+    """Wan's adaptive output norm: LayerNorm modulated by the stream's time embedding (the action head)."""
 
     def __init__(self, width: int, eps: float) -> None:
         super().__init__()
@@ -80,3 +62,19 @@ class ActionHead(nn.Module):
     def forward(self, hidden: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
         shift, scale = (self.scale_shift_table + temb.unsqueeze(1)).chunk(2, dim=1)
         return (self.norm_out(hidden.float()) * (1 + scale) + shift).type_as(hidden)
+
+
+class LatentHead(OutputNorm):
+    """Tokens -> latent velocity [B, C, F, h, w] (adaptive norm, linear, unpatchify), as Wan's output."""
+
+    def __init__(self, channels: int, width: int, patch_size: tuple[int, int, int], eps: float) -> None:
+        super().__init__(width, eps)
+        self.patch_size = tuple(patch_size)
+        self.proj_out = nn.Linear(width, channels * math.prod(patch_size))
+
+    def forward(self, hidden: torch.Tensor, temb: torch.Tensor, grid: tuple[int, int, int]) -> torch.Tensor:
+        x = self.proj_out(super().forward(hidden, temb))
+        f, gh, gw = grid
+        pt, ph, pw = self.patch_size
+        x = x.reshape(x.shape[0], f, gh, gw, pt, ph, pw, -1).permute(0, 7, 1, 4, 2, 5, 3, 6)
+        return x.flatten(6, 7).flatten(4, 5).flatten(2, 3)
