@@ -9,6 +9,8 @@ the scene the expert solved. `step(action)` sets both arms' joint and gripper ta
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mplib
 import numpy as np
 
@@ -17,8 +19,24 @@ from data_schemas import ACTION_DIM, ACTION_LAYOUT, ARMS, GRIPPER_CLOSED, GRIPPE
 from pipeline.record.rollout import RolloutConfig
 from pipeline.sim.appearance import check_setting, sample_appearance
 from pipeline.sim.env import SimEnv
+from pipeline.sim.robot import PlanningError
 from pipeline.tasks import get_task
 from pipeline.tasks.base import Task
+
+
+@dataclass(frozen=True)
+class ExpertRun:
+    """The scripted expert on one seed: did it succeed, and its joint targets per control step."""
+
+    task: str
+    setting: str
+    seed: int
+    success: bool
+    actions: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        return len(self.actions)
 
 
 class SimulatorEnv:
@@ -71,6 +89,28 @@ class SimulatorEnv:
             env.step()
         self._step += 1
         return self._observe()
+
+    def run_expert(self, task: str, setting: str, seed: int) -> ExpertRun:
+        """Reset to (task, setting, seed) and let the task's scripted expert play, without rendering;
+        returns its joint targets sampled at the control rate (as the recorder samples them)."""
+        self.reset(task, setting, seed)
+        env, scripted = self._require()
+        actions = [env.robot.action()]
+        start = env.num_steps
+
+        def sample(step: int) -> None:
+            if (step - start) % self.config.record_every == 0:
+                actions.append(env.robot.action())
+
+        env.step_hooks.append(sample)
+        try:
+            scripted.play_once()
+            success = scripted.check_success()
+        except PlanningError:
+            success = False
+        finally:
+            env.step_hooks.remove(sample)
+        return ExpertRun(task=task, setting=setting, seed=seed, success=bool(success), actions=np.stack(actions))
 
     def success(self) -> bool:
         return bool(self._require()[1].check_success())

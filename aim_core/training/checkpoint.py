@@ -7,7 +7,8 @@ renamed, so an interruption never leaves a half-written checkpoint that `--resum
         model.safetensors       full (unsharded) model state dict
         config.json             model config: the folder loads with `AIMModel.from_pretrained`
         optimizer.safetensors   optimizer tensors, keys "state/<param fqn>/<name>"
-        state.json              step, optimizer param groups, scheduler state, run config, metrics
+        state.json              step, optimizer param groups, scheduler state, run config, metrics,
+                                data (what inference needs besides weights: encoders, action stats)
 
 State dicts are taken with `torch.distributed.checkpoint.state_dict`, which gathers full
 tensors from DDP and FSDP2 models alike, so a checkpoint written by 8 GPUs loads on a CPU.
@@ -46,6 +47,7 @@ class CheckpointState:
     config: dict[str, Any]
     model_config: dict[str, Any]
     metrics: dict[str, Any]
+    data: dict[str, Any]
 
 
 def checkpoint_dir(out_dir: str | Path, step: int) -> Path:
@@ -91,7 +93,7 @@ def _unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict[str, Any])
 def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler, config: dict[str, Any],
                     model_config: dict[str, Any], metrics: dict[str, Any] | None = None,
-                    keep: int = 2, is_writer: bool = True) -> Path:
+                    data: dict[str, Any] | None = None, keep: int = 2, is_writer: bool = True) -> Path:
     """Write a checkpoint for `step`; call on every rank (gathering is collective), rank 0 writes.
 
     Keeps the newest `keep` checkpoints and deletes older ones.
@@ -109,7 +111,7 @@ def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, opti
     save_file(optim_tensors, str(tmp / OPTIMIZER_FILE))
     (tmp / MODEL_CONFIG_FILE).write_text(json.dumps(model_config, indent=2))
     state = {"step": step, "optimizer": optim_meta, "scheduler": scheduler.state_dict(), "config": config,
-             "metrics": metrics or {}}
+             "metrics": metrics or {}, "data": data or {}}
     with open(tmp / STATE_FILE, "w") as fh:
         json.dump(state, fh, indent=1, default=_json_default)
         fh.flush()
@@ -140,7 +142,7 @@ def read_checkpoint_state(path: str | Path) -> CheckpointState:
     state = json.loads(state_file.read_text())
     model_config = json.loads((path / MODEL_CONFIG_FILE).read_text())
     return CheckpointState(path=path, step=int(state["step"]), config=state["config"],
-                           model_config=model_config, metrics=state.get("metrics", {}))
+                           model_config=model_config, metrics=state.get("metrics", {}), data=state.get("data", {}))
 
 
 def load_model_weights(path: str | Path, model: torch.nn.Module, strict: bool = True) -> None:

@@ -98,10 +98,12 @@ class TrainingData:
     def metadata(self) -> dict[str, Any]:
         """What evaluation needs besides the weights; stored in every checkpoint."""
         grid = self.windows.grid
-        return {"encoders": str(self.encoders_source), "action_stats": self.windows.stats.to_dict(),
+        first = self.windows.episodes[0].attrs
+        return {"encoders": str(self.encoders_source.resolve()),
                 "camera_hw": list(self.config.camera_hw) if self.config.camera_hw else None,
                 "frame_stride": grid.frame_stride, "temporal_compression": grid.temporal_compression,
                 "cache_key": self.windows.cache_key, "num_windows": len(self.windows),
+                "image_size": list(first.image_size), "rollout_config": getattr(first, "rollout_config", None),
                 "num_episodes": len(self.windows.episodes)}
 
     def validation_indices(self, count: int) -> list[int]:

@@ -120,6 +120,7 @@ class StageOneTrainer:
                                                         self.data.model_requirements())
         self.model: AIMModel = build_model(self.model_config, config.pretrained).to(self.ctx.device)
         self.model.gradient_checkpointing = config.activation_checkpointing
+        self.model.action_codec.set_stats(self.data.windows.stats)  # checkpoints decode with their statistics
         self.bf16 = config.precision == "bf16" or (config.precision == "auto" and self.ctx.device.type == "cuda")
         self.parallel = resolve_parallel(config.parallel, self.ctx, config.model)
         self.wrapped = wrap_model(self.model, self.ctx, self.parallel, model_blocks(self.model), self.bf16)
@@ -141,7 +142,7 @@ class StageOneTrainer:
     def _checkpoint(self, step: int, metrics: dict[str, float]) -> Path:
         return save_checkpoint(self.out_dir, step, self.wrapped, self.optimizer, self.scheduler,
                                config=self.config.to_dict(), model_config=self.model_config.to_dict(),
-                               metrics={**metrics, "data": self.data.metadata()}, keep=self.config.keep_checkpoints,
+                               metrics=metrics, data=self.data.metadata(), keep=self.config.keep_checkpoints,
                                is_writer=self.ctx.is_main)
 
     def _train_step(self, step: int) -> tuple[float, dict[str, float], float]:

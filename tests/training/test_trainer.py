@@ -33,7 +33,7 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
 
     state = read_checkpoint_state(result.checkpoint)
     assert state.step == 6 and state.config["seed"] == config.seed
-    assert state.model_config["mask"] == "intent" and state.metrics["data"]["num_episodes"] == 3
+    assert state.model_config["mask"] == "intent" and state.data["num_episodes"] == 3
     model = AIMModel.from_pretrained(result.checkpoint)  # a checkpoint is a loadable model folder
     weights = load_file(str(result.checkpoint / "model.safetensors"))
     assert all(torch.equal(model.state_dict()[k], v) for k, v in weights.items())

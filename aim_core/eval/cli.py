@@ -1,0 +1,69 @@
+"""`aim-eval`: closed-loop evaluation from the command line (a thin parser over `aim_core.eval`).
+
+    aim-eval --checkpoint RUN/checkpoints/step-001000 --tasks place_shoe --episodes 10 --out DIR
+    aim-eval --checkpoint aim=A --checkpoint unified=B --tasks place_shoe,stack_blocks_two --settings easy
+
+Without --checkpoint only the reference rows (expert replay, hold) are evaluated.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aim_core.eval.aim_policy import AIMPolicyConfig
+from aim_core.training.checkpoint import CheckpointError
+from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, checkpoint_env_settings, evaluate_checkpoints
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aim-eval", description="Closed-loop evaluation of AIM checkpoints.")
+    p.add_argument("--checkpoint", action="append", default=[],
+                   help="checkpoint folder, or NAME=FOLDER to name its row (repeatable)")
+    p.add_argument("--tasks", required=True, help="comma-separated task names")
+    p.add_argument("--settings", default="easy,hard")
+    p.add_argument("--episodes", type=int, default=10, help="episodes per task and setting")
+    p.add_argument("--out", required=True, help="folder for success.csv/.md/.png, episodes.json, videos/")
+    p.add_argument("--seed-start", type=int, default=EVAL_SEED_START)
+    p.add_argument("--step-limit-factor", type=float, default=EvalConfig.step_limit_factor)
+    p.add_argument("--videos", type=int, default=EvalConfig.videos, help="videos per policy, task and setting")
+    p.add_argument("--no-reference", action="store_true", help="skip the expert and hold rows")
+    p.add_argument("--video-steps", type=int, default=AIMPolicyConfig.video_steps)
+    p.add_argument("--action-steps", type=int, default=AIMPolicyConfig.action_steps)
+    p.add_argument("--execute-frames", type=int, help="latent frames of each chunk to execute (default all)")
+    return p
+
+
+def named_checkpoints(values: list[str]) -> dict[str, str]:
+    """["A", "x=B"] -> {"aim": "A", "x": "B"}; names must be unique."""
+    out: dict[str, str] = {}
+    for i, value in enumerate(values):
+        name, sep, path = value.partition("=")
+        name, path = (name, path) if sep else ("aim" if i == 0 else f"aim-{i}", value)
+        if name in out:
+            raise ValueError(f"two checkpoints named {name!r}; use NAME=FOLDER")
+        out[name] = path
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        checkpoints = named_checkpoints(args.checkpoint)
+        env_settings = checkpoint_env_settings(next(iter(checkpoints.values()))) if checkpoints else {}
+        config = EvalConfig(tasks=[t for t in args.tasks.split(",") if t], out_dir=args.out,
+                            settings=[s for s in args.settings.split(",") if s], episodes=args.episodes,
+                            seed_start=args.seed_start, step_limit_factor=args.step_limit_factor,
+                            videos=args.videos, reference_policies=not args.no_reference, **env_settings)
+    except (ValueError, FileNotFoundError, CheckpointError) as exc:
+        print(f"aim-eval: {exc}", file=sys.stderr)
+        return 2
+    policy_config = AIMPolicyConfig(video_steps=args.video_steps, action_steps=args.action_steps,
+                                    execute_frames=args.execute_frames)
+    outcome = evaluate_checkpoints(checkpoints, config, policy_config)
+    print(outcome.reports.markdown.read_text())
+    print(f"tables: {outcome.reports.csv}, {outcome.reports.markdown}, {outcome.reports.chart}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
