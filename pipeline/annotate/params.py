@@ -34,7 +34,9 @@ class AnnotationParams:
     peak_percentile: float = 95.0
     """Maps are divided by this percentile of their non-negligible pixels (100: the maximum), then clipped."""
     depth_tolerance_m: float = 0.012
-    """A point is hidden when it lies further than this behind the recorded depth at its pixel."""
+    """A point is hidden when it lies further than this behind the recorded depth at its pixel ..."""
+    occlusion_margin_px: int = 1
+    """... or at any pixel this close (catches the far side of thin objects at their silhouette)."""
     grasp_hold_steps: int = 2
     """An effective grasp: two fingers of one arm on the target for this many consecutive steps."""
     settle_speed_mps: float = 0.02
@@ -57,6 +59,8 @@ class AnnotationParams:
                 raise ValueError(f"AnnotationParams.{name} must be > 0, got {getattr(self, name)!r}")
         if self.min_sigma_px > self.max_sigma_px:
             raise ValueError(f"min_sigma_px ({self.min_sigma_px}) exceeds max_sigma_px ({self.max_sigma_px})")
+        if self.occlusion_margin_px < 0:
+            raise ValueError(f"occlusion_margin_px must be >= 0, got {self.occlusion_margin_px}")
         if self.grasp_hold_steps < 1 or self.settle_steps < 1:
             raise ValueError("grasp_hold_steps and settle_steps must be >= 1")
         if not 50 <= self.peak_percentile <= 100:

@@ -25,20 +25,31 @@ def depth_to_metres(raw: np.ndarray) -> np.ndarray:
     return raw.astype(np.float32)
 
 
-def visible_points(uv: np.ndarray, z: np.ndarray, depth: np.ndarray, tolerance_m: float) -> np.ndarray:
+def visible_points(uv: np.ndarray, z: np.ndarray, depth: np.ndarray, tolerance_m: float,
+                   margin_px: int = 0) -> np.ndarray:
     """Which projected points [B, N] are inside the image, in front of the camera and not occluded.
 
     `depth` [B, H, W] is the recorded depth of each view; a point is hidden when it lies more than
-    `tolerance_m` behind the depth at its pixel. Pixels without a depth return (0) hide nothing.
+    `tolerance_m` behind the nearest recorded surface within `margin_px` pixels of its pixel.
+    The margin drops points that a pixel's rounding puts just past an object's silhouette although
+    the object hides them (the far side of a thin object). Pixels without a depth return (0) hide
+    nothing.
     """
     b, h, w = depth.shape
     col = np.rint(uv[..., 0]).astype(np.int64)
     row = np.rint(uv[..., 1]).astype(np.int64)
     inside = (z > 1e-6) & (col >= 0) & (col < w) & (row >= 0) & (row < h)
     batch = np.broadcast_to(np.arange(b)[:, None], col.shape)
-    surface = depth_to_metres(depth[batch, np.clip(row, 0, h - 1), np.clip(col, 0, w - 1)])
-    unoccluded = (surface <= 0) | (z <= surface + tolerance_m)
-    return inside & unoccluded
+    offsets = range(-margin_px, margin_px + 1)
+    surface = np.min([_nearest(depth_to_metres(depth[batch, np.clip(row + dr, 0, h - 1),
+                                                     np.clip(col + dc, 0, w - 1)]))
+                      for dr in offsets for dc in offsets], axis=0)
+    return inside & (z <= surface + tolerance_m)
+
+
+def _nearest(surface: np.ndarray) -> np.ndarray:
+    """Depth with "no return" (0) as infinitely far, so it never hides anything."""
+    return np.where(surface > 0, surface, np.inf)
 
 
 def pixel_sigmas(z: np.ndarray, focal: np.ndarray, params: AnnotationParams) -> np.ndarray:
@@ -118,7 +129,8 @@ def render_value_maps(points_world: np.ndarray, intrinsics: np.ndarray, extrinsi
     visible point is all zero ("no value").
     """
     uv, z = project(points_world, intrinsics, extrinsics)
-    visible = visible_points(uv, z, depth, params.depth_tolerance_m).astype(np.float32)
+    visible = visible_points(uv, z, depth, params.depth_tolerance_m, params.occlusion_margin_px)
+    visible = visible.astype(np.float32)
     if weights is not None:
         visible *= weights[None, :]
     return normalise(splat(uv, z, visible, intrinsics, depth.shape[1:], params, depth), params.peak_percentile)

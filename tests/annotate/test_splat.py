@@ -113,3 +113,13 @@ def test_robust_peak_saturates_only_the_top_of_the_map():
     assert 0.02 < saturated < 0.08
     assert robust.max() == 1.0 and (robust >= plain).all()
     np.testing.assert_allclose(moments(robust)[0], [160, 120], atol=0.05)
+
+
+def test_occlusion_margin_hides_points_just_past_a_silhouette():
+    """A point on the far side of a thin object, projecting one pixel past its silhouette onto the floor."""
+    depth = np.full((1, H, W), 1500, np.uint16)  # floor at 1.5 m
+    depth[0, :, :190] = 900                       # a near object covering columns < 190 at 0.9 m
+    point = np.array([[[(190 - 160) / F * 1.0, 0.0, 1.0]]])  # lands on column 190, just past the edge
+    seen = render_value_maps(point, K[None], np.eye(4)[None], depth, AnnotationParams(occlusion_margin_px=0))
+    hidden = render_value_maps(point, K[None], np.eye(4)[None], depth, AnnotationParams(occlusion_margin_px=1))
+    assert seen.sum() > 0 and hidden.sum() == 0
