@@ -13,6 +13,9 @@ from data_schemas import DEPTH_SCALE_MM
 from pipeline.annotate.geometry import project
 from pipeline.annotate.params import AnnotationParams
 
+GATE_FLOOR = 0.02
+"""Gate factors below this (surfaces > 2.8 gate sigmas away) zero the pixel, so a view where the
+gate leaves only faint traces reads as empty instead of having them scaled up to 1."""
 TRUNCATE = 4.0
 """Gaussians are evaluated out to this many sigmas (the tail beyond holds < 0.04% of the peak)."""
 
@@ -91,7 +94,8 @@ def splat(uv: np.ndarray, z: np.ndarray, weights: np.ndarray, intrinsics: np.nda
             splat_depth = (gy_t * z[b, keep].astype(np.float32)) @ gx / np.maximum(value, 1e-30)
             surface = depth_to_metres(depth[b, r0:r1, c0:c1])
             offset = np.where(surface > 0, surface - splat_depth, 0.0)
-            value *= np.exp(-0.5 * (offset / params.surface_gate_m) ** 2)
+            factor = np.exp(-0.5 * (offset / params.surface_gate_m) ** 2)
+            value *= np.where(factor >= GATE_FLOOR, factor, 0.0)
         out[b, r0:r1, c0:c1] = value
     return out
 

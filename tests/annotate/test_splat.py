@@ -120,6 +120,15 @@ def test_occlusion_margin_hides_points_just_past_a_silhouette():
     depth = np.full((1, H, W), 1500, np.uint16)  # floor at 1.5 m
     depth[0, :, :190] = 900                       # a near object covering columns < 190 at 0.9 m
     point = np.array([[[(190 - 160) / F * 1.0, 0.0, 1.0]]])  # lands on column 190, just past the edge
-    seen = render_value_maps(point, K[None], np.eye(4)[None], depth, AnnotationParams(occlusion_margin_px=0))
-    hidden = render_value_maps(point, K[None], np.eye(4)[None], depth, AnnotationParams(occlusion_margin_px=1))
+    no_gate = {"surface_gate_m": 0}  # isolate the visibility test
+    seen = render_value_maps(point, K[None], np.eye(4)[None], depth,
+                             AnnotationParams(occlusion_margin_px=0, **no_gate))
+    hidden = render_value_maps(point, K[None], np.eye(4)[None], depth,
+                               AnnotationParams(occlusion_margin_px=1, **no_gate))
     assert seen.sum() > 0 and hidden.sum() == 0
+
+
+def test_a_view_whose_value_the_gate_removes_reads_as_empty():
+    """The point's pixel and its surroundings show surfaces 10+ cm away: no faint traces scaled up to 1."""
+    depth = np.full((1, H, W), 1100, np.uint16)
+    assert render_value_maps(np.array([[[0.0, 0.0, 1.0]]]), K[None], np.eye(4)[None], depth, PARAMS).max() == 0
