@@ -6,7 +6,7 @@ from diffusers import WanTransformer3DModel
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import aim_tiny_config
 
-WAN_TINY = dict(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=4, out_channels=4,
+WAN_TINY = dict(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=16, in_channels=4, out_channels=4,
                 text_dim=16, freq_dim=32, ffn_dim=48, num_layers=2, cross_attn_norm=True, eps=1e-6)
 
 
@@ -37,7 +37,7 @@ def test_video_stream_reproduces_diffusers_wan(wan_dir):
 
 def test_value_stream_starts_from_the_same_weights_and_action_stream_is_resized(wan_dir):
     path, wan = wan_dir
-    aim = AIMModel.from_wan(path, aim_tiny_config(), action_init="video")
+    aim = AIMModel.from_wan(path, aim_tiny_config(head_dim=16), action_init="video")
     wan_state = wan.state_dict()
     block = aim.blocks[1]
     assert torch.equal(block.value.attn1.to_q.weight, wan_state["blocks.1.attn1.to_q.weight"])
@@ -45,10 +45,10 @@ def test_value_stream_starts_from_the_same_weights_and_action_stream_is_resized(
     assert torch.equal(aim.value_embed.patch_embedding.weight, wan_state["patch_embedding.weight"])
     assert block.value.attn2 is None  # language enters the video stream only
     q_action, q_video = block.action.attn1.to_q.weight, wan_state["blocks.1.attn1.to_q.weight"]
-    assert q_action.shape == (24, 16) and q_video.shape == (24, 24)
-    # linear resize: end columns are kept (times the fan-in rescale sqrt(24/16))
-    torch.testing.assert_close(q_action[:, 0], q_video[:, 0] * (24 / 16) ** 0.5)
-    torch.testing.assert_close(q_action[:, -1], q_video[:, -1] * (24 / 16) ** 0.5)
+    assert q_action.shape == (32, 16) and q_video.shape == (32, 32)
+    # linear resize: end columns are kept (times the fan-in rescale sqrt(32/16))
+    torch.testing.assert_close(q_action[:, 0], q_video[:, 0] * (32 / 16) ** 0.5)
+    torch.testing.assert_close(q_action[:, -1], q_video[:, -1] * (32 / 16) ** 0.5)
     table = block.action.scale_shift_table
     torch.testing.assert_close(table[0, :, 0], wan_state["blocks.1.scale_shift_table"][0, :, 0])
     scratch = AIMModel.from_wan(path, action_init="scratch")
@@ -59,6 +59,6 @@ def test_value_stream_starts_from_the_same_weights_and_action_stream_is_resized(
 def test_mismatched_config_is_refused_with_the_fields(wan_dir):
     path, _ = wan_dir
     with pytest.raises(ValueError, match="ffn_dim"):
-        AIMModel.from_wan(path, aim_tiny_config(ffn_dim=64))
+        AIMModel.from_wan(path, aim_tiny_config(head_dim=16, ffn_dim=64))
     with pytest.raises(FileNotFoundError, match="config.json"):
         AIMModel.from_wan(path.parent)
