@@ -22,6 +22,11 @@ def make_dataset(path: Path, seeds=(0, 2, 4), annotate: bool = True, task: str =
     return path
 
 
+@pytest.fixture(name="make_dataset")
+def make_dataset_fixture():
+    return make_dataset
+
+
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory) -> Path:
     return make_dataset(tmp_path_factory.mktemp("data") / "ds.zarr")
