@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 from prefect import Flow
+from prefect.types.entrypoint import EntrypointType
 
 FLOWS: dict[str, str] = {
     "generate-dataset": "flows.generate_dataset:generate_dataset",
@@ -41,5 +42,10 @@ def available_flows(names: list[str] | None = None) -> list[Flow]:
 
 
 def deployments(names: list[str] | None = None) -> list:
-    """One deployment per available flow, named after the flow: `prefect deployment run NAME/NAME`."""
-    return [f.to_deployment(name=f.name) for f in available_flows(names)]
+    """One deployment per available flow, named after the flow: `prefect deployment run NAME/NAME`.
+
+    Runs load their flow by module path (`flows.generate_dataset.generate_dataset`), not from
+    a file: tasks then pickle by reference to an importable module, which a remote Dask
+    scheduler and its workers can load.
+    """
+    return [f.to_deployment(name=f.name, entrypoint_type=EntrypointType.MODULE_PATH) for f in available_flows(names)]

@@ -19,8 +19,8 @@ from flows.prefect_server import start_local_server
 
 def _postgres_bin() -> Path | None:
     found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
+    if found:  # Debian links only some tools into PATH: use the directory of the real binary
+        return Path(found).resolve().parent
     versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(versions[-1]).parent if versions else None
 

@@ -18,6 +18,8 @@ def test_registry_serves_existing_flows_named_after_themselves(monkeypatch):
     assert registry.load_flow("not-written-yet") is None  # listed before its module exists: skipped
     deployments = registry.deployments(["generate-dataset"])
     assert [(d.flow_name, d.name) for d in deployments] == [("generate-dataset", "generate-dataset")]
+    # loaded by import in served runs, so a remote Dask scheduler can unpickle their tasks
+    assert deployments[0].entrypoint == "flows.generate_dataset.generate_dataset"
 
 
 def test_registry_refuses_unknown_names_and_wrong_targets(monkeypatch, tmp_path):
