@@ -1,0 +1,41 @@
+"""Shared fixtures for task tests: a small rollout config and a staged scene (objects laid out,
+no expert) to probe a task's success check with real physics."""
+import numpy as np
+import sapien
+
+from data_schemas.spec import CONTACT_GRASP, CONTACT_PRESS, CONTACT_SUPPORT
+from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.appearance import sample_appearance
+from pipeline.sim.env import SimEnv
+from pipeline.tasks import get_task
+from pipeline.tasks.base import Task
+
+SMALL = RolloutConfig(image_size=(48, 64), record_every=60, surface_points=64)
+KIND_NAMES = {CONTACT_GRASP: "grasp", CONTACT_SUPPORT: "support", CONTACT_PRESS: "press"}
+
+
+def stage(task_name: str, setting: str = "easy", seed: int = 0) -> Task:
+    """The task's scene after `load_objects` and settling; the expert has not moved."""
+    rng = np.random.default_rng(seed)
+    env = SimEnv(SMALL.scene_config(), sample_appearance(setting, rng))
+    task = get_task(task_name)(env)
+    task.load_objects(env.scene, rng, setting)
+    env.settle(SMALL.settle_s)
+    return task
+
+
+def place_actor(actor: sapien.Entity, xyz, quat=(1.0, 0.0, 0.0, 0.0)) -> None:
+    """Teleport a dynamic actor at rest to a pose (to build a goal or non-goal world state)."""
+    actor.set_pose(sapien.Pose(np.asarray(xyz, dtype=np.float32), np.asarray(quat, dtype=np.float32)))
+    body = actor.find_component_by_type(sapien.physx.PhysxRigidDynamicComponent)
+    body.set_linear_velocity([0.0, 0.0, 0.0])
+    body.set_angular_velocity([0.0, 0.0, 0.0])
+
+
+def contact_summary(episode) -> dict[str, set[str]]:
+    """Contact kind name -> names of the bodies that touched a tracked actor with that kind."""
+    arrays, bodies = episode.arrays, episode.attrs.contact_bodies
+    out: dict[str, set[str]] = {}
+    for kind, other in zip(arrays["contacts/kind"].tolist(), arrays["contacts/other"].tolist()):
+        out.setdefault(KIND_NAMES[kind], set()).add(bodies[other])
+    return out

@@ -1,0 +1,38 @@
+"""click_bell: the expert presses the button (easy, hard), recorded as press contacts of the robot
+on the bell; a bell never touched, or touched off the button, is no click."""
+import numpy as np
+import pytest
+
+from data_schemas import PHASE_PICK
+from pipeline.annotate import annotate_episode
+from pipeline.record.rollout import rollout_episode
+from pipeline.sim.primitives import entity_matrix
+from tests.tasks.conftest import SMALL, contact_summary, stage
+
+TASK = "click_bell"
+
+
+@pytest.mark.parametrize("setting,seed", [("easy", 0), ("hard", 1)])
+def test_expert_clicks_the_bell(setting, seed):
+    episode = rollout_episode(TASK, setting, seed, SMALL)
+    attrs = episode.attrs
+    assert attrs.success, attrs.model_extra.get("failure")
+    assert attrs.roles == {"pressed": "bell"}
+    contacts = contact_summary(episode)
+    assert contacts["press"] and all("finger" in body for body in contacts["press"])
+    assert "grasp" not in contacts  # pressing is not grasping
+    result = annotate_episode(episode)
+    assert result.attrs["events"]["press_step"] is not None
+    assert PHASE_PICK in set(result.arrays["value/phase"].tolist())
+
+
+def test_success_needs_a_contact_on_the_button():
+    task = stage(TASK, seed=3)
+    assert not task.check_success()  # expert skipped: nothing touched the bell
+    bell, asset = task.actors["bell"], task.assets["bell"]
+
+    def world(point):
+        return (entity_matrix(bell) @ np.append(point, 1.0))[:3]
+
+    assert task._on_button(world(asset.contact_points["button"]))
+    assert not task._on_button(world(asset.contact_points["dome"]))
