@@ -92,11 +92,11 @@ def summary_rows(store, results: Sequence[CommitResult]) -> list[dict]:
         mean_rollout = float(np.mean(rollout_s)) if rollout_s else None
         rows.append({
             "task": group.task, "setting": group.setting,
-            "episodes": group.episodes, "annotated": group.annotated, "new_this_run": len(made),
-            "expert_success_rate": round(group.success_rate, 3),
+            "episodes": group.episodes, "annotated": group.annotated, "new": len(made),
+            "expert_success": round(group.success_rate, 3),
             "mean_steps": round(group.steps / group.episodes, 1),
-            "rollout_s_per_episode": round(mean_rollout, 2) if mean_rollout else None,
-            "episodes_per_hour_per_worker": round(3600.0 / mean_rollout, 1) if mean_rollout else None,
+            "rollout_s": round(mean_rollout, 2) if mean_rollout else None,
+            "episodes_per_hour_worker": round(3600.0 / mean_rollout, 1) if mean_rollout else None,
         })
     return rows
 

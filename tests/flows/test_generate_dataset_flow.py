@@ -44,9 +44,9 @@ def test_flow_end_to_end_with_artifacts_and_idempotent_rerun(prefect_api, store_
     assert artifacts["generate-dataset-progress"].data == pytest.approx(100.0)
     rows = artifacts["dataset-summary"].data
     rows = rows if isinstance(rows, list) else __import__("json").loads(rows)
-    assert [(r["task"], r["setting"], r["episodes"], r["new_this_run"]) for r in rows] == [
+    assert [(r["task"], r["setting"], r["episodes"], r["new"]) for r in rows] == [
         (t, "easy", 2, 2) for t in tiny["tasks"]]
-    assert all(0.0 <= r["expert_success_rate"] <= 1.0 and r["rollout_s_per_episode"] > 0 for r in rows)
+    assert all(0.0 <= r["expert_success"] <= 1.0 and r["rollout_s"] > 0 for r in rows)
     report = artifacts["dataset-report"].data
     assert report.count("data:image/jpeg;base64,") == len(tiny["tasks"])
 

@@ -97,9 +97,9 @@ def test_dataset_report_tables_and_overlays(tmp_path):
         results.append(commit_episode(out, episode, _annotation(episode)))
     DatasetStore.open(out, "a").update_index()
     report = dataset_report(out, results, wall_s=36.0, failed=[f"{TASK}-hard-000009"])
-    assert [(r["task"], r["setting"], r["episodes"], r["new_this_run"]) for r in report.rows] == [
+    assert [(r["task"], r["setting"], r["episodes"], r["new"]) for r in report.rows] == [
         (TASK, "easy", 2, 2), (TASK, "hard", 1, 1)]
-    assert report.rows[0]["expert_success_rate"] == 0.5  # synthetic: even seeds succeed
+    assert report.rows[0]["expert_success"] == 0.5  # synthetic: even seeds succeed
     assert report.episodes_per_hour == pytest.approx(300.0)
     assert f"{TASK}-hard-000009" in report.markdown and "1 failed" in report.markdown
     uris = [part.split(")")[0] for part in report.markdown.split("(data:image/jpeg;base64,")[1:]]
