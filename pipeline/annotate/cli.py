@@ -70,8 +70,9 @@ def _summary(results: list[AnnotationResult], views: dict[str, int]) -> Table:
                   "(place) pixels; top10: the real contact point lies in the top 10% of the map")
     table.add_column("episode", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    for col in ("maps", "pick mass", "pick top10", "place mass", "place top10", "s"):
+    for col in ("maps", "pick mass", "pick top10", "place mass", "place top10"):
         table.add_column(col, justify="right")
+    table.add_column("s", justify="right", min_width=5)
     for r in results:
         phases = r.stats.get("phases", {})
         maps = (phases.get("pick", 0) + phases.get("place", 0)) * views[r.episode_id]
