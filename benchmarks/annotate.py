@@ -7,7 +7,7 @@ reuse them), annotate each with `annotate_episode`, and report
 - quality: share of value mass on the target's pixels during pick and on the support during
   place, and how often the real contact point falls in the top 10% of the map (goal >= 0.9).
 
-    .venv/bin/python benchmarks/annotate.py --tasks place_shoe --seeds 2 [--write-results]
+    .venv/bin/python benchmarks/annotate.py --tasks place_shoe --seeds 2 --settings easy,hard [--write-results]
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def report(rows: list[dict], resolution: tuple[int, int]) -> str:
     lines = [SECTION, "",
              f"Machine: 2-core CPU VM, lavapipe (Mesa 25), shared with other jobs. Script: "
              f"`benchmarks/annotate.py` ({time.strftime('%Y-%m-%d')}), cameras {resolution[0]}x{resolution[1]} x3, "
-             f"default AnnotationParams. Per task: mean over its episodes (easy setting). Quality goal >= 0.9, "
+             f"default AnnotationParams. Per task and setting: mean over its episodes. Quality goal >= 0.9, "
              "annotation cost goal <= 5% of rollout time. 'top band share': fraction of the lit map (> 5%) "
              "that is within 10% of the peak, i.e. the chance level of a 'contact in top10' hit.", "",
              "| task | episodes | steps | maps/s | annotate s/ep | rollout s/ep | share | pick mass on target | "
@@ -110,7 +110,8 @@ def write_section(text: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default=",".join(list_tasks()), help="comma-separated task names")
-    parser.add_argument("--seeds", type=int, default=1, help="episodes per task")
+    parser.add_argument("--seeds", type=int, default=1, help="episodes per task and setting")
+    parser.add_argument("--settings", default="easy", help="comma-separated settings (easy,hard)")
     parser.add_argument("--resolution", default="240x320", help="camera HxW")
     parser.add_argument("--dataset", default="/tmp/aim_bench_annotate.zarr", help="scratch dataset for rollouts")
     parser.add_argument("--write-results", action="store_true", help=f"update the '{SECTION}' section of {RESULTS}")
@@ -120,9 +121,10 @@ def main() -> None:
     params = AnnotationParams()
     rows = []
     for task in args.tasks.split(","):
-        outcomes = record_episodes(store, task, "easy", range(args.seeds), RolloutConfig(image_size=resolution))
-        for outcome in track(outcomes, description=f"annotate {task}"):
-            rows.append({"task": task, **measure(store, outcome.episode_id, params)})
+        for setting in args.settings.split(","):
+            outcomes = record_episodes(store, task, setting, range(args.seeds), RolloutConfig(image_size=resolution))
+            for outcome in track(outcomes, description=f"annotate {task}/{setting}"):
+                rows.append({"task": f"{task} ({setting})", **measure(store, outcome.episode_id, params)})
     table = Table(title="annotation benchmark")
     for col in ("episode", "steps", "maps/s", "annotate s", "rollout s", *FIGURES):
         table.add_column(col)
