@@ -20,6 +20,7 @@ from data_schemas.spec import (
     EpisodeAttrs,
     episode_dims,
 )
+from data_schemas.value_layout import is_value_name
 
 
 class SchemaError(ValueError):
@@ -83,7 +84,7 @@ def episode_errors(attrs: EpisodeAttrs, arrays: Mapping[str, Any]) -> list[str]:
             errors.append(f"{spec.name}: dtype {arr.dtype}, expected {spec.dtype}")
     for name, arr in arrays.items():
         spec = ARRAYS_BY_NAME.get(name)
-        if spec is None or not name.startswith("value/"):
+        if spec is None or not is_value_name(name):
             continue
         expected = spec.resolve(dims)
         if tuple(arr.shape) != expected:

@@ -3,7 +3,8 @@
 Names and checks come from `data_schemas`; this module adds the two reader rules of the store
 layout: only episodes whose attrs say `complete: true` exist, and `value/<name>` resolves
 through the `live` attribute of the episode's `value` group to the current annotation version
-(`value/<live>/<name>`), so a reader never sees a half-written re-annotation.
+(`value/<live>/<name>`, rule in `data_schemas.value_layout`), so a reader never sees a
+half-written re-annotation.
 Derived data (latents, text embeddings, action statistics) goes to a *cache root*: by default
 the dataset store itself, or a separate Zarr group (e.g. on fast local disk).
 """
@@ -15,8 +16,8 @@ from pathlib import Path
 import zarr
 
 from data_schemas import EPISODES_GROUP, EpisodeAttrs, SchemaError, check_store_attrs, parse_episode_attrs
+from data_schemas.value_layout import VALUE_GROUP, is_value_name, live_version, value_member
 
-VALUE_GROUP = "value"
 CACHE_FORMAT = "aim-latent-cache"
 
 
@@ -62,20 +63,23 @@ class EpisodeRef:
 
     def array(self, name: str) -> zarr.Array:
         """Lazy array by schema name; `value/<name>` is the live annotation version."""
-        if name.startswith(f"{VALUE_GROUP}/"):
+        if is_value_name(name):
+            member = value_member(name)
+            if member is None:
+                raise KeyError(f"{name!r} is not a value array name: value arrays are 'value/<name>'")
             live = self.value_version()
             if live is None:
                 raise KeyError(f"episode {self.episode_id} has no value maps yet: run aim-annotate on it first")
-            return self.group[VALUE_GROUP][live][name[len(VALUE_GROUP) + 1:]]
+            return self.group[VALUE_GROUP][live][member]
         return self.group[name]
 
     def value_version(self) -> str | None:
         """Name of the live value-map version (changes on every re-annotation), None if not annotated."""
         try:
-            live = self.group[VALUE_GROUP].attrs.get("live")
+            value = self.group[VALUE_GROUP]
         except KeyError:
             return None
-        return live if live is not None and live in self.group[VALUE_GROUP] else None
+        return live_version(value.attrs.asdict(), value)
 
 
 def complete_episodes(root: zarr.Group, tasks: list[str] | None = None,

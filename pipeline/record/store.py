@@ -20,7 +20,7 @@ Value maps (`write_value`). Each annotation is written into a fresh version grou
 write of the `value` group attrs {live, params, arrays} makes it current; readers resolve
 `value/<name>` through `live`, so they see the old maps or the new ones, never a mix. The
 previous version is kept for readers that resolved it just before the swap; older ones and
-staging leftovers of crashed annotators are deleted.
+staging leftovers of crashed annotators are deleted. The version rule itself is `data_schemas.value_layout`.
 
 Index. `index` group attrs hold a table (one row per complete episode) rebuilt by
 `update_index()` from the episode groups, which stay the source of truth. `read_index()`
@@ -57,12 +57,20 @@ from data_schemas.spec import (
     episode_dims,
 )
 from data_schemas.validate import EpisodeData, SchemaError, check_store_attrs, episode_errors, parse_episode_attrs, validate_episode
+from data_schemas.value_layout import (
+    LIVE_ATTR,
+    VALUE_GROUP,
+    is_value_name,
+    live_attrs,
+    live_version,
+    next_version,
+    value_member,
+    value_name,
+)
 from pipeline.record.layout import COMPRESSOR, array_layout
 from pipeline.record.locking import store_lock
 
-VALUE_GROUP = "value"
 _EPISODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_VERSION = re.compile(r"^v(\d{4,})$")
 INDEX_COLUMNS = ("episode_id", "task", "setting", "seed", "num_steps", "success", "annotated")
 
 
@@ -219,7 +227,7 @@ class DatasetStore:
         """
         self._require_writable()
         validate_episode(episode)
-        unknown = sorted(n for n in episode.arrays if n not in ARRAYS_BY_NAME or n.startswith(f"{VALUE_GROUP}/"))
+        unknown = sorted(n for n in episode.arrays if n not in ARRAYS_BY_NAME or is_value_name(n))
         if unknown:
             raise SchemaError(f"episode {episode.episode_id}: arrays {unknown} are not episode arrays of schema "
                               f"v{SCHEMA_VERSION}; value maps are written with write_value().")
@@ -264,12 +272,12 @@ class DatasetStore:
         live = self._live_value(group)
         available = {s.name: s.name for s in EPISODE_ARRAYS if s.name in group}
         if live is not None:
-            available.update({f"{VALUE_GROUP}/{n}": n for n in live[0].array_keys()})
+            available.update({value_name(n): n for n in live[0].array_keys()})
         wanted = list(available) if names is None else list(names)
         missing = [n for n in wanted if n not in available]
         if missing:
             raise KeyError(f"episode {episode_id!r} has no array {missing[0]!r}; it has {sorted(available)}")
-        return {n: live[0][available[n]] if n.startswith(f"{VALUE_GROUP}/") else group[n] for n in wanted}
+        return {n: live[0][available[n]] if is_value_name(n) else group[n] for n in wanted}
 
     def array(self, episode_id: str, name: str) -> zarr.Array:
         """Lazy handle on one array; `value/<name>` resolves to the live value-map version."""
@@ -290,12 +298,12 @@ class DatasetStore:
         stored = {s.name: group[s.name] for s in EPISODE_ARRAYS if s.name in group}
         problems = episode_errors(attrs, stored)
         value = self._value_group(group)
-        if value is not None and value.attrs.get("live") is not None:
+        if value is not None and value.attrs.get(LIVE_ATTR) is not None:
             live = self._live_value(group)
             if live is None:
-                problems.append(f"value attrs name live version {value.attrs.get('live')!r}, which is missing")
+                problems.append(f"value attrs name live version {value.attrs.get(LIVE_ATTR)!r}, which is missing")
             else:
-                arrays = {f"{VALUE_GROUP}/{n}": a for n, a in live[0].arrays()}
+                arrays = {value_name(n): a for n, a in live[0].arrays()}
                 problems += _value_errors(attrs, arrays)
         return problems
 
@@ -312,13 +320,8 @@ class DatasetStore:
         if value is None:
             return None
         attrs = value.attrs.asdict()
-        live = attrs.get("live")
-        if live is None:
-            return None
-        try:
-            return value[live], attrs
-        except KeyError:
-            return None
+        live = live_version(attrs, value)
+        return None if live is None else (value[live], attrs)
 
     def write_value(self, episode_id: str, arrays: dict[str, np.ndarray], params: dict) -> None:
         """Make `arrays` (value/map, value/rgb, value/phase, optional value/*) the episode's value maps."""
@@ -331,13 +334,12 @@ class DatasetStore:
                               + "\n  ".join(errors))
         params = _json_clean(params, "annotation params")
         value = self._value_group(group) or group.create_group(VALUE_GROUP)
-        previous = value.attrs.get("live")
-        numbers = [int(m.group(1)) for n in self._group_names(value.path) if (m := _VERSION.match(n))]
-        version = f"v{max(numbers, default=0) + 1:04d}"
+        previous = value.attrs.get(LIVE_ATTR)
+        version = next_version(self._group_names(value.path))
         staging = value.create_group(version, attributes={"params": params})
         for name, data in arrays.items():
-            self._write_array(staging, name[len(VALUE_GROUP) + 1:], name, np.asarray(data), attrs.num_steps)
-        value.update_attributes({"live": version, "params": params, "arrays": sorted(arrays)})
+            self._write_array(staging, value_member(name), name, np.asarray(data), attrs.num_steps)
+        value.update_attributes(live_attrs(version, params, arrays))
         for name in self._group_names(value.path):
             if name not in (version, previous):
                 del value[name]
@@ -402,8 +404,7 @@ def _value_errors(attrs: EpisodeAttrs, arrays: dict[str, Any]) -> list[str]:
     errors = [f"missing array {s.name!r}" for s in VALUE_ARRAYS if s.name not in arrays]
     dims = episode_dims(attrs, {})
     for name, arr in arrays.items():
-        if not name.startswith(f"{VALUE_GROUP}/") or "/" in name[len(VALUE_GROUP) + 1:] or not _EPISODE_ID.match(
-                name[len(VALUE_GROUP) + 1:]):
+        if value_member(name) is None:
             errors.append(f"{name!r}: value arrays are named 'value/<name>' (one level, letters/digits/_.-)")
             continue
         spec = ARRAYS_BY_NAME.get(name)
