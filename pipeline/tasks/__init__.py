@@ -30,3 +30,4 @@ def get_task(name: str) -> type[Task]:
 
 from pipeline.tasks import place_shoe, stack_blocks_two  # noqa: E402,F401  (registration)
 from pipeline.tasks import beat_block_hammer, click_bell, place_empty_cup  # noqa: E402,F401  (registration)
+from pipeline.tasks import handover_block, lift_pot, open_laptop  # noqa: E402,F401  (registration)

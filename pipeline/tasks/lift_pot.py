@@ -15,9 +15,9 @@ from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Task
 
-LIFT_M = 0.12
+LIFT_M = 0.1
 """How high the expert lifts the pot."""
-LIFT_MIN_M = 0.08
+LIFT_MIN_M = 0.07
 TILT_MAX_RAD = np.deg2rad(8.0)
 HOLD_DISTANCE_M = 0.03
 """A gripper holds its handle when its TCP is this close to the handle's grip point."""

@@ -1,0 +1,120 @@
+"""open_laptop: push the laptop's lid open beyond a target angle (articulated object, one arm).
+
+RoboTwin 2.0's open_laptop. The lid starts ajar; the expert slides its closed fingers into the gap
+under the lid's front edge, pointing at the hinge, then sweeps them around the hinge axis so the
+fingers push the screen side along the lid normal. The fingertip frame is fixed in the lid's frame
+and turned with it, so every waypoint is the lid pose rotated about its hinge (x) axis.
+Success (RoboTwin: the hinge's joint position): the lid is open wider than `OPEN_ANGLE_RAD`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sapien
+
+from pipeline.assets import make_asset, random_color_name, rgba
+from pipeline.sim.poses import matrix_to_pose, pose_to_matrix
+from pipeline.sim.primitives import entity_matrix
+from pipeline.sim.robot import PlanningError
+from pipeline.tasks import register_task
+from pipeline.tasks.base import Task
+
+OPEN_ANGLE_RAD = 1.2
+"""Success threshold on the hinge angle (0 closed, limit 1.9)."""
+PUSH_END_RAD = 1.6
+"""Angle of the last waypoint of the sweep (the fingers lag the lid by about 0.1 rad)."""
+OVERSHOOT_RAD = 0.2
+"""The sweep stops once the lid is this far past the threshold."""
+PUSH_STEP_RAD = 0.15
+FINGER_DEPTH_M = 0.02
+"""Fingertip distance inside the lid's front edge."""
+UNDER_LID_M = 0.012
+"""TCP distance below the lid's underside (the closed fingers are 2 cm thick)."""
+ENTRY_M = 0.06
+"""The fingers start this far out along the lid before sliding in under it."""
+ENTRY_FROM_RAD = 1.3
+"""The fingers reach the gap along the arc the fingertips would follow from this lid angle."""
+
+
+def yaw_quat(yaw: float) -> list[float]:
+    return [float(np.cos(yaw / 2)), 0.0, 0.0, float(np.sin(yaw / 2))]
+
+
+def rotation_x(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    m = np.eye(4)
+    m[1:3, 1:3] = [[c, -s], [s, c]]
+    return m
+
+
+@register_task
+class OpenLaptop(Task):
+    name = "open_laptop"
+    seen_templates = (
+        "Open the {colour} laptop.",
+        "Push the lid of the {colour} laptop open.",
+        "Lift the screen of the {colour} laptop until it stands open.",
+    )
+    unseen_templates = (
+        "Swing the {colour} laptop's display up so the laptop is open.",
+        "Flip open the {colour} notebook computer.",
+    )
+
+    def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
+        colour = random_color_name(rng, exclude=("white", "yellow", "black", "gray"))
+        laptop = make_asset("laptop", rng, name="laptop", color=rgba(colour))
+        xy = np.array([rng.uniform(-0.12, 0.12), rng.uniform(-0.02, 0.08)])
+        self.laptop = self.add_articulation("laptop", laptop, sapien.Pose([*xy, self.table_z],
+                                            yaw_quat(rng.uniform(-0.3, 0.3))), footprint=0.17)
+        self.roles = {"pressed": "laptop_lid"}
+        self.instruction_fields = {"colour": colour}
+        if setting == "hard":
+            self.add_distractors(rng, int(rng.integers(2, 5)))
+
+    def angle(self) -> float:
+        return float(self.laptop.get_qpos()[0])
+
+    def fingertip_tcp(self, lid: np.ndarray, angle_change: float, inside: float, roll: float) -> sapien.Pose:
+        """TCP pose pointing at the hinge under the lid, `inside` metres in from its front edge,
+        with the lid (world matrix `lid`) turned further open by `angle_change`; the fingers open
+        along the hinge, towards lid +x for `roll` = 1, -x for -1."""
+        depth = float(self.assets["laptop_lid"].hinge.contact_points["lid_front_edge"][1])
+        in_lid = np.eye(4)
+        in_lid[:3, 0] = (0.0, 0.0, -roll)  # TCP x = y cross z, along the lid normal
+        in_lid[:3, 1] = (roll, 0.0, 0.0)   # fingers open along the hinge
+        in_lid[:3, 2] = (0.0, -1.0, 0.0)  # approach: from the front edge towards the hinge
+        in_lid[:3, 3] = (0.0, depth - inside, -UNDER_LID_M)
+        return matrix_to_pose(lid @ rotation_x(angle_change) @ in_lid)
+
+    def play_once(self) -> None:
+        lid_link = self.actors["laptop_lid"]
+        arm = "right" if lid_link.get_pose().p[0] < 0 else "left"  # reaching across: fingers point forward
+        lid, start = entity_matrix(lid_link), self.angle()
+        home_opening = pose_to_matrix(self.env.robot[arm].home_tcp_pose())[:3, 1]
+        roll = 1.0 if lid[:3, 0] @ home_opening >= 0 else -1.0  # the wrist turns least from home
+        self.expert.close_gripper(arm)
+        try:
+            self.reach_gap(arm, lid, start, roll)
+        except PlanningError:  # the other wrist roll (the fingers are symmetric); the lid is untouched
+            roll = -roll
+            self.reach_gap(arm, lid, start, roll)
+        self.expert.move_to({arm: self.fingertip_tcp(lid, 0.0, FINGER_DEPTH_M, roll)}, straight=True)
+        steps = max(1, int(np.ceil((PUSH_END_RAD - start) / PUSH_STEP_RAD)))
+        for change in np.linspace(0.0, PUSH_END_RAD - start, steps + 1)[1:]:
+            self.expert.move_to({arm: self.fingertip_tcp(lid, float(change), FINGER_DEPTH_M, roll)}, straight=True)
+            if self.angle() > OPEN_ANGLE_RAD + OVERSHOOT_RAD:
+                break
+        lid = entity_matrix(lid_link)
+        self.expert.move_to({arm: self.fingertip_tcp(lid, 0.0, FINGER_DEPTH_M - ENTRY_M, roll)}, straight=True)
+        self.expert.home([arm])
+
+    def reach_gap(self, arm: str, lid: np.ndarray, start: float, roll: float) -> None:
+        """Bring the fingers in front of the gap under the lid along an arc just outside the lid's
+        edge, coming from above (the wrist pitches gradually instead of an arbitrary IK branch)."""
+        first, *rest = np.linspace(max(ENTRY_FROM_RAD - start, 0.0), 0.0, 4)
+        self.expert.move_to({arm: self.fingertip_tcp(lid, float(first), FINGER_DEPTH_M - ENTRY_M, roll)})
+        for change in rest:
+            self.expert.move_to({arm: self.fingertip_tcp(lid, float(change), FINGER_DEPTH_M - ENTRY_M, roll)},
+                                straight=True)
+
+    def check_success(self) -> bool:
+        return self.angle() > OPEN_ANGLE_RAD
