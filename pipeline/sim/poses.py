@@ -5,6 +5,8 @@ import numpy as np
 import sapien
 from scipy.spatial.transform import Rotation
 
+from pipeline.assets.geometry import pose as frame_pose, top_down_grasp, yaw_axis
+
 
 def pose_to_matrix(pose: sapien.Pose) -> np.ndarray:
     return np.asarray(pose.to_transformation_matrix(), dtype=np.float64)
@@ -22,14 +24,8 @@ def pose_to_xyzwxyz(pose: sapien.Pose) -> np.ndarray:
 def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray = np.array([0.0, 0.0, 1.0])) -> sapien.Pose:
     """SAPIEN camera pose (x forward, y left, z up) at `eye` looking at `target`."""
     forward = np.asarray(target, float) - np.asarray(eye, float)
-    forward /= np.linalg.norm(forward)
     left = np.cross(up, forward)
-    left /= np.linalg.norm(left)
-    cam_up = np.cross(forward, left)
-    matrix = np.eye(4)
-    matrix[:3, :3] = np.stack([forward, left, cam_up], axis=1)
-    matrix[:3, 3] = eye
-    return matrix_to_pose(matrix)
+    return matrix_to_pose(frame_pose(eye, z_axis=np.cross(forward, left), y_axis=left))
 
 
 def yaw_pose(xyz, yaw: float) -> sapien.Pose:
@@ -40,11 +36,4 @@ def yaw_pose(xyz, yaw: float) -> sapien.Pose:
 
 def top_down_tcp(xyz, yaw: float) -> sapien.Pose:
     """TCP pose approaching straight down (TCP z = -world z) with the finger axis at `yaw`."""
-    # columns: TCP x, y (finger opening), z (approach) in world coordinates
-    y_axis = np.array([np.cos(yaw), np.sin(yaw), 0.0])
-    z_axis = np.array([0.0, 0.0, -1.0])
-    x_axis = np.cross(y_axis, z_axis)
-    matrix = np.eye(4)
-    matrix[:3, :3] = np.stack([x_axis, y_axis, z_axis], axis=1)
-    matrix[:3, 3] = xyz
-    return matrix_to_pose(matrix)
+    return matrix_to_pose(top_down_grasp(xyz, yaw_axis(yaw)))
