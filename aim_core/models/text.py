@@ -17,7 +17,7 @@ import torch
 from transformers import PreTrainedTokenizerFast, T5EncoderModel, UMT5Config, UMT5EncoderModel
 
 from aim_core.models.tokenizer import EOS, PAD, UNK, train_unigram
-from aim_core.models.vae import state_digest
+from aim_core.models.frozen_module import FrozenModule
 
 ENCODER_CLASSES = {"umt5": UMT5EncoderModel, "t5": T5EncoderModel}
 TEXT_ENCODER_DIR, TOKENIZER_DIR = "text_encoder", "tokenizer"
@@ -41,15 +41,14 @@ def tiny_umt5_config(vocab_size: int, d_model: int = 32, num_layers: int = 2) ->
                       pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
 
 
-class TextEncoder:
+class TextEncoder(FrozenModule):
     """Tokenizer + T5-family encoder: instructions -> per-token embeddings [L_i, D] (padding dropped)."""
 
     def __init__(self, tokenizer: PreTrainedTokenizerFast, model: T5EncoderModel | UMT5EncoderModel,
                  max_length: int = 512):
+        super().__init__(model)
         self.tokenizer = tokenizer
-        self.model = model.eval().requires_grad_(False)
         self.max_length = max_length
-        self._digest: str | None = None
 
     @property
     def dim(self) -> int:
@@ -81,17 +80,10 @@ class TextEncoder:
         self.model.save_pretrained(str(root / TEXT_ENCODER_DIR))
         self.tokenizer.save_pretrained(str(root / TOKENIZER_DIR))
 
-    def to(self, device: str | torch.device) -> "TextEncoder":
-        self.model.to(device)
-        return self
-
-    def digest(self) -> str:
-        """Content hash of tokenizer, encoder config and weights (text cache invalidation)."""
-        if self._digest is None:
-            config = {"encoder": self.model.config.to_dict(), "tokenizer": self.tokenizer.backend_tokenizer.to_str(),
-                      "max_length": self.max_length}
-            self._digest = state_digest(config, self.model)
-        return self._digest
+    def digest_config(self) -> dict:
+        """Encoder config, tokenizer and max_length: each changes the embeddings."""
+        return {"encoder": self.model.config.to_dict(), "tokenizer": self.tokenizer.backend_tokenizer.to_str(),
+                "max_length": self.max_length}
 
     @torch.no_grad()
     def encode(self, instructions: Sequence[str]) -> list[torch.Tensor]:

@@ -9,14 +9,14 @@ that the latent cache uses to notice a changed VAE.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 from diffusers import AutoencoderKLWan
 from diffusers.models.autoencoders.autoencoder_kl_wan import WanCausalConv3d, patchify
+
+from aim_core.models.frozen_module import FrozenModule
 
 WAN22_TI2V_5B_VAE_CONFIG: dict = {
     "base_dim": 160,
@@ -60,27 +60,7 @@ def tiny_wan_vae_config(z_dim: int = 8, base_dim: int = 16) -> dict:
             "latents_mean": [0.0] * z_dim, "latents_std": [1.0] * z_dim}
 
 
-def state_digest(config: dict, module: torch.nn.Module) -> str:
-    """sha256 over a model's config and every parameter/buffer: changes whenever the outputs may.
-
-    Bookkeeping entries that saving/loading adds (`_class_name`, `_name_or_path`, library
-    versions) are left out, so a saved and reloaded model keeps its digest.
-    """
-    h = hashlib.sha256(json.dumps(_without_bookkeeping(config), sort_keys=True, default=str).encode())
-    for name, tensor in sorted(module.state_dict().items()):
-        h.update(name.encode())
-        h.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
-
-
-def _without_bookkeeping(value):
-    if isinstance(value, dict):
-        return {k: _without_bookkeeping(v) for k, v in value.items()
-                if not str(k).startswith("_") and not str(k).endswith("_version")}
-    return value
-
-
-class VideoVAE:
+class VideoVAE(FrozenModule):
     """`AutoencoderKLWan` with AIM's conventions: uint8 video in, normalised latents out.
 
     Pixel videos are [B, T, H, W, 3] uint8 (channels last, as stored and as packed by the canvas);
@@ -88,14 +68,13 @@ class VideoVAE:
     """
 
     def __init__(self, model: AutoencoderKLWan):
-        self.model = model.eval().requires_grad_(False)
+        super().__init__(model)
         cfg = model.config
         self.spatial = int(cfg.scale_factor_spatial)
         self.temporal = int(cfg.scale_factor_temporal)
         self.z_dim = int(cfg.z_dim)
         self._mean = torch.tensor(cfg.latents_mean, dtype=torch.float32).view(1, -1, 1, 1, 1)
         self._std = torch.tensor(cfg.latents_std, dtype=torch.float32).view(1, -1, 1, 1, 1)
-        self._digest: str | None = None
 
     @classmethod
     def from_config(cls, config: dict, seed: int = 0) -> "VideoVAE":
@@ -131,15 +110,8 @@ class VideoVAE:
     def dtype(self) -> torch.dtype:
         return next(self.model.parameters()).dtype
 
-    def to(self, device: str | torch.device) -> "VideoVAE":
-        self.model.to(device)
-        return self
-
-    def digest(self) -> str:
-        """Content hash of config and weights; the latent cache is rebuilt when it changes."""
-        if self._digest is None:
-            self._digest = state_digest(dict(self.model.config), self.model)
-        return self._digest
+    def digest_config(self) -> dict:
+        return dict(self.model.config)
 
     def latent_shape(self, num_frames: int, height: int, width: int) -> tuple[int, int, int, int]:
         """(z_dim, T', H', W') of the latents of a video, after checking the sizes are encodable."""
