@@ -46,12 +46,12 @@ class BeatBlockHammer(Task):
         block_colour = random_color_name(rng, exclude=(hammer_colour,))
         side = 1.0 if rng.random() < 0.5 else -1.0
         hammer = make_asset("hammer", rng, name="hammer", color=rgba(hammer_colour))
-        hammer_xy = np.array([side * rng.uniform(0.12, 0.22), rng.uniform(-0.14, -0.06)])
+        hammer_xy = np.array([side * rng.uniform(0.12, 0.22), rng.uniform(-0.15, -0.08)])
         hammer_yaw = np.pi / 2 + rng.uniform(-0.3, 0.3)  # handle (+x) pointing away from the robot
         self.add_object("hammer", hammer, sapien.Pose([*hammer_xy, self.table_z + 1e-3], _yaw_quat(hammer_yaw)),
                         footprint=0.1)
         block = make_asset("block", rng, name="block", color=rgba(block_colour))
-        block_xy = np.array([side * rng.uniform(0.05, 0.3), rng.uniform(0.06, 0.14)])
+        block_xy = np.array([side * rng.uniform(0.05, 0.3), rng.uniform(0.08, 0.15)])  # clear of the head
         block_yaw = rng.uniform(-np.pi / 4, np.pi / 4)
         self.add_object("block", block, sapien.Pose([*block_xy, self.table_z], _yaw_quat(block_yaw)), footprint=0.05)
         self.roles = {"target": "hammer", "pressed": "block", "tool": "hammer"}
