@@ -43,11 +43,17 @@ def evaluate(
     reference_policies: bool = True,
     video_steps: int = AIMPolicyConfig.video_steps,
     action_steps: int = AIMPolicyConfig.action_steps,
+    image_size: tuple[int, int] | None = None,
+    record_every: int | None = None,
 ) -> dict:
-    """Success rates per task and setting of `checkpoint` (row "aim") and `extra_checkpoints` (named rows)."""
+    """Success rates per task and setting of `checkpoint` (row "aim") and `extra_checkpoints` (named rows).
+
+    Camera size and control rate default to those the first checkpoint was trained with.
+    """
     log = get_run_logger()
     checkpoints = ({"aim": checkpoint} if checkpoint else {}) | dict(extra_checkpoints or {})
     env_settings = checkpoint_env_settings(next(iter(checkpoints.values()))) if checkpoints else {}
+    env_settings |= {k: v for k, v in (("image_size", image_size), ("record_every", record_every)) if v is not None}
     config = EvalConfig(tasks=list(tasks), out_dir=out_dir, settings=list(settings), episodes=episodes,
                         seed_start=seed_start, step_limit_factor=step_limit_factor, videos=videos,
                         reference_policies=reference_policies, **env_settings)

@@ -10,7 +10,6 @@ from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import ChunkLayout, aim_tiny_config
 from aim_core.training.encoders import run_encoders
 
-torch.set_num_threads(1)  # 2 shared cores: one intra-op thread is far faster under load
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,17 @@
 """A small annotated dataset (synthetic episodes of the schema) shared by the training tests."""
+import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from aim_core.training.config import OptimConfig, TrainConfig
 from pipeline.record.store import DatasetStore
 from pipeline.record.synthetic import synthetic_episode, synthetic_value_maps
+
+# one intra-op thread, here and in spawned trainers: on 2 shared cores two threads are ~10x slower
+os.environ["OMP_NUM_THREADS"] = "1"
+torch.set_num_threads(1)
 
 EPISODE_STEPS = 21  # 6 latent frames with the VAE's 4x time compression: 3 windows of 2 + 2 frames
 

@@ -1,0 +1,37 @@
+"""The evaluate flow on a real Prefect test server and the real simulator (reference rows only)."""
+import csv
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.registry import load_flow
+
+SERVER_STARTUP_S = 240
+"""Generous: the two cores are shared by the whole suite."""
+
+
+@pytest.fixture(scope="module")
+def prefect_server():
+    with prefect_test_harness(server_startup_timeout=SERVER_STARTUP_S):
+        yield
+
+
+def test_bad_selection_fails_before_any_simulation(prefect_server, tmp_path):
+    flow = load_flow("evaluate")
+    with pytest.raises(ValueError, match="unknown task 'fold_towel'"):
+        flow(tasks=["fold_towel"], out_dir=str(tmp_path / "eval"))
+    with pytest.raises(ValueError, match="nothing to evaluate"):
+        flow(tasks=["stack_blocks_two"], out_dir=str(tmp_path / "eval"), reference_policies=False)
+    assert not (tmp_path / "eval").exists()
+
+
+@pytest.mark.slow
+def test_reference_rows_on_expert_solvable_seeds(prefect_server, tmp_path):
+    flow = load_flow("evaluate")
+    out = flow(tasks=["stack_blocks_two"], out_dir=str(tmp_path / "eval"), settings=["easy"], episodes=1,
+               image_size=(32, 48), videos=1)
+    assert out["summary"]["expert"]["easy"] == 1.0  # evaluation seeds are the ones the expert solves
+    assert out["summary"]["hold"]["easy"] == 0.0
+    rows = list(csv.DictReader(open(out["csv"])))
+    assert {r["policy"] for r in rows} == {"expert", "hold"}
+    assert len(out["videos"]) == 2
