@@ -34,6 +34,12 @@ def yawed_top_grasps(center, yaws_deg) -> list[np.ndarray]:
     return [top_down_grasp(center, yaw_axis(np.deg2rad(yaw))) for yaw in yaws_deg]
 
 
+def grasps_across_y(centers) -> list[np.ndarray]:
+    """Top-down grasps at each centre closing along the object's y axis, both ways round (+y, -y),
+    so either arm finds one that suits its wrist."""
+    return [top_down_grasp(center, (0.0, side, 0.0)) for center in centers for side in (1.0, -1.0)]
+
+
 def pick_color(rng: np.random.Generator, color=None, exclude: tuple[str, ...] = ()) -> tuple[float, float, float, float]:
     """`color` (RGBA) if given, else a random palette colour; always consumes the same draws."""
     sample = random_color(rng, exclude)

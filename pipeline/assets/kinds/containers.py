@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.assets.geometry import box, cylinder, pose, top_down_grasp, tube, tube_collision, yaw_axis
-from pipeline.assets.kinds.common import draw, pick_color, resting_points
+from pipeline.assets.geometry import box, cylinder, pose, tube, tube_collision, yaw_axis
+from pipeline.assets.kinds.common import draw, grasps_across_y, pick_color, resting_points
 from pipeline.assets.object_asset import ObjectAsset, VisualPart
 from pipeline.assets.registry import register_kind
 
@@ -76,7 +76,7 @@ def make_pot(rng: np.random.Generator, *, radius: float | None = None, height: f
         visuals.append(VisualPart(handle, handle_color))
         collisions.append(handle)
         grip = np.array([sign * (radius + handle_reach / 2), 0.0, handle_z])
-        grasps += [top_down_grasp(grip, (0.0, 1.0, 0.0)), top_down_grasp(grip, (0.0, -1.0, 0.0))]
+        grasps += grasps_across_y([grip])
         labels += [label] * 2
         functional[label] = pose(grip, z_axis=(sign, 0.0, 0.0), y_axis=(0.0, 1.0, 0.0))
         contacts[label] = grip

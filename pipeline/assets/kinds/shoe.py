@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
-from pipeline.assets.geometry import pose, top_down_grasp
-from pipeline.assets.kinds.common import draw, pick_color, resting_points
+from pipeline.assets.geometry import pose
+from pipeline.assets.kinds.common import draw, grasps_across_y, pick_color, resting_points
 from pipeline.assets.object_asset import ObjectAsset, PhysicalMaterial, VisualPart
 from pipeline.assets.palette import rgba
 from pipeline.assets.registry import register_kind
@@ -52,11 +52,8 @@ def make_shoe(rng: np.random.Generator, *, length: float | None = None, width: f
         _ring(outline * 0.96, sole_height), _ring(collar, heel_height), _ring(toe_cap, toe_height)]))
 
     grasp_height = sole_height + 0.5 * (toe_height - sole_height)
-    grasps, labels = [], []
-    for x in (-0.15 * length, 0.0, 0.12 * length):
-        for side in (1.0, -1.0):
-            grasps.append(top_down_grasp((x, 0.0, grasp_height), (0.0, side, 0.0)))
-            labels.append("width")
+    grasps = grasps_across_y([(x, 0.0, grasp_height) for x in (-0.15 * length, 0.0, 0.12 * length)])
+    labels = ["width"] * len(grasps)
     functional = resting_points(heel_height)
     functional["heel"] = pose((-length / 2, 0.0, sole_height / 2), z_axis=(-1.0, 0.0, 0.0), y_axis=(0.0, 1.0, 0.0))
     functional["toe"] = pose((length / 2, 0.0, sole_height / 2), z_axis=(1.0, 0.0, 0.0), y_axis=(0.0, 1.0, 0.0))

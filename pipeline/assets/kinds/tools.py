@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.assets.geometry import box, cylinder, dome, horizontal_cylinder, pose, top_down_grasp
-from pipeline.assets.kinds.common import draw, pick_color, resting_points
+from pipeline.assets.geometry import box, cylinder, dome, horizontal_cylinder, pose
+from pipeline.assets.kinds.common import draw, grasps_across_y, pick_color, resting_points
 from pipeline.assets.object_asset import ObjectAsset, VisualPart
 from pipeline.assets.palette import rgba
 from pipeline.assets.registry import register_kind
@@ -58,11 +58,8 @@ def make_hammer(rng: np.random.Generator, *, handle_length: float | None = None,
     handle = horizontal_cylinder(handle_radius, handle_length - head_size / 2,
                                  (-head_size / 4, 0.0, handle_radius), (1.0, 0.0, 0.0))
     head = box((head_size, head_length, head_size), (head_x, 0.0, head_size / 2))
-    grasps, labels = [], []
-    for fraction in (-0.35, -0.2, -0.05):
-        for side in (1.0, -1.0):
-            grasps.append(top_down_grasp((fraction * handle_length, 0.0, handle_radius), (0.0, side, 0.0)))
-            labels.append("handle")
+    grasps = grasps_across_y([(fraction * handle_length, 0.0, handle_radius) for fraction in (-0.35, -0.2, -0.05)])
+    labels = ["handle"] * len(grasps)
     face = np.array([head_x, head_length / 2, head_size / 2])
     functional = resting_points(head_size)
     functional["head"] = pose(face, z_axis=(0.0, 1.0, 0.0), y_axis=(1.0, 0.0, 0.0))
