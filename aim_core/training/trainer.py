@@ -177,6 +177,9 @@ class StageOneTrainer:
 
     def run(self) -> TrainResult:
         cfg = self.config
+        if self.start_step >= cfg.steps:  # resumed a finished run: nothing to do
+            return TrainResult(checkpoint=latest_checkpoint(self.out_dir), step=self.start_step,
+                               final_loss=math.nan, stopped="completed")
         started = time.perf_counter()
         window_start, window_steps = started, 0
         loss_value, metrics = math.nan, {}

@@ -49,6 +49,9 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
     for before, after in zip(full, again):
         assert after["loss/total"] == before["loss/total"], f"step {before['step']} differs after resume"
         assert after["lr"] == before["lr"]
+    finished = train_stage1(config, resume=True)  # resuming a finished run trains nothing
+    assert finished.step == 6 and finished.checkpoint == resumed.checkpoint
+    assert read_metrics(config.out_dir) == again
 
 
 def test_unified_mask_ablation_trains_without_value_stream(tiny_config, tmp_path):
