@@ -12,16 +12,20 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import track
+# this file is named flows.py: keep its folder off the path so `import flows` finds the package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from pipeline.annotate.annotate import annotate_episode
-from pipeline.annotate.params import AnnotationParams
-from pipeline.generate import DatasetSpec, commit_episode, missing_units, produce_episode, update_index
+from rich.console import Console  # noqa: E402
+from rich.progress import track  # noqa: E402
+
+from pipeline.annotate.annotate import annotate_episode  # noqa: E402
+from pipeline.annotate.params import AnnotationParams  # noqa: E402
+from pipeline.generate import DatasetSpec, commit_episode, missing_units, produce_episode, update_index  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "Flows"
