@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--api-url", default="http://127.0.0.1:4200/api")
     parser.add_argument("--flow", default="generate-dataset", help="flow whose latest run is shown")
     parser.add_argument("--flow-run-id", default=None, help="this run instead of the latest")
-    parser.add_argument("--out", type=Path, default=Path("ui-screenshots"))
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "aim-ui-screenshots",
+                        help="folder for the PNGs (default outside the repository: keep them out of git)")
     parser.add_argument("--size", type=int, nargs=2, default=(1600, 1100), metavar=("W", "H"))
     parser.add_argument("--wait-ms", type=int, default=20000, help="page time for the UI to load its data")
     args = parser.parse_args(argv)
