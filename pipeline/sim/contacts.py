@@ -4,7 +4,8 @@ Between two recorded steps the collector looks at every physics step and keeps, 
 (kind, arm, actor, other body), the contact points of the latest step in which that pair touched:
 short events (a strike, a press) survive even when they end before the next recorded step.
 Kinds (`data_schemas.spec`): CONTACT_GRASP finger link vs tracked actor, CONTACT_SUPPORT the
-task's target actor vs its support, CONTACT_PRESS a robot link or held tool vs a pressed part.
+task's target actor vs its support, CONTACT_PRESS a robot link (fingers included) or held tool vs
+a pressed part (checked first: a finger on a button presses it, it does not grasp it).
 Normals are SAPIEN's contact normals, sign-flipped where needed so that the touched actor always
 plays the role of `bodies[0]`; impulses are the magnitude of the point's impulse over that step.
 """
@@ -54,18 +55,18 @@ class ContactCollector:
         r = self.rules
         if a not in r.actors:
             return None
+        if a in r.pressed:  # a finger on a button or a lid presses it, it does not grasp it
+            if b in r.robot_links:
+                arm, name = r.robot_links[b]
+                return CONTACT_PRESS, arm, r.actors[a], name
+            if b in r.tools:
+                return CONTACT_PRESS, -1, r.actors[a], r.tools[b]
         if b in r.fingers:
             arm, name = r.fingers[b]
             return CONTACT_GRASP, arm, r.actors[a], name
         support = r.supports.get(a)
         if support is not None and support[0] == b:
             return CONTACT_SUPPORT, -1, r.actors[a], support[1]
-        if a in r.pressed:
-            if b in r.robot_links:
-                arm, name = r.robot_links[b]
-                return CONTACT_PRESS, arm, r.actors[a], name
-            if b in r.tools:
-                return CONTACT_PRESS, -1, r.actors[a], r.tools[b]
         return None
 
     def observe(self, contacts: list) -> None:
