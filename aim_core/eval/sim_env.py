@@ -115,10 +115,6 @@ class SimulatorEnv:
     def success(self) -> bool:
         return bool(self._require()[1].check_success())
 
-    @property
-    def instruction(self) -> str:
-        return self._instruction
-
     def close(self) -> None:
         self._env = None
         self._task = None

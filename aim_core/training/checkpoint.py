@@ -145,15 +145,6 @@ def read_checkpoint_state(path: str | Path) -> CheckpointState:
                            model_config=model_config, metrics=state.get("metrics", {}), data=state.get("data", {}))
 
 
-def load_model_weights(path: str | Path, model: torch.nn.Module, strict: bool = True) -> None:
-    """Load the weights of checkpoint `path` into an (unwrapped) model, e.g. for evaluation."""
-    weights = load_file(str(Path(path) / MODEL_FILE))
-    missing, unexpected = model.load_state_dict(weights, strict=False)
-    if strict and (missing or unexpected):
-        raise CheckpointError(f"checkpoint {path} does not fit the model: missing {missing[:5]}..., "
-                              f"unexpected {unexpected[:5]}...; was it trained with another model preset?")
-
-
 def load_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler) -> CheckpointState:
     """Restore model, optimizer and scheduler from checkpoint `path` (every rank calls this)."""

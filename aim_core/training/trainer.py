@@ -77,11 +77,9 @@ def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str,
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def _autocast(ctx: DistContext, precision: str) -> contextlib.AbstractContextManager:
-    bf16 = precision == "bf16" or (precision == "auto" and ctx.device.type == "cuda")
-    if not bf16:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=ctx.device.type, dtype=torch.bfloat16)
+def _uses_bf16(precision: str, device: torch.device) -> bool:
+    """bf16 autocast when asked for, or by default on CUDA; fp32 otherwise."""
+    return precision == "bf16" or (precision == "auto" and device.type == "cuda")
 
 
 def _mean_over_ranks(values: dict[str, float], ctx: DistContext) -> dict[str, float]:
@@ -121,7 +119,7 @@ class StageOneTrainer:
         self.model: AIMModel = build_model(self.model_config, config.pretrained).to(self.ctx.device)
         self.model.gradient_checkpointing = config.activation_checkpointing
         self.model.action_codec.set_stats(self.data.windows.stats)  # checkpoints decode with their statistics
-        self.bf16 = config.precision == "bf16" or (config.precision == "auto" and self.ctx.device.type == "cuda")
+        self.bf16 = _uses_bf16(config.precision, self.ctx.device)
         self.parallel = resolve_parallel(config.parallel, self.ctx, config.model)
         self.wrapped = wrap_model(self.model, self.ctx, self.parallel, model_blocks(self.model), self.bf16)
         opt = config.optim
@@ -151,7 +149,8 @@ class StageOneTrainer:
         generator = torch.Generator(device=self.ctx.device).manual_seed(seed)
         batch = self.data.batch(self.sampler.indices(step), self.ctx.device)
         self.wrapped.train()
-        with _autocast(self.ctx, self.config.precision):
+        autocast = torch.autocast(self.ctx.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
+        with autocast:
             loss, terms = flow_matching_loss(self.wrapped, batch, self.loss_config, generator=generator)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"loss is {loss.item()} at step {step}; lower optim.lr or check the data "
