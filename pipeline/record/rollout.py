@@ -89,28 +89,50 @@ class EpisodeRecorder:
         return out
 
 
-def rollout_episode(task: str, setting: str, seed: int, config: RolloutConfig | None = None,
-                    progress: Callable[[int], None] | None = None) -> EpisodeData:
-    """Build the scene for (task, setting, seed), run the expert, return the recorded episode.
+@dataclass
+class EpisodeScene:
+    """The settled start of episode (task, setting, seed): scene, task objects, instruction, and
+    the seed stream left for the object surface samples."""
 
-    `progress(n)` is called after every recorded step. Unknown task -> KeyError; unknown
-    setting or negative seed -> ValueError.
+    env: SimEnv
+    task: Task
+    instruction: str
+    points_rng: np.random.Generator
+
+
+def build_episode_scene(task: str, setting: str, seed: int, config: RolloutConfig,
+                        timer: Timer | None = None) -> EpisodeScene:
+    """Scene, objects and instruction of (task, setting, seed), objects at rest: the same start for
+    the recorded expert episode and for a policy evaluated on that seed.
+
+    Unknown task -> KeyError; unknown setting, negative seed or a task tracking no actor -> ValueError.
     """
-    config = config or RolloutConfig()
     task_cls = get_task(task)
     check_setting(setting)
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
-    start = time.perf_counter()
     look_rng, object_rng, text_rng, points_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
     mplib.set_global_seed(seed + 1)  # OMPL rejects seed 0
-    timer = Timer()
     env = SimEnv(config.scene_config(), sample_appearance(setting, look_rng), timer)
     episode_task = task_cls(env)
     episode_task.load_objects(env.scene, object_rng, setting)
     if not episode_task.tracked:
         raise ValueError(f"task {task!r} tracks no actors: call add_object(..., tracked=True) in load_objects")
     env.settle(config.settle_s)
+    return EpisodeScene(env, episode_task, episode_task.instruction(text_rng, unseen=(setting == "hard")), points_rng)
+
+
+def rollout_episode(task: str, setting: str, seed: int, config: RolloutConfig | None = None,
+                    progress: Callable[[int], None] | None = None) -> EpisodeData:
+    """Build the scene for (task, setting, seed), run the expert, return the recorded episode.
+
+    `progress(n)` is called after every recorded step. Errors as `build_episode_scene`.
+    """
+    config = config or RolloutConfig()
+    start = time.perf_counter()
+    timer = Timer()
+    scene = build_episode_scene(task, setting, seed, config, timer)
+    env, episode_task = scene.env, scene.task
     recorder = EpisodeRecorder(env, episode_task, config, progress)
     recorder.record()
     env.step_hooks.append(recorder)
@@ -120,11 +142,11 @@ def rollout_episode(task: str, setting: str, seed: int, config: RolloutConfig | 
     except PlanningError as exc:
         failure = str(exc)
     success = not failure and episode_task.check_success()
-    arrays = recorder.arrays(points_rng)
+    arrays = recorder.arrays(scene.points_rng)
     h, w = config.image_size
     attrs = EpisodeAttrs(
         episode_id=episode_id(task, setting, seed), task=task, setting=setting, seed=seed,
-        instruction=episode_task.instruction(text_rng, unseen=(setting == "hard")),
+        instruction=scene.instruction,
         control_rate_hz=config.physics_rate_hz / config.record_every, physics_rate_hz=config.physics_rate_hz,
         num_steps=len(recorder.frames), image_size=(h, w), object_names=list(episode_task.tracked),
         contact_bodies=list(recorder.contacts.bodies), segmentation_labels=list(episode_task.tracked),
