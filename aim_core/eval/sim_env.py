@@ -2,25 +2,21 @@
 
 `pipeline/sim` offers the world (`SimEnv`) and the tasks their expert; evaluation needs the
 other direction: a policy's joint targets applied step by step. `SimulatorEnv.reset` builds the
-scene of (task, setting, seed) exactly as `pipeline.record.rollout.rollout_episode` does (same
-seed streams for appearance, objects and instruction), so an evaluation seed shows the policy
-the scene the expert solved. `step(action)` sets both arms' joint and gripper targets, runs
+scene of (task, setting, seed) with `build_episode_scene`, the start the recorded expert episode
+uses too, so an evaluation seed shows the policy the scene the expert solved. `step(action)` sets both arms' joint and gripper targets, runs
 `record_every` physics steps (the recorded control rate) and renders the three cameras.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mplib
 import numpy as np
 
 from aim_core.eval.env import Observation
 from data_schemas import ACTION_DIM, ACTION_LAYOUT, ARMS, GRIPPER_CLOSED, GRIPPER_OPEN
-from pipeline.record.rollout import RolloutConfig
-from pipeline.sim.appearance import check_setting, sample_appearance
+from pipeline.record.rollout import RolloutConfig, build_episode_scene
 from pipeline.sim.env import SimEnv
 from pipeline.sim.robot import PlanningError
-from pipeline.tasks import get_task
 from pipeline.tasks.base import Task
 
 
@@ -50,19 +46,9 @@ class SimulatorEnv:
         self._step = 0
 
     def reset(self, task: str, setting: str, seed: int) -> Observation:
-        task_cls = get_task(task)
-        check_setting(setting)
-        if seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
         self.close()
-        # the seed streams of rollout_episode: appearance, objects, instruction, surface points
-        look_rng, object_rng, text_rng, _ = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
-        mplib.set_global_seed(seed + 1)
-        self._env = SimEnv(self.config.scene_config(), sample_appearance(setting, look_rng))
-        self._task = task_cls(self._env)
-        self._task.load_objects(self._env.scene, object_rng, setting)
-        self._env.settle(self.config.settle_s)
-        self._instruction = self._task.instruction(text_rng, unseen=(setting == "hard"))
+        scene = build_episode_scene(task, setting, seed, self.config)
+        self._env, self._task, self._instruction = scene.env, scene.task, scene.instruction
         self._step = 0
         return self._observe()
 
