@@ -50,8 +50,8 @@ def rasterise(points_world, labels, intr, extr):
     """Per-view nearest-point depth (uint16 mm) and label image from dense surface samples."""
     cam = points_world @ extr[:3, :3].T + extr[:3, 3]
     uv = cam @ intr.T
-    col = np.rint(uv[:, 0] / cam[:, 2]).astype(int)
-    row = np.rint(uv[:, 1] / cam[:, 2]).astype(int)
+    col = np.floor(uv[:, 0] / cam[:, 2]).astype(int)  # SAPIEN's convention, as the recorder's K:
+    row = np.floor(uv[:, 1] / cam[:, 2]).astype(int)  # pixel i spans [i, i + 1) around cx = W / 2
     ok = (cam[:, 2] > 0) & (col >= 0) & (col < W) & (row >= 0) & (row < H)
     depth = np.full((H, W), np.inf)
     np.minimum.at(depth, (row[ok], col[ok]), cam[ok, 2])
