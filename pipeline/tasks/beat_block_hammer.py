@@ -12,20 +12,19 @@ import numpy as np
 import sapien
 
 from pipeline.assets import make_asset, random_color_name, rgba
-from pipeline.sim.primitives import support_target
+from pipeline.sim.poses import yaw_pose
+from pipeline.sim.primitives import entity_matrix, support_target
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Task
 from pipeline.tasks.contact_watch import ContactWatch, local_point
+from pipeline.tasks.reach import backed_off, choose_reachable_grasp, move_near, raised
 
 HOVER_M = 0.06
+PRE_DISTANCE, LIFT = 0.08, 0.1
 STRIKE_DEPTH_M = 0.006
 """How far the striking face's target goes below the block's top (the drive stops on contact)."""
 TOP_FACE_BAND_M = 0.006
 """Contacts within this height below the block's top (and inside its outline) count as strikes."""
-
-
-def _yaw_quat(yaw: float) -> list[float]:
-    return [float(np.cos(yaw / 2)), 0.0, 0.0, float(np.sin(yaw / 2))]
 
 
 @register_task
@@ -46,14 +45,13 @@ class BeatBlockHammer(Task):
         block_colour = random_color_name(rng, exclude=(hammer_colour,))
         side = 1.0 if rng.random() < 0.5 else -1.0
         hammer = make_asset("hammer", rng, name="hammer", color=rgba(hammer_colour))
-        hammer_xy = np.array([side * rng.uniform(0.12, 0.22), rng.uniform(-0.15, -0.08)])
+        hammer_xy = np.array([side * rng.uniform(0.12, 0.22), rng.uniform(-0.13, -0.06)])
         hammer_yaw = np.pi / 2 + rng.uniform(-0.3, 0.3)  # handle (+x) pointing away from the robot
-        self.add_object("hammer", hammer, sapien.Pose([*hammer_xy, self.table_z + 1e-3], _yaw_quat(hammer_yaw)),
-                        footprint=0.1)
+        self.add_object("hammer", hammer, yaw_pose([*hammer_xy, self.table_z + 1e-3], hammer_yaw), footprint=0.1)
         block = make_asset("block", rng, name="block", color=rgba(block_colour))
-        block_xy = np.array([side * rng.uniform(0.05, 0.3), rng.uniform(0.08, 0.15)])  # clear of the head
+        block_xy = np.array([side * rng.uniform(0.05, 0.3), rng.uniform(0.09, 0.16)])  # clear of the head
         block_yaw = rng.uniform(-np.pi / 4, np.pi / 4)
-        self.add_object("block", block, sapien.Pose([*block_xy, self.table_z], _yaw_quat(block_yaw)), footprint=0.05)
+        self.add_object("block", block, yaw_pose([*block_xy, self.table_z], block_yaw), footprint=0.05)
         self.roles = {"target": "hammer", "pressed": "block", "tool": "hammer"}
         self.instruction_fields = {"hammer": hammer_colour, "block": block_colour}
         self.strikes = ContactWatch(scene, [self.actors["hammer"]], [self.actors["block"]], where=self._on_top_face)
@@ -76,13 +74,27 @@ class BeatBlockHammer(Task):
     def play_once(self) -> None:
         hammer, block = self.actors["hammer"], self.actors["block"]
         arm = self.nearest_arm(block.get_pose().p)
-        self.expert.grasp(arm, hammer, self.expert.choose_grasp(arm, hammer, self.assets["hammer"].grasps))
         target = support_target(block, self.assets["block"].functional_points["top"])
         target[2, 3] -= STRIKE_DEPTH_M
+        self.expert.grasp(arm, hammer, self._reachable_grasp(arm, target), pre_distance=PRE_DISTANCE, lift=LIFT)
         strike = self.expert.placing_tcp(arm, hammer, self.striking_face(), target, align_orientation=False)
-        self.expert.move_to({arm: sapien.Pose(strike.p + np.array([0.0, 0.0, HOVER_M], dtype=np.float32), strike.q)})
-        self.expert.move_by(arm, (0.0, 0.0, -HOVER_M))
-        self.expert.move_by(arm, (0.0, 0.0, HOVER_M))
+        hover = sapien.Pose(strike.p + np.array([0.0, 0.0, HOVER_M], dtype=np.float32), strike.q)
+        for pose in (hover, strike, hover):  # short joint-space hops: no straight-line joint-limit traps
+            move_near(self.expert, arm, pose)
+
+    def _reachable_grasp(self, arm: str, target: np.ndarray) -> np.ndarray:
+        """A handle grasp for which pre-grasp, grasp, lift, hover and strike are all reachable
+        (the hammer keeps its orientation in the hand, so the striking TCP is the grasp moved with
+        the hammer until its striking face meets `target`)."""
+        hammer_pose = entity_matrix(self.actors["hammer"])
+        at_strike = hammer_pose.copy()
+        at_strike[:3, 3] += target[:3, 3] - (hammer_pose @ self.striking_face())[:3, 3]
+
+        def motion(grasp: np.ndarray) -> list[np.ndarray]:
+            tcp, strike = hammer_pose @ grasp, at_strike @ grasp
+            return [backed_off(tcp, PRE_DISTANCE), tcp, raised(tcp, LIFT), raised(strike, HOVER_M), strike]
+
+        return choose_reachable_grasp(self.expert, arm, hammer_pose, self.assets["hammer"].grasps, motion)
 
     def check_success(self) -> bool:
         return self.strikes.happened

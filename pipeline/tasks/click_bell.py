@@ -10,6 +10,7 @@ import numpy as np
 import sapien
 
 from pipeline.assets import make_asset, random_color_name, rgba
+from pipeline.sim.poses import yaw_pose
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Task
@@ -44,8 +45,7 @@ class ClickBell(Task):
         side = 1.0 if rng.random() < 0.5 else -1.0
         xy = np.array([side * rng.uniform(0.05, 0.28), rng.uniform(-0.12, 0.08)])
         yaw = rng.uniform(-np.pi, np.pi)
-        self.add_object("bell", bell, sapien.Pose([*xy, self.table_z + 1e-3], [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]),
-                        footprint=0.08)
+        self.add_object("bell", bell, yaw_pose([*xy, self.table_z + 1e-3], yaw), footprint=0.08)
         self.roles = {"pressed": "bell"}
         self.instruction_fields = {"bell": colour}
         robot_links = [link.entity for arm in self.env.robot.arms.values() for link in arm.articulation.get_links()]

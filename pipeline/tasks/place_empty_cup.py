@@ -1,9 +1,9 @@
 """place_empty_cup (RoboTwin 2.0): pick the empty cup from the side and set it upright on the coaster.
 
 Cup and coaster lie on the same side of the table, so one arm (the one on that side) does the
-whole task. The cup is grasped around its wall from the direction facing away from the arm's
-base, with the approach pitched down (a level approach this close to the table is at the edge of
-the Panda's workspace), carried over the coaster and released just above it.
+whole task. The cup is grasped around its wall (any of the annotated side directions, the
+approach level or pitched down, whichever puts the arm nearest its home posture while every pose
+of the motion stays reachable), carried over the coaster upright and released just above it.
 """
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ import sapien
 
 from data_schemas.spec import GRIPPER_OPEN
 from pipeline.assets import make_asset, random_color_name, rgba
-from pipeline.sim.poses import matrix_to_pose
 from pipeline.sim.primitives import entity_matrix, support_target
-from pipeline.sim.robot import PlanningError
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Task
-from pipeline.tasks.reach import grasp_near, nearest_ik, reachable
+from pipeline.tasks.reach import backed_off, choose_reachable_grasp, grasp_near, raised
 
 XY_TOLERANCE = 0.025
 """Cup axis to coaster centre, horizontally (RoboTwin: 0.02-0.025 m)."""
@@ -25,8 +23,6 @@ Z_TOLERANCE = 0.01
 TILT_TOLERANCE = np.deg2rad(15.0)
 GRASP_PITCHES_DEG = (0.0, 20.0, 35.0, 50.0)
 """Dips of the approach below horizontal the expert may use (the fingers still pinch across the wall)."""
-RANKING_IK_TRIES = 3
-"""IK restarts when ranking grasp candidates (the first starts from the current posture)."""
 ROLL_HALF_TURN = np.diag([-1.0, -1.0, 1.0, 1.0])
 """Half a turn about the approach axis: the same pinch with the fingers swapped (the cup is symmetric)."""
 PRE_DISTANCE, LIFT, PLACE_CLEARANCE, PRE_HEIGHT = 0.07, 0.08, 0.004, 0.06
@@ -39,19 +35,6 @@ def pitched_down(grasp: np.ndarray, angle: float) -> np.ndarray:
     turn = np.array([[c, 0, s, 0], [0, 1, 0, 0], [-s, 0, c, 0], [0, 0, 0, 1]])
     out = grasp @ turn
     return out if out[2, 2] <= grasp[2, 2] else grasp @ turn.T
-
-
-def _backed_off(tcp: np.ndarray) -> np.ndarray:
-    """The pre-grasp: `PRE_DISTANCE` back along the approach axis."""
-    out = tcp.copy()
-    out[:3, 3] -= tcp[:3, 2] * PRE_DISTANCE
-    return out
-
-
-def _raised(matrix: np.ndarray, dz: float) -> np.ndarray:
-    out = matrix.copy()
-    out[2, 3] += dz
-    return out
 
 
 @register_task
@@ -93,30 +76,21 @@ class PlaceEmptyCup(Task):
         self.expert.home([arm])
 
     def _reachable_grasp(self, arm: str, target: np.ndarray) -> np.ndarray:
-        """The side grasp (any yaw, pitch in `GRASP_PITCHES_DEG`, either roll) whose IK posture is
-        nearest the home posture, among those for which pre-grasp, grasp, lift and both placing
-        poses are reachable (the cup keeps its pose in the hand, so the placing TCP is the grasp
-        moved with the cup). Near-home postures keep every later straight move away from joint limits."""
-        cup, asset, robot_arm = self.actors["cup"], self.assets["cup"], self.env.robot[arm]
-        cup_pose = entity_matrix(cup)
+        """A side grasp (any yaw, pitch in `GRASP_PITCHES_DEG`, either roll) for which pre-grasp,
+        grasp, lift and both placing poses are reachable (the cup keeps its pose in the hand, so
+        the placing TCP is the grasp moved with the cup)."""
+        asset = self.assets["cup"]
+        cup_pose = entity_matrix(self.actors["cup"])
         cup_at_target = cup_pose.copy()
         cup_at_target[:3, 3] += target[:3, 3] - (cup_pose @ asset.functional_points["bottom"])[:3, 3]
-        home = np.asarray(self.env.config.robot.home_qpos)
-        ranked = []
-        for level in asset.grasps:
-            for pitch in GRASP_PITCHES_DEG:
-                for roll in (np.eye(4), ROLL_HALF_TURN):
-                    grasp = pitched_down(level, np.deg2rad(pitch)) @ roll
-                    qpos = nearest_ik(robot_arm, matrix_to_pose(cup_pose @ grasp), tries=RANKING_IK_TRIES)
-                    if qpos is not None:
-                        ranked.append((float(np.abs(qpos - home).sum()), len(ranked), grasp))
-        for _, _, grasp in sorted(ranked, key=lambda r: r[:2]):
-            tcp = cup_pose @ grasp
-            place = cup_at_target @ grasp
-            poses = (_backed_off(tcp), tcp, _raised(tcp, LIFT), _raised(place, PRE_HEIGHT), place)
-            if reachable(robot_arm, (matrix_to_pose(m) for m in poses)):
-                return grasp
-        raise PlanningError(f"{arm} arm: no reachable side grasp of the cup at {np.round(cup_pose[:3, 3], 3).tolist()}")
+        candidates = [pitched_down(level, np.deg2rad(pitch)) @ roll for level in asset.grasps
+                      for pitch in GRASP_PITCHES_DEG for roll in (np.eye(4), ROLL_HALF_TURN)]
+
+        def motion(grasp: np.ndarray) -> list[np.ndarray]:
+            tcp, place = cup_pose @ grasp, cup_at_target @ grasp
+            return [backed_off(tcp, PRE_DISTANCE), tcp, raised(tcp, LIFT), raised(place, PRE_HEIGHT), place]
+
+        return choose_reachable_grasp(self.expert, arm, cup_pose, candidates, motion)
 
     def check_success(self) -> bool:
         cup, coaster = self.actors["cup"].get_pose(), self.actors["coaster"].get_pose()

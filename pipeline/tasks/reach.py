@@ -9,18 +9,35 @@ pre-grasp with `move_near`: the IK solution closest to the arm's current posture
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import mplib
 import numpy as np
 import sapien
 
 from data_schemas.spec import ARM_DOF
+from pipeline.sim.poses import matrix_to_pose
 from pipeline.sim.primitives import Expert
 from pipeline.sim.robot import HAND_FROM_TCP, PandaArm, PlanningError
 
 IK_TRIES = 40
 """Random IK restarts per pose (mplib's default is 20)."""
+RANKING_IK_TRIES = 3
+"""IK restarts when ranking grasp candidates (the first starts from the current posture)."""
+
+
+def raised(tcp: np.ndarray, dz: float) -> np.ndarray:
+    """A world 4x4 pose moved `dz` metres up."""
+    out = tcp.copy()
+    out[2, 3] += dz
+    return out
+
+
+def backed_off(tcp: np.ndarray, distance: float) -> np.ndarray:
+    """A world 4x4 TCP pose moved `distance` back along its approach (z) axis: the pre-grasp."""
+    out = tcp.copy()
+    out[:3, 3] -= tcp[:3, 2] * distance
+    return out
 
 
 def nearest_ik(arm: PandaArm, tcp: sapien.Pose, tries: int = IK_TRIES) -> np.ndarray | None:
@@ -38,6 +55,26 @@ def reachable(arm: PandaArm, tcps: Iterable[sapien.Pose], tries: int = IK_TRIES)
     return all(nearest_ik(arm, tcp, tries) is not None for tcp in tcps)
 
 
+def choose_reachable_grasp(expert: Expert, arm: str, object_pose: np.ndarray, grasps: Sequence[np.ndarray],
+                           motion: Callable[[np.ndarray], Sequence[np.ndarray]]) -> np.ndarray:
+    """Among object-frame `grasps` of an object at `object_pose` (world 4x4), the one whose grasp
+    posture is nearest the home posture, among those for which every TCP pose of `motion(grasp)`
+    (world 4x4s: pre-grasp, lift, placing or striking poses) is reachable. Near-home postures keep
+    the later straight moves away from joint limits. Raises `PlanningError` when none qualifies."""
+    robot_arm = expert.env.robot[arm]
+    home = np.asarray(expert.env.config.robot.home_qpos)
+    ranked = []
+    for index, grasp in enumerate(grasps):
+        qpos = nearest_ik(robot_arm, matrix_to_pose(object_pose @ grasp), tries=RANKING_IK_TRIES)
+        if qpos is not None:
+            ranked.append((float(np.abs(qpos - home).sum()), index))
+    for _, index in sorted(ranked):
+        if reachable(robot_arm, (matrix_to_pose(tcp) for tcp in motion(grasps[index]))):
+            return grasps[index]
+    raise PlanningError(f"{arm} arm: none of {len(grasps)} grasps of the object at "
+                        f"{np.round(object_pose[:3, 3], 3).tolist()} is reachable through its whole motion")
+
+
 def move_near(expert: Expert, arm: str, tcp: sapien.Pose) -> None:
     """Bring `arm`'s TCP to `tcp` through joint space, ending in the posture nearest the current one."""
     robot_arm = expert.env.robot[arm]
@@ -52,9 +89,8 @@ def grasp_near(expert: Expert, arm: str, actor: sapien.Entity, grasp: np.ndarray
     """`Expert.grasp`'s phases (open, pre-grasp, straight approach, close, straight lift) with the
     pre-grasp reached by `move_near`, so the arm stays in a posture from which the lift is straight."""
     goal = expert.grasp_pose(actor, grasp)
-    back = goal.to_transformation_matrix()[:3, 2] * pre_distance
     expert.open_gripper(arm)
-    move_near(expert, arm, sapien.Pose(goal.p - back.astype(np.float32), goal.q))
+    move_near(expert, arm, matrix_to_pose(backed_off(goal.to_transformation_matrix(), pre_distance)))
     expert.move_to({arm: goal}, straight=True)
     expert.close_gripper(arm)
     expert.move_by(arm, (0.0, 0.0, lift))
