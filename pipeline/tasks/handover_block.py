@@ -31,6 +31,9 @@ giver's finger on that face and, when placing, of the table."""
 PLACE_TCP_HEIGHT_M = 0.05
 """The receiver opens with its TCP this high over the table (its sideways hand is 3.2 cm thick
 either side of the TCP), so the block drops the last centimetres onto the pad."""
+PAD_CLEARANCE_M = 0.17
+"""Clutter keeps this far from the pad centre: the receiver's sideways hand (20 cm wide, up to
+13 cm behind the TCP) comes down to 2 cm over the table there."""
 XY_MARGIN_M = 0.01
 Z_TOLERANCE_M = 0.012
 
@@ -68,9 +71,9 @@ class HandoverBlock(Task):
         block = make_asset("block", rng, name="block", color=rgba(block_colour))
         pad = make_asset("target_pad", rng, name="target_pad", color=rgba(pad_colour))
         block_xy = np.array([side * rng.uniform(0.15, 0.3), rng.uniform(-0.12, 0.05)])
-        pad_xy = np.array([-side * rng.uniform(0.15, 0.28), rng.uniform(-0.12, 0.05)])
+        pad_xy = np.array([-side * rng.uniform(0.08, 0.2), rng.uniform(-0.12, 0.05)])
         self.add_object("target_pad", pad, sapien.Pose([*pad_xy, self.table_z], yaw_quat(rng.uniform(-0.5, 0.5))),
-                        static=True, footprint=0.08)
+                        static=True, footprint=PAD_CLEARANCE_M)
         self.add_object("block", block, sapien.Pose([*block_xy, self.table_z], yaw_quat(rng.uniform(-0.8, 0.8))),
                         footprint=0.05)
         self.roles = {"target": "block", "support": "target_pad"}

@@ -31,6 +31,8 @@ UNDER_LID_M = 0.012
 """TCP distance below the lid's underside (the closed fingers are 2 cm thick)."""
 ENTRY_M = 0.06
 """The fingers start this far out along the lid before sliding in under it."""
+CLEARANCE_M = 0.26
+"""Clutter keeps this far from the laptop's centre: the pushing hand sweeps down in front of it."""
 ENTRY_FROM_RAD = 1.3
 """The fingers reach the gap along the arc the fingertips would follow from this lid angle."""
 
@@ -64,7 +66,7 @@ class OpenLaptop(Task):
         laptop = make_asset("laptop", rng, name="laptop", color=rgba(colour))
         xy = np.array([rng.uniform(-0.12, 0.12), rng.uniform(-0.02, 0.08)])
         self.laptop = self.add_articulation("laptop", laptop, sapien.Pose([*xy, self.table_z],
-                                            yaw_quat(rng.uniform(-0.3, 0.3))), footprint=0.17)
+                                            yaw_quat(rng.uniform(-0.3, 0.3))), footprint=CLEARANCE_M)
         self.roles = {"pressed": "laptop_lid"}
         self.instruction_fields = {"colour": colour}
         if setting == "hard":
