@@ -40,9 +40,11 @@ def main() -> None:
     dataset = generate_annotated_dataset(chain)
     figures["generate_s"] = round(time.perf_counter() - start, 1)
     checkpoints = {}
+    shared_cache = str(out / "train-intent" / "latent_cache")  # both runs' tiny encoders are identical (same seed)
     for name, mask in (("aim", "intent"), ("aim-unified", "unified")):
         start = time.perf_counter()
-        result = train_stage1(train_config(replace(chain, mask=mask), dataset, out / f"train-{mask}"), resume=True)
+        config = replace(train_config(replace(chain, mask=mask), dataset, out / f"train-{mask}"), latent_cache=shared_cache)
+        result = train_stage1(config, resume=True)
         rows = read_metrics(out / f"train-{mask}")
         figures[name] = {"steps": result.step, "train_s": round(time.perf_counter() - start, 1),
                          "final_loss": round(result.final_loss, 4), "first_loss": round(rows[0]["loss/total"], 4),
