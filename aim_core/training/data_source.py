@@ -47,8 +47,11 @@ def training_encoders(config: TrainConfig) -> Encoders:
 
 
 def prepare_training_data(config: TrainConfig, progress: bool = True) -> CacheReport:
-    """Build (or bring up to date) the latent cache of the run's episode selection."""
+    """Build (or bring up to date) the latent cache of the run's episode selection (on a GPU if there is one)."""
     encoders = training_encoders(config)
+    if torch.cuda.is_available():
+        encoders.vae.to("cuda")
+        encoders.text.to("cuda")
     return build_latent_cache(config.dataset, encoders.vae, encoders.text, _cache_config(config),
                               cache=config.latent_cache_dir, tasks=config.tasks, settings=config.settings,
                               progress=progress)
