@@ -19,7 +19,7 @@ def test_rollout_then_annotate_place_shoe(tmp_path):
 
     dataset = tmp_path / "ds.zarr"
     results = run("place_shoe", str(dataset), episodes=1, setting="easy", previews=tmp_path / "previews",
-                  overwrite=False, rollout_config=RolloutConfig(image_size=(96, 128)))
+                  overwrite=False, rollout_config=RolloutConfig(image_size=(120, 160)))
     assert len(results) == 1 and not results[0].skipped
     result = results[0]
     store = DatasetStore.open(dataset)
@@ -33,7 +33,7 @@ def test_rollout_then_annotate_place_shoe(tmp_path):
     regions = result.attrs["regions"]
     assert regions["pick"]["frame"] == "shoe" and regions["place"]["frame"] == "shoe_mat"
     assert result.stats["pick"]["mass_on_actor"] >= 0.9 and result.stats["place"]["mass_on_actor"] >= 0.9
-    assert result.stats["pick"]["contact_in_top"] >= 0.8
+    assert result.stats["pick"]["contacts_tested"] > 0 and result.stats["pick"]["contact_in_top"] >= 0.8
     maps = store.array(eid, "value/map")[...]
     assert maps.dtype == np.float16 and maps[phase == PHASE_PICK].max() == 1.0
     assert (tmp_path / "previews" / f"{eid}.mp4").stat().st_size > 0
