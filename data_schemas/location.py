@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_DATASET_PATH = "./data/aim_dataset.zarr"
+DEFAULT_DATASET_PATH = "data/aim-dataset.zarr"
 DATASET_ENV = "AIM_DATASET"
 
 

@@ -68,7 +68,7 @@ def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion
         extr = arr["extrinsics"][chunk].astype(np.float64).reshape(-1, 4, 4)
         depth = np.asarray(arr["depth"][chunk]).reshape(-1, h, w)
         maps = render_value_maps(_per_view(points, views), intr, extr, depth, params, region.weights)
-        contact_uv, contact_z = project(_per_view(contacts, views), intr, extr, params.pixel_centre)
+        contact_uv, contact_z = project(_per_view(contacts, views), intr, extr)
         contact_visible = visible_points(contact_uv, contact_z, depth, params.depth_tolerance_m,
                                          params.occlusion_margin_px)
         seg = np.asarray(arr["segmentation"][chunk]).reshape(-1, h, w) if quality.label is not None else None

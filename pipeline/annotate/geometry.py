@@ -41,18 +41,16 @@ def world_to_local(pose: np.ndarray, points: np.ndarray) -> np.ndarray:
     return apply_transform(np.linalg.inv(pose_to_matrix(pose)), points)
 
 
-def project(points_world: np.ndarray, intrinsics: np.ndarray, extrinsics: np.ndarray,
-            pixel_centre: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def project(points_world: np.ndarray, intrinsics: np.ndarray, extrinsics: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Project [B, N, 3] world points through B cameras ([B, 3, 3] K, [B, 4, 4] world-to-camera).
 
     Returns pixel coordinates [B, N, 2] (u right, v down) in which pixel (row, col) has its centre
     at (col, row), and the depth along the optical axis [B, N]; points at or behind the camera get
-    depth <= 0. `pixel_centre` is where K puts the centre of pixel 0: 0 for OpenCV's convention,
-    0.5 for SAPIEN's (cx = W / 2).
+    depth <= 0 (K in OpenCV's convention, as the schema stores it).
     """
     cam = apply_transform(extrinsics, points_world)
     z = cam[..., 2]
     safe_z = np.where(z > 1e-9, z, 1.0)
     uv_h = cam @ np.swapaxes(intrinsics, -1, -2)
-    uv = uv_h[..., :2] / safe_z[..., None] - pixel_centre
+    uv = uv_h[..., :2] / safe_z[..., None]
     return uv, z

@@ -24,9 +24,6 @@ class AnnotationParams:
     """The place region keeps support points this close to the plane of the support contacts."""
     voxel_size_m: float = 0.004
     """Contact regions are merged into voxels of this size (fewer splats, weights keep the total)."""
-    pixel_centre: float = 0.5
-    """Image coordinate of pixel 0's centre under the recorded intrinsics: 0.5 for the K that
-    SAPIEN reports (cx = W / 2, what the recorder stores today), 0 for OpenCV's convention."""
     splat_sigma_m: float = 0.006
     """World-space Gaussian radius; its pixel sigma is f * splat_sigma_m / depth."""
     min_sigma_px: float = 0.75
@@ -62,8 +59,6 @@ class AnnotationParams:
                 raise ValueError(f"AnnotationParams.{name} must be > 0, got {getattr(self, name)!r}")
         if self.min_sigma_px > self.max_sigma_px:
             raise ValueError(f"min_sigma_px ({self.min_sigma_px}) exceeds max_sigma_px ({self.max_sigma_px})")
-        if self.pixel_centre not in (0.0, 0.5):
-            raise ValueError(f"pixel_centre must be 0.0 (OpenCV) or 0.5 (SAPIEN), got {self.pixel_centre}")
         if self.occlusion_margin_px < 0:
             raise ValueError(f"occlusion_margin_px must be >= 0, got {self.occlusion_margin_px}")
         if self.grasp_hold_steps < 1 or self.settle_steps < 1:

@@ -132,7 +132,7 @@ def render_value_maps(points_world: np.ndarray, intrinsics: np.ndarray, extrinsi
     Points hidden behind recorded geometry (depth [B, H, W]) leave no mass; a view with no
     visible point is all zero ("no value").
     """
-    uv, z = project(points_world, intrinsics, extrinsics, params.pixel_centre)
+    uv, z = project(points_world, intrinsics, extrinsics)
     visible = visible_points(uv, z, depth, params.depth_tolerance_m, params.occlusion_margin_px)
     visible = visible.astype(np.float32)
     if weights is not None:

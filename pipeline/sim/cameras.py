@@ -56,7 +56,14 @@ class CameraRig:
         assert [c.get_name() for c in self.cameras] == list(CAMERA_NAMES)
 
     def intrinsics(self) -> np.ndarray:
-        return np.stack([c.get_intrinsic_matrix() for c in self.cameras]).astype(np.float32)
+        """Pinhole K in OpenCV's convention (pixel (r, c) has its centre at u=c, v=r).
+
+        SAPIEN reports cx = W / 2, i.e. pixel centres at i + 0.5; shifting the principal point
+        by half a pixel makes the stored K agree with the schema's OpenCV convention.
+        """
+        k = np.stack([c.get_intrinsic_matrix() for c in self.cameras]).astype(np.float32)
+        k[:, :2, 2] -= 0.5
+        return k
 
     def extrinsics(self) -> np.ndarray:
         return np.stack([world_to_cv_camera(c.get_global_pose()) for c in self.cameras]).astype(np.float32)

@@ -10,7 +10,7 @@ from pipeline.annotate.splat import render_value_maps
 
 H, W, F = 240, 320, 300.0
 # the analytic camera follows OpenCV (pixel centres at integers); 3 px at 1 m; plain max normalisation
-PARAMS = AnnotationParams(splat_sigma_m=0.01, peak_percentile=100, pixel_centre=0.0)
+PARAMS = AnnotationParams(splat_sigma_m=0.01, peak_percentile=100)
 K = np.array([[F, 0, 160.0], [0, F, 120.0], [0, 0, 1]])
 
 
@@ -123,7 +123,7 @@ def test_occlusion_margin_hides_points_just_past_a_silhouette():
     depth = np.full((1, H, W), 1500, np.uint16)  # floor at 1.5 m
     depth[0, :, :190] = 900                       # a near object covering columns < 190 at 0.9 m
     point = np.array([[[(190 - 160) / F * 1.0, 0.0, 1.0]]])  # lands on column 190, just past the edge
-    no_gate = {"surface_gate_m": 0, "pixel_centre": 0.0}  # isolate the visibility test
+    no_gate = {"surface_gate_m": 0}  # isolate the visibility test
     seen = render_value_maps(point, K[None], np.eye(4)[None], depth,
                              AnnotationParams(occlusion_margin_px=0, **no_gate))
     hidden = render_value_maps(point, K[None], np.eye(4)[None], depth,
@@ -135,10 +135,3 @@ def test_a_view_whose_value_the_gate_removes_reads_as_empty():
     """The point's pixel and its surroundings show surfaces 10+ cm away: no faint traces scaled up to 1."""
     depth = np.full((1, H, W), 1100, np.uint16)
     assert render_value_maps(np.array([[[0.0, 0.0, 1.0]]]), K[None], np.eye(4)[None], depth, PARAMS).max() == 0
-
-
-def test_sapien_pixel_convention_shifts_by_half_a_pixel():
-    """SAPIEN's K (cx = W / 2) puts pixel i's centre at i + 0.5: the same point lands half a pixel up-left."""
-    opencv = moments(render([0.1, -0.05, 1.0]))[0]
-    sapien = moments(render([0.1, -0.05, 1.0], params=replace(PARAMS, pixel_centre=0.5)))[0]
-    np.testing.assert_allclose(opencv - sapien, [0.5, 0.5], atol=0.05)

@@ -42,15 +42,31 @@ def test_known_world_point_projects_where_it_renders(env_with_block):
     cam = E @ top_center
     assert cam[2] > 0, "OpenCV z must point forward"
     u, v = (K @ (cam[:3] / cam[2]))[:2]
-    row, col = int(v), int(u)
+    row, col = int(round(v)), int(round(u))
     assert frame["segmentation"][0, row, col] == 0, "the block's top centre must render at its projection"
     assert abs(frame["depth"][0, row, col] / 1000.0 - cam[2]) < 0.01
     # off the block (12 cm to the side on the table) the pixel is not the block
     side = E @ (top_center + [0.12, 0, -0.05, 0])
     su, sv = (K @ (side[:3] / side[2]))[:2]
-    assert frame["segmentation"][0, int(sv), int(su)] == -1
+    assert frame["segmentation"][0, int(round(sv)), int(round(su))] == -1
     # agrees with SAPIEN's own OpenCV extrinsic for the static head camera
     assert np.allclose(E[:3], env.cameras.cameras[0].get_extrinsic_matrix(), atol=1e-4)
+
+
+def test_intrinsics_follow_opencv_pixel_centres(env_with_block):
+    """Every rendered surface point, projected through the stored K, lands on its own pixel's
+    centre (u = col, v = row): OpenCV's convention, which the annotator and rewards rely on."""
+    env, _ = env_with_block
+    env.scene.update_render()
+    for index, camera in enumerate(env.cameras.cameras):
+        camera.take_picture()
+        position = camera.get_picture("Position")  # OpenGL camera frame: x right, y up, z back
+        rows, cols = np.nonzero(position[..., 3] < 1.0)
+        gl = position[rows, cols, :3].astype(np.float64)
+        cv = np.stack([gl[:, 0], -gl[:, 1], -gl[:, 2]], axis=1)
+        uv = (cv @ env.cameras.intrinsics()[index].T.astype(np.float64))
+        uv = uv[:, :2] / uv[:, 2:]
+        assert np.abs(uv[:, 0] - cols).mean() < 0.05 and np.abs(uv[:, 1] - rows).mean() < 0.05, CAMERA_NAMES[index]
 
 
 def test_planner_reaches_poses_with_both_arms_together(env_with_block):
