@@ -6,7 +6,8 @@ import pytest
 from tests.tasks.conftest import stage
 
 
-@pytest.mark.parametrize("task_name", ["place_empty_cup", "click_bell", "beat_block_hammer"])
+@pytest.mark.parametrize("task_name", ["place_empty_cup", "click_bell", "beat_block_hammer",
+                                       "lift_pot", "handover_block", "open_laptop"])
 def test_seen_and_unseen_instructions_differ(task_name):
     task = stage(task_name, seed=0)
     rng = np.random.default_rng(0)
