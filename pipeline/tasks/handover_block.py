@@ -13,7 +13,7 @@ import numpy as np
 import sapien
 
 from pipeline.assets import make_asset, random_color_name, rgba
-from pipeline.sim.poses import matrix_to_pose, pose_to_matrix
+from pipeline.sim.poses import matrix_to_pose, pose_to_matrix, yaw_pose
 from pipeline.sim.primitives import entity_matrix, support_target
 from pipeline.sim.robot import PlanningError
 from pipeline.tasks import register_task
@@ -36,10 +36,6 @@ PAD_CLEARANCE_M = 0.17
 13 cm behind the TCP) comes down to 2 cm over the table there."""
 XY_MARGIN_M = 0.01
 Z_TOLERANCE_M = 0.012
-
-
-def yaw_quat(yaw: float) -> list[float]:
-    return [float(np.cos(yaw / 2)), 0.0, 0.0, float(np.sin(yaw / 2))]
 
 
 def frame(position, z_axis, y_axis) -> sapien.Pose:
@@ -72,9 +68,9 @@ class HandoverBlock(Task):
         pad = make_asset("target_pad", rng, name="target_pad", color=rgba(pad_colour))
         block_xy = np.array([side * rng.uniform(0.15, 0.3), rng.uniform(-0.12, 0.05)])
         pad_xy = np.array([-side * rng.uniform(0.08, 0.2), rng.uniform(-0.12, 0.05)])
-        self.add_object("target_pad", pad, sapien.Pose([*pad_xy, self.table_z], yaw_quat(rng.uniform(-0.5, 0.5))),
+        self.add_object("target_pad", pad, yaw_pose([*pad_xy, self.table_z], rng.uniform(-0.5, 0.5)),
                         static=True, footprint=PAD_CLEARANCE_M)
-        self.add_object("block", block, sapien.Pose([*block_xy, self.table_z], yaw_quat(rng.uniform(-0.8, 0.8))),
+        self.add_object("block", block, yaw_pose([*block_xy, self.table_z], rng.uniform(-0.8, 0.8)),
                         footprint=0.05)
         self.roles = {"target": "block", "support": "target_pad"}
         self.instruction_fields = {"block": block_colour, "pad": pad_colour}

@@ -11,6 +11,7 @@ import numpy as np
 import sapien
 
 from pipeline.assets import make_asset, random_color_name, rgba
+from pipeline.sim.poses import yaw_pose
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Task
@@ -22,10 +23,6 @@ TILT_MAX_RAD = np.deg2rad(8.0)
 HOLD_DISTANCE_M = 0.03
 """A gripper holds its handle when its TCP is this close to the handle's grip point."""
 HANDLES = ("handle_-x", "handle_+x")
-
-
-def yaw_quat(yaw: float) -> list[float]:
-    return [float(np.cos(yaw / 2)), 0.0, 0.0, float(np.sin(yaw / 2))]
 
 
 @register_task
@@ -45,7 +42,7 @@ class LiftPot(Task):
         colour = random_color_name(rng, exclude=("white", "gray", "black"))
         pot = make_asset("pot", rng, name="pot", color=rgba(colour))
         xy = np.array([rng.uniform(-0.05, 0.05), rng.uniform(-0.08, 0.04)])
-        self.add_object("pot", pot, sapien.Pose([*xy, self.table_z], yaw_quat(rng.uniform(-0.3, 0.3))),
+        self.add_object("pot", pot, yaw_pose([*xy, self.table_z], rng.uniform(-0.3, 0.3)),
                         footprint=0.15)
         self.roles = {"target": "pot"}
         self.instruction_fields = {"colour": colour}

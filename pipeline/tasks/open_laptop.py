@@ -12,7 +12,7 @@ import numpy as np
 import sapien
 
 from pipeline.assets import make_asset, random_color_name, rgba
-from pipeline.sim.poses import matrix_to_pose, pose_to_matrix
+from pipeline.sim.poses import matrix_to_pose, pose_to_matrix, yaw_pose
 from pipeline.sim.primitives import entity_matrix
 from pipeline.sim.robot import PlanningError
 from pipeline.tasks import register_task
@@ -35,10 +35,6 @@ CLEARANCE_M = 0.26
 """Clutter keeps this far from the laptop's centre: the pushing hand sweeps down in front of it."""
 ENTRY_FROM_RAD = 1.3
 """The fingers reach the gap along the arc the fingertips would follow from this lid angle."""
-
-
-def yaw_quat(yaw: float) -> list[float]:
-    return [float(np.cos(yaw / 2)), 0.0, 0.0, float(np.sin(yaw / 2))]
 
 
 def rotation_x(angle: float) -> np.ndarray:
@@ -65,8 +61,8 @@ class OpenLaptop(Task):
         colour = random_color_name(rng, exclude=("white", "yellow", "black", "gray"))
         laptop = make_asset("laptop", rng, name="laptop", color=rgba(colour))
         xy = np.array([rng.uniform(-0.12, 0.12), rng.uniform(-0.02, 0.08)])
-        self.laptop = self.add_articulation("laptop", laptop, sapien.Pose([*xy, self.table_z],
-                                            yaw_quat(rng.uniform(-0.3, 0.3))), footprint=CLEARANCE_M)
+        self.laptop = self.add_articulation("laptop", laptop, yaw_pose([*xy, self.table_z], rng.uniform(-0.3, 0.3)),
+                                            footprint=CLEARANCE_M)
         self.roles = {"pressed": "laptop_lid"}
         self.instruction_fields = {"colour": colour}
         if setting == "hard":
