@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from pydantic import Field
 
+from data_schemas.location import default_dataset
 from data_schemas.spec import Setting
 from pipeline.annotate.annotate import annotate_episode
 from pipeline.annotate.params import AnnotationParams
@@ -30,8 +31,8 @@ from pipeline.tasks import list_tasks
 
 from flows.task_runner import dask_task_runner, runner_workers
 
-DEFAULT_OUTPUT = os.environ.get("AIM_DATASET", "data/aim-dataset.zarr")
-"""Where a run writes when no `output` is given; AIM_DATASET sets it for a whole deployment (docker/)."""
+DEFAULT_OUTPUT = default_dataset()
+"""Where a run writes when no `output` is given ($AIM_DATASET sets it for a whole deployment, docker/)."""
 DEFAULT_DASK_ADDRESS = os.environ.get("AIM_DASK_ADDRESS", "")
 """Scheduler used when no `dask_address` is given; empty: a local cluster sized to the machine."""
 TaskName = Literal[tuple([ALL_TASKS, *sorted(list_tasks())])]  # type: ignore[valid-type]
