@@ -15,6 +15,7 @@ from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Task
 from pipeline.tasks.contact_watch import ContactWatch, local_point
+from pipeline.tasks.reach import move_near
 
 BUTTON_RADIUS_M = 0.014
 """Contacts within this distance of the button's axis (bell frame) count as clicks."""
@@ -64,10 +65,11 @@ class ClickBell(Task):
         arm = self.nearest_arm(bell.get_pose().p)
         button = (entity_matrix(bell) @ self.assets["bell"].functional_points["button"])[:3, 3]
         down = self.env.robot[arm].home_tcp_pose().q  # fingers pointing straight down
+        hover = sapien.Pose(button + np.array([0.0, 0.0, HOVER_M]), down)
+        press = sapien.Pose(button - np.array([0.0, 0.0, PRESS_DEPTH_M]), down)
         self.expert.close_gripper(arm)
-        self.expert.move_to({arm: sapien.Pose(button + np.array([0.0, 0.0, HOVER_M]), down)})
-        self.expert.move_by(arm, (0.0, 0.0, -HOVER_M - PRESS_DEPTH_M))
-        self.expert.move_by(arm, (0.0, 0.0, HOVER_M))
+        for pose in (hover, press, hover):  # joint-space hops to the nearest posture: no joint-limit traps
+            move_near(self.expert, arm, pose)
         self.expert.home([arm])
 
     def check_success(self) -> bool:
