@@ -83,14 +83,20 @@ class EpisodeRef:
 
 
 def complete_episodes(root: zarr.Group, tasks: list[str] | None = None,
-                      settings: list[str] | None = None) -> list[EpisodeRef]:
-    """Complete episodes in id order, optionally filtered; incomplete ones are skipped."""
+                      settings: list[str] | None = None, successful_only: bool = False) -> list[EpisodeRef]:
+    """Complete episodes in id order, optionally filtered; incomplete ones are skipped.
+
+    `successful_only` keeps the demonstrations a policy should imitate: episodes whose expert
+    failed (attrs.success false) stay in the store for statistics but are no training data.
+    """
     episodes = root[EPISODES_GROUP]
     out = []
     for name, group in sorted(episodes.groups()):
         if group.attrs.get("complete") is not True:
             continue
         attrs = parse_episode_attrs(group.attrs.asdict(), f"episode {name}")
+        if successful_only and not attrs.success:
+            continue
         if (tasks is None or attrs.task in tasks) and (settings is None or attrs.setting in settings):
             out.append(EpisodeRef(name, attrs, group))
     return out

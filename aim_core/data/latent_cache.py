@@ -162,7 +162,7 @@ def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEnc
     key = config.key(vae)
     report = CacheReport()
     ready: list[EpisodeRef] = []
-    for episode in tqdm(complete_episodes(root, tasks, settings), desc="latent cache", disable=not progress):
+    for episode in tqdm(complete_episodes(root, tasks, settings, successful_only=True), desc="latent cache", disable=not progress):
         if episode.value_version() is None:
             report.skipped[episode.episode_id] = "no value maps (run aim-annotate first)"
             continue

@@ -66,7 +66,7 @@ class LatentWindowDataset(_WindowTable):
         root = open_dataset(dataset)
         self.cache_root = open_cache_root(root, cache, mode="r")
         episodes, groups, stale = [], [], []
-        for episode in complete_episodes(root, tasks, settings):
+        for episode in complete_episodes(root, tasks, settings, successful_only=True):
             if episode.value_version() is None:
                 log.warning("episode %s has no value maps yet; not used (run aim-annotate)", episode.episode_id)
                 continue
@@ -121,7 +121,7 @@ class PixelWindowDataset(_WindowTable):
                  camera_hw: tuple[int, int] | None = None, tasks: list[str] | None = None,
                  settings: list[str] | None = None):
         root = open_dataset(dataset)
-        selected = complete_episodes(root, tasks, settings)
+        selected = complete_episodes(root, tasks, settings, successful_only=True)
         episodes = [e for e in selected if e.value_version() is not None]
         if len(episodes) < len(selected):
             log.warning("skipped %d episodes without value maps (run aim-annotate)", len(selected) - len(episodes))

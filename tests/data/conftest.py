@@ -48,11 +48,11 @@ def episode_arrays(num_steps: int, hw: tuple[int, int] = CAMERA_HW) -> dict[str,
 
 def write_episode(root: zarr.Group, episode_id: str, num_steps: int, instruction: str = "pick up the shoe",
                   annotated: bool = True, complete: bool = True, task: str = "place_shoe",
-                  hw: tuple[int, int] = CAMERA_HW) -> None:
+                  hw: tuple[int, int] = CAMERA_HW, success: bool = True) -> None:
     """One episode in the store layout: value maps in version `v0001`, made live by the `value` attrs."""
     attrs = EpisodeAttrs(episode_id=episode_id, task=task, setting="easy", seed=0, instruction=instruction,
                          control_rate_hz=250 / 15, physics_rate_hz=250.0, num_steps=num_steps, image_size=hw,
-                         object_names=["shoe"], success=True, complete=False)
+                         object_names=["shoe"], success=success, complete=False)
     group = root[EPISODES_GROUP].create_group(episode_id, attributes=attrs.model_dump(mode="json"))
     for name, data in episode_arrays(num_steps, hw).items():
         if name.startswith("value/"):

@@ -32,6 +32,7 @@ def test_pixel_windows_hold_the_right_steps(make_store, add_episode):
     path = make_store({"ep-a": 20, "ep-b": 13})
     add_episode(path, "ep-incomplete", 20, complete=False)
     add_episode(path, "ep-unannotated", 20, annotated=False)
+    add_episode(path, "ep-expert-failed", 20, success=False)  # no demonstration to imitate
     layout = ChunkLayout(history_frames=3, future_frames=2, actions_per_frame=2)
     ds = PixelWindowDataset(path, layout, frame_stride=2)
     assert [e.episode_id for e in ds.episodes] == ["ep-a", "ep-b"]
