@@ -6,6 +6,7 @@ spent, the latent cache built once (before the ranks start), training in a child
 (`torchrun` with one rank per GPU), its progress and loss curve as artifacts, and the final
 checkpoint path as the result. Rerunning with `resume=True` continues from the newest checkpoint.
 
+    prefect deployment run train-stage1/train-stage1    # default dataset -> runs/stage1, aim-tiny
     prefect deployment run train-stage1/train-stage1 --param dataset=data/aim-dataset.zarr \
         --param out_dir=runs/tiny --param steps=200
 """
@@ -24,8 +25,11 @@ from aim_core.training.data_source import prepare_training_data
 from aim_core.training.launch import LaunchResult, default_nproc, launch_training
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.preflight import TrainingSelection, preflight
+from data_schemas.location import default_dataset
 from data_schemas.spec import Setting
 
+DEFAULT_OUT_DIR = "runs/stage1"
+"""Where a run given no out_dir goes (relative to the serving process's working directory)."""
 LOSS_TABLE_ROWS = 100
 """At most this many rows of the loss curve go into the table artifact (evenly subsampled)."""
 
@@ -96,8 +100,8 @@ def publish_loss_curve(config: TrainConfig, result: LaunchResult) -> None:
 
 @flow(name="train-stage1", description=__doc__.splitlines()[0])
 def train_stage1(
-    dataset: str,
-    out_dir: str,
+    dataset: str = default_dataset(),
+    out_dir: str = DEFAULT_OUT_DIR,
     model: Literal["aim-tiny", "aim-5b"] = "aim-tiny",
     pretrained: str | None = None,
     tasks: list[str] | None = None,

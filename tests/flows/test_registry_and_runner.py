@@ -52,3 +52,12 @@ def test_rollout_retries_crashes_but_not_bad_input():
     assert not _simulator_crash(rollout, None, Failed(data=KeyError("unknown task 'x'")))
     assert not _simulator_crash(rollout, None, Failed(data=SchemaError("bad episode")))
     assert not _simulator_crash(rollout, None, Completed(data=1))
+
+
+@pytest.mark.parametrize("name", ["generate-dataset", "train-stage1"])
+def test_contract_deployments_run_without_parameters(name):
+    """`prefect deployment run generate-dataset/generate-dataset` (and train-stage1) must work as
+    typed, with no --param: every parameter of those flows has a default."""
+    flow = registry.load_flow(name)
+    assert flow is not None, f"{name} is not installed"
+    assert flow.parameters.required == [], f"{name} requires {flow.parameters.required}"
