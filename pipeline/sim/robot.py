@@ -35,6 +35,11 @@ class PlanningError(RuntimeError):
     """The planner found no path to a goal; a rollout turns it into success=False."""
 
 
+def _same_pose(a: sapien.Pose, b: sapien.Pose, position_tol_m: float = 5e-4, angle_tol_rad: float = 2e-3) -> bool:
+    angle = 2 * np.arccos(min(1.0, abs(float(np.dot(a.q, b.q)))))
+    return bool(np.linalg.norm(a.p - b.p) < position_tol_m and angle < angle_tol_rad)
+
+
 @dataclass(frozen=True)
 class ArmMount:
     """Where an arm's base sits: xyz in the world and yaw about z (the arm faces the table)."""
@@ -149,7 +154,11 @@ class PandaArm:
 
         A screw motion (straight line in SE(3), deterministic) is tried first; RRT-Connect is the
         fallback, unless `straight=True` forbids it. Raises `PlanningError` when no path is found.
+        A goal the TCP already holds gives a one-row path (mplib cannot time-parameterise a
+        zero-length path and would raise a bare RuntimeError).
         """
+        if _same_pose(self.tcp_pose(), goal):
+            return self.arm_qpos()[None]
         hand_goal = goal * HAND_FROM_TCP
         target = mplib.Pose(hand_goal.p, hand_goal.q)
         start = self.full_qpos()

@@ -81,6 +81,10 @@ def test_planner_reaches_poses_with_both_arms_together(env_with_block):
         assert np.linalg.norm(reached.p - goal.p) < 0.01, arm
         angle = 2 * np.arccos(min(1.0, abs(float(np.dot(reached.q, goal.q)))))
         assert angle < np.deg2rad(3), arm
+    # asking for the pose the arm already holds is a no-op path, not an mplib time-parameterisation crash
+    here = env.robot["left"].tcp_pose()
+    path = env.robot["left"].plan_to_tcp(here, 1 / 250, straight=True)
+    assert path.shape == (1, 7) and np.allclose(path[0], env.robot["left"].arm_qpos())
     Expert(env).move_all_by({"left": (0, 0, 0.05), "right": (0, 0, 0.05)})
     assert np.linalg.norm(env.robot["left"].tcp_pose().p - goals["left"].p - [0, 0, 0.05]) < 0.01
 
