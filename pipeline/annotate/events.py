@@ -92,7 +92,8 @@ def detect_events(episode: EpisodeData, params: AnnotationParams) -> EpisodeEven
             arm = min(starts, key=starts.get)
             grasp = starts[arm]
             found.update(grasp_step=grasp, grasp_arm=arm)
-            lost = np.flatnonzero(~held[grasp:, arm])
+            # released = no arm holds it any more: in a handover the giver opening is not a release
+            lost = np.flatnonzero(~held[grasp:].any(axis=1))
             release = int(lost[0]) + grasp if lost.size else None
             found["release_step"] = release
             found.update(_placement(episode, target, grasp, release, params))

@@ -25,7 +25,11 @@ def test_expert_hands_the_block_over_onto_the_pad(setting, seed):
     assert np.sign(poses[0, block, 0]) != np.sign(poses[-1, block, 0])  # crossed to the other arm's side
     assert np.linalg.norm(poses[-1, block, :2] - poses[-1, pad, :2]) < 0.04
     result = annotate_episode(episode)
-    assert result.attrs["events"]["grasp_step"] is not None
+    events = result.attrs["events"]
+    assert events["grasp_step"] is not None
+    # the release is the receiver's, over the pad, not the giver's opening mid-table
+    release = events["release_step"]
+    assert release is not None and np.linalg.norm(poses[release, block, :2] - poses[release, pad, :2]) < 0.04
     assert {PHASE_PICK, PHASE_PLACE} <= set(result.arrays["value/phase"].tolist())
 
 
