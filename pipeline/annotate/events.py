@@ -43,7 +43,7 @@ def actor_index(episode: EpisodeData, role: str) -> int | None:
     return episode.attrs.object_names.index(name)
 
 
-def _contacts(episode: EpisodeData, kind: int, actor: int) -> np.ndarray:
+def contact_mask(episode: EpisodeData, kind: int, actor: int) -> np.ndarray:
     """Boolean mask over recorded contact points of one kind touching one actor."""
     arr = episode.arrays
     return (arr["contacts/kind"] == kind) & (arr["contacts/actor"] == actor)
@@ -53,7 +53,7 @@ def _held_steps(episode: EpisodeData, target: int) -> np.ndarray:
     """[T, 2] bool: at step t, arm a has at least two distinct finger bodies on the target."""
     arr = episode.arrays
     t_steps = episode.attrs.num_steps
-    sel = _contacts(episode, CONTACT_GRASP, target) & (arr["contacts/arm"] >= 0)
+    sel = contact_mask(episode, CONTACT_GRASP, target) & (arr["contacts/arm"] >= 0)
     triples = np.unique(np.stack([arr["contacts/step"][sel], arr["contacts/arm"][sel].astype(np.int32),
                                   arr["contacts/other"][sel].astype(np.int32)], axis=1), axis=0)
     fingers = np.zeros((t_steps, 2), dtype=np.int32)
@@ -99,7 +99,7 @@ def detect_events(episode: EpisodeData, params: AnnotationParams) -> EpisodeEven
             found.update(_placement(episode, target, grasp, release, params))
     pressed = actor_index(episode, "pressed")
     if pressed is not None:
-        steps = np.unique(arr["contacts/step"][_contacts(episode, CONTACT_PRESS, pressed)])
+        steps = np.unique(arr["contacts/step"][contact_mask(episode, CONTACT_PRESS, pressed)])
         if found.get("grasp_step") is not None:
             steps = steps[steps > found["grasp_step"]]
         if steps.size:
@@ -131,7 +131,7 @@ def _placement(episode: EpisodeData, target: int, grasp: int, release: int | Non
 
 def support_contact_mask(episode: EpisodeData, target: int) -> np.ndarray:
     """Contacts between the target and the body named by roles['support'] (any support when unnamed)."""
-    mask = _contacts(episode, CONTACT_SUPPORT, target)
+    mask = contact_mask(episode, CONTACT_SUPPORT, target)
     support = episode.attrs.roles.get("support")
     bodies = episode.attrs.contact_bodies
     if support is not None and support in bodies:

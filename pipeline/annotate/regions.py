@@ -12,7 +12,7 @@ import numpy as np
 import open3d as o3d
 
 from data_schemas import CONTACT_GRASP, CONTACT_PRESS, EpisodeData
-from pipeline.annotate.events import EpisodeEvents, actor_index, support_contact_mask
+from pipeline.annotate.events import EpisodeEvents, actor_index, contact_mask, support_contact_mask
 from pipeline.annotate.geometry import apply_transform, pose_to_matrix, world_to_local
 from pipeline.annotate.params import AnnotationParams
 
@@ -111,15 +111,19 @@ def _centres_per_body(points: np.ndarray, bodies: np.ndarray) -> np.ndarray:
     return sums / np.bincount(inverse)[:, None]
 
 
+def _first_contacts(episode: EpisodeData, kind: int, actor: int, start: int, params: AnnotationParams) -> np.ndarray:
+    """Contact points of `kind` on `actor` during the `grasp_hold_steps` steps from `start`."""
+    step = episode.arrays["contacts/step"]
+    return contact_mask(episode, kind, actor) & (step >= start) & (step < start + params.grasp_hold_steps)
+
+
 def pick_region(episode: EpisodeData, events: EpisodeEvents, params: AnnotationParams) -> ContactRegion | None:
     """Object surface under the fingers during the first `grasp_hold_steps` of the effective grasp."""
     if events.grasp_step is None:
         return None
     arr = episode.arrays
     target = actor_index(episode, "target")
-    step = arr["contacts/step"]
-    window = (step >= events.grasp_step) & (step < events.grasp_step + params.grasp_hold_steps)
-    mask = window & (arr["contacts/kind"] == CONTACT_GRASP) & (arr["contacts/actor"] == target) \
+    mask = _first_contacts(episode, CONTACT_GRASP, target, events.grasp_step, params) \
         & (arr["contacts/arm"] == events.grasp_arm)
     contacts = _contacts_in_frame(episode, mask, target)
     return _region("pick", episode.attrs.roles["target"], events.grasp_step, arr["object_points"][target], contacts,
@@ -181,9 +185,7 @@ def press_region(episode: EpisodeData, events: EpisodeEvents, params: Annotation
         return None
     arr = episode.arrays
     pressed = actor_index(episode, "pressed")
-    step = arr["contacts/step"]
-    window = (step >= events.press_step) & (step < events.press_step + params.grasp_hold_steps)
-    mask = window & (arr["contacts/kind"] == CONTACT_PRESS) & (arr["contacts/actor"] == pressed)
+    mask = _first_contacts(episode, CONTACT_PRESS, pressed, events.press_step, params)
     contacts = _contacts_in_frame(episode, mask, pressed)
     return _region("press", episode.attrs.roles["pressed"], events.press_step, arr["object_points"][pressed],
                    contacts, _centres_per_body(contacts, arr["contacts/other"][mask]), params)
