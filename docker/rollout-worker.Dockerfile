@@ -26,6 +26,8 @@ COPY pipeline ./pipeline
 COPY aim_core ./aim_core
 COPY flows ./flows
 RUN pip install -q -e . && python -c "import sapien, mplib, zarr, prefect, distributed, flows.registry"
+# `dask worker` reads /etc/dask: the nanny must not start workers with glibc's slow malloc settings
+COPY flows/dask-workers.yaml /etc/dask/aim-workers.yaml
 
 # One worker process per container, single-threaded: scale with `--scale rollout-worker=N`.
 # LP_NUM_THREADS bounds lavapipe's render threads; give each container that many CPUs.

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
+import dask.config
+import yaml
 from prefect_dask import DaskTaskRunner
 
 THREAD_ENV_VARS = ("LP_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """Thread pools in a rollout worker: lavapipe (Mesa), OpenMP/BLAS (numpy, open3d, torch)."""
+WORKER_DASK_CONFIG = Path(__file__).with_name("dask-workers.yaml")
+"""Dask settings every rollout worker needs (why: see the file); docker/ installs the same file."""
+
+dask.config.update_defaults(yaml.safe_load(WORKER_DASK_CONFIG.read_text()))
 
 
 def machine_cores() -> int:
@@ -36,12 +43,14 @@ def dask_task_runner(dask_address: str = "", workers: int = 0) -> DaskTaskRunner
             raise ValueError("workers applies to the local cluster only; "
                              "size a remote cluster where it is started (dask worker processes)")
         return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs=local_cluster_kwargs(workers))
+
+
+def local_cluster_kwargs(workers: int = 0) -> dict:
+    """`distributed.LocalCluster` arguments: `workers` single-threaded processes (0: one per core)."""
     n = workers or machine_cores()
-    return DaskTaskRunner(
-        cluster_class="distributed.LocalCluster",
-        cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
-                        "dashboard_address": ":0", "env": worker_env(n), "silence_logs": logging.ERROR},
-    )
+    return {"n_workers": n, "threads_per_worker": 1, "processes": True,
+            "dashboard_address": ":0", "env": worker_env(n), "silence_logs": logging.ERROR}
 
 
 def runner_workers(runner: DaskTaskRunner) -> int:

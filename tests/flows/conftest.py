@@ -3,7 +3,6 @@ config, and helpers that run the real flow in its own process (to crash it or ru
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -85,10 +84,9 @@ def dask_address() -> str:
     """
     from distributed import LocalCluster
 
-    from flows.task_runner import worker_env
+    from flows.task_runner import local_cluster_kwargs
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      env=worker_env(2), silence_logs=logging.ERROR) as cluster:
+    with LocalCluster(**local_cluster_kwargs(workers=2)) as cluster:
         yield cluster.scheduler_address
 
 

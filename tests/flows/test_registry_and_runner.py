@@ -1,6 +1,8 @@
 """The deployment registry, the Dask runner's sizing, and which failures the rollout retries."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from prefect import Flow
 from prefect.states import Completed, Failed
@@ -8,7 +10,7 @@ from prefect.states import Completed, Failed
 from data_schemas.validate import SchemaError
 from flows import registry
 from flows.generate_dataset import _simulator_crash, rollout
-from flows.task_runner import THREAD_ENV_VARS, dask_task_runner, worker_env
+from flows.task_runner import THREAD_ENV_VARS, WORKER_DASK_CONFIG, dask_task_runner, worker_env
 
 
 def test_registry_serves_existing_flows_named_after_themselves(monkeypatch):
@@ -44,6 +46,21 @@ def test_workers_share_the_cores_between_their_thread_pools():
     local = dask_task_runner(workers=3)
     assert local.cluster_kwargs["n_workers"] == 3 and local.cluster_kwargs["threads_per_worker"] == 1
     assert dask_task_runner("tcp://10.0.0.1:8786").address == "tcp://10.0.0.1:8786"
+
+
+def test_local_workers_start_with_fast_malloc_settings_and_their_core_share(dask_address):
+    """A Dask nanny's default MALLOC_TRIM_THRESHOLD_=65536 made rollouts ~6x slower (page faults):
+    the workers the flows start must carry the settings of flows/dask-workers.yaml instead."""
+    import yaml
+    from distributed import Client
+
+    wanted = yaml.safe_load(WORKER_DASK_CONFIG.read_text())["distributed"]["nanny"]["pre-spawn-environ"]
+    names = [*wanted, *THREAD_ENV_VARS]
+    with Client(dask_address) as client:
+        seen = client.run(lambda: {name: os.environ.get(name) for name in names})
+    assert len(seen) == 2
+    for env in seen.values():
+        assert env == {**{k: str(v) for k, v in wanted.items()}, **worker_env(2)}
 
 
 def test_rollout_retries_crashes_but_not_bad_input():
