@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 from rich.console import Console
@@ -27,9 +26,9 @@ from pipeline.record.recording import record_episodes
 from pipeline.record.rollout import RolloutConfig
 from pipeline.record.store import DatasetStore
 from pipeline.tasks import list_tasks
+from results import write_section
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
-SECTION = "## Annotate"
+SECTION = "Annotate"
 PHASE_FIGURES = ("pick_mass", "pick_top10", "place_mass", "place_top10")
 FIGURES = PHASE_FIGURES + ("top_band",)
 
@@ -66,7 +65,7 @@ def fmt(value, pattern="{:.2f}") -> str:
 
 
 def report(rows: list[dict], resolution: tuple[int, int]) -> str:
-    lines = [SECTION, "",
+    lines = [f"## {SECTION}", "",
              f"Machine: 2-core CPU VM, lavapipe (Mesa 25), shared with other jobs. Script: "
              f"`benchmarks/annotate.py` ({time.strftime('%Y-%m-%d')}), cameras {resolution[0]}x{resolution[1]} x3, "
              f"default AnnotationParams. Per task and setting: mean over its episodes. Quality goal >= 0.9, "
@@ -95,18 +94,6 @@ def report(rows: list[dict], resolution: tuple[int, int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) this benchmark's section of RESULTS.md, leaving other sections alone."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        following = rest.find("\n## ")
-        current = head + text + ("\n" + rest[following + 1:] if following >= 0 else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default=",".join(list_tasks()), help="comma-separated task names")
@@ -114,7 +101,7 @@ def main() -> None:
     parser.add_argument("--settings", default="easy", help="comma-separated settings (easy,hard)")
     parser.add_argument("--resolution", default="240x320", help="camera HxW")
     parser.add_argument("--dataset", default="/tmp/aim_bench_annotate.zarr", help="scratch dataset for rollouts")
-    parser.add_argument("--write-results", action="store_true", help=f"update the '{SECTION}' section of {RESULTS}")
+    parser.add_argument("--write-results", action="store_true", help=f"update the '{SECTION}' section of RESULTS.md")
     args = parser.parse_args()
     resolution = tuple(int(x) for x in args.resolution.split("x"))
     store = DatasetStore.open(args.dataset, mode="a")
@@ -135,7 +122,7 @@ def main() -> None:
     text = report(rows, resolution)
     print(text)
     if args.write_results:
-        write_section(text)
+        write_section(SECTION, text.split("\n", 1)[1])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import statistics
 import time
-from pathlib import Path
 
 import torch
 from rich.progress import track
@@ -23,9 +22,9 @@ from aim_core.models.aim_model import AIMModel
 from aim_core.models.batch import AIMBatch
 from aim_core.models.config import AIMConfig, aim_5b_config, aim_tiny_config
 from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss
+from results import write_section
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
-SECTION = "## Model"
+SECTION = "Model"
 TINY_GRID = (8, 10)        # latent canvas of the tiny benchmark (4 x 5 tokens per frame)
 CANVAS_5B_GRID = (30, 40)  # 480x640 T-pose canvas of three 240x320 views, Wan VAE 16x -> 30x40 latents
 
@@ -117,7 +116,7 @@ def meta_sizes(config: AIMConfig) -> dict[str, float]:
 
 def render(tiny: AIMConfig, grid: tuple[int, int], train: dict, cached: dict, uncached: dict, sizes: dict, device: str) -> str:
     lay = tiny.layout
-    return f"""{SECTION}
+    return f"""## {SECTION}
 
 Machine: 2-core CPU VM, lavapipe (no GPU), shared with other jobs (load average 8-14 while measured, so
 figures are upper bounds); device `{device}`, fp32, {torch.get_num_threads()} torch thread(s).
@@ -150,17 +149,6 @@ measured - no GPU was lent to this task; `--device cuda` runs the same benchmark
 """
 
 
-def write_section(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
-        current = head + text.rstrip() + "\n" + tail
-    else:
-        current = current.rstrip() + "\n\n" + text
-    RESULTS.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
@@ -186,7 +174,7 @@ def main() -> None:
     text = render(config, grid, train, cached, uncached, meta_sizes(aim_5b_config()), args.device)
     print(text)
     if args.write_results:
-        write_section(text)
+        write_section(SECTION, text.split("\n", 1)[1])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import sapien
 from data_schemas.spec import CAMERA_NAMES, DEPTH_SCALE_MM
 from pipeline.sim.config import CameraConfig
 from pipeline.sim.poses import look_at, pose_to_matrix
+from pipeline.sim.render_keepalive import keep_render_pipelines_warm
 
 SAPIEN_AXES_IN_CV = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
 """Rows: OpenCV camera axes (x right, y down, z forward) written in SAPIEN camera axes."""
@@ -42,6 +43,7 @@ class CameraRig:
     """The three cameras in `CAMERA_NAMES` order (head, left_wrist, right_wrist)."""
 
     def __init__(self, scene: sapien.Scene, config: CameraConfig, hands: Mapping[str, sapien.Entity]):
+        keep_render_pipelines_warm()
         h, w = config.image_size
         fovy = np.deg2rad(config.fovy_deg)
         self.scene = scene

@@ -4,7 +4,8 @@ The declared dependency `pybullet` ships `pybullet_data/franka_panda/panda.urdf`
 `package://` mesh paths and no SRDF. SAPIEN and mplib both need absolute mesh paths, and mplib
 needs an SRDF (disabled self-collision pairs) to plan quickly. We write a processed copy of the
 URDF (mesh paths relative to it, meshes copied beside it) into the cache directory (``$AIM_CACHE`` or ``~/.cache/aim``) and generate its SRDF with
-`mplib.urdf_utils.generate_srdf` once; later scenes reuse both files.
+`mplib.urdf_utils.generate_srdf` once; later scenes reuse both files. The copy's visual meshes
+are decimated for rendering speed (`visual_meshes`); its collision meshes are the source's.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pybullet_data
+
+from pipeline.sim import visual_meshes
 
 PANDA_ARM_JOINTS: tuple[str, ...] = tuple(f"panda_joint{i}" for i in range(1, 8))
 PANDA_FINGER_JOINTS: tuple[str, ...] = ("panda_finger_joint1", "panda_finger_joint2")
@@ -60,7 +63,7 @@ def panda_files() -> RobotFiles:
     """Processed Panda URDF (resolvable mesh paths) and its generated SRDF, built on first use."""
     source = _source_urdf()
     text = source.read_text()
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    digest = hashlib.sha256((text + visual_meshes.VERSION).encode()).hexdigest()[:12]
     out = cache_dir() / f"panda-{digest}"
     urdf, srdf = out / "panda.urdf", out / "panda.srdf"
     if urdf.is_file() and srdf.is_file():
@@ -70,6 +73,7 @@ def panda_files() -> RobotFiles:
         tmp.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source.parent / "meshes", tmp / "meshes", dirs_exist_ok=True)
         _triangulate_collision_meshes(tmp / "meshes" / "collision")
+        visual_meshes.simplify_visual_meshes(tmp / "meshes" / "visual")
         (tmp / "panda.urdf").write_text(text.replace("package://", ""))
         from mplib.urdf_utils import generate_srdf  # heavy import, only on a cold cache
 
