@@ -61,6 +61,13 @@ def test_dockerfile_sources_commands_and_imports_exist(dockerfile):
                 assert importlib.util.find_spec(name) is not None, f"{dockerfile.name} imports missing {name}"
 
 
+def test_rollout_workers_get_the_dask_worker_settings():
+    """`dask worker` in the image must read flows/dask-workers.yaml (Dask reads /etc/dask)."""
+    copies = [shlex.split(arg) for op, arg in _instructions(DOCKER / "rollout-worker.Dockerfile") if op == "COPY"]
+    assert any(src == "flows/dask-workers.yaml" and dest.startswith("/etc/dask/") and dest.endswith(".yaml")
+               for src, dest in (c for c in copies if len(c) == 2))
+
+
 def test_compose_builds_existing_images_and_runs_existing_commands():
     services = COMPOSE["services"]
     assert {"postgres", "prefect-server", "dask-scheduler", "rollout-worker", "serve", "trainer"} <= set(services)
