@@ -2,8 +2,10 @@
 
 Why a function of its own: rendering on lavapipe spawns one thread per core in every process,
 so N worker processes on an N-core machine must each be told to use N/workers threads, or
-they oversubscribe the CPU and two workers run slower than one. Every flow that scales out
-(generate-dataset now, evaluate later) gets its runner here.
+they oversubscribe the CPU and two workers run slower than one; and their nannies must start
+them with the malloc settings of `dask-workers.yaml` (loaded below as a Dask default), or every
+rollout runs ~6x slower. Every flow that scales out (generate-dataset now, evaluate later) gets
+its runner here.
 """
 from __future__ import annotations
 
