@@ -9,7 +9,8 @@ Fresh stores, the same units each time, one temporary Prefect server (SQLite):
 - cold: the flow with its own local cluster (`workers=1`, `workers=2`), as a default run gets:
   cluster start, worker imports and each process's one-off render warm-up are inside the time;
 - warm: the flow on an already running cluster whose workers have rendered once (`dask_address`,
-  as with docker/compose.yaml's long-lived workers): the steady state;
+  as with docker/compose.yaml's long-lived workers), each worker with one core's thread pools, so
+  1 vs 2 workers is 1 vs 2 cores (a cold run's single worker may use every core's lavapipe threads);
 - the hardware's limit: the plain loop split over the two warm workers at once.
 Overhead per episode = (warm flow with 1 worker - plain loop) / episodes. --write replaces the
 "Flows" section of benchmarks/RESULTS.md.
@@ -100,12 +101,13 @@ def run_split(since: datetime) -> tuple[float, float]:
 
 @contextmanager
 def warm_cluster(spec: DatasetSpec, workers: int) -> Iterator[tuple[str, Client]]:
-    """A running local cluster (the flows' own settings) whose every worker has rendered an episode."""
+    """A running local cluster whose every worker has one core's thread pools (LP_NUM_THREADS=1 ...)
+    and has rendered an episode: adding a worker adds a core, as on a real cluster."""
     from distributed import LocalCluster
 
     from flows.task_runner import local_cluster_kwargs
 
-    with LocalCluster(**local_cluster_kwargs(workers)) as cluster, Client(cluster) as client:
+    with LocalCluster(**local_cluster_kwargs(workers, cores=workers)) as cluster, Client(cluster) as client:
         client.run(warm_up, spec)
         yield cluster.scheduler_address, client
 
@@ -143,10 +145,11 @@ def main() -> None:
 
     mean_rollout = sum(rollout_s) / len(rollout_s)
     overhead_per_episode = (warm[1] - plain_s) / n
-    rows = [("plain library loop (no Prefect) on a warmed-up worker", plain_s),
-            ("plain library loop split over 2 warmed-up workers at once (the hardware's limit)", ceiling_s),
+    rows = [("plain library loop (no Prefect) on a warmed-up single-core worker", plain_s),
+            ("plain library loop split over 2 warmed-up single-core workers at once (the hardware's limit)", ceiling_s),
             ("flow, own local cluster, 1 worker (cold)", cold[1]), ("flow, own local cluster, 2 workers (cold)", cold[2]),
-            ("flow, running warmed-up cluster, 1 worker", warm[1]), ("flow, running warmed-up cluster, 2 workers", warm[2])]
+            ("flow, running warmed-up cluster, 1 single-core worker", warm[1]),
+            ("flow, running warmed-up cluster, 2 single-core workers", warm[2])]
     markdown = "\n".join([
         f"Machine: 2-core CPU VM, lavapipe (Mesa 25); load average {load_before:.1f} before / {load_after:.1f} after.",
         f"Script: `.venv/bin/python benchmarks/orchestration.py --tasks {' '.join(args.tasks)} --episodes {args.episodes} "
@@ -167,7 +170,9 @@ def main() -> None:
         f"records of that run: {fixed_s:.1f} s once per run (flow start to first rollout, last commit to flow end) "
         f"and {between_s / n:.2f} s per episode between its tasks = **{100 * between_s / n / mean_rollout:.1f}%** "
         f"of rollout time per episode beyond the fixed cost",
-        f"- a run's own cluster adds {cold[1] - warm[1]:.1f} s once (start, imports, render warm-up)",
+        f"- cold rows use the flow's defaults (a lone local worker's lavapipe gets every core's threads, so "
+        f"cold 1 vs 2 workers is not 1 vs 2 cores); each cold worker pays its start, imports and first "
+        f"render compile inside the run",
     ])
     console.print(markdown)
     if args.write:

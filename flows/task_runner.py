@@ -48,11 +48,12 @@ def dask_task_runner(dask_address: str = "", workers: int = 0) -> DaskTaskRunner
     return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs=local_cluster_kwargs(workers))
 
 
-def local_cluster_kwargs(workers: int = 0) -> dict:
-    """`distributed.LocalCluster` arguments: `workers` single-threaded processes (0: one per core)."""
+def local_cluster_kwargs(workers: int = 0, cores: int | None = None) -> dict:
+    """`distributed.LocalCluster` arguments: `workers` single-threaded processes (0: one per core)
+    whose thread pools share `cores` (default: the machine's)."""
     n = workers or machine_cores()
     return {"n_workers": n, "threads_per_worker": 1, "processes": True,
-            "dashboard_address": ":0", "env": worker_env(n), "silence_logs": logging.ERROR}
+            "dashboard_address": ":0", "env": worker_env(n, cores), "silence_logs": logging.ERROR}
 
 
 def runner_workers(runner: DaskTaskRunner) -> int:
