@@ -4,7 +4,7 @@ import numpy as np
 import sapien
 
 from data_schemas.spec import CONTACT_GRASP, CONTACT_PRESS, CONTACT_SUPPORT
-from pipeline.record.rollout import RolloutConfig
+from pipeline.record.rollout import RolloutConfig, rollout_episode
 from pipeline.sim.appearance import sample_appearance
 from pipeline.sim.env import SimEnv
 from pipeline.tasks import get_task
@@ -22,6 +22,14 @@ def stage(task_name: str, setting: str = "easy", seed: int = 0) -> Task:
     task.load_objects(env.scene, rng, setting)
     env.settle(SMALL.settle_s)
     return task
+
+
+def successful_expert_episode(task_name: str, setting: str, seed: int):
+    """The expert's episode of (task, setting, seed) at SMALL; fails the test, with the recorded
+    failure reason, unless it succeeded."""
+    episode = rollout_episode(task_name, setting, seed, SMALL)
+    assert episode.attrs.success, episode.attrs.model_extra.get("failure")
+    return episode
 
 
 def place_actor(actor: sapien.Entity, xyz, quat=(1.0, 0.0, 0.0, 0.0)) -> None:

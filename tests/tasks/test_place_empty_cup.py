@@ -5,17 +5,15 @@ import pytest
 
 from data_schemas import PHASE_PICK, PHASE_PLACE
 from pipeline.annotate import annotate_episode
-from pipeline.record.rollout import rollout_episode
-from tests.tasks.conftest import SMALL, contact_summary, place_actor, stage
+from tests.tasks.conftest import contact_summary, place_actor, stage, successful_expert_episode
 
 TASK = "place_empty_cup"
 
 
 @pytest.mark.parametrize("setting,seed", [("easy", 1), ("hard", 2)])
 def test_expert_places_cup_on_coaster(setting, seed):
-    episode = rollout_episode(TASK, setting, seed, SMALL)
+    episode = successful_expert_episode(TASK, setting, seed)
     attrs = episode.attrs
-    assert attrs.success, attrs.model_extra.get("failure")
     assert attrs.roles == {"target": "cup", "support": "coaster"}
     contacts = contact_summary(episode)
     assert contacts["grasp"] and all("finger" in body for body in contacts["grasp"])
