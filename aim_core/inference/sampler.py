@@ -5,14 +5,14 @@ from collections.abc import Callable
 
 import torch
 
-from aim_core.training.flow_matching import shift_sigmas
+from aim_core.models.schedule import NoiseSchedule
 
 
-def euler_sigmas(num_steps: int, shift: float) -> torch.Tensor:
-    """num_steps + 1 decreasing noise levels from 1 to 0, shifted like the training distribution."""
+def euler_sigmas(num_steps: int, schedule: NoiseSchedule) -> torch.Tensor:
+    """num_steps + 1 decreasing noise levels from 1 to 0, shifted by the model's schedule (as in training)."""
     if num_steps < 1:
         raise ValueError(f"num_steps must be >= 1, got {num_steps}")
-    return shift_sigmas(torch.linspace(1.0, 0.0, num_steps + 1, dtype=torch.float64), shift).float()
+    return schedule.shift_sigmas(torch.linspace(1.0, 0.0, num_steps + 1, dtype=torch.float64)).float()
 
 
 def euler_sample(x: torch.Tensor | tuple[torch.Tensor, ...], velocity: Callable[..., tuple[torch.Tensor, ...]],

@@ -1,10 +1,11 @@
-"""Action tokens: per-dimension normalisation and the lightweight MLP encoder/decoder E_a.
+"""Action normalisation: the dataset's per-dimension statistics, saved as the bundle's ``action_codec/``.
 
 Joint targets and gripper openings live on very different scales, so every action dimension
-is mapped to [-1, 1] with its 1st/99th percentile over the dataset (robust to rare outliers)
-before the MLP turns it into a token (paper: z^a_t = E_a(a_t)). The statistics are buffers of
-the codec, so they are saved with the model and a checkpoint always decodes with the
-statistics it was trained with.
+is mapped to [-1, 1] with its 1st/99th percentile over the dataset (robust to rare outliers);
+the transformer works in that normalised space (its action MLPs live in ``AIMModel``). The
+statistics are float32 buffers saved with ``save_pretrained``, so a policy denormalises with the
+statistics it was trained with, and they never follow a cast of the model to bf16 (which would
+move denormalised joint targets by ~1e-2 rad).
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import numpy as np
 import torch
 from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
-from torch import nn
 
 from data_schemas import ACTION_DIM
 
@@ -58,33 +58,26 @@ def denormalize_actions(normed: torch.Tensor, low: torch.Tensor, high: torch.Ten
     return (normed + 1.0) * 0.5 * (high - low) + low
 
 
-def _mlp(dims: list[int]) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:])):
-        layers.append(nn.Linear(d_in, d_out))
-        if i < len(dims) - 2:
-            layers.append(nn.SiLU())
-    return nn.Sequential(*layers)
-
-
 class ActionCodec(ModelMixin, ConfigMixin):
-    """E_a: raw actions [..., D] -> tokens [..., token_dim]; and back, with the stats inside.
+    """Raw actions [..., D] <-> normalised actions in [-1, 1] (per dimension, fp32 statistics inside).
 
-    `encode` normalises then embeds; `decode` maps tokens to normalised actions and, with
-    `denormalize=True`, to joint targets. `save_pretrained`/`from_pretrained` keep the stats.
+    It changes device with ``.to`` but never dtype: ``.to(torch.bfloat16)``, ``.half()`` and
+    ``from_pretrained(torch_dtype=...)`` leave the statistics float32.
     """
 
     @register_to_config
-    def __init__(self, action_dim: int = ACTION_DIM, token_dim: int = 256, hidden_dim: int = 256,
-                 num_layers: int = 2):
+    def __init__(self, action_dim: int = ACTION_DIM):
         super().__init__()
-        if num_layers < 1:
-            raise ValueError("ActionCodec needs num_layers >= 1")
-        self.encoder = _mlp([action_dim] + [hidden_dim] * (num_layers - 1) + [token_dim])
-        self.decoder = _mlp([token_dim] + [hidden_dim] * (num_layers - 1) + [action_dim])
-        self.register_buffer("low", -torch.ones(action_dim))
-        self.register_buffer("high", torch.ones(action_dim))
+        self.register_buffer("low", -torch.ones(action_dim, dtype=torch.float32))
+        self.register_buffer("high", torch.ones(action_dim, dtype=torch.float32))
         self.register_buffer("has_stats", torch.zeros((), dtype=torch.bool))
+
+    def _apply(self, fn, recurse=True):
+        def same_dtype(t: torch.Tensor) -> torch.Tensor:
+            moved = fn(t)
+            return moved if moved.dtype == t.dtype else t.to(moved.device)
+
+        return super()._apply(same_dtype, recurse)
 
     def set_stats(self, stats: ActionStats) -> None:
         if len(stats.low) != self.config.action_dim:
@@ -99,18 +92,11 @@ class ActionCodec(ModelMixin, ConfigMixin):
                                "with the training dataset's statistics before use.")
 
     def normalize(self, actions: torch.Tensor) -> torch.Tensor:
+        """Joint targets -> normalised actions (computed in float32)."""
         self._require_stats()
-        return normalize_actions(actions, self.low, self.high)
+        return normalize_actions(actions.float(), self.low, self.high)
 
     def denormalize(self, normed: torch.Tensor) -> torch.Tensor:
+        """Normalised actions -> joint targets (computed in float32)."""
         self._require_stats()
-        return denormalize_actions(normed, self.low, self.high)
-
-    def encode(self, actions: torch.Tensor, normalized: bool = False) -> torch.Tensor:
-        """Raw (or already normalised) actions [..., D] -> tokens [..., token_dim]."""
-        return self.encoder(actions if normalized else self.normalize(actions))
-
-    def decode(self, tokens: torch.Tensor, denormalize: bool = False) -> torch.Tensor:
-        """Tokens [..., token_dim] -> normalised actions (or joint targets with `denormalize`)."""
-        normed = self.decoder(tokens)
-        return self.denormalize(normed) if denormalize else normed
+        return denormalize_actions(normed.float(), self.low, self.high)

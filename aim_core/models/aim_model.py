@@ -1,32 +1,41 @@
 """AIM: a three-stream Mixture-of-Transformers world-action model (future RGB, future value map, actions).
 
-Token sequence of one chunk: history observations (video stream, clean), executed past actions (action
-stream, clean), future RGB latents (video stream), future value-map latents + learned value-noise tokens
-(value stream; same timestep as RGB), future actions (action stream, own timestep). The shared
-attention follows the intent-causal mask (:mod:`aim_core.models.intent_mask`). The model predicts
-flow-matching velocities; training and sampling live in ``aim_core.training`` and ``aim_core.inference``.
+Token sequence of one chunk: history observations (video stream, clean), executed past actions
+(past-action stream, clean), future RGB latents (video stream), future value-map latents + learned
+value-noise tokens (value stream), future actions (action stream). The shared attention follows the
+intent-causal mask (:mod:`aim_core.models.intent_mask`). The model predicts flow-matching velocities
+in normalised action space (``ActionCodec`` maps to joint targets); training and sampling live in
+``aim_core.training`` and ``aim_core.inference``, the noise schedule in :mod:`aim_core.models.schedule`.
+
+Past and future actions are separate streams so that the history (and through it every video and
+value output) never depends on a future-action parameter: Stage II trains ``action_head_parameters()``
+alone and the world model stays bitwise unchanged.
+
+A diffusers ``ModelMixin`` + ``ConfigMixin``: ``save_pretrained`` / ``from_pretrained`` write and read
+``config.json`` (the :class:`AIMConfig` fields) and ``diffusion_pytorch_model.safetensors``;
+``model.config`` is the typed :class:`AIMConfig` (the registered dict is its ``to_dict()``).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+import torch.nn.functional as F
+from diffusers import ConfigMixin, ModelMixin
+from diffusers.utils import is_accelerate_available
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from aim_core.models.config import AIMConfig
-from aim_core.models.action_codec import ActionCodec
-from aim_core.models.embeddings import ConditionEmbedder, LatentEmbed, LatentHead, OutputNorm
+from aim_core.models.embeddings import ConditionEmbedder, LatentEmbed, LatentHead, OutputNorm, action_mlp
 from aim_core.models.intent_mask import FUTURE_STEP, Role, TokenMeta
 from aim_core.models.kv_cache import KVCache
-from aim_core.models.mot_block import MoTBlock, Segment
+from aim_core.models.mot_block import STREAMS, MoTBlock, Segment
 from aim_core.models.rope import action_positions, grid_positions, rope_from_positions
 from aim_core.models.shared_attention import AttentionMask, Backend
-
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
 
 
 @dataclass
@@ -49,30 +58,56 @@ def _timestep(t: torch.Tensor | float | None, batch: int, device, name: str) -> 
     return t
 
 
-class AIMModel(nn.Module):
+class AIMModel(ModelMixin, ConfigMixin):
     def __init__(self, config: AIMConfig) -> None:
         super().__init__()
-        c = self.config = config
+        self.register_to_config(**config.to_dict())
+        c = self._typed_config = config
         self.video_embed = LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim, text_dim=c.text_dim)
         self.value_embed = (LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim,
                                         noise_tokens=c.value_noise_tokens) if c.has_value_stream else None)
-        # E_a / D_a: the data room's action codec (light MLPs + the dataset's normalisation statistics,
-        # saved with the model); the stream sees normalised actions.
-        self.action_codec = ActionCodec(action_dim=c.action_dim, token_dim=c.action_width, hidden_dim=c.action_width)
+        # E_a of executed actions, with its own (t = 0) conditioning: the history's only action weights.
+        self.past_action_encoder = action_mlp(c.action_dim, c.action_width, c.action_width)
+        self.past_action_embed = nn.ModuleDict({"condition_embedder": ConditionEmbedder(c.action_width, c.freq_dim)})
+        # E_a / D_a of the noisy future actions and their velocity: the Stage II action head with the stream.
+        self.action_encoder = action_mlp(c.action_dim, c.action_width, c.action_width)
         self.action_embed = nn.ModuleDict({"condition_embedder": ConditionEmbedder(c.action_width, c.freq_dim)})
         self.blocks = nn.ModuleList(MoTBlock(c) for _ in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
         self.value_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps) if c.has_value_stream else None
-        self.action_head = OutputNorm(c.action_width, c.eps)  # then D_a = action_codec.decode
+        self.action_head = OutputNorm(c.action_width, c.eps)
+        self.action_decoder = action_mlp(c.action_width, c.action_dim, c.action_width)
         self.attention_backend: Backend = "auto"
         self.gradient_checkpointing = False
 
+    @property
+    def config(self) -> AIMConfig:
+        """The typed configuration (diffusers' registered dict, saved as config.json, is its ``to_dict()``)."""
+        return self._typed_config
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], **kwargs: Any) -> "AIMModel":
+        """Build from a config.json dict: diffusers' bookkeeping keys (``_class_name``, ...) dropped, every
+        other key must be an :class:`AIMConfig` field (an unknown key is an error, not a silent default)."""
+        if kwargs:
+            raise TypeError(f"AIMModel.from_config takes no extra arguments, got {sorted(kwargs)}")
+        return cls(AIMConfig.from_dict({k: v for k, v in config.items() if not k.startswith("_")}))
+
     # ------------------------------------------------------------------ tokens
     def text_context(self, text_embeds: torch.Tensor) -> torch.Tensor:
-        """Project text-encoder states [B, L, text_dim] into the video stream (language enters only there)."""
-        if text_embeds.ndim != 3 or text_embeds.shape[-1] != self.config.text_dim:
-            raise ValueError(f"text_embeds must be [B, L, {self.config.text_dim}], got {list(text_embeds.shape)}")
-        return self.video_embed.condition_embedder.text_embedder(text_embeds)
+        """Text-encoder states [B, L <= text_len, text_dim] -> video-stream context [B, text_len, width].
+
+        The states are zero-padded to exactly ``text_len`` tokens, as Wan pads to its
+        max_sequence_length: the cross-attention has no mask, so a batch padded to its longest
+        instruction and a single instruction at inference see the same keys only at a fixed length.
+        """
+        c = self.config
+        if text_embeds.ndim != 3 or text_embeds.shape[-1] != c.text_dim:
+            raise ValueError(f"text_embeds must be [B, L, {c.text_dim}], got {list(text_embeds.shape)}")
+        if text_embeds.shape[1] > c.text_len:
+            raise ValueError(f"text_embeds hold {text_embeds.shape[1]} tokens, more than text_len={c.text_len}")
+        padded = F.pad(text_embeds, (0, 0, 0, c.text_len - text_embeds.shape[1]))
+        return self.video_embed.condition_embedder.text_embedder(padded)
 
     def _latent_segment(self, stream: str, role: Role, latents: torch.Tensor, t: torch.Tensor,
                         first_frame: int) -> Segment:
@@ -106,11 +141,12 @@ class AIMModel(nn.Module):
         c = self.config
         if actions.ndim != 3 or actions.shape[-1] != c.action_dim:
             raise ValueError(f"{role.name.lower()} actions must be [B, n, {c.action_dim}], got {list(actions.shape)}")
-        tokens = self.action_codec.encode(actions, normalized=True)
+        stream = "past_action" if role == Role.PAST_ACTION else "action"
+        tokens = getattr(self, f"{stream}_encoder")(actions)
         positions = action_positions(after_frame, actions.shape[1], c.layout.actions_per_frame)
-        temb, tproj = self.action_embed.condition_embedder(t, tokens.dtype)
+        temb, tproj = getattr(self, f"{stream}_embed").condition_embedder(t, tokens.dtype)
         rope = rope_from_positions(positions.to(tokens.device), c.head_dim, c.rope_theta)
-        return Segment("action", tokens, temb, tproj.unsqueeze(1), rope, TokenMeta.fill(role, len(steps), steps))
+        return Segment(stream, tokens, temb, tproj.unsqueeze(1), rope, TokenMeta.fill(role, len(steps), steps))
 
     def embed_history(self, obs_latents: torch.Tensor | None, past_actions: torch.Tensor | None,
                       first_frame: int = 0) -> list[Segment]:
@@ -180,9 +216,9 @@ class AIMModel(nn.Module):
         return hiddens, kvs
 
     def decode(self, segment: Segment, hidden: torch.Tensor) -> torch.Tensor:
-        """Output head of a future segment: latent velocity [B, C, F, h, w] or action velocity [B, n, A]."""
+        """Output head of a future segment: latent velocity [B, C, F, h, w] or normalised-action velocity [B, n, A]."""
         if segment.stream == "action":
-            return self.action_codec.decode(self.action_head(hidden, segment.temb))
+            return self.action_decoder(self.action_head(hidden, segment.temb))
         if segment.extra_tokens:
             hidden = hidden[:, : hidden.shape[1] - segment.extra_tokens]
         return getattr(self, f"{segment.stream}_head")(hidden, segment.temb, segment.grid)
@@ -206,37 +242,32 @@ class AIMModel(nn.Module):
         return AIMOutput(outputs.get(Role.RGB), outputs.get(Role.VALUE), outputs.get(Role.ACTION))
 
     def stream_parameters(self, stream: str) -> list[nn.Parameter]:
-        """Parameters private to one stream ("video", "value", "action"), e.g. to train the action stream
-        alone in Stage II while the video and value streams stay frozen."""
-        if stream not in ("video", "value", "action"):
-            raise ValueError(f"unknown stream {stream!r}; choose video, value or action")
+        """Parameters private to one stream (video, value, past_action, action); together they are all
+        parameters, each in exactly one stream."""
+        if stream not in STREAMS:
+            raise ValueError(f"unknown stream {stream!r}; choose one of {', '.join(STREAMS)}")
         return [p for name, p in self.named_parameters()
                 if name.startswith(f"{stream}_") or f".{stream}." in name]
 
-    # ------------------------------------------------------------------ persistence
-    def save_pretrained(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
-        save_file(state, str(directory / WEIGHTS_NAME), metadata={"format": "pt"})
-        self.config.save(directory / CONFIG_NAME)
-        return directory
+    def action_head_parameters(self) -> list[nn.Parameter]:
+        """What Stage II trains: the future-action stream (per-layer weights, encoder, decoder, output norm,
+        timestep embedder). No history or world token depends on them."""
+        return self.stream_parameters("action")
 
+    # ------------------------------------------------------------------ persistence
     @classmethod
     def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu",
                         dtype: torch.dtype | None = None) -> "AIMModel":
-        directory = Path(directory)
-        for name in (CONFIG_NAME, WEIGHTS_NAME):
-            if not (directory / name).is_file():
-                raise FileNotFoundError(f"{directory} is not an AIM checkpoint: {name} is missing")
-        config = AIMConfig.load(directory / CONFIG_NAME)
-        with torch.device("meta"):
-            model = cls(config)
-        state = load_file(str(directory / WEIGHTS_NAME), device=str(device))
-        if dtype is not None:
-            state = {k: v.to(dtype) for k, v in state.items()}
-        model.load_state_dict(state, strict=True, assign=True)
-        return model
+        """Load a local ``save_pretrained`` folder (safetensors only); every weight must match by name."""
+        if not (Path(directory) / cls.config_name).is_file():
+            raise FileNotFoundError(f"{directory} is not an AIMModel folder: {cls.config_name} is missing")
+        model, info = super().from_pretrained(str(directory), torch_dtype=dtype, use_safetensors=True,
+                                              local_files_only=True, output_loading_info=True,
+                                              low_cpu_mem_usage=is_accelerate_available())
+        mismatch = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
+        if mismatch:
+            raise ValueError(f"{directory} does not hold this AIMModel's weights: {mismatch}")
+        return model.to(device)
 
     @classmethod
     def from_wan(cls, wan_dir: str | Path, config: AIMConfig | None = None, device: str | torch.device = "cpu",

@@ -1,9 +1,10 @@
 """Typed configuration of the AIM network: one source of truth for widths, depths and the chunk layout.
 
 The video stream mirrors a diffusers ``WanTransformer3DModel`` (same names, same shapes) so Wan2.2
-weights load by name; the value stream has the same shape minus text cross-attention; the action
-stream has the same depth and its own (smaller) width, projected into the shared attention space of
-``num_heads * head_dim`` channels.
+weights load by name; the value stream has the same shape minus text cross-attention; the two action
+streams (executed past actions, future actions) have the same depth and their own (smaller) width,
+projected into the shared attention space of ``num_heads * head_dim`` channels. The noise schedule is
+not part of the network: it lives in :mod:`aim_core.models.schedule`.
 """
 from __future__ import annotations
 
@@ -52,7 +53,9 @@ class AIMConfig:
     freq_dim: int = 256
     eps: float = 1e-6
     rope_theta: float = 10000.0
-    num_train_timesteps: int = 1000
+    text_len: int = 512
+    """Text states are zero-padded to exactly this many tokens (Wan's max_sequence_length): the
+    cross-attention has no mask, so a fixed length makes the output independent of batch composition."""
     action_dim: int = 16
     action_width: int = 768
     action_ffn_dim: int = 3072
@@ -71,6 +74,8 @@ class AIMConfig:
             raise ValueError(f"action_init must be 'video' or 'scratch', got {self.action_init!r}")
         if self.head_dim < 6 or self.head_dim % 2:
             raise ValueError(f"head_dim must be even and >= 6 for 3D RoPE, got {self.head_dim}")
+        if self.text_len < 1:
+            raise ValueError(f"text_len must be >= 1, got {self.text_len}")
         if self.patch_size[0] != 1:
             raise ValueError("temporal patch size must be 1 (one token frame per latent frame)")
 
@@ -131,7 +136,7 @@ def aim_5b_config(**overrides: Any) -> AIMConfig:
 def aim_tiny_config(**overrides: Any) -> AIMConfig:
     """A CPU-sized model with every structural feature of aim-5b (for tests and benchmarks)."""
     base: dict[str, Any] = dict(
-        latent_channels=4, num_layers=2, num_heads=2, head_dim=12, ffn_dim=48, text_dim=16, freq_dim=32,
+        latent_channels=4, num_layers=2, num_heads=2, head_dim=12, ffn_dim=48, text_dim=16, freq_dim=32, text_len=64,
         action_width=16, action_ffn_dim=32,
         layout=ChunkLayout(history_frames=2, future_frames=2, actions_per_frame=2),
     )

@@ -1,5 +1,5 @@
 """Stream inputs and outputs: latent patchify/unpatchify, adaptive output norms, timestep (and text)
-conditioning. (Action tokens come from / go to the shared ``ActionCodec`` MLPs.)
+conditioning; the lightweight action MLPs (E_a, D_a of the paper) over normalised actions.
 
 Names follow diffusers' ``WanTransformer3DModel`` (``patch_embedding``, ``condition_embedder.*``,
 ``proj_out``, ``scale_shift_table``) so the video and value streams load Wan weights by name.
@@ -29,6 +29,11 @@ class ConditionEmbedder(nn.Module):
         t = self.timesteps_proj(timestep).to(self.time_embedder.linear_1.weight.dtype)
         temb = self.time_embedder(t).to(dtype)
         return temb, self.time_proj(self.act_fn(temb)).unflatten(1, (6, -1))
+
+
+def action_mlp(d_in: int, d_out: int, hidden: int) -> nn.Sequential:
+    """E_a / D_a: Linear -> SiLU -> Linear between (normalised) actions and action-stream tokens."""
+    return nn.Sequential(nn.Linear(d_in, hidden), nn.SiLU(), nn.Linear(hidden, d_out))
 
 
 class LatentEmbed(nn.Module):

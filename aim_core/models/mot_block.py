@@ -2,7 +2,9 @@
 
 Each stream projects its own tokens to Q/K/V in the common dimension; all queries attend over the
 concatenated keys of every stream (plus cached keys) under the intent-causal mask; each stream then
-applies its own output projection, (video only) text cross-attention and FFN.
+applies its own output projection, (video only) text cross-attention and FFN. Executed past actions
+and future actions are two streams of the same width: history tokens never run through the
+future-action weights, so Stage II can train those while video and value outputs stay bitwise fixed.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from aim_core.models.intent_mask import TokenMeta
 from aim_core.models.shared_attention import AttentionMask, shared_attention
 from aim_core.models.stream_layer import StreamLayer
 
-STREAMS = ("video", "value", "action")
+STREAMS = ("video", "value", "past_action", "action")
 
 
 @dataclass
@@ -40,6 +42,8 @@ class MoTBlock(nn.Module):
         self.video = StreamLayer(c.width, c.ffn_dim, c.num_heads, c.head_dim, c.eps, cross_attention=True)
         self.value = (StreamLayer(c.width, c.ffn_dim, c.num_heads, c.head_dim, c.eps, cross_attention=False)
                       if c.has_value_stream else None)
+        self.past_action = StreamLayer(c.action_width, c.action_ffn_dim, c.num_heads, c.head_dim, c.eps,
+                                       cross_attention=False)
         self.action = StreamLayer(c.action_width, c.action_ffn_dim, c.num_heads, c.head_dim, c.eps,
                                   cross_attention=False)
 

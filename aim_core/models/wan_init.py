@@ -2,10 +2,11 @@
 
 Wan key -> AIM key: ``patch_embedding.*`` / ``condition_embedder.*`` -> ``video_embed.*``;
 ``blocks.{i}.*`` -> ``blocks.{i}.video.*``; ``proj_out.*`` / ``scale_shift_table`` -> ``video_head.*``.
-The value stream loads the same tensors (minus text cross-attention). The action stream is either left
-at its random init (``action_init="scratch"``) or resized from the video stream (``"video"``): every
-matrix is linearly interpolated to the action width and rescaled by sqrt(fan_in_src / fan_in_dst) so
-activations keep their scale; the action codec's MLPs (E_a, D_a) always start from scratch.
+The value stream loads the same tensors (minus text cross-attention). The two action streams (past and
+future actions) are either left at their random init (``action_init="scratch"``) or both resized from the
+video stream (``"video"``): every matrix is linearly interpolated to the action width and rescaled by
+sqrt(fan_in_src / fan_in_dst) so activations keep their scale; the action MLPs (encoders, decoder) always
+start from scratch.
 """
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def resize_tensor(src: torch.Tensor, shape: torch.Size, chunks: int = 1) -> torc
 
 
 def load_wan_state(model: AIMModel, wan_state: dict[str, torch.Tensor]) -> list[str]:
-    """Copy Wan tensors into the video (and value) stream and derive the action stream; returns loaded keys."""
+    """Copy Wan tensors into the video (and value) stream and derive the action streams; returns loaded keys."""
     own = model.state_dict()
     loaded: dict[str, torch.Tensor] = {}
     unused = []
@@ -121,10 +122,10 @@ def load_wan_state(model: AIMModel, wan_state: dict[str, torch.Tensor]) -> list[
         raise ValueError(f"the Wan checkpoint lacks video-stream tensors: {missing[:8]} ({len(missing)} in all)")
     if model.config.action_init == "video":
         for video_key in list(loaded):
-            action_key = video_key_in_stream(video_key, "action")
-            if action_key in own:
-                chunks = 6 if "time_proj" in action_key else 1
-                loaded[action_key] = resize_tensor(loaded[video_key], own[action_key].shape, chunks)
+            targets = [k for k in (video_key_in_stream(video_key, s) for s in ("past_action", "action")) if k in own]
+            if targets:  # both action streams have the same shapes: resize once
+                chunks = 6 if "time_proj" in video_key else 1
+                loaded.update(dict.fromkeys(targets, resize_tensor(loaded[video_key], own[targets[0]].shape, chunks)))
     model.load_state_dict({k: v.to(own[k].dtype) for k, v in loaded.items()}, strict=False)
     return sorted(loaded)
 

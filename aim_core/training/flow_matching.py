@@ -1,13 +1,16 @@
 """Rectified-flow training objective of AIM: L = L_rgb + lambda_m L_map + lambda_a L_act.
 
 x_s = (1 - s) x_0 + s eps and the model regresses the velocity eps - x_0 (Wan's convention; the model
-receives s * num_train_timesteps). Future RGB and value latents share one noise level s (one
-trajectory); actions draw their own. Timestep sampling (uniform or logit-normal) and the shift
-s' = k s / (1 + (k - 1) s) are configurable. The shift function is shared with the Euler sampler.
+receives the timestep ``schedule.timesteps(s)``). Noise levels are drawn uniform or logit-normal, then
+shifted by the model's :class:`~aim_core.models.schedule.NoiseSchedule`, the same object the sampler
+integrates over, so training and sampling see one distribution of noise levels.
 
-At inference the action stream reads a fully denoised world (s = 0), which the sampled noise levels
-almost never produce; ``clean_world_prob`` gives that share of samples a clean world (s = 0) so the
-action stream learns to read it. Those samples carry no RGB/map loss (nothing to denoise).
+The three future streams are denoised jointly along one trajectory, as the paper says ("the three
+future token streams all start with noise and then gradually denoise"): every sample draws ONE noise
+level s shared by its future RGB, value-map and action tokens, and the sampler moves world and actions
+together step by step over the same levels. So the action stream is trained on exactly the world
+states it reads at inference (a world as noisy as its own actions), with no separate action schedule
+and no clean-world special case.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aim_core.models.batch import AIMBatch
+from aim_core.models.schedule import NoiseSchedule
 
 
 @dataclass(frozen=True)
@@ -27,33 +31,24 @@ class FlowMatchingConfig:
     timestep_sampling: Literal["logit_normal", "uniform"] = "logit_normal"
     logit_mean: float = 0.0
     logit_std: float = 1.0
-    shift: float = 1.0          # video/value noise-level shift
-    action_shift: float = 1.0   # action noise-level shift
     lambda_map: float = 1.0
     lambda_act: float = 1.0
-    clean_world_prob: float = 0.1
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.clean_world_prob <= 1.0:
-            raise ValueError(f"clean_world_prob must be in [0, 1], got {self.clean_world_prob}")
         if self.timestep_sampling not in ("logit_normal", "uniform"):
             raise ValueError(f"timestep_sampling must be 'logit_normal' or 'uniform', got {self.timestep_sampling!r}")
-        if self.shift <= 0 or self.action_shift <= 0 or self.logit_std <= 0:
-            raise ValueError("shift, action_shift and logit_std must be > 0")
+        if self.logit_std <= 0:
+            raise ValueError(f"logit_std must be > 0, got {self.logit_std}")
 
 
-def shift_sigmas(sigmas: torch.Tensor, shift: float) -> torch.Tensor:
-    """Move noise levels towards 1 (shift > 1) as for high-resolution video: k s / (1 + (k - 1) s)."""
-    return shift * sigmas / (1 + (shift - 1) * sigmas)
-
-
-def sample_sigmas(n: int, cfg: FlowMatchingConfig, shift: float, device, generator: torch.Generator | None = None
-                  ) -> torch.Tensor:
+def sample_sigmas(n: int, cfg: FlowMatchingConfig, schedule: NoiseSchedule, device,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """n training noise levels: uniform or logit-normal in (0, 1), then shifted by the model's schedule."""
     if cfg.timestep_sampling == "uniform":
         u = torch.rand(n, generator=generator, device=device)
     else:
         u = torch.sigmoid(cfg.logit_mean + cfg.logit_std * torch.randn(n, generator=generator, device=device))
-    return shift_sigmas(u, shift)
+    return schedule.shift_sigmas(u)
 
 
 def _noised(x0: torch.Tensor, sigma: torch.Tensor, generator: torch.Generator | None
@@ -63,36 +58,27 @@ def _noised(x0: torch.Tensor, sigma: torch.Tensor, generator: torch.Generator | 
     return (1 - s) * x0 + s * noise, noise - x0
 
 
-def _weighted_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    per_sample = (pred.float() - target.float()).square().flatten(1).mean(dim=1)
-    return (per_sample * weight).sum() / weight.sum().clamp_min(1.0)
-
-
 def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Tensor], cfg: FlowMatchingConfig,
-                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+                       schedule: NoiseSchedule, generator: torch.Generator | None = None
+                       ) -> tuple[torch.Tensor, dict[str, float]]:
     """One training loss; ``model`` may be wrapped (DDP ``.module``). Returns (loss, detached terms)."""
     config = getattr(model, "module", model).config
     batch = AIMBatch.coerce(batch)
     batch.validate(config)
     b, device = batch.rgb_latents.shape[0], batch.rgb_latents.device
-    sigma_x = sample_sigmas(b, cfg, cfg.shift, device, generator)
-    sigma_a = sample_sigmas(b, cfg, cfg.action_shift, device, generator)
-    clean_world = torch.rand(b, generator=generator, device=device) < cfg.clean_world_prob
-    sigma_x = torch.where(clean_world, torch.zeros_like(sigma_x), sigma_x)
-    world_weight = (~clean_world).float()
-    rgb_in, rgb_target = _noised(batch.rgb_latents, sigma_x, generator)
-    act_in, act_target = _noised(batch.actions, sigma_a, generator)
+    sigma = sample_sigmas(b, cfg, schedule, device, generator)
+    rgb_in, rgb_target = _noised(batch.rgb_latents, sigma, generator)
+    act_in, act_target = _noised(batch.actions, sigma, generator)
     value_in = value_target = None
     if config.has_value_stream:
-        value_in, value_target = _noised(batch.value_latents, sigma_x, generator)
-    scale = config.num_train_timesteps
+        value_in, value_target = _noised(batch.value_latents, sigma, generator)
+    t = schedule.timesteps(sigma)
     out = model(obs_latents=batch.obs_latents, past_actions=batch.past_actions, rgb_latents=rgb_in,
-                value_latents=value_in, actions=act_in, text_embeds=batch.text_embeds,
-                t_video=sigma_x * scale, t_action=sigma_a * scale)
-    terms = {"rgb": _weighted_mse(out.rgb, rgb_target, world_weight),
+                value_latents=value_in, actions=act_in, text_embeds=batch.text_embeds, t_video=t, t_action=t)
+    terms = {"rgb": F.mse_loss(out.rgb.float(), rgb_target.float()),
              "act": F.mse_loss(out.action.float(), act_target.float())}
     loss = terms["rgb"] + cfg.lambda_act * terms["act"]
     if value_target is not None:
-        terms["map"] = _weighted_mse(out.value, value_target, world_weight)
+        terms["map"] = F.mse_loss(out.value.float(), value_target.float())
         loss = loss + cfg.lambda_map * terms["map"]
     return loss, {k: float(v.detach()) for k, v in terms.items()}

@@ -1,6 +1,7 @@
 """Named model presets of `aim-train --config NAME` and model construction for a run.
 
-The preset fixes the network; the data fixes what must agree with it (latent channels of the
+The preset fixes the network and its noise schedule (see `aim_core.models.schedule` for the
+choice of shift); the data fixes what must agree with it (latent channels of the
 VAE, text width of the encoder, actions per latent frame), so `run_model_config` merges the
 preset, the data's requirements and the user's overrides, and refuses contradictions.
 """
@@ -14,8 +15,10 @@ from torch import nn
 
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import AIMConfig, aim_5b_config, aim_tiny_config
+from aim_core.models.schedule import AIM_5B_SCHEDULE, AIM_TINY_SCHEDULE, NoiseSchedule
 
 MODEL_PRESETS: dict[str, Callable[..., AIMConfig]] = {"aim-tiny": aim_tiny_config, "aim-5b": aim_5b_config}
+NOISE_SCHEDULES: dict[str, NoiseSchedule] = {"aim-tiny": AIM_TINY_SCHEDULE, "aim-5b": AIM_5B_SCHEDULE}
 WAN_TRANSFORMER_SUBDIR = "transformer"
 
 

@@ -22,6 +22,7 @@ import torch.distributed as dist
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from aim_core.models.action_codec import ActionCodec
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import AIMConfig
 from aim_core.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -30,7 +31,7 @@ from aim_core.training.data_source import TrainingData, open_training_data, prep
 from aim_core.training.distributed import DistContext, init_distributed, resolve_parallel, shutdown_distributed, wrap_model
 from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss
 from aim_core.training.metrics_log import TrainingLog
-from aim_core.training.model_presets import build_model, model_blocks, run_model_config
+from aim_core.training.model_presets import NOISE_SCHEDULES, build_model, model_blocks, run_model_config
 from aim_core.training.sampling import StepBatchSampler, step_seed
 from aim_core.training.schedule import warmup_cosine_scheduler
 from aim_core.training.validation import validation_image
@@ -118,7 +119,9 @@ class StageOneTrainer:
                                                         self.data.model_requirements())
         self.model: AIMModel = build_model(self.model_config, config.pretrained).to(self.ctx.device)
         self.model.gradient_checkpointing = config.activation_checkpointing
-        self.model.action_codec.set_stats(self.data.windows.stats)  # checkpoints decode with their statistics
+        self.noise_schedule = NOISE_SCHEDULES[config.model]  # the sampler must use the same one: save it too
+        self.action_codec = ActionCodec(action_dim=self.model_config.action_dim)  # the bundle's action_codec/
+        self.action_codec.set_stats(self.data.windows.stats)
         self.bf16 = _uses_bf16(config.precision, self.ctx.device)
         self.parallel = resolve_parallel(config.parallel, self.ctx, config.model)
         self.wrapped = wrap_model(self.model, self.ctx, self.parallel, model_blocks(self.model), self.bf16)
@@ -151,7 +154,8 @@ class StageOneTrainer:
         self.wrapped.train()
         autocast = torch.autocast(self.ctx.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
         with autocast:
-            loss, terms = flow_matching_loss(self.wrapped, batch, self.loss_config, generator=generator)
+            loss, terms = flow_matching_loss(self.wrapped, batch, self.loss_config, self.noise_schedule,
+                                              generator=generator)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"loss is {loss.item()} at step {step}; lower optim.lr or check the data "
                                      f"(terms: {terms}); the last checkpoint is untouched")

@@ -1,4 +1,4 @@
-"""Action normalisation statistics and the MLP action codec (save/load keeps the statistics)."""
+"""Action normalisation statistics and the action codec (save/load keeps them, in float32)."""
 import numpy as np
 import pytest
 import torch
@@ -29,23 +29,24 @@ def test_normalisation_round_trip_and_range():
     assert ActionStats.from_dict(stats.to_dict()) == stats
 
 
-def test_codec_save_load_keeps_stats_and_weights(tmp_path):
+def test_codec_save_load_keeps_stats_in_float32(tmp_path):
     stats = ActionStats.from_actions(_actions())
-    codec = ActionCodec(token_dim=32, hidden_dim=64, num_layers=2)
+    codec = ActionCodec()
     codec.set_stats(stats)
     x = torch.from_numpy(_actions(8))
-    tokens = codec.encode(x)
-    assert tokens.shape == (8, 32)
+    normed = codec.normalize(x)
     codec.save_pretrained(tmp_path / "codec")
-    loaded = ActionCodec.from_pretrained(tmp_path / "codec")
+    loaded = ActionCodec.from_pretrained(tmp_path / "codec", torch_dtype=torch.bfloat16)
+    assert loaded.low.dtype == torch.float32 and bool(loaded.has_stats)
     assert torch.equal(loaded.low, codec.low) and torch.equal(loaded.high, codec.high)
-    assert torch.allclose(loaded.encode(x), tokens)
-    assert loaded.decode(tokens, denormalize=True).shape == (8, 16)
+    loaded.to(torch.bfloat16).half()  # a cast of everything around it leaves the statistics alone
+    assert torch.equal(loaded.high, codec.high)
+    torch.testing.assert_close(loaded.denormalize(normed), x, rtol=0, atol=1e-4)
 
 
 def test_codec_without_stats_refuses():
-    codec = ActionCodec(token_dim=8, hidden_dim=8, num_layers=1)
+    codec = ActionCodec()
     with pytest.raises(RuntimeError, match="set_stats"):
-        codec.encode(torch.zeros(2, 16))
+        codec.normalize(torch.zeros(2, 16))
     with pytest.raises(ValueError, match="dimensions"):
         codec.set_stats(ActionStats.from_actions(np.zeros((4, 3), np.float32)))

@@ -1,22 +1,26 @@
-"""Flow-matching loss on a real tiny AIM: it trains (overfits a fixed batch), checks its input, and
-checkpoints round-trip exactly."""
+"""Flow-matching loss on a real tiny AIM: it trains (overfits a fixed batch), checks its input, noises the
+three future streams along one trajectory with the model's schedule, and checkpoints round-trip exactly."""
 import pytest
 import torch
 
-from aim_core.models.action_codec import ActionStats
+from aim_core.inference.sampler import euler_sigmas
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import aim_tiny_config
-from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss, sample_sigmas, shift_sigmas
+from aim_core.models.schedule import NoiseSchedule
+from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss, sample_sigmas
+from aim_core.training.model_presets import MODEL_PRESETS, NOISE_SCHEDULES
+
+SCHEDULE = NoiseSchedule(shift=1.0)
 
 
 def test_tiny_model_overfits_a_fixed_batch(tiny_model, tiny_config, batch_factory):
     batch = batch_factory(tiny_config, batch=2, grid=(2, 4))
-    cfg = FlowMatchingConfig(timestep_sampling="uniform", lambda_map=1.0, lambda_act=1.0, clean_world_prob=0.0)
+    cfg = FlowMatchingConfig(timestep_sampling="uniform", lambda_map=1.0, lambda_act=1.0)
     model = tiny_model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.0)
 
     def loss_at(seed):  # the same noise and noise levels every step: a fixed regression problem
-        return flow_matching_loss(model, batch, cfg, generator=torch.Generator().manual_seed(seed))
+        return flow_matching_loss(model, batch, cfg, SCHEDULE, generator=torch.Generator().manual_seed(seed))
 
     first, terms = loss_at(0)
     assert set(terms) == {"rgb", "map", "act"}
@@ -36,7 +40,8 @@ def test_gradient_checkpointing_gives_the_same_gradients(tiny_model, tiny_config
     for flag in (False, True):
         tiny_model.zero_grad()
         tiny_model.gradient_checkpointing = flag
-        loss, _ = flow_matching_loss(tiny_model, batch, FlowMatchingConfig(), generator=torch.Generator().manual_seed(0))
+        loss, _ = flow_matching_loss(tiny_model, batch, FlowMatchingConfig(), SCHEDULE,
+                                     generator=torch.Generator().manual_seed(0))
         loss.backward()
         grads.append(torch.cat([p.grad.flatten() for p in tiny_model.parameters() if p.grad is not None]))
     assert grads[0].abs().sum() > 0
@@ -45,16 +50,18 @@ def test_gradient_checkpointing_gives_the_same_gradients(tiny_model, tiny_config
 
 def test_unified_model_has_no_value_loss(tiny_config, batch_factory):
     model = AIMModel(aim_tiny_config(layout=tiny_config.layout, mask="unified"))
-    loss, terms = flow_matching_loss(model, batch_factory(tiny_config), FlowMatchingConfig())
+    loss, terms = flow_matching_loss(model, batch_factory(tiny_config), FlowMatchingConfig(), SCHEDULE)
     assert set(terms) == {"rgb", "act"} and loss.requires_grad
     assert model.value_embed is None and model.blocks[0].value is None
     assert model.stream_parameters("value") == []
 
 
 def test_every_parameter_belongs_to_exactly_one_stream(tiny_model):
-    streams = [{id(p) for p in tiny_model.stream_parameters(s)} for s in ("video", "value", "action")]
-    assert all(streams) and not (streams[0] & streams[1]) and not (streams[1] & streams[2])
+    streams = [{id(p) for p in tiny_model.stream_parameters(s)} for s in ("video", "value", "past_action", "action")]
+    assert all(streams) and sum(map(len, streams)) == len(set().union(*streams))
     assert set().union(*streams) == {id(p) for p in tiny_model.parameters()}
+    with pytest.raises(ValueError, match="unknown stream 'actions'"):
+        tiny_model.stream_parameters("actions")
 
 
 def test_loss_refuses_mismatched_batches(tiny_model, tiny_config, batch_factory):
@@ -62,59 +69,89 @@ def test_loss_refuses_mismatched_batches(tiny_model, tiny_config, batch_factory)
     short = batch_factory(tiny_config)
     short.actions = short.actions[:, :-1]
     with pytest.raises(ValueError, match=r"batch.actions has shape \[2, 3, 16\].*expects \[2, 4, 16\]"):
-        flow_matching_loss(tiny_model, short, FlowMatchingConfig())
+        flow_matching_loss(tiny_model, short, FlowMatchingConfig(), SCHEDULE)
     bad = batch_factory(tiny_config)
     bad.value_latents[0, 0, 0, 0, 0] = float("nan")
     with pytest.raises(ValueError, match="value_latents contains NaN"):
-        flow_matching_loss(tiny_model, bad, FlowMatchingConfig())
+        flow_matching_loss(tiny_model, bad, FlowMatchingConfig(), SCHEDULE)
     as_dict = {k: v for k, v in vars(batch).items() if k != "text_embeds"}
     with pytest.raises(ValueError, match="text_embeds"):
-        flow_matching_loss(tiny_model, as_dict, FlowMatchingConfig())
+        flow_matching_loss(tiny_model, as_dict, FlowMatchingConfig(), SCHEDULE)
 
 
-def test_clean_world_samples_train_actions_only(tiny_model, tiny_config, batch_factory):
+def test_one_noise_level_per_sample_for_all_three_streams(tiny_model, tiny_config, batch_factory):
+    """World and actions are denoised together at inference, so training noises them together too."""
     seen = []
-    hook = tiny_model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["t_video"]), with_kwargs=True)
+    hook = tiny_model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw), with_kwargs=True)
+    schedule = NoiseSchedule(shift=3.0, num_train_timesteps=500)
+    cfg = FlowMatchingConfig()
+    batch = batch_factory(tiny_config)
+    for name in ("rgb_latents", "value_latents", "actions"):  # x_s = (1 - s) 1000 + s eps: s = 1 - mean / 1000
+        setattr(batch, name, torch.full_like(getattr(batch, name), 1000.0))
     try:
-        loss, terms = flow_matching_loss(tiny_model, batch_factory(tiny_config), FlowMatchingConfig(clean_world_prob=1.0))
+        flow_matching_loss(tiny_model, batch, cfg, schedule, generator=torch.Generator().manual_seed(4))
     finally:
         hook.remove()
-    assert torch.equal(seen[0], torch.zeros(2))  # the world is given clean
-    assert terms["rgb"] == 0.0 and terms["map"] == 0.0 and terms["act"] > 0
-    _, mixed = flow_matching_loss(tiny_model, batch_factory(tiny_config), FlowMatchingConfig(clean_world_prob=0.0))
-    assert mixed["rgb"] > 0
+    t = seen[0]["t_video"]
+    sigma = sample_sigmas(2, cfg, schedule, "cpu", torch.Generator().manual_seed(4))  # the loss draws these first
+    torch.testing.assert_close(t, sigma * 500)
+    assert torch.equal(seen[0]["t_action"], t)
+    for name in ("rgb_latents", "value_latents", "actions"):
+        level = 1 - seen[0][name].flatten(1).mean(dim=1) / 1000
+        torch.testing.assert_close(level, sigma, atol=2e-3, rtol=0, msg=name)
 
 
-def test_timestep_sampling_and_shift():
+def test_timestep_sampling_and_schedule():
     cfg = FlowMatchingConfig(timestep_sampling="logit_normal", logit_mean=0.0, logit_std=1.0)
-    s = sample_sigmas(20000, cfg, 1.0, "cpu", torch.Generator().manual_seed(0))
+    s = sample_sigmas(20000, cfg, NoiseSchedule(shift=1.0), "cpu", torch.Generator().manual_seed(0))
     assert 0 < s.min() and s.max() < 1 and abs(s.mean().item() - 0.5) < 0.01
-    shifted = sample_sigmas(20000, cfg, 3.0, "cpu", torch.Generator().manual_seed(0))
-    torch.testing.assert_close(shifted, shift_sigmas(s, 3.0))
+    shifted = sample_sigmas(20000, cfg, NoiseSchedule(shift=3.0), "cpu", torch.Generator().manual_seed(0))
+    torch.testing.assert_close(shifted, 3 * s / (1 + 2 * s))
     assert shifted.mean() > 0.6
+    # the sampler integrates over the same shifted levels, from pure noise to data
+    levels = euler_sigmas(4, NoiseSchedule(shift=3.0))
+    torch.testing.assert_close(levels, torch.tensor([1.0, 0.9, 0.75, 0.5, 0.0]))
     with pytest.raises(ValueError, match="timestep_sampling"):
         FlowMatchingConfig(timestep_sampling="cosine")
-    with pytest.raises(ValueError, match="clean_world_prob"):
-        FlowMatchingConfig(clean_world_prob=1.5)
+    with pytest.raises(ValueError, match="shift"):
+        NoiseSchedule(shift=0.0)
+
+
+def test_schedule_round_trips_as_scheduler_json(tmp_path):
+    schedule = NoiseSchedule(shift=5.0, num_train_timesteps=1000)
+    assert schedule.save(tmp_path).name == "scheduler.json"
+    assert NoiseSchedule.load(tmp_path) == schedule
+    (tmp_path / "scheduler.json").write_text('{"shift": 5.0, "action_shift": 1.0}')
+    with pytest.raises(ValueError, match="action_shift"):
+        NoiseSchedule.load(tmp_path)
+    with pytest.raises(FileNotFoundError, match="scheduler.json"):
+        NoiseSchedule.load(tmp_path / "missing")
+    assert set(NOISE_SCHEDULES) == set(MODEL_PRESETS)
+    assert NOISE_SCHEDULES["aim-5b"].shift == 5.0  # Wan2.2-TI2V-5B's sample_shift
 
 
 def test_save_load_round_trip_is_exact(tmp_path, tiny_config, batch_factory):
     torch.manual_seed(1)
     model = AIMModel(aim_tiny_config(layout=tiny_config.layout, action_width=20, mask="intent")).eval()
-    model.action_codec.set_stats(ActionStats(low=tuple(range(16)), high=tuple(range(1, 17)), count=10))
     model.save_pretrained(tmp_path / "ckpt")
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["config.json",
+                                                                    "diffusion_pytorch_model.safetensors"]
     loaded = AIMModel.from_pretrained(tmp_path / "ckpt").eval()
     assert loaded.config == model.config
-    raw = torch.full((1, 16), 0.5) + torch.arange(16.0)  # the checkpoint decodes with its training statistics
-    torch.testing.assert_close(loaded.action_codec.denormalize(torch.zeros(1, 16)), raw)
     for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
         assert torch.equal(a, b), name
     batch = batch_factory(tiny_config)
     kwargs = dict(obs_latents=batch.obs_latents, past_actions=batch.past_actions, rgb_latents=batch.rgb_latents,
                   value_latents=batch.value_latents, actions=batch.actions, text_embeds=batch.text_embeds,
-                  t_video=500.0, t_action=250.0)
+                  t_video=500.0, t_action=500.0)
     with torch.no_grad():
         a, b = model(**kwargs), loaded(**kwargs)
     assert torch.equal(a.rgb, b.rgb) and torch.equal(a.value, b.value) and torch.equal(a.action, b.action)
+    half = AIMModel.from_pretrained(tmp_path / "ckpt", dtype=torch.bfloat16)
+    assert {p.dtype for p in half.parameters()} == {torch.bfloat16}
     with pytest.raises(FileNotFoundError, match="config.json is missing"):
         AIMModel.from_pretrained(tmp_path)
+    other = AIMModel(aim_tiny_config(layout=tiny_config.layout, action_width=20, mask="unified"))
+    other.save_config(tmp_path / "ckpt")  # a config that does not fit the weights
+    with pytest.raises(ValueError, match="does not hold this AIMModel's weights"):
+        AIMModel.from_pretrained(tmp_path / "ckpt")

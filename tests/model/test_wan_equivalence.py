@@ -23,13 +23,13 @@ def wan_dir(tmp_path):
 
 def test_video_stream_reproduces_diffusers_wan(wan_dir):
     path, wan = wan_dir
-    aim = AIMModel.from_wan(path).eval()
+    aim = AIMModel.from_wan(path, text_len=12).eval()
     g = torch.Generator().manual_seed(0)
     latents = torch.randn(2, 4, 3, 6, 8, generator=g)
     text = torch.randn(2, 7, 16, generator=g)
     t = torch.tensor([999.0, 137.0])
-    with torch.no_grad():
-        expected = wan(latents, t, text).sample
+    with torch.no_grad():  # Wan's pipeline zero-pads the text states to its fixed length: AIM does it inside
+        expected = wan(latents, t, torch.nn.functional.pad(text, (0, 0, 0, 12 - 7))).sample
         got = aim(rgb_latents=latents, text_embeds=text, t_video=t).rgb
     assert got.shape == expected.shape
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
@@ -51,9 +51,14 @@ def test_value_stream_starts_from_the_same_weights_and_action_stream_is_resized(
     torch.testing.assert_close(q_action[:, -1], q_video[:, -1] * (32 / 16) ** 0.5)
     table = block.action.scale_shift_table
     torch.testing.assert_close(table[0, :, 0], wan_state["blocks.1.scale_shift_table"][0, :, 0])
+    # the past-action stream initialises like the action stream
+    assert torch.equal(block.past_action.attn1.to_q.weight, q_action)
+    assert torch.equal(aim.past_action_embed.condition_embedder.time_proj.weight,
+                       aim.action_embed.condition_embedder.time_proj.weight)
     scratch = AIMModel.from_wan(path, action_init="scratch")
-    assert not torch.allclose(scratch.blocks[1].action.scale_shift_table[0, :, 0],
-                              wan_state["blocks.1.scale_shift_table"][0, :, 0])
+    for stream in ("past_action", "action"):
+        assert not torch.allclose(getattr(scratch.blocks[1], stream).scale_shift_table[0, :, 0],
+                                  wan_state["blocks.1.scale_shift_table"][0, :, 0])
 
 
 def test_mismatched_config_is_refused_with_the_fields(wan_dir):
