@@ -42,6 +42,9 @@ class ReplayPolicy:
 
     The actions come from the expert's own rollout of the same (task, setting, seed), so this
     row checks that the evaluation environment reproduces what the expert did when recording.
+    They are aligned as recorded actions (`actions[t]` is the command after observing frame t), so
+    the t-th call returns `actions[t]`; past the end it keeps the last row, the target the expert
+    held when it finished.
     """
 
     name = "expert"

@@ -3,8 +3,9 @@
 `pipeline/sim` offers the world (`SimEnv`) and the tasks their expert; evaluation needs the
 other direction: a policy's joint targets applied step by step. `SimulatorEnv.reset` builds the
 scene of (task, setting, seed) with `build_episode_scene`, the start the recorded expert episode
-uses too, so an evaluation seed shows the policy the scene the expert solved. `step(action)` sets both arms' joint and gripper targets, runs
-`record_every` physics steps (the recorded control rate) and renders the three cameras.
+uses too, so an evaluation seed shows the policy the scene the expert solved. `step(action)` runs one
+control period of `record_every` physics steps (the recorded control rate) under
+`pipeline.sim.control.ControlLaw`, the rule recorded actions are defined by, and renders the three cameras.
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from aim_core.eval.env import Observation
-from data_schemas import ACTION_DIM, ACTION_LAYOUT, ARMS, GRIPPER_CLOSED, GRIPPER_OPEN
 from pipeline.record.rollout import RolloutConfig, build_episode_scene
+from pipeline.sim.control import CommandLog, ControlLaw
 from pipeline.sim.env import SimEnv
 from pipeline.sim.robot import PlanningError
 from pipeline.tasks.base import Task
@@ -22,7 +23,8 @@ from pipeline.tasks.base import Task
 
 @dataclass(frozen=True)
 class ExpertRun:
-    """The scripted expert on one seed: did it succeed, and its joint targets per control step."""
+    """The scripted expert on one seed: did it succeed, and its commands per control step, aligned as
+    recorded actions (`actions[t]` is what the robot tracks from frame t to t+1)."""
 
     task: str
     setting: str
@@ -35,6 +37,19 @@ class ExpertRun:
         return len(self.actions)
 
 
+@dataclass(frozen=True)
+class Replay:
+    """Recorded actions executed open loop: the measured joints at every frame, and the outcome.
+
+    `qpos[t]` is measured where the recording captured frame t (`qpos[0]` after reset); `success`
+    is the task check after the last action's period, where the expert's episode ended holding
+    its final target.
+    """
+
+    qpos: np.ndarray
+    success: bool
+
+
 class SimulatorEnv:
     """reset(task, setting, seed) / step(action) / success() on a fresh SAPIEN scene per episode."""
 
@@ -42,6 +57,7 @@ class SimulatorEnv:
         self.config = config or RolloutConfig(segmentation=False)
         self._env: SimEnv | None = None
         self._task: Task | None = None
+        self._control: ControlLaw | None = None
         self._instruction = ""
         self._step = 0
 
@@ -49,6 +65,7 @@ class SimulatorEnv:
         self.close()
         scene = build_episode_scene(task, setting, seed, self.config)
         self._env, self._task, self._instruction = scene.env, scene.task, scene.instruction
+        self._control = ControlLaw(scene.env, self.config.record_every)
         self._step = 0
         return self._observe()
 
@@ -63,31 +80,17 @@ class SimulatorEnv:
         return Observation(images=images, qpos=env.robot.qpos(), instruction=self._instruction, step=self._step)
 
     def step(self, action: np.ndarray) -> Observation:
-        env, _ = self._require()
-        action = np.asarray(action, dtype=np.float64)
-        if action.shape != (ACTION_DIM,) or not np.all(np.isfinite(action)):
-            raise ValueError(f"action must be a finite [{ACTION_DIM}] joint-target vector, got {action.shape}")
-        for arm in ARMS:
-            env.robot[arm].set_arm_target(action[ACTION_LAYOUT[f"{arm}_arm"]])
-            gripper = float(action[ACTION_LAYOUT[f"{arm}_gripper"]][0])
-            env.robot[arm].set_gripper(min(GRIPPER_OPEN, max(GRIPPER_CLOSED, gripper)))
-        for _ in range(self.config.record_every):
-            env.step()
+        self._require()
+        self._control.apply(action)
         self._step += 1
         return self._observe()
 
     def run_expert(self, task: str, setting: str, seed: int) -> ExpertRun:
         """Reset to (task, setting, seed) and let the task's scripted expert play, without rendering;
-        returns its joint targets sampled at the control rate (as the recorder samples them)."""
+        returns its commands per control step, sampled by the recorder's own rule (`CommandLog`)."""
         self.reset(task, setting, seed)
         env, scripted = self._require()
-        actions = [env.robot.action()]
-        start = env.num_steps
-
-        def sample(step: int) -> None:
-            if (step - start) % self.config.record_every == 0:
-                actions.append(env.robot.action())
-
+        sample = CommandLog(env, self.config.record_every)
         env.step_hooks.append(sample)
         try:
             scripted.play_once()
@@ -96,7 +99,18 @@ class SimulatorEnv:
             success = False
         finally:
             env.step_hooks.remove(sample)
-        return ExpertRun(task=task, setting=setting, seed=seed, success=bool(success), actions=np.stack(actions))
+        return ExpertRun(task=task, setting=setting, seed=seed, success=bool(success), actions=sample.actions())
+
+    def replay(self, task: str, setting: str, seed: int, actions: np.ndarray) -> Replay:
+        """Reset to (task, setting, seed) and execute recorded `actions` [T, D] one per control step.
+
+        Why: the proof that recording and execution share one control law; replaying an episode's
+        own actions must retrace its recorded `qpos` and succeed where it succeeded.
+        """
+        qpos = [self.reset(task, setting, seed).qpos]
+        for action in actions:
+            qpos.append(self.step(action).qpos)
+        return Replay(qpos=np.stack(qpos[:len(actions)]), success=self.success())
 
     def success(self) -> bool:
         return bool(self._require()[1].check_success())
@@ -104,3 +118,4 @@ class SimulatorEnv:
     def close(self) -> None:
         self._env = None
         self._task = None
+        self._control = None
