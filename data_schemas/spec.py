@@ -1,4 +1,4 @@
-"""The AIM dataset contract (Zarr schema v1): constants, array specs and episode metadata.
+"""The AIM dataset contract (Zarr schema v2): constants, array specs and episode metadata.
 
 Everything that writes or reads a dataset (the recorder, the annotator, the training loader)
 takes names, dtypes and shapes from here, so there is one source of truth for the layout.
@@ -11,7 +11,15 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""History. v1 -> v2: `action[t]` was the target already in force when frame t was captured (it
+lagged the command by one control step, action[t] ~ qpos[t]); since v2 it is the command issued after
+observing frame t, which the robot tracks until frame t+1 (`pipeline.sim.control`). A v1 store is
+refused by every reader and writer; `aim-dataset migrate PATH` (MIGRATE_COMMAND) converts it in place."""
+MIGRATE_COMMAND = "aim-dataset migrate"
+"""The console command that converts an older store to SCHEMA_VERSION (`pipeline.record.migrate`)."""
+MIGRATABLE_VERSIONS: tuple[int, ...] = (1,)
+"""Older schema versions `aim-dataset migrate` converts."""
 STORE_FORMAT = "aim-dataset"
 EPISODES_GROUP = "episodes"
 INDEX_GROUP = "index"
@@ -77,7 +85,10 @@ EPISODE_ARRAYS: tuple[ArraySpec, ...] = (
     ArraySpec("intrinsics", "float32", ("V", 3, 3), time_major=False, doc="pinhole K per camera"),
     ArraySpec("extrinsics", "float32", ("T", "V", 4, 4), doc="world-to-camera, OpenCV convention"),
     ArraySpec("qpos", "float32", ("T", "D"), doc="measured joints, ACTION_LAYOUT order"),
-    ArraySpec("action", "float32", ("T", "D"), doc="commanded joint targets, gripper 1 open / 0 closed"),
+    ArraySpec("action", "float32", ("T", "D"),
+              doc="command issued after observing frame t: the joint/gripper targets tracked until frame t+1 "
+                  "(leads qpos by one control step; last row: the target held at the episode end), "
+                  "ACTION_LAYOUT order, gripper 1 open / 0 closed"),
     ArraySpec("ee_pose", "float32", ("T", 2, 7), doc="TCP pose per arm, world frame, xyz + wxyz"),
     ArraySpec("object_poses", "float32", ("T", "K", 7), doc="tracked actors (attrs.object_names), xyz + wxyz"),
     ArraySpec("object_points", "float32", ("K", "P", 3), time_major=False,
@@ -110,6 +121,9 @@ TEXT_GROUP = "text"
 """`text/<instruction_key>` float32 [tokens, D] text-encoder states, attrs instruction, encoder_digest."""
 STATS_GROUP = "stats"
 """`stats` attrs: {"action": {<episode-set digest>: {"low", "high", "count"}}} normalisation statistics."""
+ACTION_STATS_ATTR = "action"
+"""The `stats` attr holding action statistics; the digest covers SCHEMA_VERSION (what an action means),
+and `aim-dataset migrate` empties it, so statistics of another action convention are never reused."""
 CACHE_ARRAYS: tuple[ArraySpec, ...] = (
     ArraySpec("latents/rgb", "float16", ("L", "C", "h", "w"), doc="normalised VAE latents of the RGB T-pose canvas"),
     ArraySpec("latents/value", "float16", ("L", "C", "h", "w"), doc="same VAE, value-map canvas (value/rgb)"),

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from data_schemas.spec import (
     ARRAYS_BY_NAME,
     EPISODE_ARRAYS,
+    MIGRATABLE_VERSIONS,
+    MIGRATE_COMMAND,
     SCHEMA_VERSION,
     STORE_FORMAT,
     EpisodeAttrs,
@@ -39,18 +41,29 @@ class EpisodeData:
         return self.attrs.episode_id
 
 
-def check_store_attrs(attrs: Mapping[str, Any], where: str) -> None:
-    """Refuse stores that are not AIM datasets or carry another schema version."""
+def check_store_format(attrs: Mapping[str, Any], where: str) -> None:
+    """Refuse stores that are not AIM datasets (whatever their schema version)."""
     fmt = attrs.get("format")
     if fmt != STORE_FORMAT:
         raise SchemaError(
             f"{where} is not an AIM dataset (root attribute format={fmt!r}, expected {STORE_FORMAT!r}). "
             "Point --dataset at a store created by aim-rollout / generate-dataset, or at a new path.")
+
+
+def version_advice(version: Any, where: str) -> str:
+    """What to do with data of schema `version` (one line): the migrate command when one exists."""
+    if version in MIGRATABLE_VERSIONS:
+        return f"convert it in place with `{MIGRATE_COMMAND} {where}`."
+    return "use the AIM release that wrote it."
+
+
+def check_store_attrs(attrs: Mapping[str, Any], where: str) -> None:
+    """Refuse stores that are not AIM datasets or carry another schema version."""
+    check_store_format(attrs, where)
     version = attrs.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise SchemaError(
-            f"{where} has schema version {version!r}, this AIM reads version {SCHEMA_VERSION}. "
-            "Convert the store or use the AIM release that wrote it.")
+        raise SchemaError(f"{where} has schema version {version!r}, this AIM reads version {SCHEMA_VERSION}: "
+                          + version_advice(version, where))
 
 
 def parse_episode_attrs(raw: Mapping[str, Any], where: str) -> EpisodeAttrs:
@@ -59,7 +72,8 @@ def parse_episode_attrs(raw: Mapping[str, Any], where: str) -> EpisodeAttrs:
     except ValidationError as exc:
         raise SchemaError(f"{where}: malformed episode attributes:\n{exc}") from exc
     if attrs.schema_version != SCHEMA_VERSION:
-        raise SchemaError(f"{where}: episode schema version {attrs.schema_version}, expected {SCHEMA_VERSION}")
+        raise SchemaError(f"{where}: episode schema version {attrs.schema_version}, expected {SCHEMA_VERSION}: "
+                          + version_advice(attrs.schema_version, "PATH"))
     return attrs
 
 

@@ -2,8 +2,9 @@
 
 The statistics are written into the attrs of the `stats` group of the cache root (by default
 the dataset store), keyed by a digest of the episode set they were computed from (a task
-selection is another set); later calls with the same set read them back, a changed set
-(new episodes) computes and stores new ones.
+selection is another set) and of the schema version (what an action row means: v1 actions lag v2
+ones by a step, so statistics cached before `aim-dataset migrate` must not serve the migrated data);
+later calls with the same set read them back, a changed set (new episodes) computes and stores new ones.
 """
 from __future__ import annotations
 
@@ -16,15 +17,13 @@ from tqdm import tqdm
 
 from aim_core.data.episodes import EpisodeRef
 from aim_core.models.action_codec import ActionStats
-from data_schemas import STATS_GROUP
-
-ACTION_STATS_ATTR = "action"
+from data_schemas import ACTION_STATS_ATTR, SCHEMA_VERSION, STATS_GROUP
 
 
 def episode_set_digest(episodes: list[EpisodeRef]) -> str:
-    """Digest of which episodes (and how long) statistics were computed from."""
+    """Digest of which episodes (and how long, under which schema version) statistics were computed from."""
     ids = [(e.episode_id, e.attrs.num_steps) for e in episodes]
-    return hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([SCHEMA_VERSION, ids]).encode()).hexdigest()[:16]
 
 
 def compute_action_stats(episodes: list[EpisodeRef], progress: bool = True) -> ActionStats:

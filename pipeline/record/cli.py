@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from data_schemas.validate import SchemaError
+from pipeline.record.migrate import migrate_store
 from pipeline.record.recording import EpisodeOutcome, record_episodes
 from pipeline.record.store import DatasetStore
 from pipeline.record.summary import summarize, validate_store
@@ -77,15 +78,32 @@ def _validate(store: DatasetStore) -> int:
     return 1 if problems else 0
 
 
+def _migrate(path: str) -> int:
+    with _progress() as progress:
+        bar = progress.add_task("migrating episodes", total=None)
+        report = migrate_store(path, on_episode=lambda _: progress.advance(bar))
+    if report.from_version == report.to_version:
+        console.print(f"{report.url} is already at schema version {report.to_version}: nothing to do")
+        return 0
+    console.print(f"{report.url}: schema version {report.from_version} -> {report.to_version}; "
+                  f"{len(report.migrated)} episodes converted, {len(report.incomplete)} incomplete groups left "
+                  f"as they are, {report.stats_dropped} cached action-statistics entries dropped")
+    return 0
+
+
 def dataset_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="aim-dataset", description="Inspect and check an AIM Zarr dataset.")
+    parser = argparse.ArgumentParser(prog="aim-dataset", description="Inspect, check and migrate an AIM Zarr dataset.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="episodes per task/setting, success rate, steps, annotation, size").add_argument(
         "path", help="dataset path or fsspec URL")
     sub.add_parser("validate", help="check every complete episode against the schema").add_argument(
         "path", help="dataset path or fsspec URL")
+    sub.add_parser("migrate", help="convert a store of an older schema version in place (idempotent)").add_argument(
+        "path", help="dataset path or fsspec URL")
     args = parser.parse_args(argv)
     try:
+        if args.command == "migrate":
+            return _migrate(args.path)
         store = DatasetStore.open(args.path, mode="r")
         return _info(store) if args.command == "info" else _validate(store)
     except SchemaError as exc:

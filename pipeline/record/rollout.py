@@ -1,7 +1,9 @@
 """Run one expert episode in the simulator and return it in memory as schema-valid `EpisodeData`.
 
 The recorder samples observations every `record_every` physics steps (RoboTwin: 15 at 250 Hz),
-so the control rate is physics_rate / record_every. Planning failures end the episode with
+so the control rate is physics_rate / record_every. `action[t]` is the command issued after frame t,
+the target the robot tracks until frame t+1 (`pipeline.sim.control.CommandLog`), so actions lead
+qpos by one control step. Planning failures end the episode with
 success=False; the recorded arrays are still returned. Deterministic in (task, setting, seed).
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from data_schemas import EpisodeAttrs, EpisodeData, episode_id, validate_episode
 from pipeline.sim.appearance import check_setting, sample_appearance
 from pipeline.sim.config import DEFAULT_IMAGE_SIZE, DEFAULT_PHYSICS_RATE_HZ, CameraConfig, SceneConfig
 from pipeline.sim.contacts import ContactCollector
+from pipeline.sim.control import CommandLog
 from pipeline.sim.env import SimEnv
 from pipeline.sim.poses import pose_to_xyzwxyz
 from pipeline.sim.robot import PlanningError
@@ -47,7 +50,10 @@ class RolloutConfig:
 
 
 class EpisodeRecorder:
-    """Step hook that samples observations and flushes contacts every `record_every` steps."""
+    """Step hook that samples observations and flushes contacts every `record_every` steps.
+
+    Create it where frame 0 is captured: its `CommandLog` counts control periods from there.
+    """
 
     def __init__(self, env: SimEnv, task: Task, config: RolloutConfig,
                  progress: Callable[[int], None] | None):
@@ -60,9 +66,11 @@ class EpisodeRecorder:
             self.lut[entity_id] = index
         self.frames: list[dict[str, np.ndarray]] = []
         self.start_step = env.num_steps
+        self.commands = CommandLog(env, config.record_every)
 
     def __call__(self, step: int) -> None:
         self.contacts.observe(self.env.scene.get_contacts())
+        self.commands(step)
         if (step - self.start_step) % self.config.record_every == 0:
             self.record()
 
@@ -71,7 +79,7 @@ class EpisodeRecorder:
         with self.env.timer.measure("render"):
             frame = self.env.cameras.capture(self.lut if self.config.segmentation else None)
         frame["extrinsics"] = self.env.cameras.extrinsics()
-        frame["qpos"], frame["action"] = robot.qpos(), robot.action()
+        frame["qpos"] = robot.qpos()
         frame["ee_pose"] = np.stack([pose_to_xyzwxyz(p) for p in robot.tcp_poses()])
         frame["object_poses"] = np.stack([pose_to_xyzwxyz(self.task.actors[n].get_pose())
                                           for n in self.task.tracked]).reshape(-1, 7)
@@ -81,7 +89,9 @@ class EpisodeRecorder:
             self.progress(len(self.frames))
 
     def arrays(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """The recorded arrays; call it when the episode has ended (the last action is the target now)."""
         out = {key: np.stack([f[key] for f in self.frames]) for key in self.frames[0]}
+        out["action"] = self.commands.actions()
         out["intrinsics"] = self.env.cameras.intrinsics()
         points = [self.task.surface_samplers[n](self.config.surface_points, rng) for n in self.task.tracked]
         out["object_points"] = np.stack(points).astype(np.float32).reshape(len(points), -1, 3)

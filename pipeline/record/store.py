@@ -56,7 +56,15 @@ from data_schemas.spec import (
     EpisodeAttrs,
     episode_dims,
 )
-from data_schemas.validate import EpisodeData, SchemaError, check_store_attrs, episode_errors, parse_episode_attrs, validate_episode
+from data_schemas.validate import (
+    EpisodeData,
+    SchemaError,
+    check_store_attrs,
+    check_store_format,
+    episode_errors,
+    parse_episode_attrs,
+    validate_episode,
+)
 from data_schemas.value_layout import (
     LIVE_ATTR,
     VALUE_GROUP,
@@ -116,13 +124,7 @@ class DatasetStore:
         """
         if mode not in ("r", "a"):
             raise ValueError(f"mode must be 'r' or 'a', not {mode!r}")
-        where, local = _resolve_url(url)
-        if local is not None:
-            if local.exists() and not local.is_dir():
-                raise SchemaError(f"{where} is a file, not a Zarr store: give a directory path for the dataset.")
-            store = LocalStore(local, read_only=mode == "r") if local.exists() else None
-        else:
-            store = FsspecStore.from_url(where, read_only=mode == "r")
+        where, local, store = cls._locate(url, mode)
         if store is not None and cls._has_root(store, where):
             return cls(cls._open_existing(store, where, local, mode), where, local, mode)
         if mode == "r":
@@ -135,6 +137,26 @@ class DatasetStore:
             if not cls._has_root(store, where):  # another process may have created it meanwhile
                 cls._create(store)
         return cls(cls._open_existing(store, where, local, mode), where, local, mode)
+
+    @classmethod
+    def open_root_for_migration(cls, url: str | Path) -> tuple[zarr.Group, str, Path | None]:
+        """(writable root group, url for messages, local directory or None) of an existing AIM dataset of
+        any schema version. Only `pipeline.record.migrate` uses it: everything else goes through `open`,
+        which refuses other versions."""
+        where, local, store = cls._locate(url, "a")
+        if store is None or not cls._has_root(store, where):
+            raise SchemaError(f"no AIM dataset at {where}: nothing to migrate. Check the path.")
+        return cls._open_root(store, where, "a", check_store_format), where, local
+
+    @staticmethod
+    def _locate(url: str | Path, mode: str) -> tuple[str, Path | None, zarr.abc.store.Store | None]:
+        """(url for messages, local directory or None, the Zarr store or None when the local path is missing)."""
+        where, local = _resolve_url(url)
+        if local is None:
+            return where, None, FsspecStore.from_url(where, read_only=mode == "r")
+        if local.exists() and not local.is_dir():
+            raise SchemaError(f"{where} is a file, not a Zarr store: give a directory path for the dataset.")
+        return where, local, LocalStore(local, read_only=mode == "r") if local.exists() else None
 
     @staticmethod
     def _has_root(store: zarr.abc.store.Store, where: str) -> bool:
@@ -158,13 +180,13 @@ class DatasetStore:
                 return cls._open_root(store, where, mode)
 
     @staticmethod
-    def _open_root(store: zarr.abc.store.Store, where: str, mode: str) -> zarr.Group:
+    def _open_root(store: zarr.abc.store.Store, where: str, mode: str, check=check_store_attrs) -> zarr.Group:
         try:
             root = zarr.open_group(store=store, mode="r" if mode == "r" else "r+", zarr_format=3)
         except (GroupNotFoundError, zarr.errors.ContainsArrayError, ValueError) as exc:
             raise SchemaError(f"{where} is a Zarr store but its root is not a group, so not an AIM dataset "
                               f"({exc}). Give a new path; nothing was changed.") from exc
-        check_store_attrs(root.attrs.asdict(), where)
+        check(root.attrs.asdict(), where)
         if EPISODES_GROUP not in root:
             raise SchemaError(f"{where}: AIM dataset without an '{EPISODES_GROUP}' group; the store is damaged.")
         return root
@@ -208,12 +230,6 @@ class DatasetStore:
             raise KeyError(f"{self.url} has no complete episode {episode_id!r}")
         return group
 
-    def _write_array(self, group: zarr.Group, path: str, schema_name: str, data: np.ndarray, num_steps: int) -> None:
-        layout = array_layout(schema_name, tuple(data.shape), num_steps)
-        arr = group.create_array(path, shape=data.shape, dtype=data.dtype, **layout.create_kwargs())
-        if data.size:
-            arr[...] = data
-
     # ------------------------------------------------------------------ episodes
     def has_episode(self, episode_id: str) -> bool:
         group = self._episode_group(episode_id)
@@ -244,7 +260,7 @@ class DatasetStore:
             del self._episodes()[episode.episode_id]
         group = self._episodes().create_group(episode.episode_id, attributes=attrs)
         for name, data in episode.arrays.items():
-            self._write_array(group, name, name, np.asarray(data), episode.attrs.num_steps)
+            write_array(group, name, name, np.asarray(data), episode.attrs.num_steps)
         group.update_attributes({"complete": True})
         return True
 
@@ -338,7 +354,7 @@ class DatasetStore:
         version = next_version(self._group_names(value.path))
         staging = value.create_group(version, attributes={"params": params})
         for name, data in arrays.items():
-            self._write_array(staging, value_member(name), name, np.asarray(data), attrs.num_steps)
+            write_array(staging, value_member(name), name, np.asarray(data), attrs.num_steps)
         value.update_attributes(live_attrs(version, params, arrays))
         for name in self._group_names(value.path):
             if name not in (version, previous):
@@ -397,6 +413,14 @@ class DatasetStore:
         store = self._root.store
         keys = sync(_collect(store.list_prefix("")))
         return sum(sync(store.getsize(k)) for k in keys)
+
+
+def write_array(group: zarr.Group, path: str, schema_name: str, data: np.ndarray, num_steps: int) -> None:
+    """Create `group/path` with the chunking/compression `layout` gives schema array `schema_name`, filled with `data`."""
+    layout = array_layout(schema_name, tuple(data.shape), num_steps)
+    arr = group.create_array(path, shape=data.shape, dtype=data.dtype, **layout.create_kwargs())
+    if data.size:
+        arr[...] = data
 
 
 def _value_errors(attrs: EpisodeAttrs, arrays: dict[str, Any]) -> list[str]:

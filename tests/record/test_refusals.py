@@ -53,7 +53,7 @@ def test_other_schema_version(store, store_path) -> None:
     zarr.open_group(store_path, mode="r+").update_attributes({"schema_version": 99})
     before = tree_snapshot(store_path)
     for mode in ("r", "a"):
-        with pytest.raises(SchemaError, match="schema version 99, this AIM reads version 1"):
+        with pytest.raises(SchemaError, match="schema version 99, this AIM reads version 2: use the AIM release"):
             DatasetStore.open(store_path, mode=mode)
     assert tree_snapshot(store_path) == before
 
