@@ -4,5 +4,6 @@ Modules: `config` (SceneConfig, CameraConfig), `robot_assets` (cached Panda URDF
 `visual_meshes` (decimated render copies of the Panda meshes), `render_keepalive` (compiled
 render pipelines kept for the process), `robot` (PandaArm, DualPanda, PlanningError),
 `workspace` (table, wall, lights), `cameras` (CameraRig, OpenCV extrinsics), `appearance` (easy look / hard randomisation), `env` (SimEnv),
-`primitives` (Expert), `contacts` (ContactCollector), `timing` (Timer), `poses` (helpers).
+`primitives` (Expert), `control` (what one recorded action means: CommandLog samples it, ControlLaw
+executes it), `contacts` (ContactCollector), `timing` (Timer), `poses` (helpers).
 """
