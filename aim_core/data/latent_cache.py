@@ -5,16 +5,18 @@ seconds per frame, far more than a training step can wait for. `build_latent_cac
 every complete, annotated episode once (the whole episode as one causal video, as the VAE
 was trained) and stores, in the cache root (the dataset itself by default):
 
-    episodes/<id>/latents/rgb    float16 [N, C, h, w]  normalised VAE latents of the RGB canvas
-    episodes/<id>/latents/value  float16 [N, C, h, w]  same for the value-map canvas (value/rgb)
+    episodes/<id>/latents/rgb    float16 [N, C, h, w]  VAE latents of the RGB canvas, normalised with the
+                                                       VAE's RGB statistics
+    episodes/<id>/latents/value  float16 [N, C, h, w]  same for the value-map canvas (value/rgb), with the
+                                                       VAE's value statistics
     episodes/<id>/latents        attrs: cache_key, vae_digest, value_version, frame_stride,
                                  temporal_compression, camera_hw, num_steps, complete (last)
     text/<instruction_key>       float32 [L, D] text-encoder states; attrs instruction, encoder_digest
     stats                        attrs: action normalisation statistics (see action_stats)
 
-An episode is re-encoded when the VAE (weights or config), the canvas size, the frame stride
-or the live value-map version changed; otherwise it is reused. `complete` is written last, so
-an interrupted build leaves nothing a reader would trust.
+An episode is re-encoded when the VAE (weights or config, latent statistics included), the canvas
+size, the frame stride or the live value-map version changed; otherwise it is reused. `complete`
+is written last, so an interrupted build leaves nothing a reader would trust.
 """
 from __future__ import annotations
 
@@ -40,8 +42,8 @@ from data_schemas import EPISODES_GROUP, LATENTS_GROUP, TEXT_GROUP
 
 log = logging.getLogger(__name__)
 
-LATENT_STREAMS = {"rgb": "rgb", "value": "value/rgb"}
-"""Cached latent array -> the dataset array whose canvas it encodes."""
+LATENT_SOURCES = {"rgb": "rgb", "value": "value/rgb"}
+"""Cached latent array (= the VAE's latent stream) -> the dataset array whose canvas it encodes."""
 LATENT_CHUNK = 4
 """Latent frames per chunk: a window (history + horizon) touches one or two chunks; uncompressed,
 because normalised latents do not compress and decompression would cost loader time."""
@@ -96,16 +98,23 @@ def is_current(cache_root: zarr.Group, episode: EpisodeRef, key: str) -> bool:
             and attrs.get("value_version") == episode.value_version())
 
 
+def episode_videos(episode: EpisodeRef, config: LatentCacheConfig, temporal_compression: int
+                   ) -> tuple[int, dict[str, np.ndarray]]:
+    """Model steps N and, per latent stream, the uint8 canvas video [1 + c(N-1), 2H, 2W, 3] the VAE encodes
+    (the whole episode as one causal video)."""
+    grid = StepGrid(config.frame_stride, temporal_compression)
+    num_steps = grid.num_steps(episode.attrs.num_steps)
+    frames = grid.encoded_frames(num_steps)
+    return num_steps, {stream: episode_canvases(episode, source, frames, config.camera_hw)
+                       for stream, source in LATENT_SOURCES.items()}
+
+
 def encode_episode(episode: EpisodeRef, vae: VideoVAE, config: LatentCacheConfig) -> tuple[dict[str, np.ndarray], dict]:
     """Latents {"rgb", "value"} float16 [N, C, h, w] of one episode, and the attrs that describe them."""
-    grid = StepGrid(config.frame_stride, vae.temporal)
-    num_steps = grid.num_steps(episode.attrs.num_steps)
-    latents, camera_hw = {}, None
-    for out_name, source in LATENT_STREAMS.items():
-        canvases = episode_canvases(episode, source, grid.encoded_frames(num_steps), config.camera_hw)
-        camera_hw = [canvases.shape[1] // 2, canvases.shape[2] // 2]
-        z = vae.encode(torch.from_numpy(canvases)[None])[0].transpose(0, 1)  # [N, C, h, w]
-        latents[out_name] = z.to(torch.float16).cpu().numpy()
+    num_steps, videos = episode_videos(episode, config, vae.temporal)
+    latents = {stream: vae.encode(torch.from_numpy(video)[None], stream)[0].transpose(0, 1)  # [N, C, h, w]
+               .to(torch.float16).cpu().numpy() for stream, video in videos.items()}
+    camera_hw = [videos["rgb"].shape[1] // 2, videos["rgb"].shape[2] // 2]
     attrs = {"cache_key": config.key(vae), "vae_digest": vae.digest(), "value_version": episode.value_version(),
              "frame_stride": config.frame_stride, "temporal_compression": vae.temporal, "camera_hw": camera_hw,
              "num_steps": num_steps}

@@ -1,10 +1,12 @@
 """Training windows as torch datasets: from cached latents (training) or from pixels (inspection).
 
-Both share the window table (every (episode, anchor) with a full history and horizon) and
-the actions, which are small, read once and normalised with the dataset's statistics.
+Both share the window table (every (episode, anchor) with a full horizon; the first anchors of an
+episode have a history shorter than F_h, see `aim_core.data.windows`) and the actions, which are
+small, read once and normalised with the dataset's statistics.
 `LatentWindowDataset` items hold exactly the fields of `aim_core.models.batch.AIMBatch`
 without the batch axis; `collate_windows` stacks them (zero-padding text to the longest
-instruction, Wan's convention) into a dict that `AIMBatch(**batch)` accepts.
+instruction, Wan's convention) into a dict that `AIMBatch(**batch)` accepts; a batch holds one
+history length (`history_groups` lists the windows of each, for the sampler).
 `PixelWindowDataset` returns the same window as uint8 T-pose canvases, for visual checks and
 for tools that encode on the fly.
 """
@@ -20,7 +22,7 @@ from torch.utils.data import Dataset
 from aim_core.data.action_stats import load_or_compute_action_stats, stored_action_stats
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset
 from aim_core.data.latent_cache import cached_latents, episode_canvases
-from aim_core.data.windows import StepGrid, WindowIndex, window_anchors, window_index
+from aim_core.data.windows import StepGrid, WindowIndex, history_length, window_anchors, window_index
 from aim_core.models.action_codec import ActionStats, normalize_actions
 from aim_core.models.config import ChunkLayout
 from aim_core.models.text import instruction_key
@@ -42,12 +44,19 @@ class _WindowTable(Dataset):
         self.table = [(i, j) for i, n in enumerate(num_steps) for j in window_anchors(n, layout)]
         if not self.table:
             raise ValueError(f"no training windows in {len(episodes)} episodes: each needs at least "
-                             f"{layout.history_frames + layout.future_frames} latent frames "
+                             f"{1 + layout.future_frames} latent frames "
                              f"({grid.frames_per_step} recorded steps each); record longer episodes or shorten "
                              "the ChunkLayout")
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def history_groups(self) -> list[list[int]]:
+        """Window indices by history length (1..F_h, empty lengths left out): batches must not mix them."""
+        groups: dict[int, list[int]] = {}
+        for index, (_, anchor) in enumerate(self.table):
+            groups.setdefault(history_length(anchor, self.layout), []).append(index)
+        return [groups[h] for h in sorted(groups)]
 
     def window(self, index: int) -> tuple[EpisodeRef, WindowIndex]:
         episode, anchor = self.table[index]
@@ -109,8 +118,7 @@ class LatentWindowDataset(_WindowTable):
         latents = self.latents[self.table[index][0]]
         rgb = torch.from_numpy(np.asarray(latents["rgb"][w.all_steps])).transpose(0, 1)  # [C, F_h + F_f, h, w]
         value = torch.from_numpy(np.asarray(latents["value"][w.future_steps])).transpose(0, 1)
-        history = self.layout.history_frames
-        return {"obs_latents": rgb[:, :history], "rgb_latents": rgb[:, history:], "value_latents": value,
+        return {"obs_latents": rgb[:, :w.history], "rgb_latents": rgb[:, w.history:], "value_latents": value,
                 **self._window_actions(index, w), "text_embeds": self.text[episode.attrs.instruction]}
 
 
@@ -137,14 +145,17 @@ class PixelWindowDataset(_WindowTable):
         episode, w = self.window(index)
         rgb = episode_canvases(episode, "rgb", self.grid.step_frames(w.all_steps), self.camera_hw)
         value = episode_canvases(episode, "value/rgb", self.grid.step_frames(w.future_steps), self.camera_hw)
-        history = self.layout.history_frames
-        return {"obs_frames": torch.from_numpy(rgb[:history]), "rgb_frames": torch.from_numpy(rgb[history:]),
+        return {"obs_frames": torch.from_numpy(rgb[:w.history]), "rgb_frames": torch.from_numpy(rgb[w.history:]),
                 "value_frames": torch.from_numpy(value), **self._window_actions(index, w),
                 "instruction": episode.attrs.instruction}
 
 
 def collate_windows(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
     """Stack latent windows into `AIMBatch` fields: latents as float32, text zero-padded to the longest."""
+    lengths = sorted({it["obs_latents"].shape[1] for it in items})
+    if len(lengths) > 1:
+        raise ValueError(f"windows of history lengths {lengths} in one batch: the model has no padding mask; "
+                         "draw batches from one history group (StepBatchSampler with history_groups())")
     out = {k: torch.stack([it[k] for it in items]).float()
            for k in ("obs_latents", "rgb_latents", "value_latents", "past_actions", "actions")}
     texts = [it["text_embeds"] for it in items]

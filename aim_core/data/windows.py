@@ -6,11 +6,16 @@ video of 1 + 4n frames becomes 1 + n latent frames: latent 0 is frame 0 alone, l
 first be subsampled (`frame_stride`). Hence model step j <-> recorded step j * F with
 F = frame_stride * temporal_compression, and the F recorded actions (j-1)F .. jF-1 lead from
 step j-1 to step j (`ChunkLayout.actions_per_frame` must equal F: action i of the block after
-step j-1 lands at time j-1 + (i+1)/F). For a window anchored at the current step j:
-history steps j-F_h+1..j, the (F_h-1) action blocks between them, future steps j+1..j+F_f with
-their RGB and value maps, and the F_f action blocks that lead to them (a_t .. a_{t+F_f*F-1}).
-With frame_stride = temporal_compression = 1 this is the paper's window
+step j-1 lands at time j-1 + (i+1)/F). For a window anchored at the current step j with history
+length h = min(j + 1, F_h): history steps j-h+1..j, the (h-1) action blocks between them, future
+steps j+1..j+F_f with their RGB and value maps, and the F_f action blocks that lead to them
+(a_t .. a_{t+F_f*F-1}). With frame_stride = temporal_compression = 1 this is the paper's window
 {o_{t-k+1..t}, a_{t-k+1..t-1}} -> {x_{t+1..t+h}, m_{t+1..t+h}, a_{t..t+h-1}}.
+
+Every step j from 0 is an anchor, so the first F_h - 1 anchors have a shorter history: a rollout
+starts with one frame and its history grows to F_h, and training covers exactly those histories
+(no padding, no action before the window's first frame: `AIMModel.embed_history` with
+first_frame=0). Windows of different history lengths cannot share a batch; the sampler groups them.
 """
 from __future__ import annotations
 
@@ -62,6 +67,7 @@ class WindowIndex:
     """Slices of one window: model steps into per-step arrays, recorded rows into `action`."""
 
     anchor: int
+    history: int
     obs_steps: slice
     future_steps: slice
     past_action_rows: slice
@@ -73,18 +79,25 @@ class WindowIndex:
         return slice(self.obs_steps.start, self.future_steps.stop)
 
 
+def history_length(anchor: int, layout: ChunkLayout) -> int:
+    """History frames of the window anchored at `anchor`: all steps so far, at most F_h."""
+    return min(anchor + 1, layout.history_frames)
+
+
 def window_anchors(num_steps: int, layout: ChunkLayout) -> range:
-    """Current steps j with a full history and a full horizon inside an episode."""
-    return range(layout.history_frames - 1, num_steps - layout.future_frames)
+    """Current steps j with a full horizon inside an episode (the history may be shorter than F_h)."""
+    return range(0, num_steps - layout.future_frames)
 
 
 def window_index(anchor: int, layout: ChunkLayout, grid: StepGrid) -> WindowIndex:
+    if anchor < 0:
+        raise ValueError(f"anchor must be >= 0, got {anchor}")
     f = grid.frames_per_step
-    first = anchor - layout.history_frames + 1
-    if first < 0:
-        raise ValueError(f"anchor {anchor} has no full history of {layout.history_frames} frames")
+    history = history_length(anchor, layout)
+    first = anchor - history + 1
     return WindowIndex(
         anchor=anchor,
+        history=history,
         obs_steps=slice(first, anchor + 1),
         future_steps=slice(anchor + 1, anchor + 1 + layout.future_frames),
         past_action_rows=slice(first * f, anchor * f),

@@ -34,12 +34,19 @@ class AIMBatch:
         return cls(**{k: batch[k] for k in names})
 
     def validate(self, config: AIMConfig) -> None:
+        """Shapes against the model layout. The history holds 1..F_h frames (windows near an episode's
+        start have fewer, as a rollout's first steps do) with (frames - 1) * apf past actions."""
         lay, c = config.layout, config.latent_channels
-        b = self.obs_latents.shape[0]
+        if self.obs_latents.ndim != 5:
+            raise ValueError(f"batch.obs_latents must be [B, C, F, h, w], got shape {list(self.obs_latents.shape)}")
+        b, history = self.obs_latents.shape[0], self.obs_latents.shape[2]
+        if not 1 <= history <= lay.history_frames:
+            raise ValueError(f"batch.obs_latents holds {history} history frames, the model layout {lay} "
+                             f"allows 1..{lay.history_frames}")
         h, w = self.obs_latents.shape[-2:]
         expected = {
-            "obs_latents": (b, c, lay.history_frames, h, w),
-            "past_actions": (b, lay.past_actions, config.action_dim),
+            "obs_latents": (b, c, history, h, w),
+            "past_actions": (b, (history - 1) * lay.actions_per_frame, config.action_dim),
             "rgb_latents": (b, c, lay.future_frames, h, w),
             "value_latents": (b, c, lay.future_frames, h, w),
             "actions": (b, lay.future_actions, config.action_dim),

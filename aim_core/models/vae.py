@@ -3,12 +3,22 @@
 AIM encodes the packed RGB canvas and the packed value-map canvas with the *same* VAE so both
 live in one geometrically aligned latent space (paper, eq. z^o = E(x~), z^m = E(m~)). This
 wrapper fixes the conventions around diffusers' class in one place: uint8 frames in, latents
-normalised with the VAE's own per-channel mean/std out, shape checks against the 16x spatial
-and 4x temporal compression, loading from a local Diffusers-layout folder, and a content digest
-that the latent cache uses to notice a changed VAE.
+normalised with per-channel mean/std out, shape checks against the 16x spatial and 4x temporal
+compression, loading from a local Diffusers-layout folder, and a content digest that the latent
+cache uses to notice a changed VAE.
+
+Normalisation statistics live in the VAE's `config.json`, where Wan keeps them: `latents_mean` /
+`latents_std` for RGB latents and, optionally, `value_latents_mean` / `value_latents_std` for
+value-map latents (a value canvas is mostly black, so its raw latents sit elsewhere than an RGB
+scene's). Without the value keys (Wan2.2's own VAE) both streams use the RGB statistics. Flow
+matching needs latents of about unit variance: its velocity target is noise - x0 with unit-variance
+noise. Wan's statistics give that for Wan's VAE; a randomly initialised VAE gets statistics
+measured on the run's data (`aim_core.data.latent_stats`).
 """
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +63,28 @@ WAN22_TI2V_5B_VAE_CONFIG: dict = {
 """`vae/config.json` of Wan-AI/Wan2.2-TI2V-5B-Diffusers (z_dim 48, patch 2, residual, 16x/4x)."""
 
 
+LATENT_STREAMS = ("rgb", "value")
+"""What a latent encodes; each stream is normalised with its own statistics."""
+_STATS_KEYS = {"rgb": ("latents_mean", "latents_std"), "value": ("value_latents_mean", "value_latents_std")}
+"""VAE config keys of each stream's statistics (the RGB ones are Wan's own)."""
+
+
+@dataclass(frozen=True)
+class LatentStats:
+    """Per-channel mean and std of raw latents: normalised latents are (z - mean) / std."""
+
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+
+class _OwnConfigKeys(logging.Filter):
+    """diffusers warns that config keys unknown to `AutoencoderKLWan` 'will be ignored'; it keeps them
+    in `model.config` all the same, and the value statistics are such keys: drop that false alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _STATS_KEYS["value"][0] not in record.getMessage()
+
+
 def tiny_wan_vae_config(z_dim: int = 8, base_dim: int = 16) -> dict:
     """The Wan2.2 architecture (patch 2, residual, 16x spatial, 4x temporal) at toy width, for tests."""
     return {**WAN22_TI2V_5B_VAE_CONFIG, "base_dim": base_dim, "decoder_base_dim": base_dim, "z_dim": z_dim,
@@ -64,7 +96,8 @@ class VideoVAE(FrozenModule):
     """`AutoencoderKLWan` with AIM's conventions: uint8 video in, normalised latents out.
 
     Pixel videos are [B, T, H, W, 3] uint8 (channels last, as stored and as packed by the canvas);
-    latents are [B, z_dim, 1 + (T-1)/4, H/16, W/16] float, normalised as (z - mean) / std.
+    latents are [B, z_dim, 1 + (T-1)/4, H/16, W/16] float, normalised as (z - mean) / std with the
+    statistics of their stream ("rgb" or "value").
     """
 
     def __init__(self, model: AutoencoderKLWan):
@@ -73,8 +106,36 @@ class VideoVAE(FrozenModule):
         self.spatial = int(cfg.scale_factor_spatial)
         self.temporal = int(cfg.scale_factor_temporal)
         self.z_dim = int(cfg.z_dim)
-        self._mean = torch.tensor(cfg.latents_mean, dtype=torch.float32).view(1, -1, 1, 1, 1)
-        self._std = torch.tensor(cfg.latents_std, dtype=torch.float32).view(1, -1, 1, 1, 1)
+        self._load_stats()
+
+    def _config_keys(self, stream: str) -> tuple[str, str]:
+        """Config keys of the statistics `stream` uses: its own, else (Wan's VAE) the RGB ones."""
+        keys = _STATS_KEYS[_check_stream(stream)]
+        return keys if keys[0] in self.model.config else _STATS_KEYS["rgb"]
+
+    def _load_stats(self) -> None:
+        cfg = self.model.config
+        self._stats: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        for stream in LATENT_STREAMS:
+            mean_key, std_key = self._config_keys(stream)
+            mean, std = (torch.tensor(cfg[k], dtype=torch.float32) for k in (mean_key, std_key))
+            if mean.shape != (self.z_dim,) or std.shape != (self.z_dim,):
+                raise ValueError(f"{mean_key}/{std_key} have {mean.numel()}/{std.numel()} entries for "
+                                 f"z_dim {self.z_dim}; the latent normalisation would be wrong.")
+            self._stats[stream] = (mean.view(1, -1, 1, 1, 1), std.view(1, -1, 1, 1, 1))
+
+    def latent_stats(self, stream: str = "rgb") -> LatentStats:
+        """The statistics latents of `stream` are normalised with, as the config states them."""
+        mean_key, std_key = self._config_keys(stream)
+        return LatentStats(tuple(self.model.config[mean_key]), tuple(self.model.config[std_key]))
+
+    def set_latent_stats(self, stats: dict[str, LatentStats]) -> None:
+        """Replace the statistics of the given streams (kept in the config, so saved and in the digest)."""
+        for stream, value in stats.items():
+            mean_key, std_key = _STATS_KEYS[_check_stream(stream)]
+            self.model.register_to_config(**{mean_key: list(value.mean), std_key: list(value.std)})
+        self._load_stats()
+        self._digest = None
 
     @classmethod
     def from_config(cls, config: dict, seed: int = 0) -> "VideoVAE":
@@ -93,11 +154,16 @@ class VideoVAE(FrozenModule):
                 f"No VAE weights at {path}: expected a Wan2.2-TI2V-5B-Diffusers folder containing "
                 "vae/config.json and vae/diffusion_pytorch_model.safetensors (or a VAE folder itself). "
                 "Download Wan-AI/Wan2.2-TI2V-5B-Diffusers on a connected machine and pass its local path.")
-        model = AutoencoderKLWan.from_pretrained(str(folder), torch_dtype=dtype, local_files_only=True)
-        if int(model.config.z_dim) != len(model.config.latents_mean):
-            raise ValueError(f"{folder}/config.json: latents_mean has {len(model.config.latents_mean)} entries "
-                             f"for z_dim {model.config.z_dim}; the latent normalisation would be wrong.")
-        return cls(model)
+        quiet = _OwnConfigKeys()
+        logging.getLogger("diffusers.configuration_utils").addFilter(quiet)
+        try:
+            model = AutoencoderKLWan.from_pretrained(str(folder), torch_dtype=dtype, local_files_only=True)
+        finally:
+            logging.getLogger("diffusers.configuration_utils").removeFilter(quiet)
+        try:
+            return cls(model)
+        except ValueError as exc:
+            raise ValueError(f"{folder}/config.json: {exc}") from None
 
     def save_pretrained(self, path: str | Path) -> None:
         self.model.save_pretrained(str(path))
@@ -133,27 +199,34 @@ class VideoVAE(FrozenModule):
             raise ValueError(f"encode expects uint8 [B, T, H, W, 3], got {video.dtype} {tuple(video.shape)}")
         return video.to(self.device).permute(0, 4, 1, 2, 3).to(self.dtype) / 127.5 - 1.0
 
-    def _normalise(self, z: torch.Tensor) -> torch.Tensor:
+    def _normalise(self, z: torch.Tensor, stream: str) -> torch.Tensor:
+        mean, std = self._stats[_check_stream(stream)]
         z = z.float()
-        return (z - self._mean.to(z.device)) / self._std.to(z.device)
+        return (z - mean.to(z.device)) / std.to(z.device)
 
     @torch.no_grad()
-    def encode(self, video: np.ndarray | torch.Tensor) -> torch.Tensor:
-        """uint8 [B, T, H, W, 3] -> normalised latents [B, z_dim, T', H/16, W/16] (posterior mode)."""
+    def encode_raw(self, video: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """uint8 [B, T, H, W, 3] -> raw (unnormalised) latents [B, z_dim, T', H/16, W/16], for statistics."""
         x = self._pixels(video)
         self.check_video_size(*x.shape[2:])
-        return self._normalise(self.model.encode(x).latent_dist.mode())
+        return self.model.encode(x).latent_dist.mode()
+
+    def encode(self, video: np.ndarray | torch.Tensor, stream: str = "rgb") -> torch.Tensor:
+        """uint8 [B, T, H, W, 3] -> latents [B, z_dim, T', H/16, W/16] (posterior mode) normalised for `stream`."""
+        _check_stream(stream)
+        return self._normalise(self.encode_raw(video), stream)
 
     def streaming_encoder(self) -> "StreamingEncoder":
         """An encoder for a video that arrives chunk by chunk (closed-loop rollout)."""
         return StreamingEncoder(self)
 
     @torch.no_grad()
-    def decode(self, latents: torch.Tensor) -> torch.Tensor:
-        """Normalised latents [B, z_dim, T', h, w] -> uint8 video [B, 1 + 4(T'-1), 16h, 16w, 3]."""
+    def decode(self, latents: torch.Tensor, stream: str = "rgb") -> torch.Tensor:
+        """Latents [B, z_dim, T', h, w] normalised for `stream` -> uint8 video [B, 1 + 4(T'-1), 16h, 16w, 3]."""
         if latents.ndim != 5 or latents.shape[1] != self.z_dim:
             raise ValueError(f"decode expects [B, {self.z_dim}, T', h, w], got {tuple(latents.shape)}")
-        z = latents.float() * self._std.to(latents.device) + self._mean.to(latents.device)
+        mean, std = self._stats[_check_stream(stream)]
+        z = latents.float() * std.to(latents.device) + mean.to(latents.device)
         x = self.model.decode(z.to(self.device, self.dtype)).sample.float()
         return ((x.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 4, 1)
 
@@ -179,8 +252,9 @@ class StreamingEncoder:
         self.frames_seen = 0
 
     @torch.no_grad()
-    def push(self, frames: np.ndarray | torch.Tensor) -> torch.Tensor:
-        """uint8 [B, n, H, W, 3] -> normalised latents [B, z_dim, n', h, w] of these frames."""
+    def push(self, frames: np.ndarray | torch.Tensor, stream: str = "rgb") -> torch.Tensor:
+        """uint8 [B, n, H, W, 3] -> latents [B, z_dim, n', h, w] of these frames, normalised for `stream`."""
+        _check_stream(stream)
         x = self.vae._pixels(frames)
         n, step = x.shape[2], self.vae.temporal
         lead = 1 if self.frames_seen == 0 else 0
@@ -195,4 +269,10 @@ class StreamingEncoder:
             outs.append(self.vae.model.encoder(x[:, :, start:stop], feat_cache=self._cache, feat_idx=[0]))
         self.frames_seen += n
         z = self.vae.model.quant_conv(torch.cat(outs, dim=2))[:, :self.vae.z_dim]
-        return self.vae._normalise(z)
+        return self.vae._normalise(z, stream)
+
+
+def _check_stream(stream: str) -> str:
+    if stream not in LATENT_STREAMS:
+        raise ValueError(f"latent stream must be one of {LATENT_STREAMS}, got {stream!r}")
+    return stream

@@ -39,16 +39,20 @@ def encoders_source(config: TrainConfig) -> Path:
     return Path(config.pretrained) if config.pretrained else Path(config.out_dir) / ENCODERS_DIR
 
 
-def training_encoders(config: TrainConfig) -> Encoders:
-    """The run's VAE and text encoder (created and saved on first use without --pretrained)."""
+def training_encoders(config: TrainConfig, progress: bool = True) -> Encoders:
+    """The run's VAE and text encoder (created and saved on first use without --pretrained, the VAE's
+    latent statistics measured on the annotated demonstrations the run trains on)."""
     root = open_dataset(config.dataset)
-    instructions = [e.attrs.instruction for e in complete_episodes(root, config.tasks, config.settings)]
-    return run_encoders(config.out_dir, config.pretrained, _preset(config), instructions, seed=config.seed)
+    episodes = complete_episodes(root, config.tasks, config.settings)
+    training = [e for e in episodes if e.attrs.success and e.value_version() is not None]
+    return run_encoders(config.out_dir, config.pretrained, _preset(config), [e.attrs.instruction for e in episodes],
+                        seed=config.seed, latent_episodes=training, cache_config=_cache_config(config),
+                        progress=progress)
 
 
 def prepare_training_data(config: TrainConfig, progress: bool = True) -> CacheReport:
     """Build (or bring up to date) the latent cache of the run's episode selection (on a GPU if there is one)."""
-    encoders = training_encoders(config)
+    encoders = training_encoders(config, progress)
     if torch.cuda.is_available():
         encoders.vae.to("cuda")
         encoders.text.to("cuda")
@@ -81,6 +85,11 @@ class TrainingData:
     def __len__(self) -> int:
         return len(self.windows)
 
+    def history_groups(self) -> list[list[int]]:
+        """Window indices by history length, for `StepBatchSampler` (a batch never mixes lengths)."""
+        return self.windows.history_groups()
+        return len(self.windows)
+
     def batch(self, indices: list[int], device: torch.device) -> AIMBatch:
         fields = collate_windows([self.windows[i] for i in indices])
         return AIMBatch(**{k: v.to(device) for k, v in fields.items()})
@@ -110,8 +119,10 @@ class TrainingData:
                 "num_episodes": len(self.windows.episodes)}
 
     def validation_indices(self, count: int) -> list[int]:
-        """Evenly spread, fixed windows (the same ones at every validation)."""
-        return sorted({int(i) for i in np.linspace(0, len(self) - 1, num=min(count, len(self)))})
+        """Evenly spread, fixed windows (the same ones at every validation) of the longest history
+        (one batch: the same history length for all)."""
+        group = self.history_groups()[-1]
+        return sorted({group[int(i)] for i in np.linspace(0, len(group) - 1, num=min(count, len(group)))})
 
 
 def open_training_data(config: TrainConfig) -> TrainingData:

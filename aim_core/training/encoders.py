@@ -3,17 +3,21 @@
 The latent cache, validation images and closed-loop evaluation must all use the very same VAE
 and text encoder. With `--pretrained` they are Wan2.2's own (`vae/`, `text_encoder/`,
 `tokenizer/` of the weights folder). Without, small randomly initialised ones sized for the
-model preset are created once (tokenizer trained on the dataset's instructions) and saved in
+model preset are created once (tokenizer trained on the dataset's instructions, VAE latent
+statistics measured on the training episodes, see `aim_core.data.latent_stats`) and saved in
 `<out_dir>/encoders`, so the cache, the checkpoints and `aim-eval` agree.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from transformers import UMT5EncoderModel
 
+from aim_core.data import LatentCacheConfig, raw_latent_stats
+from aim_core.data.episodes import EpisodeRef
 from aim_core.models.config import AIMConfig
 from aim_core.models.text import TextEncoder, tiny_umt5_config, train_unigram_tokenizer
 from aim_core.models.vae import VideoVAE, tiny_wan_vae_config
@@ -39,8 +43,14 @@ class Encoders:
 
 
 def run_encoders(out_dir: str | Path, pretrained: str | None, preset: AIMConfig, instructions: list[str],
-                 seed: int = 0) -> Encoders:
-    """The run's encoders: Wan2.2's, the ones saved by an earlier call, or new tiny random ones."""
+                 seed: int = 0, latent_episodes: Sequence[EpisodeRef] = (),
+                 cache_config: LatentCacheConfig = LatentCacheConfig(), progress: bool = True) -> Encoders:
+    """The run's encoders: Wan2.2's, the ones saved by an earlier call, or new tiny random ones.
+
+    A new tiny VAE gets per-stream latent statistics measured on (a sample of) `latent_episodes`,
+    encoded as the latent cache will encode them (`cache_config`); a run that trains must pass its
+    training episodes. Without any (tests that encode no dataset) it keeps mean 0 / std 1.
+    """
     if pretrained is not None:
         return Encoders.load(pretrained)
     folder = Path(out_dir) / ENCODERS_DIR
@@ -49,6 +59,8 @@ def run_encoders(out_dir: str | Path, pretrained: str | None, preset: AIMConfig,
     if not instructions:
         raise ValueError("cannot build a tokenizer without instructions: the dataset selection is empty")
     vae = VideoVAE.from_config(tiny_wan_vae_config(z_dim=preset.latent_channels), seed=seed)
+    if latent_episodes:
+        vae.set_latent_stats(raw_latent_stats(latent_episodes, vae, cache_config, progress=progress))
     tokenizer = train_unigram_tokenizer(instructions)
     torch.manual_seed(seed)
     text_model = UMT5EncoderModel(tiny_umt5_config(len(tokenizer), d_model=preset.text_dim))

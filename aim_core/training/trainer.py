@@ -128,7 +128,7 @@ class StageOneTrainer:
         opt = config.optim
         self.optimizer = torch.optim.AdamW(_param_groups(self.model, opt.weight_decay), lr=opt.lr, betas=opt.betas)
         self.scheduler = warmup_cosine_scheduler(self.optimizer, opt.warmup_steps, config.steps, opt.min_lr_ratio)
-        self.sampler = StepBatchSampler(len(self.data), config.batch_size, config.seed, self.ctx.rank,
+        self.sampler = StepBatchSampler(self.data.history_groups(), config.batch_size, config.seed, self.ctx.rank,
                                         self.ctx.world_size)
         self.start_step = 0
         if resume:

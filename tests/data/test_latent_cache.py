@@ -5,7 +5,7 @@ import torch
 import zarr
 from transformers import UMT5EncoderModel
 
-from aim_core.data import LatentCacheConfig, LatentWindowDataset, build_latent_cache, collate_windows
+from aim_core.data import LatentCacheConfig, LatentWindowDataset, build_latent_cache, collate_windows, raw_latent_stats
 from aim_core.data.latent_cache import episode_canvases
 from aim_core.data.episodes import complete_episodes, open_dataset
 from aim_core.models.action_codec import denormalize_actions
@@ -93,23 +93,33 @@ def test_latent_windows_are_aligned_and_collate_to_an_aim_batch(store, vae, text
         group["value"][...] = group["rgb"][...] + np.float16(0.5)
     layout = ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=4)
     ds = LatentWindowDataset(store, layout, cache=cache, preload=True)
-    assert len(ds) == 2 + 1      # ep-a: 4 latent steps -> anchors 1, 2; ep-b: 3 -> anchor 1; ep-c unannotated
+    assert len(ds) == 3 + 2      # ep-a: 4 latent steps -> anchors 0, 1, 2; ep-b: 3 -> 0, 1; ep-c unannotated
+    assert ds.history_groups() == [[0, 3], [1, 2, 4]]  # anchor 0: the first frame alone, no past action
     low, high = torch.tensor(ds.stats.low), torch.tensor(ds.stats.high)
     for i in range(len(ds)):
         episode, w = ds.window(i)
         item, a = ds[i], w.anchor
-        assert item["obs_latents"].shape == (Z, 2, 2, 2) and item["rgb_latents"].shape == (Z, 1, 2, 2)
-        assert item["obs_latents"][0, :, 0, 0].tolist() == [a - 1, a]
+        h = min(a + 1, 2)
+        assert item["obs_latents"].shape == (Z, h, 2, 2) and item["rgb_latents"].shape == (Z, 1, 2, 2)
+        assert item["obs_latents"][0, :, 0, 0].tolist() == list(range(a - h + 1, a + 1))
         assert item["rgb_latents"][0, :, 0, 0].tolist() == [a + 1]
         assert item["value_latents"][0, :, 0, 0].tolist() == [a + 1.5]
         past = denormalize_actions(item["past_actions"], low, high)[:, 0]
         future = denormalize_actions(item["actions"], low, high)[:, 0]
-        assert torch.allclose(past, torch.arange(4 * (a - 1), 4 * a, dtype=torch.float32), atol=1e-3)
+        assert torch.allclose(past, torch.arange(4 * (a - h + 1), 4 * a, dtype=torch.float32), atol=1e-3)
         assert torch.allclose(future, torch.arange(4 * a, 4 * (a + 1), dtype=torch.float32), atol=1e-3)
-    batch = AIMBatch.coerce(collate_windows([ds[i] for i in range(len(ds))]))
+    config = aim_tiny_config(latent_channels=Z, text_dim=16, layout=layout)
     lengths = {t.shape[0] for t in text_encoder.encode(INSTRUCTIONS)}
-    assert batch.text_embeds.shape == (3, max(lengths), 16)
-    batch.validate(aim_tiny_config(latent_channels=Z, text_dim=16, layout=layout))
+    for group, history in zip(ds.history_groups(), (1, 2)):
+        batch = AIMBatch.coerce(collate_windows([ds[i] for i in group]))
+        assert batch.text_embeds.shape == (len(group), max(lengths), 16)
+        assert batch.obs_latents.shape[2] == history and batch.past_actions.shape[1] == 4 * (history - 1)
+        batch.validate(config)
+    with pytest.raises(ValueError, match="history lengths \\[1, 2\\]"):
+        collate_windows([ds[0], ds[1]])
+    batch.obs_latents = torch.cat([batch.obs_latents, batch.obs_latents[:, :, :1]], dim=2)  # 3 > F_h frames
+    with pytest.raises(ValueError, match="allows 1..2"):
+        batch.validate(config)
     with pytest.raises(ValueError, match="actions_per_frame"):
         LatentWindowDataset(store, ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=2), cache=cache)
 
@@ -117,3 +127,26 @@ def test_latent_windows_are_aligned_and_collate_to_an_aim_batch(store, vae, text
 def test_missing_cache_is_a_clear_error(store):
     with pytest.raises(FileNotFoundError, match="build_latent_cache"):
         LatentWindowDataset(store, ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=4))
+
+
+def _per_channel(path, stream: str) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std of each latent channel of one cached stream over every cached episode."""
+    episodes = zarr.open_group(str(path), mode="r")[EPISODES_GROUP]
+    z = np.concatenate([g[f"latents/{stream}"][...] for _, g in episodes.groups()]).astype(np.float64)
+    flat = z.transpose(1, 0, 2, 3).reshape(z.shape[1], -1)
+    return flat.mean(1), flat.std(1)
+
+
+def test_statistics_measured_on_a_sample_normalise_the_cached_latents(make_store, text_encoder):
+    path = make_store({f"ep-{i}": 9 + 4 * i for i in range(5)}, hw=(16, 16))
+    vae = VideoVAE.from_config(tiny_wan_vae_config(z_dim=Z), seed=0)
+    build_latent_cache(path, vae, text_encoder, progress=False)
+    assert _per_channel(path, "rgb")[1].max() < 0.5  # the declared 0/1 statistics: raw latents, std ~0.1
+
+    episodes = complete_episodes(open_dataset(path))
+    stats = raw_latent_stats(episodes, vae, LatentCacheConfig(), max_episodes=3, progress=False)
+    vae.set_latent_stats(stats)
+    assert build_latent_cache(path, vae, text_encoder, progress=False).built == [e.episode_id for e in episodes]
+    for stream in ("rgb", "value"):
+        mean, std = _per_channel(path, stream)
+        assert np.abs(mean).max() < 0.15 and np.abs(std - 1).max() < 0.15, (stream, mean, std)

@@ -36,13 +36,13 @@ def test_windows_and_cache_from_a_recorder_store(tmp_path):
         store.write_value(episode_id, value, params={"sigma": 2.0})
     layout = ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=4)
     pixel = PixelWindowDataset(store.url, layout, temporal_compression=4)
-    assert len(pixel) == 1 + 2 and (pixel[0]["value_frames"][0, 20, 4] == 50).all()
+    assert len(pixel) == 2 + 3 and (pixel[0]["value_frames"][0, 20, 4] == 50).all()  # anchors 0..1, 0..2
 
     encoders = run_encoders(tmp_path / "run", None, aim_tiny_config(), ["place the shoe"])
     assert build_latent_cache(store.url, encoders.vae, encoders.text, progress=False).built == ["a", "b"]
     latent = LatentWindowDataset(store.url, layout)
-    assert len(latent) == 3 and latent[0]["value_latents"].shape == (4, 1, 2, 2)
-    before = latent[1]["value_latents"]       # window 1 is episode b's first
+    assert len(latent) == 5 and latent[0]["value_latents"].shape == (4, 1, 2, 2)
+    before = latent[2]["value_latents"]       # window 2 is episode b's first
 
     _, new_value = _episode("b", 13)
     new_value["value/rgb"][:] = 200
@@ -52,4 +52,4 @@ def test_windows_and_cache_from_a_recorder_store(tmp_path):
     reloaded = run_encoders(tmp_path / "run", None, aim_tiny_config(), ["place the shoe"])  # same saved encoders
     again = build_latent_cache(store.url, reloaded.vae, reloaded.text, progress=False)
     assert again.built == ["b"] and again.reused == ["a"]
-    assert not torch.equal(LatentWindowDataset(store.url, layout)[1]["value_latents"], before)
+    assert not torch.equal(LatentWindowDataset(store.url, layout)[2]["value_latents"], before)

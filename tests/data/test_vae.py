@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from aim_core.models.vae import WAN22_TI2V_5B_VAE_CONFIG, VideoVAE, tiny_wan_vae_config
+from aim_core.models.vae import WAN22_TI2V_5B_VAE_CONFIG, LatentStats, VideoVAE, tiny_wan_vae_config
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,33 @@ def test_streaming_encoder_matches_one_causal_encode(tiny_vae):
         stream.push(video[:, :3])
     stream.reset()
     assert torch.allclose(stream.push(video[:, :5]), whole[:, :, :2], atol=1e-5)
+
+
+def test_value_latents_have_their_own_statistics_kept_in_the_config(tmp_path):
+    cfg = tiny_wan_vae_config(z_dim=8)
+    plain, vae = VideoVAE.from_config(cfg, seed=3), VideoVAE.from_config(cfg, seed=3)
+    assert vae.latent_stats("value") == vae.latent_stats("rgb")  # no value keys (Wan's own VAE): the RGB ones
+    value_stats = LatentStats(tuple(0.1 * c for c in range(8)), (2.0,) * 8)
+    vae.set_latent_stats({"value": value_stats})
+    assert vae.digest() != plain.digest()  # new statistics, new latent cache key
+    video = np.random.default_rng(4).integers(0, 256, (1, 5, 16, 32, 3), dtype=np.uint8)
+    raw = plain.encode_raw(video)
+    mean = torch.tensor(value_stats.mean).view(1, -1, 1, 1, 1)
+    z = vae.encode(video, "value")
+    assert torch.allclose(z, (raw - mean) / 2.0, atol=1e-5)
+    assert torch.equal(vae.encode(video), plain.encode(video))  # RGB statistics untouched
+    # decode undoes the stream's normalisation: the same pixels as decoding the raw latents
+    assert (vae.decode(z, "value").int() - plain.model.decode(raw).sample.add(1).mul(127.5).round().clamp(0, 255)
+            .permute(0, 2, 3, 4, 1).int()).abs().max() <= 1
+    stream = vae.streaming_encoder()
+    assert torch.allclose(torch.cat([stream.push(video[:, :1], "value"), stream.push(video[:, 1:], "value")], 2),
+                          z, atol=1e-5)
+
+    vae.save_pretrained(tmp_path / "vae")
+    loaded = VideoVAE.from_pretrained(tmp_path / "vae")
+    assert loaded.latent_stats("value") == value_stats and loaded.digest() == vae.digest()
+    assert torch.equal(loaded.encode(video, "value"), z)
+    with pytest.raises(ValueError, match="latent stream"):
+        vae.encode(video, "depth")
+    with pytest.raises(ValueError, match="latents_mean/latents_std have 3/8 entries"):
+        VideoVAE.from_config({**cfg, "latents_mean": [0.0] * 3})
