@@ -1,7 +1,7 @@
 """Speed and memory of the AIM network: aim-tiny train step and rollout on this machine, aim-5b sizes.
 
-CPU: aim-tiny training step (forward + backward + AdamW) and chunk rollout latency with and without the
-KV cache. Meta device: aim-5b parameter counts per stream and memory of weights, training state and
+CPU: aim-tiny training step (forward + backward + AdamW) and the latency of one chunk (a full history
+window, joint denoising of RGB, value map and actions) with and without the KV cache. Meta device: aim-5b parameter counts per stream and memory of weights, training state and
 KV cache. On a CUDA machine (``--device cuda``) the same step/rollout runs in bf16 autocast with the
 FlexAttention block mask (not measured on the 2-core development VM).
 
@@ -17,10 +17,11 @@ import time
 import torch
 from rich.progress import track
 
-from aim_core.inference.rollout import AIMRollout, RolloutConfig
+from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.batch import AIMBatch
 from aim_core.models.config import AIMConfig, aim_5b_config, aim_tiny_config
+from aim_core.models.schedule import NoiseSchedule
 from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss
 from results import write_section
 
@@ -57,7 +58,7 @@ def bench_train_step(config: AIMConfig, device: torch.device, grid: tuple[int, i
         sync(device)
         start = time.perf_counter()
         with autocast(device):
-            loss, _ = flow_matching_loss(model, data, FlowMatchingConfig())
+            loss, _ = flow_matching_loss(model, data, FlowMatchingConfig(), NoiseSchedule())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -73,39 +74,38 @@ def bench_train_step(config: AIMConfig, device: torch.device, grid: tuple[int, i
 
 def bench_rollout(config: AIMConfig, device: torch.device, grid: tuple[int, int], chunks: int, use_cache: bool
                   ) -> dict[str, float]:
+    """Chunk latency with a full history window (F_h frames, the (F_h - 1) * apf actions between them)."""
     torch.manual_seed(0)
     model = AIMModel(config).to(device).eval()
-    rollout = AIMRollout(model, RolloutConfig(video_steps=10, action_steps=10, use_cache=use_cache))
+    sampler = ChunkSampler(model, NoiseSchedule(), SamplingConfig(num_steps=10, use_cache=use_cache))
     lay = config.layout
-    rollout.reset(torch.randn(1, 16, config.text_dim, device=device))
-    times, executed = [], None
-    for i in track(range(chunks), description=f"rollout ({'cache' if use_cache else 'no cache'})"):
-        frames = 1 if i == 0 else lay.future_frames
-        obs = torch.randn(1, config.latent_channels, frames, *grid, device=device)
+    text = torch.randn(1, 16, config.text_dim, device=device)
+    obs = torch.randn(1, config.latent_channels, lay.history_frames, *grid, device=device)
+    past = torch.randn(1, lay.past_actions, config.action_dim, device=device)
+    times = []
+    for _ in track(range(chunks), description=f"chunks ({'cache' if use_cache else 'no cache'})"):
         sync(device)
         start = time.perf_counter()
         with autocast(device):
-            chunk = rollout.step(obs, executed)
+            sampler.sample(text, obs, past)
         sync(device)
         times.append(time.perf_counter() - start)
-        executed = chunk.actions
-    return {"first_ms": 1000 * times[0], "later_ms": 1000 * statistics.mean(times[1:]),
-            "history_frames": rollout.history_frames}
+    return {"first_ms": 1000 * times[0], "later_ms": 1000 * statistics.median(times[1:])}
 
 
 def meta_sizes(config: AIMConfig) -> dict[str, float]:
     with torch.device("meta"):
         model = AIMModel(config)
-    params = {s: sum(p.numel() for n, p in model.named_parameters() if s in n) for s in ("video", "value", "action")}
+    params = {s: sum(p.numel() for p in model.stream_parameters(s)) for s in ("video", "value", "past_action", "action")}
     total = sum(p.numel() for p in model.parameters())
     tokens_per_frame = (CANVAS_5B_GRID[0] // 2) * (CANVAS_5B_GRID[1] // 2)
     lay = config.layout
     video_tokens = tokens_per_frame * (lay.history_frames + lay.future_frames)
     value_tokens = tokens_per_frame * lay.future_frames + config.value_noise_tokens
-    action_tokens = lay.past_actions + lay.future_actions
-    window = video_tokens + value_tokens + action_tokens
+    window = video_tokens + value_tokens + lay.past_actions + lay.future_actions
     # forward FLOPs: 2 x (stream parameters x its tokens) + dense upper bound of the shared attention
-    matmul = 2 * (params["video"] * video_tokens + params["value"] * value_tokens + params["action"] * action_tokens)
+    matmul = 2 * (params["video"] * video_tokens + params["value"] * value_tokens
+                  + params["past_action"] * lay.past_actions + params["action"] * lay.future_actions)
     attention = config.num_layers * 4 * window * window * config.width
     return {"total_b": total / 1e9, **{f"{k}_b": v / 1e9 for k, v in params.items()},
             "bf16_gb": total * 2 / 1e9,
@@ -129,16 +129,15 @@ measured model ({train['params'] / 1e6:.3f} M parameters: {tiny.num_layers} laye
 | measure | value |
 |---|---|
 | training step, batch 2 (fwd + bwd + AdamW), median | {train['step_ms']:.1f} ms |
-| rollout chunk, 10 video + 10 action Euler steps, KV cache: first chunk | {cached['first_ms']:.1f} ms |
-| rollout chunk with KV cache, later chunks (history grows to {cached['history_frames']} frames) | {cached['later_ms']:.1f} ms |
-| rollout chunk by full recomputation, later chunks | {uncached['later_ms']:.1f} ms |
+| chunk (full history window re-encoded, 10 joint Euler steps), KV cache, median | {cached['later_ms']:.1f} ms |
+| chunk by full recomputation at every Euler step, median | {uncached['later_ms']:.1f} ms |
 
 aim-5b on the meta device (video stream = Wan2.2-TI2V-5B; T-pose canvas 480x640 -> 30x40 latents -> 300
 tokens per latent frame; window {sizes['window_tokens']} tokens):
 
 | measure | value |
 |---|---|
-| parameters: total / video / value / action | {sizes['total_b']:.2f} B / {sizes['video_b']:.2f} B / {sizes['value_b']:.2f} B / {sizes['action_b']:.2f} B |
+| parameters: total / video / value / past action / action | {sizes['total_b']:.2f} B / {sizes['video_b']:.2f} B / {sizes['value_b']:.2f} B / {sizes['past_action_b']:.2f} B / {sizes['action_b']:.2f} B |
 | weights in bf16 | {sizes['bf16_gb']:.1f} GB |
 | training state (bf16 weights + fp32 master, grads, AdamW moments), before sharding | {sizes['train_state_gb']:.0f} GB |
 | KV cache per history latent frame (bf16, 30 layers) | {sizes['kv_mb_per_frame']:.0f} MB |

@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from aim_core.eval.aim_policy import AIMPolicyConfig
+from aim_core.inference.policy import PolicyConfig
 from aim_core.eval.chain import ChainConfig, eval_config, generate_annotated_dataset, train_config
 from aim_core.eval.evaluate import evaluate_checkpoints
 from aim_core.training.metrics_log import read_metrics
@@ -52,7 +52,7 @@ def main() -> None:
         checkpoints[name] = result.checkpoint
     start = time.perf_counter()
     outcome = evaluate_checkpoints(checkpoints, eval_config(chain, out / "eval"),
-                                   AIMPolicyConfig(video_steps=chain.eval_video_steps, action_steps=chain.eval_action_steps))
+                                   PolicyConfig(num_inference_steps=chain.eval_sampling_steps))
     figures["eval_s"] = round(time.perf_counter() - start, 1)
     figures["episode_steps"] = {p: sum(r.steps for r in outcome.results if r.policy == p) for p in
                                 dict.fromkeys(r.policy for r in outcome.results)}

@@ -15,16 +15,16 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 
-from aim_core.eval.aim_policy import AIMPolicyConfig
 from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, aim_policies, checkpoint_env_settings,
                                     evaluate_pair, with_references, write_outcome)
 from aim_core.eval.report import summary_rates
+from aim_core.inference.policy import PolicyConfig
 from data_schemas.spec import Setting
 
 
 @task(name="evaluate-task-setting", cache_policy=NO_CACHE)
 def evaluate_task_setting(config: EvalConfig, task_name: str, setting: str, checkpoints: dict[str, str],
-                          policy_config: AIMPolicyConfig) -> PairOutcome:
+                          policy_config: PolicyConfig) -> PairOutcome:
     policies = with_references(config, aim_policies(checkpoints, config, policy_config))
     return evaluate_pair(config, task_name, setting, policies)
 
@@ -41,14 +41,14 @@ def evaluate(
     step_limit_factor: float = EvalConfig.step_limit_factor,
     videos: int = EvalConfig.videos,
     reference_policies: bool = True,
-    video_steps: int = AIMPolicyConfig.video_steps,
-    action_steps: int = AIMPolicyConfig.action_steps,
+    sampling_steps: int | None = None,
     image_size: tuple[int, int] | None = None,
     record_every: int | None = None,
 ) -> dict:
     """Success rates per task and setting of `checkpoint` (row "aim") and `extra_checkpoints` (named rows).
 
-    Camera size and control rate default to those the first checkpoint was trained with.
+    Checkpoints are policy bundles; camera size and control rate default to those the first one was
+    trained with (its `policy.json`), `sampling_steps` to its own denoising steps.
     """
     log = get_run_logger()
     checkpoints = ({"aim": checkpoint} if checkpoint else {}) | dict(extra_checkpoints or {})
@@ -57,7 +57,7 @@ def evaluate(
     config = EvalConfig(tasks=list(tasks), out_dir=out_dir, settings=list(settings), episodes=episodes,
                         seed_start=seed_start, step_limit_factor=step_limit_factor, videos=videos,
                         reference_policies=reference_policies, **env_settings)
-    policy_config = AIMPolicyConfig(video_steps=video_steps, action_steps=action_steps)
+    policy_config = PolicyConfig(num_inference_steps=sampling_steps)
     if not checkpoints and not reference_policies:
         raise ValueError("nothing to evaluate: give a checkpoint or keep reference_policies=True")
     Path(out_dir).mkdir(parents=True, exist_ok=True)

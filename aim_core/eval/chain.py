@@ -15,8 +15,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from aim_core.eval.aim_policy import AIMPolicyConfig
 from aim_core.eval.evaluate import EvalConfig, EvalOutcome, evaluate_checkpoints
+from aim_core.inference.policy import PolicyConfig
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.trainer import TrainResult, train_stage1
 from pipeline.annotate.annotate import annotate_episode
@@ -43,8 +43,7 @@ class ChainConfig:
     lr: float = 1e-3
     mask: str = "intent"
     eval_episodes: int = 2
-    eval_video_steps: int = 6
-    eval_action_steps: int = 6
+    eval_sampling_steps: int = 6
 
 
 @dataclass
@@ -93,7 +92,7 @@ def run_small_chain(config: ChainConfig) -> ChainResult:
     console.rule("train aim-tiny")
     training = train_stage1(train_config(config, dataset, out / "train"), resume=True)
     console.rule("evaluate")
-    policy = AIMPolicyConfig(video_steps=config.eval_video_steps, action_steps=config.eval_action_steps)
+    policy = PolicyConfig(num_inference_steps=config.eval_sampling_steps)
     evaluation = evaluate_checkpoints({"aim": training.checkpoint}, eval_config(config, out / "eval"), policy)
     console.print(evaluation.reports.markdown.read_text())
     return ChainResult(dataset=dataset, training=training, evaluation=evaluation)

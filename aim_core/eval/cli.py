@@ -1,6 +1,6 @@
 """`aim-eval`: closed-loop evaluation from the command line (a thin parser over `aim_core.eval`).
 
-    aim-eval --checkpoint RUN/checkpoints/step-001000 --tasks place_shoe --episodes 10 --out DIR
+    aim-eval --checkpoint RUN/checkpoints/step-001000   (a policy bundle) --tasks place_shoe --episodes 10 --out DIR
     aim-eval --checkpoint aim=A --checkpoint unified=B --tasks place_shoe,stack_blocks_two --settings easy
 
 Without --checkpoint only the reference rows (expert replay, hold) are evaluated.
@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aim_core.eval.aim_policy import AIMPolicyConfig
-from aim_core.training.checkpoint import CheckpointError
 from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, checkpoint_env_settings, evaluate_checkpoints
+from aim_core.inference.policy import PolicyConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,8 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step-limit-factor", type=float, default=EvalConfig.step_limit_factor)
     p.add_argument("--videos", type=int, default=EvalConfig.videos, help="videos per policy, task and setting")
     p.add_argument("--no-reference", action="store_true", help="skip the expert and hold rows")
-    p.add_argument("--video-steps", type=int, default=AIMPolicyConfig.video_steps)
-    p.add_argument("--action-steps", type=int, default=AIMPolicyConfig.action_steps)
+    p.add_argument("--steps", type=int, help="denoising steps per chunk (default: the bundle's policy.json)")
     p.add_argument("--execute-frames", type=int, help="latent frames of each chunk to execute (default all)")
     return p
 
@@ -54,11 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                             settings=[s for s in args.settings.split(",") if s], episodes=args.episodes,
                             seed_start=args.seed_start, step_limit_factor=args.step_limit_factor,
                             videos=args.videos, reference_policies=not args.no_reference, **env_settings)
-    except (ValueError, FileNotFoundError, CheckpointError) as exc:
+    except (ValueError, FileNotFoundError) as exc:
         print(f"aim-eval: {exc}", file=sys.stderr)
         return 2
-    policy_config = AIMPolicyConfig(video_steps=args.video_steps, action_steps=args.action_steps,
-                                    execute_frames=args.execute_frames)
+    policy_config = PolicyConfig(num_inference_steps=args.steps, execute_frames=args.execute_frames)
     outcome = evaluate_checkpoints(checkpoints, config, policy_config)
     print(outcome.reports.markdown.read_text())
     print(f"tables: {outcome.reports.csv}, {outcome.reports.markdown}, {outcome.reports.chart}")

@@ -6,22 +6,11 @@ may see: the three camera images, the measured joints and the instruction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-
-@dataclass
-class Observation:
-    """What a policy sees at one step."""
-
-    images: np.ndarray
-    """uint8 [V, H, W, 3], cameras in CAMERA_NAMES order."""
-    qpos: np.ndarray
-    """float32 [ACTION_DIM] measured joints, ACTION_LAYOUT order."""
-    instruction: str
-    step: int
+from aim_core.inference.observation import Observation
 
 
 class EvalEnv(Protocol):

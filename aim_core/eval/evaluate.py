@@ -17,13 +17,13 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aim_core.eval.aim_policy import AIMPolicy, AIMPolicyConfig
 from aim_core.eval.episode import run_episode
 from aim_core.eval.policies import HoldPolicy, Policy, ReplayPolicy
 from aim_core.eval.report import EpisodeResult, ReportPaths, write_reports
 from aim_core.eval.sim_env import ExpertRun, SimulatorEnv
 from aim_core.eval.video import EpisodeVideo
-from aim_core.training.checkpoint import read_checkpoint_state
+from aim_core.inference.bundle import PolicySpec, check_bundle
+from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from data_schemas import SETTINGS
 from pipeline.record.rollout import RolloutConfig
 from pipeline.tasks import get_task
@@ -183,12 +183,12 @@ def evaluate_policies(config: EvalConfig, policies: dict[str, PolicyFactory]) ->
 
 
 def aim_policies(checkpoints: dict[str, str | Path], config: EvalConfig,
-                 policy_config: AIMPolicyConfig = AIMPolicyConfig()) -> dict[str, PolicyFactory]:
-    """One AIM policy per named checkpoint (loaded once, reset by every episode)."""
+                 policy_config: PolicyConfig = PolicyConfig()) -> dict[str, PolicyFactory]:
+    """One AIM policy per named policy bundle (loaded once, reset by every episode)."""
     policies: dict[str, PolicyFactory] = {}
     for name, checkpoint in checkpoints.items():
-        policy = AIMPolicy.from_checkpoint(checkpoint, policy_config, name=name)
-        trained_size = checkpoint_env_settings(checkpoint).get("image_size", config.image_size)
+        policy = AIMPolicy.from_pretrained(checkpoint, policy_config, name=name)
+        trained_size = policy.spec.image_size
         if policy.camera_hw is None and trained_size != config.image_size:
             raise ValueError(f"checkpoint {checkpoint} was trained on {trained_size} images without resizing; "
                              "evaluate with that image_size")
@@ -197,15 +197,11 @@ def aim_policies(checkpoints: dict[str, str | Path], config: EvalConfig,
 
 
 def checkpoint_env_settings(checkpoint: str | Path) -> dict:
-    """Camera size and control rate the checkpoint's training data was recorded with."""
-    data = read_checkpoint_state(checkpoint).data
-    recorded = data.get("rollout_config") or {}
-    settings = {"image_size": tuple(data["image_size"])} if data.get("image_size") else {}
-    settings.update({k: recorded[k] for k in ("record_every", "physics_rate_hz") if k in recorded})
-    return settings
+    """Camera size and control rate the bundle's training data was recorded with (its `policy.json`)."""
+    return PolicySpec.load(check_bundle(checkpoint)).control_settings
 
 
 def evaluate_checkpoints(checkpoints: dict[str, str | Path], config: EvalConfig,
-                         policy_config: AIMPolicyConfig = AIMPolicyConfig()) -> EvalOutcome:
+                         policy_config: PolicyConfig = PolicyConfig()) -> EvalOutcome:
     """Evaluate Stage I checkpoints (row name -> checkpoint folder), plus the reference rows."""
     return evaluate_policies(config, aim_policies(checkpoints, config, policy_config))

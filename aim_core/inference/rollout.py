@@ -1,16 +1,21 @@
-"""Chunk-wise autoregressive rollout of AIM with a KV cache of real observations and executed actions.
+"""Chunk-wise rollout of AIM: the tokens of a training window, then one joint denoising of the future.
 
-Per chunk: (1) the new real observation frames and the actions executed since the last chunk are run
-once through the network and their keys/values appended to the cache; (2) future RGB and value
-latents are sampled jointly from noise (Euler, ``video_steps``) attending to the cache; (3) the
-sampled world is encoded once at noise level 0 into a temporary cache extension; (4) the action
-chunk is sampled (Euler, ``action_steps``) attending to history + that world (through the mask:
-the value map, never the RGB). Only new tokens are computed at every step. ``use_cache=False`` runs the
-same procedure by full recomputation (``model.forward``) - the reference the cache is tested against.
+Every chunk is planned from exactly what a training window holds (`aim_core.data.windows`): the
+latest h = min(j + 1, F_h) latent frames at model step j, the (h - 1) * apf actions executed
+between them, RoPE positions counted from the window's first frame and no action before it.
+`HistoryWindow` keeps that history; the sampler re-encodes it every chunk (F_h frames, what one
+training forward costs) instead of growing a KV cache over the whole episode: a key computed with
+context a training window never shows would make inference differ from training.
+
+Within a chunk the history keys/values are computed once and reused by every denoising step (the
+KV cache); the future RGB, value-map and action tokens are denoised together along one noise
+trajectory with the noise schedule saved with the model (the paper: "the three future token streams
+all start with noise and then gradually denoise"), as training draws one noise level per window
+for all three. ``use_cache=False`` runs each step as a full forward: the reference the cache is
+tested against.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,174 +23,150 @@ import torch
 
 from aim_core.inference.sampler import euler_sample, euler_sigmas
 from aim_core.models.aim_model import AIMModel
+from aim_core.models.config import ChunkLayout
 from aim_core.models.intent_mask import TokenMeta
 from aim_core.models.kv_cache import KVCache
+from aim_core.models.schedule import NoiseSchedule
 
 
 @dataclass(frozen=True)
-class RolloutConfig:
-    video_steps: int = 10
-    action_steps: int = 10
-    shift: float = 5.0
-    action_shift: float = 1.0
+class SamplingConfig:
+    num_steps: int = 10
+    """Euler steps from noise to data, shared by the three future streams."""
     seed: int = 0
     use_cache: bool = True
-    precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast on the model's device (the GPU path)
-    # Keep only the latest N real frames (and the actions after the first of them) in the cache. Kept keys
-    # were computed with the evicted context (as in streaming transformers), so this bounds memory and
-    # attention cost of long episodes at the price of exact equality with full recomputation.
-    max_history_frames: int | None = None
+    precision: Literal["fp32", "bf16"] = "fp32"
+    """bf16: autocast on the model's device (the GPU path); the ODE state stays fp32."""
 
     def __post_init__(self) -> None:
-        if self.video_steps < 1 or self.action_steps < 1:
-            raise ValueError("video_steps and action_steps must be >= 1")
-        if self.max_history_frames is not None and (self.max_history_frames < 1 or not self.use_cache):
-            raise ValueError("max_history_frames must be >= 1 and needs use_cache=True")
+        if self.num_steps < 1:
+            raise ValueError(f"num_steps must be >= 1, got {self.num_steps}")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
 
 
 @dataclass
-class RolloutChunk:
+class Chunk:
+    """One predicted chunk: future latents and normalised actions."""
+
     rgb_latents: torch.Tensor            # [B, C, F_f, h, w]
-    value_latents: torch.Tensor | None   # [B, C, F_f, h, w] (None for mask="unified")
-    actions: torch.Tensor                # [B, F_f*apf, A] normalised
-    frames: torch.Tensor | None = None          # frame_decoder(rgb_latents)
-    value_maps: torch.Tensor | None = None      # frame_decoder(value_latents)
-    decoded_actions: torch.Tensor | None = None  # action_decoder(actions)
+    value_latents: torch.Tensor | None   # [B, C, F_f, h, w] (None without a value stream)
+    actions: torch.Tensor                # [B, F_f * apf, A] normalised
 
 
-class AIMRollout:
-    def __init__(self, model: AIMModel, config: RolloutConfig | None = None,
-                 frame_decoder: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                 action_decoder: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
-        self.model = model
-        self.config = config or RolloutConfig()
-        self.frame_decoder = frame_decoder
-        self.action_decoder = action_decoder
-        self._text: torch.Tensor | None = None
+class HistoryWindow:
+    """The latest F_h latent frames of an episode and the actions executed between them.
 
-    # ------------------------------------------------------------------ episode state
-    def reset(self, text_embeds: torch.Tensor) -> None:
-        """Start an episode: project the instruction once, empty the history."""
-        self._text_embeds = text_embeds
-        with torch.no_grad():
-            self._text = self.model.text_context(text_embeds)
-        self._generator = torch.Generator(device=text_embeds.device).manual_seed(self.config.seed)
-        self._cache = KVCache.empty()
-        self._frames = 0
-        self._grid: tuple[int, int] | None = None
-        self._obs: list[torch.Tensor] = []            # raw history, kept only for use_cache=False
-        self._past_actions: list[torch.Tensor] = []
+    `add(frames, executed)` appends new latent frames with the actions executed since the
+    previous frame (apf per new frame; none before an episode's first frame); `tensors()` gives
+    the history of a training window ending at the newest frame.
+    """
 
-    @property
-    def history_frames(self) -> int:
-        return self._frames
+    def __init__(self, layout: ChunkLayout):
+        self.layout = layout
+        self.reset()
 
-    @property
-    def cache(self) -> KVCache:
-        return self._cache
+    def reset(self) -> None:
+        self._frames: torch.Tensor | None = None   # [B, C, n, h, w]
+        self._actions: torch.Tensor | None = None  # [B, m, A]
+        self.seen = 0
 
-    def _check_step_inputs(self, obs: torch.Tensor, executed: torch.Tensor | None) -> None:
-        if self._text is None:
-            raise RuntimeError("call reset(text_embeds) before step()")
-        c = self.model.config
-        if obs.ndim != 5 or obs.shape[1] != c.latent_channels or obs.shape[2] < 1:
-            raise ValueError(f"obs_latents must be [B, {c.latent_channels}, F>=1, h, w], got {list(obs.shape)}")
-        if obs.shape[0] != self._text.shape[0]:
-            raise ValueError(f"batch {obs.shape[0]} of obs_latents != batch {self._text.shape[0]} given to reset()")
-        if self._grid is not None and tuple(obs.shape[3:]) != self._grid:
-            raise ValueError(f"latent grid changed within the episode: {list(obs.shape[3:])} vs {list(self._grid)}")
-        preceded = obs.shape[2] - (1 if self._frames == 0 else 0)
-        expected = preceded * c.layout.actions_per_frame
+    def add(self, frames: torch.Tensor, executed: torch.Tensor | None) -> None:
+        apf = self.layout.actions_per_frame
+        if frames.ndim != 5 or frames.shape[2] < 1:
+            raise ValueError(f"latent frames must be [B, C, n>=1, h, w], got {list(frames.shape)}")
+        if self._frames is not None and frames.shape[:2] + frames.shape[3:] != \
+                self._frames.shape[:2] + self._frames.shape[3:]:
+            raise ValueError(f"latent frames {list(frames.shape)} do not continue the episode's "
+                             f"{list(self._frames.shape)} (batch, channels and grid must stay)")
+        expected = apf * (frames.shape[2] - (1 if self.seen == 0 else 0))
         got = 0 if executed is None else executed.shape[1]
-        if executed is not None and (executed.ndim != 3 or executed.shape[0] != obs.shape[0]
-                                     or executed.shape[2] != c.action_dim):
-            raise ValueError(f"executed_actions must be [{obs.shape[0]}, n, {c.action_dim}], got {list(executed.shape)}")
+        if executed is not None and (executed.ndim != 3 or executed.shape[0] != frames.shape[0]):
+            raise ValueError(f"executed actions must be [{frames.shape[0]}, n, A], got {list(executed.shape)}")
         if got != expected:
-            raise ValueError(f"executed_actions must hold {expected} actions ({c.layout.actions_per_frame} per new "
-                             f"frame{', none before the first frame' if self._frames == 0 else ''}), got {got}")
+            raise ValueError(f"executed actions must hold {expected} actions ({apf} per new latent frame"
+                             f"{', none before the first frame' if self.seen == 0 else ''}), got {got}")
+        keep = self.layout.history_frames
+        self._frames = frames if self._frames is None else torch.cat([self._frames, frames], dim=2)
+        self._frames = self._frames[:, :, -keep:]
+        if got:
+            self._actions = executed if self._actions is None else torch.cat([self._actions, executed], dim=1)
+            self._actions = self._actions[:, -(keep - 1) * apf:] if keep > 1 else self._actions[:, :0]
+        self.seen += frames.shape[2]
 
-    # ------------------------------------------------------------------ one chunk
-    @torch.no_grad()
-    def step(self, obs_latents: torch.Tensor, executed_actions: torch.Tensor | None = None) -> RolloutChunk:
-        """Append real observations (+ the actions executed before them) and predict the next chunk."""
-        self._check_step_inputs(obs_latents, executed_actions)
-        with torch.autocast(obs_latents.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16"):
-            rgb, value, actions = self._advance(obs_latents, executed_actions)
-        decode = self.frame_decoder
-        return RolloutChunk(
-            rgb, value, actions,
-            frames=decode(rgb) if decode else None,
-            value_maps=decode(value) if decode and value is not None else None,
-            decoded_actions=self.action_decoder(actions) if self.action_decoder else None)
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(obs_latents [B, C, h, ...], past_actions [B, (h-1)*apf, A] or None for h = 1)."""
+        if self._frames is None:
+            raise RuntimeError("the history is empty: add the episode's first latent frame first")
+        frames = self._frames.shape[2]
+        past = (frames - 1) * self.layout.actions_per_frame
+        return self._frames, (self._actions[:, -past:] if past else None)
 
-    def _advance(self, obs_latents: torch.Tensor, executed_actions: torch.Tensor | None
-                 ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
-        if executed_actions is not None and executed_actions.shape[1] == 0:
-            executed_actions = None
-        if self.config.use_cache:
-            segments = self.model.embed_history(obs_latents, executed_actions, first_frame=self._frames)
-            _, kv = self.model.run(segments, self._text, self._cache, return_kv=True)
-            self._cache = self._cache.extended(kv, TokenMeta.cat([s.meta for s in segments]))
-        else:
-            self._obs.append(obs_latents)
-            if executed_actions is not None:
-                self._past_actions.append(executed_actions)
-        self._frames += obs_latents.shape[2]
-        self._grid = tuple(obs_latents.shape[3:])
-        limit = self.config.max_history_frames
-        if limit is not None and self._frames > limit:
-            # history steps: frame j -> 2j, the actions after it -> 2j+1 (see intent_mask)
-            self._cache = self._cache.kept(self._cache.meta.step >= 2 * (self._frames - limit))
-        rgb, value = self._sample_world(obs_latents)
-        return rgb, value, self._sample_actions(rgb, value)
+
+class ChunkSampler:
+    """Samples one chunk (future RGB, value map, actions) from a history window."""
+
+    def __init__(self, model: AIMModel, schedule: NoiseSchedule, config: SamplingConfig | None = None):
+        self.model = model
+        self.schedule = schedule
+        self.config = config or SamplingConfig()
+        self.reset()
+
+    def reset(self) -> None:
+        """Restart the noise stream (one per episode: same seed, same observations, same chunks)."""
+        self._generator: torch.Generator | None = None
 
     def _noise(self, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
-        return torch.randn(shape, generator=self._generator, device=like.device, dtype=like.dtype)
+        if self._generator is None:
+            self._generator = torch.Generator(device=like.device).manual_seed(self.config.seed)
+        return torch.randn(shape, generator=self._generator, device=like.device, dtype=torch.float32)
 
-    def _full_history(self) -> dict[str, torch.Tensor | None]:
-        return {"obs_latents": torch.cat(self._obs, dim=2),
-                "past_actions": torch.cat(self._past_actions, dim=1) if self._past_actions else None,
-                "text_embeds": self._text_embeds}
+    @torch.no_grad()
+    def sample(self, text_embeds: torch.Tensor, obs_latents: torch.Tensor,
+               past_actions: torch.Tensor | None) -> Chunk:
+        """Denoise the future of the window (text states [B, L, D], history as `HistoryWindow.tensors`)."""
+        m = self.model
+        lay, b = m.config.layout, obs_latents.shape[0]
+        grid = (b, m.config.latent_channels, lay.future_frames, *obs_latents.shape[3:])
+        states = [self._noise(grid, obs_latents)]
+        if m.config.has_value_stream:
+            states.append(self._noise(grid, obs_latents))
+        states.append(self._noise((b, lay.future_actions, m.config.action_dim), obs_latents))
+        autocast = torch.autocast(obs_latents.device.type, dtype=torch.bfloat16,
+                                  enabled=self.config.precision == "bf16")
+        with autocast:
+            velocity = self._cached_velocity(text_embeds, obs_latents, past_actions) if self.config.use_cache \
+                else self._full_velocity(text_embeds, obs_latents, past_actions)
+            out = euler_sample(tuple(states), velocity, euler_sigmas(self.config.num_steps, self.schedule))
+        value = out[1] if m.config.has_value_stream else None
+        return Chunk(rgb_latents=out[0], value_latents=value, actions=out[-1])
 
-    def _sample_world(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        m, cfg = self.model, self.config
-        b, ch, _, h, w = like.shape
-        shape = (b, ch, m.config.layout.future_frames, h, w)
-        rgb = self._noise(shape, like)
-        value = self._noise(shape, like) if m.config.has_value_stream else None
-        scale = m.config.num_train_timesteps
+    def _split(self, states: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        return states[0], (states[1] if len(states) == 3 else None), states[-1]
+
+    def _cached_velocity(self, text_embeds, obs_latents, past_actions):
+        m, timestep = self.model, self.schedule.timesteps
+        text = m.text_context(text_embeds)
+        history = m.embed_history(obs_latents, past_actions)
+        _, kv = m.run(history, text, return_kv=True)
+        cache = KVCache.empty().extended(kv, TokenMeta.cat([s.meta for s in history]))
+        first_future = obs_latents.shape[2]
 
         def velocity(sigma: float, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            value_in = states[1] if value is not None else None
-            if cfg.use_cache:
-                segs = m.embed_future(self._frames, states[0], value_in, t_video=sigma * scale)
-                hiddens, _ = m.run(segs, self._text, self._cache)
-                return tuple(m.decode(s, hd) for s, hd in zip(segs, hiddens))
-            out = m(**self._full_history(), rgb_latents=states[0], value_latents=value_in, t_video=sigma * scale)
-            return (out.rgb,) if value is None else (out.rgb, out.value)
+            rgb, value, actions = self._split(states)
+            future = m.embed_future(first_future, rgb, value, actions, t_video=timestep(sigma), t_action=timestep(sigma))
+            hiddens, _ = m.run(future, text, cache)
+            return tuple(m.decode(s, h) for s, h in zip(future, hiddens))
 
-        states = euler_sample((rgb,) if value is None else (rgb, value), velocity,
-                              euler_sigmas(cfg.video_steps, cfg.shift))
-        return states[0], (states[1] if value is not None else None)
+        return velocity
 
-    def _sample_actions(self, rgb: torch.Tensor, value: torch.Tensor | None) -> torch.Tensor:
-        m, cfg = self.model, self.config
-        lay = m.config.layout
-        actions = self._noise((rgb.shape[0], lay.future_actions, m.config.action_dim), rgb)
-        scale = m.config.num_train_timesteps
-        world_cache = None
-        if cfg.use_cache:  # the sampled world, encoded once at noise level 0
-            segs = m.embed_future(self._frames, rgb, value, t_video=0.0)
-            _, kv = m.run(segs, self._text, self._cache, return_kv=True)
-            world_cache = self._cache.extended(kv, TokenMeta.cat([s.meta for s in segs]))
+    def _full_velocity(self, text_embeds, obs_latents, past_actions):
+        m, timestep = self.model, self.schedule.timesteps
 
-        def velocity(sigma: float, a: torch.Tensor) -> tuple[torch.Tensor]:
-            if cfg.use_cache:
-                segs = m.embed_future(self._frames, actions=a, t_action=sigma * scale)
-                hiddens, _ = m.run(segs, None, world_cache)
-                return (m.decode(segs[0], hiddens[0]),)
-            out = m(**self._full_history(), rgb_latents=rgb, value_latents=value, actions=a,
-                    t_video=0.0, t_action=sigma * scale)
-            return (out.action,)
+        def velocity(sigma: float, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            rgb, value, actions = self._split(states)
+            out = m(obs_latents=obs_latents, past_actions=past_actions, rgb_latents=rgb, value_latents=value,
+                    actions=actions, text_embeds=text_embeds, t_video=timestep(sigma), t_action=timestep(sigma))
+            return tuple(v for v in (out.rgb, out.value, out.action) if v is not None)
 
-        return euler_sample(actions, velocity, euler_sigmas(cfg.action_steps, cfg.action_shift))[0]
+        return velocity

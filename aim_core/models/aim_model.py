@@ -72,7 +72,7 @@ class AIMModel(ModelMixin, ConfigMixin):
         # E_a / D_a of the noisy future actions and their velocity: the Stage II action head with the stream.
         self.action_encoder = action_mlp(c.action_dim, c.action_width, c.action_width)
         self.action_embed = nn.ModuleDict({"condition_embedder": ConditionEmbedder(c.action_width, c.freq_dim)})
-        self.blocks = nn.ModuleList(MoTBlock(c) for _ in range(c.num_layers))
+        self.blocks = nn.ModuleList(MoTBlock(c, last=i == c.num_layers - 1) for i in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
         self.value_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps) if c.has_value_stream else None
         self.action_head = OutputNorm(c.action_width, c.eps)

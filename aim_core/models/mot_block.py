@@ -36,14 +36,18 @@ class Segment:
 
 
 class MoTBlock(nn.Module):
-    def __init__(self, config: AIMConfig) -> None:
+    """One MoT layer. In the last one the past-action stream only lends keys and values: no later layer
+    reads its outputs and no head decodes them, so it has no output projection or FFN (parameters that
+    could never receive a gradient would hold no optimizer state and break resuming)."""
+
+    def __init__(self, config: AIMConfig, last: bool = False) -> None:
         super().__init__()
         c = config
         self.video = StreamLayer(c.width, c.ffn_dim, c.num_heads, c.head_dim, c.eps, cross_attention=True)
         self.value = (StreamLayer(c.width, c.ffn_dim, c.num_heads, c.head_dim, c.eps, cross_attention=False)
                       if c.has_value_stream else None)
         self.past_action = StreamLayer(c.action_width, c.action_ffn_dim, c.num_heads, c.head_dim, c.eps,
-                                       cross_attention=False)
+                                       cross_attention=False, keys_only=last)
         self.action = StreamLayer(c.action_width, c.action_ffn_dim, c.num_heads, c.head_dim, c.eps,
                                   cross_attention=False)
 

@@ -18,7 +18,9 @@ from aim_core.models.rope import apply_rope
 
 class StreamLayer(nn.Module):
     def __init__(self, width: int, ffn_dim: int, num_heads: int, head_dim: int, eps: float,
-                 cross_attention: bool) -> None:
+                 cross_attention: bool, keys_only: bool = False) -> None:
+        """`keys_only`: the layer lends keys/values to the shared attention but its tokens' outputs are
+        never read (history tokens in the last layer): no output projection, no FFN."""
         super().__init__()
         self.norm1 = FP32LayerNorm(width, eps, elementwise_affine=False)
         # WanAttention supplies to_q/to_k/to_v (width -> heads*head_dim), norm_q/norm_k and to_out (back to width).
@@ -29,7 +31,10 @@ class StreamLayer(nn.Module):
             self.norm2 = FP32LayerNorm(width, eps, elementwise_affine=True)
         else:
             self.attn2 = None
-        self.ffn = FeedForward(width, inner_dim=ffn_dim, activation_fn="gelu-approximate")
+        self.keys_only = keys_only
+        if keys_only:
+            self.attn1.to_out = None
+        self.ffn = None if keys_only else FeedForward(width, inner_dim=ffn_dim, activation_fn="gelu-approximate")
         self.norm3 = FP32LayerNorm(width, eps, elementwise_affine=False)
         self.scale_shift_table = nn.Parameter(torch.randn(1, 6, width) / width**0.5)
         self.num_heads = num_heads
@@ -53,6 +58,8 @@ class StreamLayer(nn.Module):
     def finish(self, hidden: torch.Tensor, attended: torch.Tensor, mod: tuple[torch.Tensor, ...],
                text: torch.Tensor | None) -> torch.Tensor:
         """Post-attention half: output projection + gated residual, cross-attention to text, gated FFN."""
+        if self.keys_only:
+            return hidden
         gate, c_shift, c_scale, c_gate = mod[2], mod[3], mod[4], mod[5]
         out = self.attn1.to_out[1](self.attn1.to_out[0](attended.type_as(hidden)))
         hidden = (hidden.float() + out * gate).type_as(hidden)

@@ -1,17 +1,17 @@
-"""Stage I checkpoints: weights, optimizer and scheduler state and the full run config.
+"""Stage I checkpoints: a policy bundle per step, with the optimizer state for resuming beside it.
 
-Layout of one checkpoint (a folder, written atomically: built under a temporary name, then
-renamed, so an interruption never leaves a half-written checkpoint that `--resume` would pick):
+    <out_dir>/checkpoints/step-000100/   the policy bundle (`aim_core.inference.bundle`): transformer,
+                                         action codec, encoders, scheduler.json, policy.json; acts alone
+    <out_dir>/train_state/step-000100/   optimizer.safetensors (keys "state/<param fqn>/<name>") and
+                                         state.json: step, optimizer param groups, LR-scheduler state,
+                                         run config, metrics, data description
 
-    <out_dir>/checkpoints/step-000100/
-        model.safetensors       full (unsharded) model state dict
-        config.json             model config: the folder loads with `AIMModel.from_pretrained`
-        optimizer.safetensors   optimizer tensors, keys "state/<param fqn>/<name>"
-        state.json              step, optimizer param groups, scheduler state, run config, metrics,
-                                data (what inference needs besides weights: encoders, action stats)
-
-State dicts are taken with `torch.distributed.checkpoint.state_dict`, which gathers full
-tensors from DDP and FSDP2 models alike, so a checkpoint written by 8 GPUs loads on a CPU.
+Both are built under temporary names and renamed, training state first, so an interruption never
+leaves a checkpoint that `--resume` would pick half written; a step counts as a checkpoint when
+both folders exist. Keeping optimizer state out of the bundle keeps bundles small and lets them be
+copied to any machine that should act with them. State dicts are taken with
+`torch.distributed.checkpoint.state_dict`, which gathers full tensors from DDP and FSDP2 models
+alike, so a checkpoint written by 8 GPUs loads on a CPU.
 """
 from __future__ import annotations
 
@@ -23,13 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from diffusers.utils import SAFETENSORS_WEIGHTS_NAME
 from safetensors.torch import load_file, save_file
 from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict, set_state_dict
 
+from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, add_encoders
+from aim_core.models.action_codec import ActionCodec
+from aim_core.models.schedule import NoiseSchedule
+
 CHECKPOINTS_DIR = "checkpoints"
+TRAIN_STATE_DIR = "train_state"
 STEP_PREFIX = "step-"
-MODEL_FILE = "model.safetensors"
-MODEL_CONFIG_FILE = "config.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
 STATE_FILE = "state.json"
 
@@ -43,6 +47,7 @@ class CheckpointState:
     """What a checkpoint says about the run besides tensors."""
 
     path: Path
+    """The policy bundle of the step."""
     step: int
     config: dict[str, Any]
     model_config: dict[str, Any]
@@ -50,18 +55,38 @@ class CheckpointState:
     data: dict[str, Any]
 
 
+@dataclass
+class BundleParts:
+    """What a bundle needs besides the transformer weights: the pieces that make it act alone."""
+
+    codec: ActionCodec
+    schedule: NoiseSchedule
+    spec: PolicySpec
+    encoders_source: Path
+    """A Wan2.2 Diffusers folder or the run's `encoders/` (vae/, text_encoder/, tokenizer/)."""
+
+
 def checkpoint_dir(out_dir: str | Path, step: int) -> Path:
     return Path(out_dir) / CHECKPOINTS_DIR / f"{STEP_PREFIX}{step:06d}"
 
 
-def list_checkpoints(out_dir: str | Path) -> list[Path]:
-    """Complete checkpoints of a run, oldest first."""
-    root = Path(out_dir) / CHECKPOINTS_DIR
+def train_state_dir(bundle: str | Path) -> Path:
+    """The optimizer/run state of a checkpoint, beside its bundle: <out>/train_state/step-N."""
+    bundle = Path(bundle)
+    return bundle.parent.parent / TRAIN_STATE_DIR / bundle.name
+
+
+def _step_folders(root: Path) -> dict[int, Path]:
     if not root.is_dir():
-        return []
-    found = [p for p in root.iterdir()
-             if p.is_dir() and p.name.startswith(STEP_PREFIX) and (p / STATE_FILE).is_file()]
-    return sorted(found, key=lambda p: int(p.name[len(STEP_PREFIX):]))
+        return {}
+    return {int(p.name[len(STEP_PREFIX):]): p for p in root.iterdir()
+            if p.is_dir() and p.name.startswith(STEP_PREFIX) and p.name[len(STEP_PREFIX):].isdigit()}
+
+
+def list_checkpoints(out_dir: str | Path) -> list[Path]:
+    """Bundles of a run that have their training state (complete checkpoints), oldest first."""
+    bundles = _step_folders(Path(out_dir) / CHECKPOINTS_DIR)
+    return [bundles[s] for s in sorted(bundles) if (train_state_dir(bundles[s]) / STATE_FILE).is_file()]
 
 
 def latest_checkpoint(out_dir: str | Path) -> Path | None:
@@ -90,37 +115,56 @@ def _unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict[str, Any])
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
+def _write_atomically(final: Path, fill) -> None:
+    """Build `final` under a temporary name with `fill(tmp)`, then swap it in."""
+    tmp = final.with_name(final.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    fill(tmp)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+
+
 def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler, config: dict[str, Any],
-                    model_config: dict[str, Any], metrics: dict[str, Any] | None = None,
+                    bundle: BundleParts, metrics: dict[str, Any] | None = None,
                     data: dict[str, Any] | None = None, keep: int = 2, is_writer: bool = True) -> Path:
-    """Write a checkpoint for `step`; call on every rank (gathering is collective), rank 0 writes.
-
-    Keeps the newest `keep` checkpoints and deletes older ones.
-    """
+    """Write the bundle and training state of `step`; call on every rank (gathering is collective),
+    rank 0 writes. `model` may be wrapped (DDP/FSDP2). Keeps the newest `keep` checkpoints."""
     model_sd, optim_sd = get_state_dict(model, optimizer,
                                         options=StateDictOptions(full_state_dict=True, cpu_offload=True))
     final = checkpoint_dir(out_dir, step)
     if not is_writer:
         return final
-    tmp = final.with_name(final.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_file({k: v.detach().to("cpu").contiguous().clone() for k, v in model_sd.items()}, str(tmp / MODEL_FILE))
-    optim_tensors, optim_meta = _flatten_optimizer(optim_sd)
-    save_file(optim_tensors, str(tmp / OPTIMIZER_FILE))
-    (tmp / MODEL_CONFIG_FILE).write_text(json.dumps(model_config, indent=2))
-    state = {"step": step, "optimizer": optim_meta, "scheduler": scheduler.state_dict(), "config": config,
-             "metrics": metrics or {}, "data": data or {}}
-    with open(tmp / STATE_FILE, "w") as fh:
-        json.dump(state, fh, indent=1, default=_json_default)
-        fh.flush()
-        os.fsync(fh.fileno())
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
+    network = getattr(model, "module", model)
+
+    def fill_state(tmp: Path) -> None:
+        optim_tensors, optim_meta = _flatten_optimizer(optim_sd)
+        save_file(optim_tensors, str(tmp / OPTIMIZER_FILE))
+        state = {"step": step, "optimizer": optim_meta, "scheduler": scheduler.state_dict(), "config": config,
+                 "metrics": metrics or {}, "data": data or {}}
+        with open(tmp / STATE_FILE, "w") as fh:
+            json.dump(state, fh, indent=1, default=_json_default)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def fill_bundle(tmp: Path) -> None:
+        transformer = tmp / TRANSFORMER_DIR
+        transformer.mkdir()
+        save_file({k: v.detach().to("cpu").contiguous().clone() for k, v in model_sd.items()},
+                  str(transformer / SAFETENSORS_WEIGHTS_NAME), metadata={"format": "pt"})
+        network.save_config(transformer)
+        bundle.codec.save_pretrained(tmp / ACTION_CODEC_DIR)
+        add_encoders(tmp, bundle.encoders_source)
+        bundle.schedule.save(tmp)
+        bundle.spec.save(tmp)
+
+    _write_atomically(train_state_dir(final), fill_state)
+    _write_atomically(final, fill_bundle)
     for old in list_checkpoints(out_dir)[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(train_state_dir(old), ignore_errors=True)
     return final
 
 
@@ -133,25 +177,25 @@ def _json_default(value: Any) -> Any:
 
 
 def read_checkpoint_state(path: str | Path) -> CheckpointState:
-    """Read `state.json` of a checkpoint folder (cheap: no tensors)."""
+    """Read the training state of the checkpoint whose bundle is `path` (cheap: no tensors)."""
     path = Path(path)
-    state_file = path / STATE_FILE
+    state_file = train_state_dir(path) / STATE_FILE
     if not state_file.is_file():
-        raise CheckpointError(f"{path} is not a complete checkpoint (no {STATE_FILE}); "
-                              f"pick one of the step-* folders under <out_dir>/{CHECKPOINTS_DIR}")
+        raise CheckpointError(f"{path} has no training state ({state_file} is missing); pick one of the step-* "
+                              f"folders under <out_dir>/{CHECKPOINTS_DIR}")
     state = json.loads(state_file.read_text())
-    model_config = json.loads((path / MODEL_CONFIG_FILE).read_text())
+    model_config = json.loads((path / TRANSFORMER_DIR / "config.json").read_text())
     return CheckpointState(path=path, step=int(state["step"]), config=state["config"],
                            model_config=model_config, metrics=state.get("metrics", {}), data=state.get("data", {}))
 
 
 def load_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler) -> CheckpointState:
-    """Restore model, optimizer and scheduler from checkpoint `path` (every rank calls this)."""
+    """Restore model, optimizer and scheduler from the checkpoint whose bundle is `path` (every rank calls this)."""
     info = read_checkpoint_state(path)
-    raw = json.loads((info.path / STATE_FILE).read_text())
-    model_sd = load_file(str(info.path / MODEL_FILE))
-    optim_sd = _unflatten_optimizer(load_file(str(info.path / OPTIMIZER_FILE)), raw["optimizer"])
+    raw = json.loads((train_state_dir(info.path) / STATE_FILE).read_text())
+    model_sd = load_file(str(info.path / TRANSFORMER_DIR / SAFETENSORS_WEIGHTS_NAME))
+    optim_sd = _unflatten_optimizer(load_file(str(train_state_dir(info.path) / OPTIMIZER_FILE)), raw["optimizer"])
     try:
         set_state_dict(model, optimizer, model_state_dict=model_sd, optim_state_dict=optim_sd)
     except (RuntimeError, KeyError) as exc:

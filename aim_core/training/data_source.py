@@ -17,6 +17,7 @@ import torch
 
 from aim_core.data import CacheReport, LatentCacheConfig, LatentWindowDataset, build_latent_cache, collate_windows
 from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.inference.bundle import PolicySpec
 from aim_core.models.batch import AIMBatch
 from aim_core.models.config import AIMConfig, ChunkLayout
 from aim_core.models.vae import VideoVAE
@@ -88,7 +89,6 @@ class TrainingData:
     def history_groups(self) -> list[list[int]]:
         """Window indices by history length, for `StepBatchSampler` (a batch never mixes lengths)."""
         return self.windows.history_groups()
-        return len(self.windows)
 
     def batch(self, indices: list[int], device: torch.device) -> AIMBatch:
         fields = collate_windows([self.windows[i] for i in indices])
@@ -117,6 +117,14 @@ class TrainingData:
                 "cache_key": self.windows.cache_key, "num_windows": len(self.windows),
                 "image_size": list(first.image_size), "rollout_config": getattr(first, "rollout_config", None),
                 "num_episodes": len(self.windows.episodes)}
+
+    def policy_spec(self) -> PolicySpec:
+        """What a policy trained on these windows must be fed, and the simulator that recorded them
+        (the bundle's `policy.json`)."""
+        first = self.windows.episodes[0].attrs
+        return PolicySpec(image_size=tuple(first.image_size), frame_stride=self.windows.grid.frame_stride,
+                          camera_hw=self.config.camera_hw, cameras=tuple(first.camera_names),
+                          sim=dict(getattr(first, "rollout_config", None) or {}))
 
     def validation_indices(self, count: int) -> list[int]:
         """Evenly spread, fixed windows (the same ones at every validation) of the longest history

@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from aim_core.models.action_codec import ActionCodec
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import AIMConfig
-from aim_core.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from aim_core.training.checkpoint import BundleParts, latest_checkpoint, load_checkpoint, save_checkpoint
 from aim_core.training.config import TrainConfig
 from aim_core.training.data_source import TrainingData, open_training_data, prepare_training_data
 from aim_core.training.distributed import DistContext, init_distributed, resolve_parallel, shutdown_distributed, wrap_model
@@ -141,10 +141,11 @@ class StageOneTrainer:
             (self.out_dir / "train_config.json").write_text(config.to_json())
 
     def _checkpoint(self, step: int, metrics: dict[str, float]) -> Path:
+        bundle = BundleParts(codec=self.action_codec, schedule=self.noise_schedule, spec=self.data.policy_spec(),
+                             encoders_source=self.data.encoders_source)
         return save_checkpoint(self.out_dir, step, self.wrapped, self.optimizer, self.scheduler,
-                               config=self.config.to_dict(), model_config=self.model_config.to_dict(),
-                               metrics=metrics, data=self.data.metadata(), keep=self.config.keep_checkpoints,
-                               is_writer=self.ctx.is_main)
+                               config=self.config.to_dict(), bundle=bundle, metrics=metrics,
+                               data=self.data.metadata(), keep=self.config.keep_checkpoints, is_writer=self.ctx.is_main)
 
     def _train_step(self, step: int) -> tuple[float, dict[str, float], float]:
         seed = step_seed(self.config.seed, step, self.ctx.rank)
@@ -171,7 +172,7 @@ class StageOneTrainer:
         if sharded_root:  # the rollout calls submodules of the root directly: gather the root's own params
             self.model.unshard()
         try:
-            image = validation_image(self.model, self.data, step)
+            image = validation_image(self.model, self.noise_schedule, self.data, step)
         finally:
             if sharded_root:
                 self.model.reshard()

@@ -3,48 +3,76 @@ import numpy as np
 import pytest
 import torch
 
-from aim_core.eval.aim_policy import AIMPolicy, AIMPolicyConfig
-from aim_core.eval.env import Observation
-from aim_core.models.action_codec import ActionStats
+from aim_core.inference.bundle import PolicySpec
+from aim_core.inference.observation import Observation
+from aim_core.inference.policy import AIMPolicy, PolicyConfig
+from aim_core.models.action_codec import ActionCodec, ActionStats
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import ChunkLayout, aim_tiny_config
+from aim_core.models.schedule import NoiseSchedule
 from aim_core.training.encoders import run_encoders
 
+INSTRUCTION = "put the shoe on the mat"
+SPEC = PolicySpec(image_size=(32, 48), frame_stride=1, camera_hw=(32, 48))
 
 
 @pytest.fixture(scope="module")
-def policy(tmp_path_factory):
+def parts(tmp_path_factory):
     config = aim_tiny_config(layout=ChunkLayout(history_frames=2, future_frames=2, actions_per_frame=4))
     torch.manual_seed(0)
     model = AIMModel(config)
-    encoders = run_encoders(tmp_path_factory.mktemp("run"), None, config, ["put the shoe on the mat"])
-    model.action_codec.set_stats(ActionStats((-1.0,) * 16, (2.0,) * 16, 100))
-    return AIMPolicy(model, encoders, camera_hw=(32, 48), frame_stride=1,
-                     config=AIMPolicyConfig(video_steps=2, action_steps=2, execute_frames=1))
+    encoders = run_encoders(tmp_path_factory.mktemp("run"), None, config, [INSTRUCTION])
+    codec = ActionCodec(action_dim=16)
+    codec.set_stats(ActionStats((-1.0,) * 16, (2.0,) * 16, 100))
+    return model, codec, encoders
+
+
+def make_policy(parts, **config) -> AIMPolicy:
+    model, codec, encoders = parts
+    return AIMPolicy(model, codec, encoders.vae, encoders.text, NoiseSchedule(), SPEC,
+                     PolicyConfig(num_inference_steps=2, **config))
 
 
 def _obs(step: int) -> Observation:
     images = np.full((3, 32, 48, 3), 10 * step % 255, np.uint8)
-    return Observation(images=images, qpos=np.zeros(16, np.float32), instruction="put the shoe on the mat", step=step)
+    return Observation(images=images, qpos=np.zeros(16, np.float32), instruction=INSTRUCTION, step=step)
 
 
-def test_policy_plans_per_latent_frame_and_denormalises(policy):
-    policy.reset()
+def test_policy_plans_per_latent_frame_with_a_training_window_history(parts):
+    policy = make_policy(parts, execute_frames=1)
+    seen = []
+    sample = policy.sampler.sample
+    policy.sampler.sample = lambda text, obs, past: seen.append((obs.shape[2], past)) or sample(text, obs, past)
     actions = [policy.select_action(_obs(t)) for t in range(9)]
-    # plans at t=0 (1 latent frame), t=4 and t=8 (one new latent frame each, 4 executed actions before it)
-    assert policy.rollout.history_frames == 3
+    # plans at t=0 (latent 0 alone), t=4 and t=8 (one new latent frame each, 4 executed actions before it);
+    # the history never exceeds F_h = 2 frames and holds the 4 actions between them
+    assert [frames for frames, _ in seen] == [1, 2, 2]
+    assert seen[0][1] is None and all(p.shape == (1, 4, 16) for _, p in seen[1:])
     assert all(a.shape == (16,) and a.dtype == np.float32 and np.isfinite(a).all() for a in actions)
     assert len({a.tobytes() for a in actions}) > 1
     assert policy.value_images.shape == (3, 32, 48, 3) and policy.value_images.dtype == np.uint8
     policy.reset()
-    assert policy.rollout.history_frames == 3 and policy.value_images is None  # next episode starts clean
-    first = policy.select_action(_obs(0))
-    assert policy.rollout.history_frames == 1
-    np.testing.assert_array_equal(first, actions[0])  # same seed, same observation: same first action
+    assert policy.history.seen == 0 and policy.value_images is None  # the next episode starts clean
+    np.testing.assert_array_equal(policy.select_action(_obs(0)), actions[0])  # same seed and frame: same action
 
 
-def test_inconsistent_stride_or_missing_statistics_is_refused(policy):
+def test_executed_commands_enter_the_history(parts):
+    """Teacher forcing: what `observe_executed` reports is what the next window's past actions hold."""
+    policy = make_policy(parts, execute_frames=1)
+    for t in range(4):
+        policy.select_action(_obs(t))
+        policy.observe_executed(np.full(16, 0.5, np.float32))  # normalised: (0.5 + 1) / 3 * 2 - 1 = 0
+    policy.select_action(_obs(4))
+    _, past = policy.history.tensors()
+    torch.testing.assert_close(past, torch.zeros(1, 4, 16))
+
+
+def test_inconsistent_stride_or_missing_statistics_is_refused(parts):
+    model, codec, encoders = parts
     with pytest.raises(ValueError, match="actions per latent frame"):
-        AIMPolicy(policy.model, policy.encoders, None, frame_stride=2)
+        AIMPolicy(model, codec, encoders.vae, encoders.text, NoiseSchedule(),
+                  PolicySpec(image_size=(32, 48), frame_stride=2))
     with pytest.raises(ValueError, match="no action statistics"):
-        AIMPolicy(AIMModel(policy.model.config), policy.encoders, None, frame_stride=1)
+        AIMPolicy(model, ActionCodec(action_dim=16), encoders.vae, encoders.text, NoiseSchedule(), SPEC)
+    with pytest.raises(ValueError, match="execute_frames"):
+        make_policy(parts, execute_frames=3)

@@ -7,7 +7,8 @@ import torch
 from safetensors.torch import load_file
 
 from aim_core.models.aim_model import AIMModel
-from aim_core.training.checkpoint import list_checkpoints, read_checkpoint_state
+from aim_core.inference.bundle import check_bundle
+from aim_core.training.checkpoint import list_checkpoints, read_checkpoint_state, train_state_dir
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.schedule import warmup_cosine_factor
 from aim_core.training.trainer import train_stage1
@@ -34,14 +35,17 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
     state = read_checkpoint_state(result.checkpoint)
     assert state.step == 6 and state.config["seed"] == config.seed
     assert state.model_config["mask"] == "intent" and state.data["num_episodes"] == 3
-    model = AIMModel.from_pretrained(result.checkpoint)  # a checkpoint is a loadable model folder
-    weights = load_file(str(result.checkpoint / "model.safetensors"))
+    check_bundle(result.checkpoint)  # a checkpoint is a policy bundle; its transformer a loadable model folder
+    model = AIMModel.from_pretrained(result.checkpoint / "transformer")
+    weights = load_file(str(result.checkpoint / "transformer" / "diffusion_pytorch_model.safetensors"))
     assert all(torch.equal(model.state_dict()[k], v) for k, v in weights.items())
-    optimizer_state = load_file(str(result.checkpoint / "optimizer.safetensors"))
+    assert not any(p.name.startswith("optimizer") for p in result.checkpoint.rglob("*"))  # resume state sits beside
+    optimizer_state = load_file(str(train_state_dir(result.checkpoint) / "optimizer.safetensors"))
     assert any(k.endswith("/exp_avg_sq") for k in optimizer_state)
 
     # simulate a crash after step 5: the step-6 checkpoint never got written
     shutil.rmtree(result.checkpoint)
+    shutil.rmtree(train_state_dir(result.checkpoint))
     resumed = train_stage1(config, resume=True)
     assert resumed.step == 6
     again = read_metrics(config.out_dir)
@@ -60,5 +64,5 @@ def test_unified_mask_ablation_trains_without_value_stream(tiny_config, tmp_path
     result = train_stage1(config)
     metrics = read_metrics(config.out_dir)
     assert "loss/map" not in metrics[-1] and metrics[-1]["loss/total"] > 0
-    assert json.loads((result.checkpoint / "config.json").read_text())["mask"] == "unified"
+    assert json.loads((result.checkpoint / "transformer" / "config.json").read_text())["mask"] == "unified"
     assert (tmp_path / "run" / "validation" / "validation-future-000002.png").stat().st_size > 0

@@ -1,0 +1,141 @@
+"""The AIM policy (LeRobot's shape): `from_pretrained(bundle)`, `reset()`, `select_action(obs)`.
+
+Observations are packed into T-pose canvases (every `frame_stride`-th step, resized as the
+bundle's `policy.json` says) and encoded by the bundle's VAE with its streaming causal encoder, so
+a latent frame equals the training cache's whole-episode encoding of that frame; latents are
+rounded through float16 as the cache stores them. When the action queue runs dry the policy
+hands the history window (`HistoryWindow`: a training window's frames and executed actions) to
+the `ChunkSampler` and queues the first `execute_frames` latent frames' worth of the predicted
+chunk, denormalised by the bundle's action codec. Executing whole latent frames means new
+observations always complete whole latent frames. The first predicted value map of each chunk is
+kept as colour images (`value_images`) for evaluation videos.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aim_core.data.canvas import CanvasLayout, pack_canvas, resize_views, unpack_canvas
+from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, check_bundle
+from aim_core.inference.observation import Observation
+from aim_core.inference.rollout import ChunkSampler, HistoryWindow, SamplingConfig
+from aim_core.models.action_codec import ActionCodec
+from aim_core.models.aim_model import AIMModel
+from aim_core.models.schedule import NoiseSchedule
+from aim_core.models.text import TextEncoder
+from aim_core.models.vae import VideoVAE
+
+LATENT_STORAGE_DTYPE = torch.float16
+"""The latent cache stores latents in float16 (`aim_core.data.latent_cache`); inference rounds the
+same way so a history window holds the very numbers a training window holds."""
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """Sampling and execution settings at evaluation time."""
+
+    num_inference_steps: int | None = None
+    """Denoising steps per chunk (None: the bundle's `policy.json` default)."""
+    execute_frames: int | None = None
+    """Latent frames' worth of actions executed per chunk (None: the whole predicted chunk)."""
+    seed: int = 0
+    precision: str = "fp32"
+
+
+class AIMPolicy:
+    """Closed-loop AIM controller for one environment (batch of one)."""
+
+    def __init__(self, model: AIMModel, codec: ActionCodec, vae: VideoVAE, text_encoder: TextEncoder,
+                 schedule: NoiseSchedule, spec: PolicySpec, config: PolicyConfig = PolicyConfig(), name: str = "aim"):
+        layout = model.config.layout
+        execute = config.execute_frames or layout.future_frames
+        if not 1 <= execute <= layout.future_frames:
+            raise ValueError(f"execute_frames must be in 1..{layout.future_frames} (the chunk length), got {execute}")
+        if spec.frame_stride * vae.temporal != layout.actions_per_frame:
+            raise ValueError(f"model expects {layout.actions_per_frame} actions per latent frame, the bundle gives "
+                             f"{spec.frame_stride * vae.temporal} (stride {spec.frame_stride} x VAE {vae.temporal})")
+        if not bool(codec.has_stats):
+            raise ValueError("the action codec has no action statistics: it cannot denormalise actions "
+                             "(bundles written by aim-train carry them)")
+        self.name = name
+        self.model = model.eval()
+        self.codec, self.vae, self.text_encoder, self.spec = codec, vae, text_encoder, spec
+        self.device = next(model.parameters()).device
+        self.execute_actions = execute * layout.actions_per_frame
+        steps = config.num_inference_steps or spec.num_inference_steps
+        self.sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=steps, seed=config.seed,
+                                                                    precision=config.precision))
+        self.history = HistoryWindow(layout)
+        self.reset()
+
+    @classmethod
+    def from_pretrained(cls, bundle: str | Path, config: PolicyConfig = PolicyConfig(),
+                        device: str | torch.device = "cpu", name: str = "aim") -> "AIMPolicy":
+        """Load every part from a policy bundle folder (see `aim_core.inference.bundle`)."""
+        folder = check_bundle(bundle)
+        model = AIMModel.from_pretrained(folder / TRANSFORMER_DIR, device=device)
+        codec = ActionCodec.from_pretrained(folder / ACTION_CODEC_DIR).to(device)
+        vae = VideoVAE.from_pretrained(folder)
+        vae.to(device)
+        text = TextEncoder.from_pretrained(folder, max_length=model.config.text_len)
+        text.to(device)
+        return cls(model, codec, vae, text, NoiseSchedule.load(folder), PolicySpec.load(folder), config, name)
+
+    @property
+    def camera_hw(self) -> tuple[int, int] | None:
+        return self.spec.camera_hw
+
+    def reset(self) -> None:
+        """Start an episode: empty history, queue and encoder state; the same noise stream again."""
+        self._stream = self.vae.streaming_encoder()
+        self.history.reset()
+        self.sampler.reset()
+        self._pending: list[np.ndarray] = []
+        self._steps = 0
+        self._queue: list[torch.Tensor] = []
+        self._executed: list[torch.Tensor] = []
+        self._text: torch.Tensor | None = None
+        self.value_images: np.ndarray | None = None
+
+    def _canvas(self, images: np.ndarray) -> np.ndarray:
+        views = resize_views(images, self.spec.camera_hw) if self.spec.camera_hw else images
+        return pack_canvas(views)
+
+    @torch.no_grad()
+    def _plan(self) -> None:
+        latents = self._stream.push(np.stack(self._pending)[None])
+        latents = latents.to(LATENT_STORAGE_DTYPE).float().to(self.device)
+        executed = torch.stack(self._executed)[None] if self._executed else None
+        self.history.add(latents, executed)
+        self._pending, self._executed = [], []
+        chunk = self.sampler.sample(self._text, *self.history.tensors())
+        self._queue = list(chunk.actions[0, :self.execute_actions])
+        if chunk.value_latents is not None:
+            canvas = self.vae.decode(chunk.value_latents[:, :, :1], stream="value")[0, 0].cpu().numpy()
+            self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
+
+    @torch.no_grad()
+    def select_action(self, obs: Observation) -> np.ndarray:
+        """Joint targets [ACTION_DIM] to command after observing `obs` (one call per control step)."""
+        if self._text is None:
+            self._text = self.text_encoder.encode([obs.instruction])[0][None].to(self.device)
+        if self._steps % self.spec.frame_stride == 0:
+            self._pending.append(self._canvas(obs.images))
+        self._steps += 1
+        if not self._queue:
+            self._plan()
+        normed = self._queue.pop(0)
+        self._executed.append(normed)
+        return self.codec.denormalize(normed).cpu().numpy().astype(np.float32)
+
+    @torch.no_grad()
+    def observe_executed(self, action: np.ndarray) -> None:
+        """Tell the policy the command really executed at the last step, if it was not the one it chose
+        (teacher forcing with recorded actions, or a safety layer that clipped the command)."""
+        if not self._executed:
+            raise RuntimeError("observe_executed() follows a select_action() of the same step")
+        normed = self.codec.normalize(torch.as_tensor(np.asarray(action), dtype=torch.float32, device=self.device))
+        self._executed[-1] = normed
