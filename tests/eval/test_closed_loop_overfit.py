@@ -1,0 +1,85 @@
+"""Proof that the learning chain is aligned end to end: a small AIM overfit on one recorded episode.
+
+One real click_bell episode is recorded in SAPIEN and annotated; a small AIM is trained on it for a
+few CPU minutes and loaded back from its policy bundle. Then:
+- teacher forcing: fed the recorded frames and commands, the policy predicts each recorded command
+  (mean error < 0.01 rad, worst joint < 0.2 rad; measured 0.0016 / 0.077) - an action lagging or
+  leading by one step, a history or normalisation mismatch shows up here even where success hides it;
+- closed loop: on that episode's seed the policy drives the simulated robot to success, issuing the
+  recorded commands (mean error < 0.02 rad; measured 0.002).
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.eval.chain import ChainConfig, generate_annotated_dataset
+from aim_core.eval.episode import run_episode
+from aim_core.eval.sim_env import SimulatorEnv
+from aim_core.inference.bundle import PolicySpec
+from aim_core.inference.observation import Observation
+from aim_core.inference.policy import AIMPolicy, PolicyConfig
+from aim_core.training.config import OptimConfig, TrainConfig
+from aim_core.training.trainer import train_stage1
+from pipeline.record.rollout import RolloutConfig
+
+TASK, SEED = "click_bell", 0
+IMAGE_SIZE = (32, 48)
+OVERFIT_MODEL = {"num_heads": 4, "head_dim": 16, "ffn_dim": 128, "action_width": 64, "action_ffn_dim": 128}
+"""aim-tiny widened to a 64-wide attention: aim-tiny's 24 channels cannot memorise 25 chunks in minutes."""
+
+
+@pytest.fixture(scope="module")
+def overfit(tmp_path_factory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("overfit")
+    dataset = generate_annotated_dataset(ChainConfig(out_dir=str(out), tasks=[TASK], episodes_per_task=1,
+                                                     seed=SEED, image_size=IMAGE_SIZE))
+    config = TrainConfig(dataset=str(dataset), out_dir=str(out / "train"), model="aim-tiny",
+                         model_overrides=OVERFIT_MODEL, steps=2000, batch_size=8, seed=0,
+                         optim=OptimConfig(lr=2e-3, warmup_steps=50), checkpoint_every=10**6, val_every=0,
+                         log_every=100)
+    torch.set_num_threads(1)
+    return dataset, train_stage1(config).checkpoint
+
+
+def recorded(dataset: Path):
+    episode = complete_episodes(open_dataset(dataset))[0]
+    assert episode.attrs.success and episode.attrs.seed == SEED
+    return episode, episode.array("rgb")[...], episode.array("action")[...]
+
+
+@pytest.mark.slow
+def test_teacher_forced_predictions_match_the_recorded_commands(overfit):
+    dataset, bundle = overfit
+    episode, rgb, actions = recorded(dataset)
+    policy = AIMPolicy.from_pretrained(bundle)
+    predicted = []
+    for t in range(len(rgb)):
+        predicted.append(policy.select_action(Observation(rgb[t], np.zeros(16, np.float32), episode.attrs.instruction, t)))
+        policy.observe_executed(actions[t])
+    error = np.abs(np.stack(predicted) - actions)
+    assert error.mean() < 0.01 and error.max() < 0.2, f"mean {error.mean():.4f}, per joint max {error.max(0).round(3)}"
+    # where the command changes, the prediction matches its own step, not the step before (a lagging
+    # label) - measured 0.0015 vs 0.0039 rad
+    moving = np.nonzero(np.abs(np.diff(actions, axis=0)).max(axis=1) > 5e-3)[0] + 1
+    late = np.abs(np.stack(predicted)[moving] - actions[moving - 1]).mean()
+    assert late > 2 * error[moving].mean(), f"aligned {error[moving].mean():.4f} vs one step late {late:.4f}"
+
+
+@pytest.mark.slow
+def test_closed_loop_reproduces_the_episode_and_succeeds(overfit):
+    dataset, bundle = overfit
+    _, _, actions = recorded(dataset)
+    policy = AIMPolicy.from_pretrained(bundle)
+    settings = PolicySpec.load(bundle).control_settings
+    env = SimulatorEnv(RolloutConfig(image_size=settings["image_size"], record_every=settings["record_every"],
+                                     physics_rate_hz=settings["physics_rate_hz"], segmentation=False))
+    issued = []
+    select = policy.select_action
+    policy.select_action = lambda obs: issued.append(select(obs)) or issued[-1]
+    result = run_episode(env, policy, TASK, "easy", SEED, max_steps=int(1.5 * len(actions)))
+    assert result.success, f"no success within {result.steps} steps"
+    error = np.abs(np.stack(issued) - actions[:len(issued)])
+    assert error.mean() < 0.02, f"closed-loop commands differ from the recording by {error.mean():.4f} rad"
