@@ -1,7 +1,7 @@
 """Benchmark (not a test): train aim-tiny on CPU for a bounded time and evaluate it closed loop.
 
 Records expert episodes of one or two easy tasks, trains aim-tiny twice for the same wall-clock
-budget (intent-causal mask, and the mask="unified" ablation without a value stream), and
+budget (variant aim, and the no-value ablation without a value stream), and
 evaluates both next to the replayed expert and the trivial hold policy on expert-solvable
 evaluation seeds. Prints training throughput and the success table as markdown for
 benchmarks/RESULTS.md ("Train & eval").
@@ -40,12 +40,13 @@ def main() -> None:
     dataset = generate_annotated_dataset(chain)
     figures["generate_s"] = round(time.perf_counter() - start, 1)
     checkpoints = {}
-    shared_cache = str(out / "train-intent" / "latent_cache")  # both runs' tiny encoders are identical (same seed)
-    for name, mask in (("aim", "intent"), ("aim-unified", "unified")):
+    shared_cache = str(out / "train-aim" / "latent_cache")  # both runs' tiny encoders are identical (same seed)
+    for name, variant in (("aim", "aim"), ("aim-no-value", "no-value")):
         start = time.perf_counter()
-        config = replace(train_config(replace(chain, mask=mask), dataset, out / f"train-{mask}"), latent_cache=shared_cache)
+        config = replace(train_config(replace(chain, variant=variant), dataset, out / f"train-{variant}"),
+                         latent_cache=shared_cache)
         result = train_stage1(config, resume=True)
-        rows = read_metrics(out / f"train-{mask}")
+        rows = read_metrics(out / f"train-{variant}")
         figures[name] = {"steps": result.step, "train_s": round(time.perf_counter() - start, 1),
                          "final_loss": round(result.final_loss, 4), "first_loss": round(rows[0]["loss/total"], 4),
                          "samples_per_s": round(sum(r["throughput/samples_per_s"] for r in rows[-5:]) / min(5, len(rows)), 2)}

@@ -20,6 +20,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 
+from aim_core.models.config import Variant
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.data_source import prepare_training_data
 from aim_core.training.launch import LaunchResult, default_nproc, launch_training
@@ -102,11 +103,11 @@ def publish_loss_curve(config: TrainConfig, result: LaunchResult) -> None:
 def train_stage1(
     dataset: str = default_dataset(),
     out_dir: str = DEFAULT_OUT_DIR,
-    model: Literal["aim-tiny", "aim-5b"] = "aim-tiny",
+    model: Literal["aim-tiny", "aim-small", "aim-5b"] = "aim-tiny",
     pretrained: str | None = None,
     tasks: list[str] | None = None,
     settings: list[Setting] | None = None,
-    mask: Literal["intent", "unified"] = "intent",
+    variant: Variant = "aim",
     steps: int = TrainConfig.steps,
     batch_size: int = TrainConfig.batch_size,
     lr: float = OptimConfig.lr,
@@ -122,7 +123,7 @@ def train_stage1(
     """Train AIM Stage I on `dataset` into `out_dir`; returns the final checkpoint folder."""
     log = get_run_logger()
     config = TrainConfig(dataset=dataset, out_dir=out_dir, model=model, pretrained=pretrained, tasks=tasks,
-                         settings=settings, model_overrides={"mask": mask}, steps=steps, batch_size=batch_size,
+                         settings=settings, model_overrides={"variant": variant}, steps=steps, batch_size=batch_size,
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
                          checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes)
     selection = check_inputs(config)

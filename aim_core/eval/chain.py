@@ -41,7 +41,8 @@ class ChainConfig:
     train_minutes: float | None = 5.0
     batch_size: int = 2
     lr: float = 1e-3
-    mask: str = "intent"
+    variant: str = "aim"
+    """`AIMConfig.variant`: aim, or the ablations unified / no-value."""
     eval_episodes: int = 2
     eval_sampling_steps: int = 6
 
@@ -71,7 +72,7 @@ def generate_annotated_dataset(config: ChainConfig) -> Path:
 
 def train_config(config: ChainConfig, dataset: Path, out_dir: Path) -> TrainConfig:
     return TrainConfig(dataset=str(dataset), out_dir=str(out_dir), model="aim-tiny",
-                       model_overrides={"mask": config.mask}, tasks=config.tasks, settings=config.settings,
+                       model_overrides={"variant": config.variant}, tasks=config.tasks, settings=config.settings,
                        steps=config.train_steps, batch_size=config.batch_size, seed=config.seed,
                        optim=OptimConfig(lr=config.lr, warmup_steps=min(50, config.train_steps // 10)),
                        max_minutes=config.train_minutes, checkpoint_every=100, val_every=max(1, config.train_steps // 2),

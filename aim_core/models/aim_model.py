@@ -185,7 +185,7 @@ class AIMModel(ModelMixin, ConfigMixin):
             segments.append(self._latent_segment("video", Role.RGB, rgb_latents, t, first_frame))
         if value_latents is not None:
             if self.value_embed is None:
-                raise ValueError("mask='unified' has no value stream: pass value_latents=None")
+                raise ValueError("variant='no-value' has no value stream: pass value_latents=None")
             t = _timestep(t_video, value_latents.shape[0], value_latents.device, "t_video")
             segments.append(self._latent_segment("value", Role.VALUE, value_latents, t, first_frame))
         if actions is not None:

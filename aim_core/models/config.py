@@ -13,7 +13,15 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+Variant = Literal["aim", "unified", "no-value"]
+"""Which model: ``aim`` (intent-causal mask, value stream), ``unified`` (value stream and value loss kept, but
+future actions also attend to future RGB), ``no-value`` (no value stream, no value loss: a plain unified
+world-action model as in LingBot-VA, actions attend to future RGB)."""
+VARIANTS: tuple[str, ...] = ("aim", "unified", "no-value")
 MaskMode = Literal["intent", "unified"]
+"""The attention rule a variant uses (`aim_core.models.intent_mask.visible`): derived, never configured."""
+LEGACY_MASK_VARIANTS = {"intent": "aim", "unified": "no-value"}
+"""Checkpoints written before `variant` existed saved `mask`; their "unified" had no value stream."""
 ActionInit = Literal["video", "scratch"]
 
 
@@ -60,7 +68,7 @@ class AIMConfig:
     action_width: int = 768
     action_ffn_dim: int = 3072
     value_noise_tokens: int = 1
-    mask: MaskMode = "intent"
+    variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
 
@@ -68,8 +76,8 @@ class AIMConfig:
         object.__setattr__(self, "patch_size", tuple(self.patch_size))
         if isinstance(self.layout, dict):
             object.__setattr__(self, "layout", ChunkLayout(**self.layout))
-        if self.mask not in ("intent", "unified"):
-            raise ValueError(f"mask must be 'intent' or 'unified', got {self.mask!r}")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
         if self.action_init not in ("video", "scratch"):
             raise ValueError(f"action_init must be 'video' or 'scratch', got {self.action_init!r}")
         if self.head_dim < 6 or self.head_dim % 2:
@@ -86,7 +94,14 @@ class AIMConfig:
 
     @property
     def has_value_stream(self) -> bool:
-        return self.mask == "intent"
+        """False for the ``no-value`` ablation only (no value tokens, no value head, no value loss)."""
+        return self.variant != "no-value"
+
+    @property
+    def mask(self) -> MaskMode:
+        """Attention rule: "intent" (actions never see future RGB) for ``aim``; "unified" (actions see future
+        RGB, and the value map when there is one) for both ablations."""
+        return "intent" if self.variant == "aim" else "unified"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,6 +109,12 @@ class AIMConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AIMConfig":
         known = {f.name for f in fields(cls)}
+        if "mask" in data and "variant" not in data:  # a checkpoint saved before `variant` existed
+            data = dict(data)
+            legacy = data.pop("mask")
+            if legacy not in LEGACY_MASK_VARIANTS:
+                raise ValueError(f"legacy mask must be one of {sorted(LEGACY_MASK_VARIANTS)}, got {legacy!r}")
+            data["variant"] = LEGACY_MASK_VARIANTS[legacy]
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown AIMConfig keys {sorted(unknown)}; known: {sorted(known)}")
@@ -129,6 +150,21 @@ class AIMConfig:
 def aim_5b_config(**overrides: Any) -> AIMConfig:
     """The paper's scale: video stream = Wan2.2-TI2V-5B (30 x 3072, FFN 14336, 48 latent channels)."""
     base: dict[str, Any] = dict(layout=ChunkLayout(history_frames=4, future_frames=4, actions_per_frame=4))
+    base.update(overrides)
+    return AIMConfig(**base)
+
+
+def aim_small_config(**overrides: Any) -> AIMConfig:
+    """A model that learns closed-loop skills in about an hour on one CPU thread (~2.5 M parameters).
+
+    Sized for 96x128 camera views (a 192x256 canvas: 12x16 latents of a 16-channel small Wan VAE,
+    6x8 tokens per frame): 4 layers of 4 heads x 32 (width 128), FFN 512; action streams 64 wide.
+    """
+    base: dict[str, Any] = dict(
+        latent_channels=16, num_layers=4, num_heads=4, head_dim=32, ffn_dim=512, text_dim=32, freq_dim=64,
+        text_len=64, action_width=64, action_ffn_dim=256,
+        layout=ChunkLayout(history_frames=2, future_frames=2, actions_per_frame=4),
+    )
     base.update(overrides)
     return AIMConfig(**base)
 

@@ -11,8 +11,10 @@ step 2j, the actions executed between frames j and j+1 have step 2j+1). Visible 
   history at (frame, action block) granularity and blind to every future token, so cached history keys
   never depend on what is being denoised.
 
-``mask="unified"`` is the ablation of a plain unified world-action model: there is no value stream and
-future actions read future RGB where they would read the value map.
+``mode="unified"`` (used by the ``unified`` and ``no-value`` variants, see `AIMConfig.variant`) lets future
+actions also read future RGB: with a value stream they see RGB *and* value map (the ablation of the
+intent-causal routing alone); without one (``no-value``) they see RGB, as in a plain unified
+world-action model.
 """
 from __future__ import annotations
 
@@ -78,7 +80,7 @@ def visible(q_role, q_step, k_role, k_step, current_step: int, mode: str):
     see_history = q_history & k_history & (k_step <= q_step)
     see_rgb = (q_role == _RGB) & (k_history | k_rgb)
     see_value = (q_role == _VALUE) & (k_obs | k_rgb | k_value)
-    future_for_action = k_value if mode == "intent" else k_rgb
+    future_for_action = k_value if mode == "intent" else (k_value | k_rgb)
     see_action = (q_role == _ACTION) & (k_current | k_past_act | future_for_action | k_action)
     return see_history | see_rgb | see_value | see_action
 

@@ -54,7 +54,7 @@ class MoTBlock(nn.Module):
     def stream(self, name: str) -> StreamLayer:
         layer = getattr(self, name)
         if layer is None:
-            raise ValueError(f"this model has no {name!r} stream (mask='unified' drops the value stream)")
+            raise ValueError(f"this model has no {name!r} stream (variant='no-value' drops the value stream)")
         return layer
 
     def forward(self, hiddens: list[torch.Tensor], segments: list[Segment], text: torch.Tensor | None,

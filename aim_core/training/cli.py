@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from aim_core.models.config import VARIANTS
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.model_presets import MODEL_PRESETS
 from aim_core.training.preflight import TrainingInputError, preflight
@@ -28,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
     p.add_argument("--tasks", help="comma-separated task names (default: all in the dataset)")
     p.add_argument("--settings", help="comma-separated settings, easy,hard (default: both)")
-    p.add_argument("--mask", choices=["intent", "unified"], help="attention mask (unified = ablation)")
+    p.add_argument("--variant", choices=list(VARIANTS),
+                   help="aim (default); ablations: unified (actions also see future RGB), no-value (no value stream)")
     p.add_argument("--steps", type=int, default=TrainConfig.steps)
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--lr", type=float, default=OptimConfig.lr)
@@ -56,7 +58,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         raise TrainingInputError("--dataset and --out are required (or give --config-file)")
     return TrainConfig(
         dataset=args.dataset, out_dir=args.out, model=args.config, pretrained=args.pretrained,
-        model_overrides={"mask": args.mask} if args.mask else {},
+        model_overrides={"variant": args.variant} if args.variant else {},
         tasks=_split(args.tasks), settings=_split(args.settings), steps=args.steps, batch_size=args.batch_size,
         seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps),
         precision=args.precision, parallel=args.parallel, activation_checkpointing=args.activation_checkpointing,

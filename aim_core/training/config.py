@@ -35,7 +35,7 @@ class TrainConfig:
     out_dir: str
     model: str = "aim-tiny"
     model_overrides: dict[str, Any] = field(default_factory=dict)
-    """Fields replacing those of the named model preset, e.g. {"mask_mode": "unified"}."""
+    """Fields replacing those of the named model preset, e.g. {"variant": "unified"} (see `AIMConfig.variant`)."""
     pretrained: str | None = None
     """Folder with Wan2.2 weights to initialise the video branch from (None: random init)."""
     tasks: list[str] | None = None

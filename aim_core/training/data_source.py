@@ -23,11 +23,11 @@ from aim_core.models.config import AIMConfig, ChunkLayout
 from aim_core.models.vae import VideoVAE
 from aim_core.training.config import TrainConfig
 from aim_core.training.encoders import ENCODERS_DIR, VAE_SUBDIR, Encoders, run_encoders
-from aim_core.training.model_presets import MODEL_PRESETS
+from aim_core.training.model_presets import MODEL_PRESETS, model_overrides
 
 
 def _preset(config: TrainConfig) -> AIMConfig:
-    return MODEL_PRESETS[config.model](**config.model_overrides)
+    return MODEL_PRESETS[config.model](**model_overrides(config.model_overrides))
 
 
 def _cache_config(config: TrainConfig) -> LatentCacheConfig:

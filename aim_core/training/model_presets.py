@@ -14,18 +14,33 @@ from typing import Any
 from torch import nn
 
 from aim_core.models.aim_model import AIMModel
-from aim_core.models.config import AIMConfig, aim_5b_config, aim_tiny_config
+from aim_core.models.config import LEGACY_MASK_VARIANTS, AIMConfig, aim_5b_config, aim_small_config, aim_tiny_config
 from aim_core.models.schedule import AIM_5B_SCHEDULE, AIM_TINY_SCHEDULE, NoiseSchedule
 
-MODEL_PRESETS: dict[str, Callable[..., AIMConfig]] = {"aim-tiny": aim_tiny_config, "aim-5b": aim_5b_config}
-NOISE_SCHEDULES: dict[str, NoiseSchedule] = {"aim-tiny": AIM_TINY_SCHEDULE, "aim-5b": AIM_5B_SCHEDULE}
+MODEL_PRESETS: dict[str, Callable[..., AIMConfig]] = {"aim-tiny": aim_tiny_config, "aim-small": aim_small_config,
+                                                     "aim-5b": aim_5b_config}
+NOISE_SCHEDULES: dict[str, NoiseSchedule] = {"aim-tiny": AIM_TINY_SCHEDULE, "aim-small": AIM_TINY_SCHEDULE,
+                                             "aim-5b": AIM_5B_SCHEDULE}
+"""aim-small's 6x8-token frames are as coarse as aim-tiny's: no shift to compensate (1.0)."""
 WAN_TRANSFORMER_SUBDIR = "transformer"
+
+
+def model_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    """A run's model overrides as `AIMConfig` fields: a run configured before `variant` existed said `mask`."""
+    if "mask" in overrides and "variant" not in overrides:
+        if overrides["mask"] not in LEGACY_MASK_VARIANTS:
+            raise ValueError(f"legacy mask override must be one of {sorted(LEGACY_MASK_VARIANTS)}, "
+                             f"got {overrides['mask']!r}")
+        return {**{k: v for k, v in overrides.items() if k != "mask"},
+                "variant": LEGACY_MASK_VARIANTS[overrides["mask"]]}
+    return dict(overrides)
 
 
 def run_model_config(preset: str, overrides: dict[str, Any], data_requirements: dict[str, Any]) -> AIMConfig:
     """Preset + data requirements + user overrides; a user override that contradicts the data is an error."""
     if preset not in MODEL_PRESETS:
         raise ValueError(f"unknown model preset {preset!r}; choose one of {sorted(MODEL_PRESETS)}")
+    overrides = model_overrides(overrides)
     clash = {k: (v, data_requirements[k]) for k, v in overrides.items()
              if k in data_requirements and data_requirements[k] != v}
     if clash:

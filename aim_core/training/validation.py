@@ -3,7 +3,7 @@
 A few fixed training windows are sampled by the inference `ChunkSampler` from their real history;
 each future latent frame is decoded on its own by the run's VAE. One image per validation:
 per window, rows = ground-truth RGB, predicted RGB, ground-truth value map, predicted value map
-(value rows are absent for the unified-mask ablation, which has no value stream), columns =
+(value rows are absent for the no-value ablation, which has no value stream), columns =
 future frames.
 """
 from __future__ import annotations

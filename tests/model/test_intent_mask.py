@@ -29,7 +29,7 @@ def expected_visible(tokens, mode):
     sets = {"rgb": {"current_obs", "past_obs", "past_action", "rgb"},
             "value": {"current_obs", "past_obs", "rgb", "value"},
             "action": ({"current_obs", "past_action", "value", "action"} if mode == "intent"
-                       else {"current_obs", "past_action", "rgb", "action"})}
+                       else {"current_obs", "past_action", "rgb", "value", "action"})}
     out = torch.zeros(len(tokens), len(tokens), dtype=torch.bool)
     for i, (qr, qs) in enumerate(tokens):
         for j, (kr, ks) in enumerate(tokens):
@@ -40,9 +40,10 @@ def expected_visible(tokens, mode):
     return out
 
 
-@pytest.mark.parametrize("mode", ["intent", "unified"])
-def test_mask_equals_visible_sets_entry_by_entry(mode):
-    tokens = HISTORY + (FUTURE if mode == "intent" else [t for t in FUTURE if t[0] != Role.VALUE])
+@pytest.mark.parametrize("mode, value_stream", [("intent", True), ("unified", True), ("unified", False)])
+def test_mask_equals_visible_sets_entry_by_entry(mode, value_stream):
+    """intent = aim; unified with value tokens = the `unified` variant; without = `no-value`."""
+    tokens = HISTORY + (FUTURE if value_stream else [t for t in FUTURE if t[0] != Role.VALUE])
     meta = layout(tokens)
     mask = dense_mask(meta, meta, mode)
     assert torch.equal(mask, expected_visible(tokens, mode))

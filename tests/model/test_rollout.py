@@ -19,17 +19,17 @@ def history(model, frames: int, seed: int = 5):
             torch.randn(2, past, c.action_dim, generator=g) if past else None)
 
 
-@pytest.mark.parametrize("mask", ["intent", "unified"])
+@pytest.mark.parametrize("variant", ["aim", "unified", "no-value"])
 @pytest.mark.parametrize("frames", [1, 3])
-def test_kv_cached_sampling_equals_full_recomputation(mask, frames, tiny_config):
+def test_kv_cached_sampling_equals_full_recomputation(variant, frames, tiny_config):
     torch.manual_seed(0)
-    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, mask=mask)).eval()
+    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, variant=variant)).eval()
     chunks = [ChunkSampler(model, SCHEDULE, SamplingConfig(num_steps=3, use_cache=cache)).sample(*history(model, frames))
               for cache in (True, False)]
     cached, full = chunks
     torch.testing.assert_close(cached.rgb_latents, full.rgb_latents, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(cached.actions, full.actions, rtol=1e-4, atol=1e-5)
-    if mask == "intent":
+    if variant != "no-value":
         torch.testing.assert_close(cached.value_latents, full.value_latents, rtol=1e-4, atol=1e-5)
     else:
         assert cached.value_latents is None

@@ -41,15 +41,17 @@ def model_inputs(model, batch, drop_value=False):
                 text_embeds=batch.text_embeds, t_video=torch.tensor([700.0, 250.0]), t_action=torch.tensor([400.0, 900.0]))
 
 
-@pytest.mark.parametrize("mask", ["intent", "unified"])
-def test_future_rgb_reaches_actions_only_in_unified_mode(mask, tiny_config, batch_factory):
+@pytest.mark.parametrize("variant", ["aim", "unified", "no-value"])
+def test_future_rgb_reaches_actions_only_in_the_ablations(variant, tiny_config, batch_factory):
     torch.manual_seed(0)
-    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, mask=mask)).eval()
+    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, variant=variant)).eval()
+    mask = model.config.mask
     batch = batch_factory(model.config)
-    inputs = model_inputs(model, batch, drop_value=(mask == "unified"))
+    inputs = model_inputs(model, batch, drop_value=not model.config.has_value_stream)
     before_in, before = layer_outputs(model, **inputs)
     inputs["rgb_latents"] = inputs["rgb_latents"] + 3.0 * torch.randn_like(inputs["rgb_latents"])
-    held = {layer: {Role.VALUE: x[Role.VALUE]} for layer, x in enumerate(before_in)} if mask == "intent" else None
+    held = ({layer: {Role.VALUE: x[Role.VALUE]} for layer, x in enumerate(before_in)}
+            if model.config.has_value_stream else None)  # holding the value stream: only direct paths count
     _, after = layer_outputs(model, held, **inputs)
     assert len(before) == model.config.num_layers
     for layer, (b, a) in enumerate(zip(before, after)):

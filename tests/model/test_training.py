@@ -5,7 +5,7 @@ import torch
 
 from aim_core.inference.sampler import euler_sigmas
 from aim_core.models.aim_model import AIMModel
-from aim_core.models.config import aim_tiny_config
+from aim_core.models.config import AIMConfig, aim_tiny_config
 from aim_core.models.schedule import NoiseSchedule
 from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss, sample_sigmas
 from aim_core.training.model_presets import MODEL_PRESETS, NOISE_SCHEDULES
@@ -48,12 +48,30 @@ def test_gradient_checkpointing_gives_the_same_gradients(tiny_model, tiny_config
     torch.testing.assert_close(grads[1], grads[0], rtol=1e-5, atol=1e-6)
 
 
-def test_unified_model_has_no_value_loss(tiny_config, batch_factory):
-    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, mask="unified"))
+def test_no_value_model_has_no_value_loss(tiny_config, batch_factory):
+    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, variant="no-value"))
     loss, terms = flow_matching_loss(model, batch_factory(tiny_config), FlowMatchingConfig(), SCHEDULE)
     assert set(terms) == {"rgb", "act"} and loss.requires_grad
     assert model.value_embed is None and model.blocks[0].value is None
     assert model.stream_parameters("value") == []
+
+
+def test_unified_variant_keeps_the_value_stream_and_loss(tiny_config, batch_factory):
+    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, variant="unified"))
+    assert model.config.has_value_stream and model.config.mask == "unified"
+    loss, terms = flow_matching_loss(model, batch_factory(tiny_config), FlowMatchingConfig(), SCHEDULE)
+    assert set(terms) == {"rgb", "map", "act"} and loss.requires_grad
+    assert model.stream_parameters("value")
+
+
+def test_variant_is_saved_and_legacy_mask_configs_load():
+    config = aim_tiny_config(variant="unified")
+    assert AIMConfig.from_dict(config.to_dict()) == config and "mask" not in config.to_dict()
+    legacy = {k: v for k, v in config.to_dict().items() if k != "variant"}
+    assert AIMConfig.from_dict({**legacy, "mask": "unified"}).variant == "no-value"  # old unified: no value stream
+    assert AIMConfig.from_dict({**legacy, "mask": "intent"}).variant == "aim"
+    with pytest.raises(ValueError, match="variant must be one of"):
+        aim_tiny_config(variant="intent")
 
 
 def test_every_parameter_belongs_to_exactly_one_stream(tiny_model):
@@ -132,7 +150,7 @@ def test_schedule_round_trips_as_scheduler_json(tmp_path):
 
 def test_save_load_round_trip_is_exact(tmp_path, tiny_config, batch_factory):
     torch.manual_seed(1)
-    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, action_width=20, mask="intent")).eval()
+    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, action_width=20, variant="aim")).eval()
     model.save_pretrained(tmp_path / "ckpt")
     assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["config.json",
                                                                     "diffusion_pytorch_model.safetensors"]
@@ -151,7 +169,7 @@ def test_save_load_round_trip_is_exact(tmp_path, tiny_config, batch_factory):
     assert {p.dtype for p in half.parameters()} == {torch.bfloat16}
     with pytest.raises(FileNotFoundError, match="config.json is missing"):
         AIMModel.from_pretrained(tmp_path)
-    other = AIMModel(aim_tiny_config(layout=tiny_config.layout, action_width=20, mask="unified"))
+    other = AIMModel(aim_tiny_config(layout=tiny_config.layout, action_width=20, variant="no-value"))
     other.save_config(tmp_path / "ckpt")  # a config that does not fit the weights
     with pytest.raises(ValueError, match="does not hold this AIMModel's weights"):
         AIMModel.from_pretrained(tmp_path / "ckpt")

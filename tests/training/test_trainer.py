@@ -34,7 +34,7 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
 
     state = read_checkpoint_state(result.checkpoint)
     assert state.step == 6 and state.config["seed"] == config.seed
-    assert state.model_config["mask"] == "intent" and state.data["num_episodes"] == 3
+    assert state.model_config["variant"] == "aim" and state.data["num_episodes"] == 3
     check_bundle(result.checkpoint)  # a checkpoint is a policy bundle; its transformer a loadable model folder
     model = AIMModel.from_pretrained(result.checkpoint / "transformer")
     weights = load_file(str(result.checkpoint / "transformer" / "diffusion_pytorch_model.safetensors"))
@@ -58,11 +58,11 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
     assert read_metrics(config.out_dir) == again
 
 
-def test_unified_mask_ablation_trains_without_value_stream(tiny_config, tmp_path):
-    config = tiny_config(steps=2, model_overrides={"mask": "unified"}, val_every=2, activation_checkpointing=True,
+def test_no_value_ablation_trains_without_value_stream(tiny_config, tmp_path):
+    config = tiny_config(steps=2, model_overrides={"variant": "no-value"}, val_every=2, activation_checkpointing=True,
                          precision="bf16")  # the GPU paths, exercised on CPU
     result = train_stage1(config)
     metrics = read_metrics(config.out_dir)
     assert "loss/map" not in metrics[-1] and metrics[-1]["loss/total"] > 0
-    assert json.loads((result.checkpoint / "transformer" / "config.json").read_text())["mask"] == "unified"
+    assert json.loads((result.checkpoint / "transformer" / "config.json").read_text())["variant"] == "no-value"
     assert (tmp_path / "run" / "validation" / "validation-future-000002.png").stat().st_size > 0
