@@ -9,10 +9,15 @@ the `ChunkSampler` and queues the first `execute_frames` latent frames' worth of
 chunk, denormalised by the bundle's action codec. Executing whole latent frames means new
 observations always complete whole latent frames. The first predicted value map of each chunk is
 kept as colour images (`value_images`) for evaluation videos.
+
+With `PolicyConfig(action_sde=FlowSDE(...))` the policy is stochastic (Stage II rollouts): chunks are
+sampled with Gaussian action steps and every planned chunk is kept in `chunks` as a `ChunkRecord`
+(its history window, trace and predicted value latents), what GRPO needs to recompute its
+log-probability. `load_action_head(state)` swaps in trained action-head weights (the rest is frozen).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +26,8 @@ import torch
 from aim_core.data.canvas import CanvasLayout, pack_canvas, resize_views, unpack_canvas
 from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, check_bundle
 from aim_core.inference.observation import Observation
-from aim_core.inference.rollout import ChunkSampler, HistoryWindow, SamplingConfig
+from aim_core.inference.rollout import ActionTrace, ChunkSampler, HistoryWindow, SamplingConfig
+from aim_core.inference.sampler import FlowSDE
 from aim_core.models.action_codec import ActionCodec
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.schedule import NoiseSchedule
@@ -43,6 +49,22 @@ class PolicyConfig:
     """Latent frames' worth of actions executed per chunk (None: the whole predicted chunk)."""
     seed: int = 0
     precision: str = "fp32"
+    action_sde: FlowSDE | None = None
+    """Stochastic action steps (Stage II rollouts); None: the deterministic sampler."""
+
+
+@dataclass
+class ChunkRecord:
+    """One chunk a stochastic policy planned: enough to recompute its log-probability exactly."""
+
+    text: torch.Tensor                    # [1, L, D] text states
+    obs_latents: torch.Tensor             # [1, C, h, gh, gw] the history window
+    past_actions: torch.Tensor | None     # [1, (h-1)*apf, A]
+    trace: ActionTrace
+    value_latents: torch.Tensor | None    # [1, C, F_f, gh, gw] the frozen value head's prediction
+    actions: torch.Tensor                 # [n_exec, A] normalised actions queued for execution
+    step: int                             # control step at which the chunk was planned
+    meta: dict = field(default_factory=dict)
 
 
 class AIMPolicy:
@@ -69,7 +91,25 @@ class AIMPolicy:
         self.sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=steps, seed=config.seed,
                                                                     precision=config.precision))
         self.history = HistoryWindow(layout)
+        self.action_sde = config.action_sde
         self.reset()
+
+    def load_action_head(self, state: dict[str, torch.Tensor]) -> None:
+        """Load action-head weights by name (`AIMModel.action_head_parameters`; a Stage II update)."""
+        names = {n for n, p in self.model.named_parameters() if any(p is q for q in self.model.action_head_parameters())}
+        unknown = set(state) - names
+        if unknown:
+            raise KeyError(f"not action-head parameters: {sorted(unknown)[:5]}")
+        params = dict(self.model.named_parameters())
+        with torch.no_grad():
+            for name, value in state.items():
+                params[name].copy_(value)
+
+    def reseed(self, seed: int) -> None:
+        """Use another noise stream from the next `reset()` on (G rollouts of one seed must differ)."""
+        from dataclasses import replace
+
+        self.sampler.config = replace(self.sampler.config, seed=seed)
 
     @classmethod
     def from_pretrained(cls, bundle: str | Path, config: PolicyConfig = PolicyConfig(),
@@ -99,6 +139,7 @@ class AIMPolicy:
         self._executed: list[torch.Tensor] = []
         self._text: torch.Tensor | None = None
         self.value_images: np.ndarray | None = None
+        self.chunks: list[ChunkRecord] = []
 
     def _canvas(self, images: np.ndarray) -> np.ndarray:
         views = resize_views(images, self.spec.camera_hw) if self.spec.camera_hw else images
@@ -111,8 +152,13 @@ class AIMPolicy:
         executed = torch.stack(self._executed)[None] if self._executed else None
         self.history.add(latents, executed)
         self._pending, self._executed = [], []
-        chunk = self.sampler.sample(self._text, *self.history.tensors())
+        obs, past = self.history.tensors()
+        stochastic = {"sde": self.action_sde} if self.action_sde is not None else {}
+        chunk = self.sampler.sample(self._text, obs, past, **stochastic)
         self._queue = list(chunk.actions[0, :self.execute_actions])
+        if chunk.trace is not None:
+            self.chunks.append(ChunkRecord(self._text, obs, past, chunk.trace, chunk.value_latents,
+                                           chunk.actions[0, :self.execute_actions], self._steps - 1))
         if chunk.value_latents is not None:
             canvas = self.vae.decode(chunk.value_latents[:, :, :1], stream="value")[0, 0].cpu().numpy()
             self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))

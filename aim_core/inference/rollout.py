@@ -13,6 +13,14 @@ trajectory with the noise schedule saved with the model (the paper: "the three f
 all start with noise and then gradually denoise"), as training draws one noise level per window
 for all three. ``use_cache=False`` runs each step as a full forward: the reference the cache is
 tested against.
+
+Stage II (`sample(..., sde=FlowSDE(...))`): chosen denoising steps of the *action* stream become
+Gaussian transitions (`aim_core.inference.sampler`, after Flow-GRPO); the chunk then carries an
+`ActionTrace` of those steps: the world states (RGB, value) each step read, the action state before
+and after, and the exact log-probability. `action_log_probs(text, obs, past, trace)` recomputes those
+log-probabilities with the current action head through the very same velocity function (same cached
+history, same world inputs), so before any update the ratio is exactly 1. The world streams never
+attend to future actions (intent mask), so the stored world states are what they would be again.
 """
 from __future__ import annotations
 
@@ -21,7 +29,7 @@ from typing import Literal
 
 import torch
 
-from aim_core.inference.sampler import euler_sample, euler_sigmas
+from aim_core.inference.sampler import FlowSDE, euler_sample, euler_sigmas, flow_step, gaussian_log_prob
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import ChunkLayout
 from aim_core.models.intent_mask import TokenMeta
@@ -46,12 +54,51 @@ class SamplingConfig:
 
 
 @dataclass
+class SDEStep:
+    """One stochastic action step of a chunk: what it read and what it drew."""
+
+    index: int
+    sigma: float
+    sigma_next: float
+    diffusion: float
+    """sigma_s of the step (`FlowSDE.step_std`); the transition std is diffusion * sqrt(sigma - sigma_next)."""
+    world: tuple[torch.Tensor, ...]
+    """The RGB (and value) states the step read [B, C, F_f, h, w]: frozen, replayed as they were."""
+    actions: torch.Tensor
+    """Action state before the step [B, n, A]."""
+    next_actions: torch.Tensor
+    """Action state drawn by the step [B, n, A]."""
+    log_prob: torch.Tensor
+    """[B] log N(next_actions; mean, std^2) under the sampling weights."""
+
+
+@dataclass
+class ActionTrace:
+    """The stochastic steps of one sampled chunk (`ChunkSampler.sample(..., sde=...)`)."""
+
+    sde: FlowSDE
+    steps: list[SDEStep]
+
+    @property
+    def log_probs(self) -> torch.Tensor:
+        """[B, stochastic steps] log-probabilities recorded while sampling."""
+        return torch.stack([s.log_prob for s in self.steps], dim=1)
+
+    def to(self, device: torch.device | str) -> "ActionTrace":
+        move = lambda t: t.to(device)  # noqa: E731
+        return ActionTrace(self.sde, [SDEStep(s.index, s.sigma, s.sigma_next, s.diffusion, tuple(map(move, s.world)),
+                                              move(s.actions), move(s.next_actions), move(s.log_prob))
+                                      for s in self.steps])
+
+
+@dataclass
 class Chunk:
     """One predicted chunk: future latents and normalised actions."""
 
     rgb_latents: torch.Tensor            # [B, C, F_f, h, w]
     value_latents: torch.Tensor | None   # [B, C, F_f, h, w] (None without a value stream)
     actions: torch.Tensor                # [B, F_f * apf, A] normalised
+    trace: ActionTrace | None = None     # the stochastic action steps (sampled with an SDE only)
 
 
 class HistoryWindow:
@@ -123,8 +170,12 @@ class ChunkSampler:
 
     @torch.no_grad()
     def sample(self, text_embeds: torch.Tensor, obs_latents: torch.Tensor,
-               past_actions: torch.Tensor | None) -> Chunk:
-        """Denoise the future of the window (text states [B, L, D], history as `HistoryWindow.tensors`)."""
+               past_actions: torch.Tensor | None, sde: FlowSDE | None = None) -> Chunk:
+        """Denoise the future of the window (text states [B, L, D], history as `HistoryWindow.tensors`).
+
+        With `sde`, its steps of the action stream draw Gaussian noise (after the initial noise, from
+        the same generator) and the chunk carries their `ActionTrace`; the world streams stay Euler.
+        """
         m = self.model
         lay, b = m.config.layout, obs_latents.shape[0]
         grid = (b, m.config.latent_channels, lay.future_frames, *obs_latents.shape[3:])
@@ -132,24 +183,75 @@ class ChunkSampler:
         if m.config.has_value_stream:
             states.append(self._noise(grid, obs_latents))
         states.append(self._noise((b, lay.future_actions, m.config.action_dim), obs_latents))
-        autocast = torch.autocast(obs_latents.device.type, dtype=torch.bfloat16,
-                                  enabled=self.config.precision == "bf16")
-        with autocast:
-            velocity = self._cached_velocity(text_embeds, obs_latents, past_actions) if self.config.use_cache \
-                else self._full_velocity(text_embeds, obs_latents, past_actions)
-            out = euler_sample(tuple(states), velocity, euler_sigmas(self.config.num_steps, self.schedule))
+        sigmas = euler_sigmas(self.config.num_steps, self.schedule)
+        records: list[SDEStep] = []
+        transition = None
+        if sde is not None:
+            sde.check(self.config.num_steps)
+
+            def transition(i, sigma, sigma_next, current, velocities):
+                if i not in sde.steps:
+                    return None
+                diffusion = sde.step_std(sigmas, i)
+                world = tuple(flow_step(s, v, sigma, sigma_next)[0] for s, v in zip(current[:-1], velocities[:-1]))
+                mean, std = flow_step(current[-1], velocities[-1], sigma, sigma_next, diffusion)
+                if std > 0:
+                    drawn = mean + std * self._noise(tuple(mean.shape), obs_latents)
+                    log_prob = gaussian_log_prob(drawn, mean, std)
+                else:
+                    drawn, log_prob = mean, torch.zeros(b, device=mean.device)
+                records.append(SDEStep(i, sigma, sigma_next, diffusion, tuple(current[:-1]), current[-1], drawn,
+                                       log_prob))
+                return (*world, drawn)
+
+        with self._autocast(obs_latents):
+            velocity = self._velocity(text_embeds, obs_latents, past_actions)
+            out = euler_sample(tuple(states), velocity, sigmas, transition)
         value = out[1] if m.config.has_value_stream else None
-        return Chunk(rgb_latents=out[0], value_latents=value, actions=out[-1])
+        trace = ActionTrace(sde, records) if sde is not None else None
+        return Chunk(rgb_latents=out[0], value_latents=value, actions=out[-1], trace=trace)
+
+    def action_transitions(self, text_embeds: torch.Tensor, obs_latents: torch.Tensor,
+                           past_actions: torch.Tensor | None, trace: ActionTrace) -> list[tuple[torch.Tensor, float]]:
+        """(mean [B, n, A], std) of every stochastic step of `trace` under the current weights.
+
+        Differentiable in the action head (call it with grad enabled); the history and the world
+        states pass the same velocity function as in `sample`, so unchanged weights give back the
+        sampled transitions bit for bit. The history keys/values are computed once, without grad
+        (the frozen parts), and reused by every step.
+        """
+        out = []
+        with self._autocast(obs_latents):
+            velocity = self._velocity(text_embeds, obs_latents, past_actions)
+            for step in trace.steps:
+                v = velocity(step.sigma, *step.world, step.actions)[-1]
+                out.append(flow_step(step.actions, v, step.sigma, step.sigma_next, step.diffusion))
+        return out
+
+    def action_log_probs(self, text_embeds: torch.Tensor, obs_latents: torch.Tensor,
+                         past_actions: torch.Tensor | None, trace: ActionTrace) -> torch.Tensor:
+        """[B, stochastic steps] log-probabilities of the trace's draws under the current weights."""
+        transitions = self.action_transitions(text_embeds, obs_latents, past_actions, trace)
+        return torch.stack([gaussian_log_prob(step.next_actions, mean, std)
+                            for step, (mean, std) in zip(trace.steps, transitions)], dim=1)
+
+    def _autocast(self, like: torch.Tensor):
+        return torch.autocast(like.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
+
+    def _velocity(self, text_embeds, obs_latents, past_actions):
+        return self._cached_velocity(text_embeds, obs_latents, past_actions) if self.config.use_cache \
+            else self._full_velocity(text_embeds, obs_latents, past_actions)
 
     def _split(self, states: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         return states[0], (states[1] if len(states) == 3 else None), states[-1]
 
     def _cached_velocity(self, text_embeds, obs_latents, past_actions):
         m, timestep = self.model, self.schedule.timesteps
-        text = m.text_context(text_embeds)
-        history = m.embed_history(obs_latents, past_actions)
-        _, kv = m.run(history, text, return_kv=True)
-        cache = KVCache.empty().extended(kv, TokenMeta.cat([s.meta for s in history]))
+        with torch.no_grad():  # the history and the text are frozen parts: computed once, never trained
+            text = m.text_context(text_embeds)
+            history = m.embed_history(obs_latents, past_actions)
+            _, kv = m.run(history, text, return_kv=True)
+            cache = KVCache.empty().extended(kv, TokenMeta.cat([s.meta for s in history]))
         first_future = obs_latents.shape[2]
 
         def velocity(sigma: float, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
