@@ -22,6 +22,8 @@ MIGRATABLE_VERSIONS: tuple[int, ...] = (1,)
 """Older schema versions `aim-dataset migrate` converts."""
 STORE_FORMAT = "aim-dataset"
 EPISODES_GROUP = "episodes"
+MANIFEST_ATTR = "manifest"
+"""Attr written with `complete: true`: what was stored (rules in `data_schemas.integrity`); not episode metadata."""
 INDEX_GROUP = "index"
 
 CAMERA_NAMES: tuple[str, ...] = ("head", "left_wrist", "right_wrist")

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from data_schemas.spec import (
     ARRAYS_BY_NAME,
     EPISODE_ARRAYS,
+    MANIFEST_ATTR,
     MIGRATABLE_VERSIONS,
     MIGRATE_COMMAND,
     SCHEMA_VERSION,
@@ -67,8 +68,9 @@ def check_store_attrs(attrs: Mapping[str, Any], where: str) -> None:
 
 
 def parse_episode_attrs(raw: Mapping[str, Any], where: str) -> EpisodeAttrs:
+    """Episode metadata from a group's attrs (the storage manifest is not metadata and is left out)."""
     try:
-        attrs = EpisodeAttrs.model_validate(dict(raw))
+        attrs = EpisodeAttrs.model_validate({k: v for k, v in raw.items() if k != MANIFEST_ATTR})
     except ValidationError as exc:
         raise SchemaError(f"{where}: malformed episode attributes:\n{exc}") from exc
     if attrs.schema_version != SCHEMA_VERSION:

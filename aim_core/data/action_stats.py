@@ -31,7 +31,7 @@ def compute_action_stats(episodes: list[EpisodeRef], progress: bool = True) -> A
     if not episodes:
         raise ValueError("no complete episodes to compute action statistics from: check the dataset path "
                          "and the task/setting selection")
-    actions = [e.array("action")[...] for e in tqdm(episodes, desc="action stats", disable=not progress)]
+    actions = [e.read("action") for e in tqdm(episodes, desc="action stats", disable=not progress)]
     return ActionStats.from_actions(np.concatenate(actions, axis=0))
 
 

@@ -4,7 +4,10 @@ Names and checks come from `data_schemas`; this module adds the two reader rules
 layout: only episodes whose attrs say `complete: true` exist, and `value/<name>` resolves
 through the `live` attribute of the episode's `value` group to the current annotation version
 (`value/<live>/<name>`, rule in `data_schemas.value_layout`), so a reader never sees a
-half-written re-annotation.
+half-written re-annotation. Every selected episode (and its live value maps) is checked against
+its integrity manifest (`data_schemas.integrity`: missing or truncated chunks, cheaply), and
+`EpisodeRef.read` turns a chunk that fails to decode into an `IntegrityError` naming the episode
+and array, so training never learns from zeros read in place of lost data.
 Derived data (latents, text embeddings, action statistics) goes to a *cache root*: by default
 the dataset store itself, or a separate Zarr group (e.g. on fast local disk).
 """
@@ -16,6 +19,7 @@ from pathlib import Path
 import zarr
 
 from data_schemas import EPISODES_GROUP, EpisodeAttrs, SchemaError, check_store_attrs, parse_episode_attrs
+from data_schemas.integrity import DECODE_ERRORS, check_manifest, read_error
 from data_schemas.value_layout import VALUE_GROUP, is_value_name, live_version, value_member
 
 CACHE_FORMAT = "aim-latent-cache"
@@ -73,6 +77,22 @@ class EpisodeRef:
             return self.group[VALUE_GROUP][live][member]
         return self.group[name]
 
+    def read(self, name: str, selection=Ellipsis):
+        """`array(name)[selection]` as numpy; damaged stored data -> IntegrityError naming episode and array."""
+        try:
+            return self.array(name)[selection]
+        except DECODE_ERRORS as exc:
+            raise read_error(f"episode {self.episode_id}", name, exc) from exc
+
+    def verify(self) -> None:
+        """Cheap manifest check of the episode's arrays and live value maps (IntegrityError when damaged)."""
+        store = self.group.store
+        check_manifest(store, self.group.path, self.group.attrs.asdict(), f"episode {self.episode_id}")
+        live = self.value_version()
+        if live is not None:
+            version = self.group[VALUE_GROUP][live]
+            check_manifest(store, version.path, version.attrs.asdict(), f"episode {self.episode_id} value maps {live}")
+
     def value_version(self) -> str | None:
         """Name of the live value-map version (changes on every re-annotation), None if not annotated."""
         try:
@@ -88,6 +108,7 @@ def complete_episodes(root: zarr.Group, tasks: list[str] | None = None,
 
     `successful_only` keeps the demonstrations a policy should imitate: episodes whose expert
     failed (attrs.success false) stay in the store for statistics but are no training data.
+    Each returned episode has passed `EpisodeRef.verify` (IntegrityError otherwise).
     """
     episodes = root[EPISODES_GROUP]
     out = []
@@ -98,5 +119,7 @@ def complete_episodes(root: zarr.Group, tasks: list[str] | None = None,
         if successful_only and not attrs.success:
             continue
         if (tasks is None or attrs.task in tasks) and (settings is None or attrs.setting in settings):
-            out.append(EpisodeRef(name, attrs, group))
+            ref = EpisodeRef(name, attrs, group)
+            ref.verify()
+            out.append(ref)
     return out

@@ -75,7 +75,7 @@ class CacheReport:
 
 def episode_canvases(episode: EpisodeRef, name: str, frames: slice, camera_hw: tuple[int, int] | None) -> np.ndarray:
     """uint8 [T', 2H, 2W, 3] T-pose canvases of `name` ("rgb" or "value/rgb") at `frames`."""
-    views = episode.array(name)[frames]
+    views = episode.read(name, frames)
     if camera_hw is not None:
         views = resize_views(views, camera_hw)
     return pack_canvas(views, CanvasLayout(tuple(views.shape[-3:-1])))

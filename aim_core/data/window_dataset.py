@@ -39,7 +39,7 @@ class _WindowTable(Dataset):
         grid.check_layout(layout)
         self.episodes, self.layout, self.grid, self.stats = episodes, layout, grid, stats
         low, high = torch.tensor(stats.low), torch.tensor(stats.high)
-        self.actions = [normalize_actions(torch.from_numpy(e.array("action")[...]).float(), low, high)
+        self.actions = [normalize_actions(torch.from_numpy(e.read("action")).float(), low, high)
                         for e in episodes]
         self.table = [(i, j) for i, n in enumerate(num_steps) for j in window_anchors(n, layout)]
         if not self.table:

@@ -76,7 +76,8 @@ def _summary(results: list[AnnotationResult], views: dict[str, int]) -> Table:
     for r in results:
         phases = r.stats.get("phases", {})
         maps = (phases.get("pick", 0) + phases.get("place", 0)) * views[r.episode_id]
-        table.add_row(r.episode_id, "kept" if r.skipped else "new", str(maps),
+        status = "busy (another annotator)" if "busy" in r.stats else "kept" if r.skipped else "new"
+        table.add_row(r.episode_id, status, str(maps),
                       *(_figure(r.stats, phase, key) for phase in ("pick", "place")
                         for key in ("mass_on_actor", "contact_in_top")),
                       "-" if r.skipped else f"{r.stats['wall_s']:.2f}")
@@ -93,15 +94,19 @@ def _summary(results: list[AnnotationResult], views: dict[str, int]) -> Table:
 
 
 def run(task: str, dataset: str, episodes: int, setting: str | None, previews: Path | None,
-        overwrite: bool, params: AnnotationParams | None = None, rollout_config=None) -> list[AnnotationResult]:
+        overwrite: bool, params: AnnotationParams | None = None, rollout_config=None,
+        create: bool = False) -> list[AnnotationResult]:
     """What `aim-annotate` does, callable from Python; raises CliError / SchemaError on refused input.
 
     `rollout_config` (a `pipeline.record.rollout.RolloutConfig`, default its defaults) is used
-    only when episodes have to be rolled out first.
+    only when episodes have to be rolled out first. A missing dataset is refused unless `create`
+    (a mistyped path must not silently become a new store filled with fresh rollouts).
     """
     _check_task(task)
     if previews is not None:
         _check_writable(previews)
+    if not create:
+        DatasetStore.open(dataset, mode="r")  # SchemaError naming the path when nothing is there
     store = DatasetStore.open(dataset, mode="a")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
@@ -135,12 +140,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--setting", choices=SETTINGS, default=None, help="only this setting (default: all)")
     parser.add_argument("--out-previews", type=Path, default=None, help="folder for MP4 and PNG previews")
     parser.add_argument("--overwrite", action="store_true", help="recompute maps even when they are current")
+    parser.add_argument("--create", action="store_true",
+                        help="create the dataset when it does not exist (and roll out episodes into it)")
     args = parser.parse_args(argv)
     if args.episodes < 1:
         parser.error("--episodes must be >= 1")
     try:
         run(args.task, args.dataset or default_dataset(), args.episodes, args.setting, args.out_previews,
-            args.overwrite)
+            args.overwrite, create=args.create)
     except (CliError, SchemaError, LookupError, PermissionError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from data_schemas import SchemaError
+from data_schemas.integrity import ClaimedError
 from pipeline.annotate.annotate import NEEDED_ARRAYS, AnnotationResult, annotate_episode
 from pipeline.annotate.params import AnnotationParams
 from pipeline.record.store import DatasetStore
@@ -37,7 +38,8 @@ def annotate_store(store: DatasetStore, task: str, params: AnnotationParams | No
     """Annotate every complete episode of `task` (optionally one setting, at most `limit`) in `store`.
 
     Raises LookupError when the store holds no episode of the task, PermissionError on a
-    read-only store. `progress` is called after each episode with its result.
+    read-only store. `progress` is called after each episode with its result. An episode whose maps
+    another process is writing is skipped: its result has `skipped=True` and `stats["busy"]`.
     """
     params = params or AnnotationParams()
     if store.mode != "a":
@@ -51,6 +53,8 @@ def annotate_store(store: DatasetStore, task: str, params: AnnotationParams | No
         started = time.perf_counter()
         try:
             result = annotate_stored_episode(store, episode_id, params, overwrite)
+        except ClaimedError as exc:  # another annotator writes this episode's maps now: its maps will be live
+            result = AnnotationResult(episode_id, {}, {}, {"busy": str(exc)}, skipped=True)
         except (SchemaError, ValueError) as exc:
             raise type(exc)(f"{episode_id}: {exc} (episodes before it are annotated; it and later ones are "
                             "unchanged)") from exc

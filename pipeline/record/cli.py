@@ -1,6 +1,7 @@
 """Console scripts `aim-rollout` and `aim-dataset`: thin argparse layers over the library.
 
-Exit codes: 0 success, 1 `validate` found problems, 2 bad arguments or a refused store.
+Exit codes: 0 success, 1 `validate` found problems (or `repair` could not move a damaged episode
+another process holds), 2 bad arguments or a refused store.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from data_schemas.validate import SchemaError
 from pipeline.record.migrate import migrate_store
 from pipeline.record.recording import EpisodeOutcome, record_episodes
 from pipeline.record.store import DatasetStore
-from pipeline.record.summary import summarize, validate_store
+from pipeline.record.summary import repair_store, summarize, validate_store
 
 console = Console()
 
@@ -64,18 +65,35 @@ def _info(store: DatasetStore) -> int:
     return 0
 
 
-def _validate(store: DatasetStore) -> int:
+def _validate(store: DatasetStore, deep: bool) -> int:
     states = store.episode_states()
     with _progress() as progress:
-        bar = progress.add_task("validating", total=sum(states.values()))
-        problems = validate_store(store, on_episode=lambda _: progress.advance(bar))
+        bar = progress.add_task("validating (reading every chunk)" if deep else "validating",
+                                total=sum(states.values()))
+        problems = validate_store(store, on_episode=lambda _: progress.advance(bar), deep=deep)
     for eid, found in problems.items():
         console.print(f"[red]{eid}[/red]:\n  " + "\n  ".join(found))
     skipped = len(states) - sum(states.values())
     verdict = "[red]INVALID[/red]" if problems else "[green]valid[/green]"
-    console.print(f"{verdict}: {sum(states.values())} complete episodes checked, {len(problems)} with problems, "
-                  f"{skipped} incomplete groups ignored")
+    console.print(f"{verdict}: {sum(states.values())} complete episodes checked{' in full' if deep else ''}, "
+                  f"{len(problems)} with problems, {skipped} incomplete groups ignored")
+    if problems:
+        console.print(f"move the damaged ones aside with `aim-dataset repair {store.url}`, then rerun the producer")
     return 1 if problems else 0
+
+
+def _repair(store: DatasetStore) -> int:
+    states = store.episode_states()
+    with _progress() as progress:
+        bar = progress.add_task("reading every chunk", total=sum(states.values()))
+        report = repair_store(store, on_episode=lambda _: progress.advance(bar))
+    for eid, (target, found) in report.moved.items():
+        console.print(f"[yellow]{eid}[/yellow] -> {target}:\n  " + "\n  ".join(found))
+    for eid, holder in report.busy.items():
+        console.print(f"[red]{eid}[/red] damaged but not moved: {holder}")
+    console.print(f"{len(report.moved)} damaged episodes/value maps moved under quarantine/ (nothing deleted); "
+                  "rerun aim-rollout / aim-annotate to regenerate them" if report.moved else "nothing damaged")
+    return 1 if report.busy else 0
 
 
 def _migrate(path: str) -> int:
@@ -92,20 +110,26 @@ def _migrate(path: str) -> int:
 
 
 def dataset_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="aim-dataset", description="Inspect, check and migrate an AIM Zarr dataset.")
+    parser = argparse.ArgumentParser(prog="aim-dataset", description="Inspect, check, repair and migrate an AIM Zarr dataset.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="episodes per task/setting, success rate, steps, annotation, size").add_argument(
         "path", help="dataset path or fsspec URL")
-    sub.add_parser("validate", help="check every complete episode against the schema").add_argument(
-        "path", help="dataset path or fsspec URL")
+    validate = sub.add_parser("validate", help="check every complete episode against the schema and its manifest")
+    validate.add_argument("path", help="dataset path or fsspec URL")
+    validate.add_argument("--deep", action="store_true", help="read every chunk and check its checksum")
+    sub.add_parser("repair", help="move damaged episodes (or value maps) under quarantine/ so a rerun regenerates "
+                   "them; nothing is deleted").add_argument("path", help="dataset path or fsspec URL")
     sub.add_parser("migrate", help="convert a store of an older schema version in place (idempotent)").add_argument(
         "path", help="dataset path or fsspec URL")
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate":
             return _migrate(args.path)
+        if args.command == "repair":
+            DatasetStore.open(args.path, mode="r")  # refuses a missing store instead of creating one
+            return _repair(DatasetStore.open(args.path, mode="a"))
         store = DatasetStore.open(args.path, mode="r")
-        return _info(store) if args.command == "info" else _validate(store)
+        return _info(store) if args.command == "info" else _validate(store, args.deep)
     except SchemaError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
@@ -117,7 +141,9 @@ def _summary_table(outcomes: list[EpisodeOutcome]) -> Table:
     for col in ("episode", "seed", "status", "success", "steps", "time s"):
         table.add_column(col, justify="left" if col in ("episode", "status") else "right", no_wrap=True)
     for o in outcomes:
-        table.add_row(o.episode_id, str(o.seed), "written" if o.written else "skipped (present)",
+        status = "written" if o.written else "skipped (another process is writing it)" if o.busy \
+            else "skipped (present)"
+        table.add_row(o.episode_id, str(o.seed), status,
                       "yes" if o.success else "no", str(o.num_steps), f"{o.seconds:.1f}")
     written = [o for o in outcomes if o.written]
     table.add_section()

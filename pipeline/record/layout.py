@@ -9,18 +9,20 @@ writer, benchmark and tests must agree on it. Rules:
 - the inner chunks are packed into shards of up to `TIME_SHARD` steps (zarr v3 sharding), so
   an episode's array is one file instead of one file per chunk;
 - arrays without a time axis are small: one chunk, no shard;
-- everything is compressed with Blosc zstd and byte shuffle.
+- everything is compressed with Blosc zstd and byte shuffle, then checksummed with crc32c
+  (`CHECKSUM`), so a damaged chunk fails to decode instead of reading back as wrong numbers.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from zarr.codecs import BloscCodec
+from zarr.codecs import BloscCodec, Crc32cCodec
 
 from data_schemas.spec import ARRAYS_BY_NAME, TIME_CHUNK, TIME_SHARD
 
 COMPRESSOR = BloscCodec(cname="zstd", clevel=3, shuffle="shuffle")
+CHECKSUM = Crc32cCodec()
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class ArrayLayout:
     shards: tuple[int, ...] | None
 
     def create_kwargs(self) -> dict:
-        return {"chunks": self.chunks, "shards": self.shards, "compressors": COMPRESSOR, "fill_value": 0}
+        return {"chunks": self.chunks, "shards": self.shards, "compressors": (COMPRESSOR, CHECKSUM),
+                "fill_value": 0}
 
 
 def _time_major(name: str, shape: tuple[int, ...], num_steps: int) -> bool:

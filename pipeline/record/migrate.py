@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from data_schemas.integrity import MANIFEST_ATTR, build_manifest
 from data_schemas.spec import ACTION_STATS_ATTR, EPISODES_GROUP, MIGRATABLE_VERSIONS, SCHEMA_VERSION, STATS_GROUP
 from data_schemas.validate import SchemaError
 from pipeline.record.locking import store_lock
@@ -110,10 +111,14 @@ def _migrate_episode(group: zarr.Group, where: str) -> bool:
 
 
 def _finish_episode(group: zarr.Group) -> None:
-    """One attrs write: the episode is v2 and its backup no longer needed (attr order kept)."""
+    """One attrs write: the episode is v2, its backup no longer needed and, when it has an integrity
+    manifest, the rewritten action array sealed anew (attr order kept)."""
     attrs = group.attrs.asdict()
     attrs.pop(BACKUP_ATTR)
     attrs["schema_version"] = SCHEMA_VERSION
+    if MANIFEST_ATTR in attrs:
+        resealed = build_manifest(group.store, group.path, {"action": group["action"].shape})
+        attrs[MANIFEST_ATTR]["arrays"]["action"] = resealed["arrays"]["action"]
     group.attrs.put(attrs)
 
 

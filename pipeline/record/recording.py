@@ -2,7 +2,8 @@
 
 Why: `aim-rollout` and the Prefect generation flow do the same loop (seed range -> rollout ->
 store); it lives here once. Reruns are cheap: a present episode is skipped before any
-simulation, so an interrupted job resumes where it stopped.
+simulation, so an interrupted job resumes where it stopped. Workers with overlapping seeds are
+safe: the store lets one writer per episode through, the others skip it.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from data_schemas.integrity import ClaimedError
 from data_schemas.spec import episode_id
 from pipeline.record.store import DatasetStore
 
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class EpisodeOutcome:
-    """What happened to one seed: written now, or skipped because the store had it."""
+    """What happened to one seed: written now, or skipped because the store had it or another process
+    was writing it (`busy` then names that process)."""
 
     episode_id: str
     seed: int
@@ -28,6 +31,7 @@ class EpisodeOutcome:
     success: bool
     num_steps: int
     seconds: float
+    busy: str = ""
 
 
 def record_episodes(store: DatasetStore, task: str, setting: str, seeds: Iterable[int],
@@ -52,9 +56,12 @@ def record_episodes(store: DatasetStore, task: str, setting: str, seeds: Iterabl
             outcome = EpisodeOutcome(eid, seed, False, attrs.success, attrs.num_steps, time.perf_counter() - start)
         else:
             episode = rollout_episode(task, setting, seed, config, progress=on_step)
-            store.write_episode(episode, overwrite=overwrite)
-            outcome = EpisodeOutcome(eid, seed, True, episode.attrs.success, episode.attrs.num_steps,
-                                     time.perf_counter() - start)
+            try:
+                written, busy = store.write_episode(episode, overwrite=overwrite), ""
+            except ClaimedError as exc:  # another worker writes this seed now: its copy will be the one
+                written, busy = False, str(exc)
+            outcome = EpisodeOutcome(eid, seed, written, episode.attrs.success, episode.attrs.num_steps,
+                                     time.perf_counter() - start, busy)
         outcomes.append(outcome)
         if on_episode is not None:
             on_episode(outcome)

@@ -9,11 +9,20 @@ Layout. Root attrs {format, schema_version, created, layout}. Episode `<id>` liv
 episode is a few dozen files, not hundreds.
 
 Visibility. An episode group is written with `complete: false`, then its arrays, then
-`complete: true` as the last write. Readers (`episode_ids`, `has_episode`, `read_*`, the
-index) ignore groups without `complete: true`. Rewriting a complete episode is a no-op
-returning False unless `overwrite=True`; an incomplete leftover of a crashed writer is deleted
-and written again. Writers of different episodes touch disjoint groups, so parallel processes
-need no coordination; store creation and index rebuilds take a directory lock (`locking`).
+`complete: true` together with the manifest of its arrays as the last write. Readers
+(`episode_ids`, `has_episode`, `read_*`, the index) ignore groups without `complete: true`, and
+check the stored objects against the manifest before handing out data (`data_schemas.integrity`).
+Rewriting a complete episode is a no-op returning False unless `overwrite=True`.
+
+Concurrency. Every write of an episode (and of its value maps) happens under that unit's claim
+(`data_schemas.integrity.claim`: conditional create of a lease object, on local disk and object
+stores alike). A second writer gets `ClaimedError` and writes nothing; an incomplete group whose
+claim is gone (a crashed writer's leftover) is deleted and written again. Store creation and
+index rebuilds take a directory lock (`locking`).
+
+Damage. `check_episode(deep=True)` / `damage()` read every stored object against its checksum;
+`quarantine()` moves a damaged episode (or its value maps) under `quarantine/` so a rerun of the
+producer regenerates it; nothing readable is deleted.
 
 Value maps (`write_value`). Each annotation is written into a fresh version group
 `episodes/<id>/value/v<NNNN>/` (map, rgb, phase, extras). When it is complete, one metadata
@@ -24,11 +33,12 @@ staging leftovers of crashed annotators are deleted. The version rule itself is 
 
 Index. `index` group attrs hold a table (one row per complete episode) rebuilt by
 `update_index()` from the episode groups, which stay the source of truth. `read_index()`
-checks it against a directory listing of `episodes/` and falls back to a scan when it is
-missing or stale. The `annotated` column is as of the last rebuild.
+checks it against the completion flag of every group in `episodes/` and falls back to a scan
+when it is missing or stale. The `annotated` column is as of the last rebuild.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterable
@@ -39,6 +49,7 @@ from typing import Any, Literal
 import numpy as np
 import zarr
 from pydantic_core import PydanticSerializationError
+from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 from zarr.errors import GroupNotFoundError
 from zarr.storage import FsspecStore, LocalStore
@@ -75,6 +86,17 @@ from data_schemas.value_layout import (
     value_member,
     value_name,
 )
+from data_schemas.integrity import (
+    DECODE_ERRORS,
+    MANIFEST_ATTR,
+    QUARANTINE_GROUP,
+    Claim,
+    build_manifest,
+    check_manifest,
+    claim,
+    manifest_problems,
+    read_error,
+)
 from pipeline.record.layout import COMPRESSOR, array_layout
 from pipeline.record.locking import store_lock
 
@@ -84,6 +106,23 @@ INDEX_COLUMNS = ("episode_id", "task", "setting", "seed", "num_steps", "success"
 
 async def _collect(aiter) -> list[str]:
     return [key async for key in aiter]
+
+
+async def _get_all(store: zarr.abc.store.Store, keys: list[str]) -> list[bytes | None]:
+    async def get(key: str) -> bytes | None:
+        buf = await store.get(key, prototype=default_buffer_prototype())
+        return None if buf is None else buf.to_bytes()
+    return list(await asyncio.gather(*(get(k) for k in keys)))
+
+
+def _episode_unit(episode_id: str) -> str:
+    """Claim unit of an episode's arrays (`data_schemas.integrity.claim`)."""
+    return f"{EPISODES_GROUP}/{episode_id}"
+
+
+def _value_unit(episode_id: str) -> str:
+    """Claim unit of an episode's value maps: annotators and recorders of one episode do not exclude each other."""
+    return f"{EPISODES_GROUP}/{episode_id}/{VALUE_GROUP}"
 
 
 def _json_clean(value: Any, what: str) -> Any:
@@ -113,6 +152,7 @@ class DatasetStore:
         self.url = url
         self.local_root = local_root
         self.mode = mode
+        self._verified: set[tuple[str, str | None]] = set()  # (episode, live value version) checked this session
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -238,8 +278,11 @@ class DatasetStore:
     def write_episode(self, episode: EpisodeData, overwrite: bool = False) -> bool:
         """Write one episode; False (and nothing written) if it is already complete.
 
-        The episode is validated against the schema before anything is written. `overwrite=True`
-        deletes a complete episode first (readers briefly see it missing) and writes it anew.
+        The episode is validated against the schema before anything is written. The writer holds the
+        episode's claim (`data_schemas.integrity`) throughout: a second writer of the same episode gets
+        `ClaimedError` and writes nothing. `overwrite=True` deletes a complete episode first (readers
+        briefly see it missing) and writes it anew; so is an incomplete group nobody holds (a crashed
+        writer's leftover). `complete: true` is written with the manifest of every array.
         """
         self._require_writable()
         validate_episode(episode)
@@ -253,16 +296,26 @@ class DatasetStore:
         except PydanticSerializationError as exc:
             raise SchemaError(f"episode {episode.episode_id} attrs must be JSON-serialisable "
                               f"(plain str/int/float/bool/list/dict): {exc}") from exc
-        existing = self._episode_group(episode.episode_id)
-        if existing is not None:
-            if existing.attrs.get("complete") is True and not overwrite:
-                return False
-            del self._episodes()[episode.episode_id]
-        group = self._episodes().create_group(episode.episode_id, attributes=attrs)
-        for name, data in episode.arrays.items():
-            write_array(group, name, name, np.asarray(data), episode.attrs.num_steps)
-        group.update_attributes({"complete": True})
+        with claim(self._root.store, _episode_unit(episode.episode_id)) as held:
+            existing = self._episode_group(episode.episode_id)
+            if existing is not None:
+                if existing.attrs.get("complete") is True and not overwrite:
+                    return False
+                del self._episodes()[episode.episode_id]  # ours to replace: we hold the claim
+            group = self._episodes().create_group(episode.episode_id, attributes=attrs)
+            for name, data in episode.arrays.items():
+                write_array(group, name, name, np.asarray(data), episode.attrs.num_steps)
+                held.renew()
+            self._seal(group, {n: np.shape(a) for n, a in episode.arrays.items()}, held,
+                       {"complete": True})
         return True
+
+    def _seal(self, group: zarr.Group, shapes: dict[str, tuple[int, ...]], held: Claim, attrs: dict) -> None:
+        """Write the manifest of the arrays `shapes` together with `attrs` (the commit) as one attrs write,
+        after checking the claim is still ours."""
+        manifest = build_manifest(self._root.store, group.path, shapes)
+        held.check()
+        group.update_attributes({MANIFEST_ATTR: manifest, **attrs})
 
     def episode_ids(self, task: str | None = None, setting: str | None = None) -> list[str]:
         """Ids of complete episodes, optionally of one task and/or setting, sorted."""
@@ -286,6 +339,7 @@ class DatasetStore:
         """
         group = self._complete_group(episode_id)
         live = self._live_value(group)
+        self._verify(episode_id, group, live)
         available = {s.name: s.name for s in EPISODE_ARRAYS if s.name in group}
         if live is not None:
             available.update({value_name(n): n for n in live[0].array_keys()})
@@ -295,6 +349,19 @@ class DatasetStore:
             raise KeyError(f"episode {episode_id!r} has no array {missing[0]!r}; it has {sorted(available)}")
         return {n: live[0][available[n]] if is_value_name(n) else group[n] for n in wanted}
 
+    def _verify(self, episode_id: str, group: zarr.Group, live: tuple[zarr.Group, dict] | None) -> None:
+        """Cheap manifest check (listing + sizes) of the episode and its live value version, once per
+        store object: IntegrityError naming the episode and array when sealed data is missing."""
+        key = (episode_id, None if live is None else live[0].basename)
+        if key in self._verified:
+            return
+        where = f"{self.url} episode {episode_id}"
+        check_manifest(self._root.store, group.path, group.attrs.asdict(), where)
+        if live is not None:
+            check_manifest(self._root.store, live[0].path, live[0].attrs.asdict(),
+                           f"{where} value maps {live[0].basename}")
+        self._verified.add(key)
+
     def array(self, episode_id: str, name: str) -> zarr.Array:
         """Lazy handle on one array; `value/<name>` resolves to the live value-map version."""
         return self.arrays(episode_id, [name])[name]
@@ -302,25 +369,51 @@ class DatasetStore:
     def read_episode(self, episode_id: str, names: Iterable[str] | None = None) -> EpisodeData:
         """Load arrays (all of them by default, value maps included when annotated) into memory."""
         attrs = self.read_attrs(episode_id)
-        return EpisodeData(attrs=attrs, arrays={n: a[...] for n, a in self.arrays(episode_id, names).items()})
+        arrays = {}
+        for name, arr in self.arrays(episode_id, names).items():
+            try:
+                arrays[name] = arr[...]
+            except DECODE_ERRORS as exc:
+                raise read_error(f"{self.url} episode {episode_id}", name, exc) from exc
+        return EpisodeData(attrs=attrs, arrays=arrays)
 
-    def check_episode(self, episode_id: str) -> list[str]:
-        """Every problem of a stored complete episode (attrs, array shapes/dtypes, value maps)."""
+    def check_episode(self, episode_id: str, deep: bool = False) -> list[str]:
+        """Every problem of a stored complete episode: attrs, array shapes/dtypes, value maps, and stored
+        objects against the manifest (`deep`: every object's checksum, and every chunk of an episode
+        without a manifest decoded)."""
         try:
             attrs = self.read_attrs(episode_id)
         except SchemaError as exc:
             return [str(exc)]
         group = self._complete_group(episode_id)
-        stored = {s.name: group[s.name] for s in EPISODE_ARRAYS if s.name in group}
-        problems = episode_errors(attrs, stored)
+        return self._integrity_problems(group, deep) + self._value_problems(group, attrs, deep) + episode_errors(
+            attrs, {s.name: group[s.name] for s in EPISODE_ARRAYS if s.name in group})
+
+    def _value_problems(self, group: zarr.Group, attrs: EpisodeAttrs, deep: bool) -> list[str]:
+        """Problems of the live value version (none when not annotated)."""
         value = self._value_group(group)
-        if value is not None and value.attrs.get(LIVE_ATTR) is not None:
-            live = self._live_value(group)
-            if live is None:
-                problems.append(f"value attrs name live version {value.attrs.get(LIVE_ATTR)!r}, which is missing")
-            else:
-                arrays = {value_name(n): a for n, a in live[0].arrays()}
-                problems += _value_errors(attrs, arrays)
+        if value is None or value.attrs.get(LIVE_ATTR) is None:
+            return []
+        live = self._live_value(group)
+        if live is None:
+            return [f"value attrs name live version {value.attrs.get(LIVE_ATTR)!r}, which is missing"]
+        arrays = {value_name(n): a for n, a in live[0].arrays()}
+        return [f"value maps {live[0].basename}: {p}" for p in self._integrity_problems(live[0], deep)] + \
+            _value_errors(attrs, arrays)
+
+    def _integrity_problems(self, group: zarr.Group, deep: bool) -> list[str]:
+        """Stored objects of `group` against its manifest; without one, `deep` decodes every array."""
+        manifest = group.attrs.get(MANIFEST_ATTR)
+        if manifest is not None:
+            return manifest_problems(self._root.store, group.path, manifest, deep)
+        if not deep:
+            return []
+        problems = []
+        for name, arr in group.arrays():
+            try:
+                arr[...]
+            except DECODE_ERRORS as exc:
+                problems.append(f"array {name!r} cannot be decoded ({type(exc).__name__}: {exc})")
         return problems
 
     # ------------------------------------------------------------------ value maps
@@ -340,7 +433,11 @@ class DatasetStore:
         return None if live is None else (value[live], attrs)
 
     def write_value(self, episode_id: str, arrays: dict[str, np.ndarray], params: dict) -> None:
-        """Make `arrays` (value/map, value/rgb, value/phase, optional value/*) the episode's value maps."""
+        """Make `arrays` (value/map, value/rgb, value/phase, optional value/*) the episode's value maps.
+
+        Holds the episode's value claim while writing (a concurrent annotator gets `ClaimedError`); the
+        new version is sealed with its manifest before one attrs write makes it live.
+        """
         self._require_writable()
         group = self._complete_group(episode_id)
         attrs = parse_episode_attrs(group.attrs.asdict(), f"{self.url} episode {episode_id}")
@@ -349,16 +446,19 @@ class DatasetStore:
             raise SchemaError(f"value maps for {episode_id} do not match schema v{SCHEMA_VERSION}:\n  "
                               + "\n  ".join(errors))
         params = _json_clean(params, "annotation params")
-        value = self._value_group(group) or group.create_group(VALUE_GROUP)
-        previous = value.attrs.get(LIVE_ATTR)
-        version = next_version(self._group_names(value.path))
-        staging = value.create_group(version, attributes={"params": params})
-        for name, data in arrays.items():
-            write_array(staging, value_member(name), name, np.asarray(data), attrs.num_steps)
-        value.update_attributes(live_attrs(version, params, arrays))
-        for name in self._group_names(value.path):
-            if name not in (version, previous):
-                del value[name]
+        with claim(self._root.store, _value_unit(episode_id)) as held:
+            value = self._value_group(group) or group.create_group(VALUE_GROUP)
+            previous = value.attrs.get(LIVE_ATTR)
+            version = next_version(self._group_names(value.path))
+            staging = value.create_group(version, attributes={"params": params})
+            for name, data in arrays.items():
+                write_array(staging, value_member(name), name, np.asarray(data), attrs.num_steps)
+                held.renew()
+            self._seal(staging, {value_member(n): np.shape(a) for n, a in arrays.items()}, held, {})
+            value.update_attributes(live_attrs(version, params, arrays))
+            for name in self._group_names(value.path):
+                if name not in (version, previous):
+                    del value[name]
 
     def value_params(self, episode_id: str) -> dict | None:
         """Params of the live value maps (None if the episode is not annotated)."""
@@ -393,7 +493,12 @@ class DatasetStore:
         return rows
 
     def read_index(self) -> list[dict]:
-        """Rows of the index (complete episodes, sorted by id); a fresh scan if it is missing or stale."""
+        """Rows of the index (complete episodes, sorted by id); a fresh scan if it is missing or stale.
+
+        The stored table is trusted only after checking it against the groups' completion flags (one
+        small read per group, concurrently): an episode deleted, interrupted by `--overwrite` or
+        completed since the last rebuild makes it stale.
+        """
         try:
             stored = self._root[INDEX_GROUP].attrs.asdict()
         except KeyError:
@@ -401,11 +506,62 @@ class DatasetStore:
         if stored.get("columns") != list(INDEX_COLUMNS):
             return self._scan()[0]
         rows = [dict(zip(INDEX_COLUMNS, r)) for r in stored["rows"]]
-        pending = stored.get("pending", [])
-        indexed = {r["episode_id"] for r in rows} | set(pending)
-        if indexed != set(self._group_names(EPISODES_GROUP)) or any(self.has_episode(p) for p in pending):
+        names = self._group_names(EPISODES_GROUP)
+        complete = self._completion(names)
+        if {r["episode_id"] for r in rows} != {n for n in names if complete[n]}:
             return self._scan()[0]
         return rows
+
+    def _completion(self, names: list[str]) -> dict[str, bool]:
+        """Episode group -> `complete: true`? from the raw group metadata, read concurrently."""
+        raws = sync(_get_all(self._root.store, [f"{EPISODES_GROUP}/{n}/zarr.json" for n in names]))
+        return {n: raw is not None and json.loads(raw).get("attributes", {}).get("complete") is True
+                for n, raw in zip(names, raws)}
+
+    # ------------------------------------------------------------------ repair
+    def damage(self, episode_id: str) -> tuple[list[str], list[str]]:
+        """(problems of the episode's own arrays, problems of its live value maps), read in full (deep)."""
+        try:
+            attrs = self.read_attrs(episode_id)
+        except SchemaError as exc:
+            return [str(exc)], []
+        group = self._complete_group(episode_id)
+        own = self._integrity_problems(group, deep=True) + episode_errors(
+            attrs, {s.name: group[s.name] for s in EPISODE_ARRAYS if s.name in group})
+        return own, self._value_problems(group, attrs, deep=True)
+
+    def quarantine(self, episode_id: str, value_only: bool = False) -> str:
+        """Move a complete episode (or only its value maps) under `quarantine/`; returns the new group path.
+
+        Nothing is deleted before it is copied: the group is copied, then withdrawn (`complete: false`, or
+        the value maps' `live` cleared) and only then removed, all under the unit's claim, so a crash
+        leaves either the original, or a copy plus an incomplete leftover the next writer replaces. A
+        rerun of the producer (`aim-rollout` / `aim-annotate`) then regenerates what was moved.
+        """
+        self._require_writable()
+        group = self._complete_group(episode_id)
+        store = self._root.store
+        unit = _value_unit(episode_id) if value_only else _episode_unit(episode_id)
+        with claim(store, unit):
+            source = self._value_group(group) if value_only else group
+            if source is None:
+                raise KeyError(f"episode {episode_id!r} has no value maps to move")
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+            target = f"{QUARANTINE_GROUP}/{episode_id}{'.value' if value_only else ''}-{stamp}"
+            with store_lock(self.local_root):
+                self._root.require_group(QUARANTINE_GROUP)
+            keys = sync(_collect(store.list_prefix(f"{source.path}/")))
+            for key in keys:
+                buf = sync(store.get(key, prototype=default_buffer_prototype()))
+                if buf is not None:
+                    sync(store.set(target + key[len(source.path):], buf))
+            if value_only:
+                source.update_attributes({LIVE_ATTR: None})
+            else:
+                group.update_attributes({"complete": False})
+            sync(store.delete_dir(source.path))
+        self._verified = {v for v in self._verified if v[0] != episode_id}
+        return target
 
     # ------------------------------------------------------------------ size
     def nbytes_stored(self) -> int:

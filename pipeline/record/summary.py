@@ -1,4 +1,4 @@
-"""Dataset-level summaries and checks behind `aim-dataset info` and `aim-dataset validate`.
+"""Dataset-level summaries, checks and repair behind `aim-dataset info`, `validate` and `repair`.
 
 Why separate from the CLI: the Prefect flows publish the same figures as artifacts, and tests
 check them without parsing terminal output.
@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from data_schemas.integrity import ClaimedError
 from pipeline.record.store import DatasetStore
 
 
@@ -37,13 +38,42 @@ def summarize(store: DatasetStore) -> list[GroupSummary]:
             for (task, setting), rows in sorted(groups.items())]
 
 
-def validate_store(store: DatasetStore, on_episode: Callable[[str], None] | None = None) -> dict[str, list[str]]:
-    """Problems per complete episode (only episodes with problems appear in the result)."""
+def validate_store(store: DatasetStore, on_episode: Callable[[str], None] | None = None,
+                   deep: bool = False) -> dict[str, list[str]]:
+    """Problems per complete episode (only episodes with problems appear in the result).
+
+    `deep` reads every stored object against its checksum (every chunk of episodes without a manifest)."""
     problems = {}
     for eid in [e for e, complete in store.episode_states().items() if complete]:
-        found = store.check_episode(eid)
+        found = store.check_episode(eid, deep=deep)
         if found:
             problems[eid] = found
         if on_episode is not None:
             on_episode(eid)
     return problems
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    """What `repair_store` did: damaged units moved under quarantine/, and those another process held."""
+
+    moved: dict[str, tuple[str, list[str]]]  # episode id -> (quarantine path, problems found)
+    busy: dict[str, str]                       # episode id -> who holds it
+
+
+def repair_store(store: DatasetStore, on_episode: Callable[[str], None] | None = None) -> RepairReport:
+    """Read every complete episode in full and move the damaged ones (only the value maps when just those
+    are damaged) under quarantine/, so a rerun of aim-rollout / aim-annotate regenerates them."""
+    moved, busy = {}, {}
+    for eid in [e for e, complete in store.episode_states().items() if complete]:
+        own, value = store.damage(eid)
+        if own or value:
+            try:
+                moved[eid] = (store.quarantine(eid, value_only=not own), own + value)
+            except ClaimedError as exc:
+                busy[eid] = str(exc)
+        if on_episode is not None:
+            on_episode(eid)
+    if moved:
+        store.update_index()
+    return RepairReport(moved, busy)

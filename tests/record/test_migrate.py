@@ -12,7 +12,7 @@ import zarr
 import pipeline.record.migrate as migrate
 from aim_core.data.episodes import open_dataset
 from data_schemas import SchemaError, episode_id
-from data_schemas.spec import ACTION_LAYOUT, ARMS, GRIPPER_OPEN, STATS_GROUP
+from data_schemas.spec import ACTION_LAYOUT, ARMS, GRIPPER_OPEN, MANIFEST_ATTR, STATS_GROUP
 from pipeline.record.store import DatasetStore
 from pipeline.record.synthetic import synthetic_value_maps
 from pipeline.sim.robot import RobotConfig
@@ -86,6 +86,7 @@ def test_migrate_is_exact_keeps_everything_else_and_runs_once(v1_store, recorded
     assert root[STATS_GROUP].attrs["action"] == {}  # statistics of the old actions are gone
     for eid in (recorded_episode.episode_id, COPY_ID):  # the attrs of a v2 recording, in their order
         written = json.loads((v1_store / f"episodes/{eid}/zarr.json").read_text())["attributes"]
+        assert set(written.pop(MANIFEST_ATTR)["arrays"]) == set(recorded_episode.arrays)  # resealed (checked above)
         original = recorded_episode.attrs.model_dump(mode="json") | {"episode_id": eid, "seed": written["seed"],
                                                                      "complete": True}
         assert list(written.items()) == list(original.items())

@@ -53,7 +53,8 @@ def test_layout_is_sharded_and_compressed(store, store_path) -> None:
     rgb = store.array(ep.episode_id, "rgb")
     assert rgb.chunks == (8, 1, 48, 64, 3)  # the inner chunk: 8 steps of one camera
     assert rgb.shards == (40, 3, 48, 64, 3)
-    assert rgb.metadata.to_dict()["codecs"][0]["configuration"]["codecs"][-1]["name"] == "blosc"
+    inner = [c["name"] for c in rgb.metadata.to_dict()["codecs"][0]["configuration"]["codecs"]]
+    assert inner[-2:] == ["blosc", "crc32c"]  # compressed, then checksummed (a damaged chunk fails to decode)
     rgb_files = list((store_path / "episodes" / ep.episode_id / "rgb").rglob("*"))
     assert len([p for p in rgb_files if p.is_file()]) == 2  # zarr.json + one shard
     files = [p for p in (store_path / "episodes" / ep.episode_id).rglob("*") if p.is_file()]
