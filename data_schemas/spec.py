@@ -54,6 +54,24 @@ CONTACT_PRESS = 2  # a gripper or tool presses/strikes a part (button, hinge, be
 DEPTH_SCALE_MM = 1000.0
 """`depth` is stored as uint16 millimetres: metres * DEPTH_SCALE_MM (0 = no return)."""
 
+IMAGE_SIDE_MULTIPLE = 8
+"""Camera H and W must be multiples of this: training packs three views into a 2H x 2W canvas that the video
+VAE (16x spatial compression) encodes, so a store recorded at another size could never be trained on."""
+MAX_IMAGE_SIDE = 2048
+"""Largest camera side a recorder accepts (beyond it the renderer cannot create the images)."""
+
+
+def image_size_problem(h: int, w: int) -> str | None:
+    """Why (H, W) cannot be a recording size, or None when it can."""
+    if min(h, w) < IMAGE_SIDE_MULTIPLE or max(h, w) > MAX_IMAGE_SIDE:
+        return f"camera sides must lie in [{IMAGE_SIDE_MULTIPLE}, {MAX_IMAGE_SIDE}], got {h}x{w}"
+    if h % IMAGE_SIDE_MULTIPLE or w % IMAGE_SIDE_MULTIPLE:
+        return (f"camera sides must be multiples of {IMAGE_SIDE_MULTIPLE} so training can encode them, got {h}x{w} "
+                f"(e.g. {h // IMAGE_SIDE_MULTIPLE * IMAGE_SIDE_MULTIPLE or IMAGE_SIDE_MULTIPLE}x"
+                f"{w // IMAGE_SIDE_MULTIPLE * IMAGE_SIDE_MULTIPLE or IMAGE_SIDE_MULTIPLE})")
+    return None
+
+
 TIME_CHUNK = 8
 """Inner chunk length along time for per-step arrays."""
 TIME_SHARD = 512

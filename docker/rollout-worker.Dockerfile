@@ -32,5 +32,8 @@ COPY flows/dask-workers.yaml /etc/dask/aim-workers.yaml
 # One worker process per container, single-threaded: scale with `--scale rollout-worker=N`.
 # LP_NUM_THREADS bounds lavapipe's render threads; give each container that many CPUs.
 ENV LP_NUM_THREADS=2 OMP_NUM_THREADS=2 AIM_DATASET=/data/aim-dataset.zarr
+# processes run as an unprivileged user that owns the dataset volume (named volumes copy this ownership)
+RUN useradd --create-home --uid 1000 aim && mkdir -p /data && chown aim:aim /data
+USER aim
 VOLUME /data
 CMD ["dask", "worker", "tcp://dask-scheduler:8786", "--nworkers", "1", "--nthreads", "1", "--name", "rollout"]

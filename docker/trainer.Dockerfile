@@ -25,5 +25,8 @@ COPY flows ./flows
 RUN pip install -q -e . && python -c "import torch, diffusers, prefect, flows.registry"
 
 ENV AIM_DATASET=/data/aim-dataset.zarr
+# processes run as an unprivileged user that owns the dataset volume (named volumes copy this ownership)
+RUN useradd --create-home --uid 1000 aim && mkdir -p /data && chown aim:aim /data
+USER aim
 VOLUME /data
 CMD ["aim-serve", "--flows", "train-stage1", "evaluate"]

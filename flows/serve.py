@@ -25,6 +25,17 @@ def _interrupt_on_sigterm(signum, frame) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a limit of 0 or less would serve nothing, forever)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from prefect.settings import PREFECT_API_URL
 
@@ -34,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "a local address with no server answering gets one started")
     parser.add_argument("--flows", nargs="+", choices=list(FLOWS), default=None, metavar="FLOW",
                         help=f"serve only these flows (default: every registered one: {', '.join(FLOWS)})")
-    parser.add_argument("--limit", type=int, default=None,
+    parser.add_argument("--limit", type=_positive_int, default=None,
                         help="maximum number of flow runs executed at once (default: no limit)")
     return parser.parse_args(argv)
 

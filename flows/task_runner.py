@@ -17,6 +17,8 @@ import dask.config
 import yaml
 from prefect_dask import DaskTaskRunner
 
+LOCAL_HOST = "127.0.0.1"
+"""Interface a local cluster binds to; a cluster meant for other machines is started apart (docker/)."""
 THREAD_ENV_VARS = ("LP_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """Thread pools in a rollout worker: lavapipe (Mesa), OpenMP/BLAS (numpy, open3d, torch)."""
 WORKER_DASK_CONFIG = Path(__file__).with_name("dask-workers.yaml")
@@ -50,10 +52,11 @@ def dask_task_runner(dask_address: str = "", workers: int = 0) -> DaskTaskRunner
 
 def local_cluster_kwargs(workers: int = 0, cores: int | None = None) -> dict:
     """`distributed.LocalCluster` arguments: `workers` single-threaded processes (0: one per core)
-    whose thread pools share `cores` (default: the machine's)."""
+    whose thread pools share `cores` (default: the machine's). Scheduler, workers and dashboard listen on
+    the loopback interface only: the dashboard is unauthenticated and the cluster runs arbitrary code."""
     n = workers or machine_cores()
     return {"n_workers": n, "threads_per_worker": 1, "processes": True,
-            "dashboard_address": ":0", "env": worker_env(n, cores), "silence_logs": logging.ERROR}
+            "host": LOCAL_HOST, "dashboard_address": f"{LOCAL_HOST}:0", "env": worker_env(n, cores), "silence_logs": logging.ERROR}
 
 
 def runner_workers(runner: DaskTaskRunner) -> int:

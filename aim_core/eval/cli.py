@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, checkpoint_env_settings, evaluate_checkpoints
 from aim_core.inference.policy import PolicyConfig
@@ -46,6 +47,8 @@ def named_checkpoints(values: list[str]) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if Path(args.out).exists() and not Path(args.out).is_dir():
+            raise ValueError(f"--out {args.out} is a file; give a folder for the tables, plots and videos")
         checkpoints = named_checkpoints(args.checkpoint)
         env_settings = checkpoint_env_settings(next(iter(checkpoints.values()))) if checkpoints else {}
         config = EvalConfig(tasks=[t for t in args.tasks.split(",") if t], out_dir=args.out,

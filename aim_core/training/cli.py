@@ -16,7 +16,7 @@ from pathlib import Path
 from aim_core.models.config import VARIANTS
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.model_presets import MODEL_PRESETS
-from aim_core.training.preflight import TrainingInputError, preflight
+from aim_core.training.preflight import TrainingInputError, check_resume, preflight
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,13 +27,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="run directory: checkpoints, TensorBoard logs, metrics.jsonl")
     p.add_argument("--pretrained", help="local Wan2.2-TI2V-5B-Diffusers folder for the video branch")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    p.add_argument("--override-hparams", action="store_true",
+                   help="with --resume: continue with hyperparameters that differ from the checkpoint's")
     p.add_argument("--tasks", help="comma-separated task names (default: all in the dataset)")
     p.add_argument("--settings", help="comma-separated settings, easy,hard (default: both)")
     p.add_argument("--variant", choices=list(VARIANTS),
                    help="aim (default); ablations: unified (actions also see future RGB), no-value (no value stream)")
     p.add_argument("--steps", type=int, default=TrainConfig.steps)
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    p.add_argument("--lr", type=float, default=OptimConfig.lr)
+    p.add_argument("--lr", type=float, default=OptimConfig.lr, help="peak learning rate (> 0)")
     p.add_argument("--warmup-steps", type=int, default=OptimConfig.warmup_steps)
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--checkpoint-every", type=int, default=TrainConfig.checkpoint_every)
@@ -53,7 +55,12 @@ def _split(value: str | None) -> list[str] | None:
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if args.config_file is not None:
-        return TrainConfig.from_dict(json.loads(args.config_file.read_text()))
+        try:
+            return TrainConfig.from_dict(json.loads(args.config_file.read_text()))
+        except OSError as exc:
+            raise TrainingInputError(f"--config-file {args.config_file}: {exc.strerror or exc}") from exc
+        except (TypeError, KeyError, AttributeError, ValueError) as exc:  # missing field, wrong type, bad JSON
+            raise TrainingInputError(f"--config-file {args.config_file} is not a valid TrainConfig: {exc}") from exc
     if not args.dataset or not args.out:
         raise TrainingInputError("--dataset and --out are required (or give --config-file)")
     return TrainConfig(
@@ -72,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = config_from_args(args)
         preflight(config)
+        if args.resume:
+            check_resume(config, override=args.override_hparams)
     except (TrainingInputError, ValueError) as exc:
         print(f"aim-train: {exc}", file=sys.stderr)
         return 2

@@ -6,6 +6,8 @@ weights folder each give one clear message saying what to fix.
 """
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,8 +72,43 @@ def check_pretrained(path: str | None) -> None:
                                  "Diffusers-layout Wan2.2 folder (transformer/, vae/, text_encoder/, tokenizer/)")
 
 
+RUN_HYPERPARAMETERS = ("model", "model_overrides", "pretrained", "tasks", "settings", "batch_size", "seed", "optim",
+                       "camera_hw", "frame_stride", "loss")
+"""TrainConfig fields that define what a resumed run continues; changing one silently would mix two runs."""
+
+
+def check_optim(config: TrainConfig) -> None:
+    """A learning rate that is not a positive finite number would train nothing (or diverge) for hours."""
+    lr = config.optim.lr
+    if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise TrainingInputError(f"learning rate must be a positive number, got {lr!r}")
+    if config.optim.warmup_steps < 0:
+        raise TrainingInputError(f"warmup_steps must be >= 0, got {config.optim.warmup_steps}")
+
+
+def check_resume(config: TrainConfig, override: bool = False) -> None:
+    """Refuse to resume the newest checkpoint in `config.out_dir` with other hyperparameters than it was
+    trained with (unless `override`): the resumed run would record and use values the checkpoint never saw."""
+    from aim_core.training.checkpoint import CheckpointError, latest_checkpoint, read_checkpoint_state  # torch
+
+    found = latest_checkpoint(config.out_dir)
+    if found is None:
+        return
+    try:
+        saved = read_checkpoint_state(found).config
+    except CheckpointError as exc:
+        raise TrainingInputError(str(exc)) from exc
+    current = json.loads(json.dumps(config.to_dict()))
+    changed = [f"{k} {saved.get(k)!r} -> {current[k]!r}" for k in RUN_HYPERPARAMETERS if saved.get(k) != current[k]]
+    if changed and not override:
+        raise TrainingInputError(f"--resume: {found.name} in {config.out_dir} was trained with other hyperparameters "
+                                 f"({'; '.join(changed)}); pass the same ones, or --override-hparams to continue "
+                                 "with the new ones")
+
+
 def preflight(config: TrainConfig) -> TrainingSelection:
     """All input checks of a run; returns the episode selection."""
+    check_optim(config)
     check_pretrained(config.pretrained)
     out = Path(config.out_dir)
     if out.exists() and not out.is_dir():

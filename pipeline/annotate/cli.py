@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from data_schemas import SETTINGS, SchemaError
+from data_schemas.integrity import ClaimLostError
 from data_schemas.location import DATASET_ENV, default_dataset
 from pipeline.annotate.annotate import AnnotationResult
 from pipeline.annotate.dataset import annotate_store
@@ -148,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         run(args.task, args.dataset or default_dataset(), args.episodes, args.setting, args.out_previews,
             args.overwrite, create=args.create)
-    except (CliError, SchemaError, LookupError, PermissionError) as exc:
+    except (CliError, SchemaError, LookupError, OSError, ClaimLostError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     return 0

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from data_schemas.integrity import ClaimLostError
+from data_schemas.spec import image_size_problem
 from data_schemas.validate import SchemaError
 from pipeline.record.migrate import migrate_store
 from pipeline.record.recording import EpisodeOutcome, record_episodes
@@ -31,9 +33,19 @@ def _resolution(text: str) -> tuple[int, int]:
         h, w = (int(x) for x in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"resolution must look like 240x320 (HxW), not {text!r}") from None
-    if h < 8 or w < 8:
-        raise argparse.ArgumentTypeError(f"resolution {text!r} is too small (at least 8x8)")
+    problem = image_size_problem(h, w)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"resolution {text!r}: {problem}")
     return h, w
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message for a refused store or a failed write: a read-only or full disk names the path and the
+    cause; what was written before stays (an interrupted episode stays incomplete and is rewritten next run)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return (f"{exc.filename or 'the dataset'}: {exc.strerror}. Nothing complete was lost; free space or choose "
+                "a writable --out, then rerun")
+    return str(exc)
 
 
 def _human_bytes(n: float) -> str:
@@ -130,8 +142,8 @@ def dataset_main(argv: Sequence[str] | None = None) -> int:
             return _repair(DatasetStore.open(args.path, mode="a"))
         store = DatasetStore.open(args.path, mode="r")
         return _info(store) if args.command == "info" else _validate(store, args.deep)
-    except SchemaError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    except (SchemaError, ClaimLostError, OSError) as exc:
+        console.print(f"[red]error:[/red] {_one_line(exc)}")
         return 2
 
 
@@ -187,8 +199,8 @@ def rollout_main(argv: Sequence[str] | None = None) -> int:
 
             outcomes = record_episodes(store, args.task, args.setting, range(args.seed, args.seed + args.episodes),
                                        config, overwrite=args.overwrite, on_episode=on_episode, on_step=on_step)
-    except SchemaError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    except (SchemaError, ClaimLostError, OSError) as exc:
+        console.print(f"[red]error:[/red] {_one_line(exc)}")
         return 2
     console.print(_summary_table(outcomes))
     return 0

@@ -99,3 +99,18 @@ def test_docker_readme_documents_every_service():
     readme = (DOCKER / "README.md").read_text()
     for name in COMPOSE["services"]:
         assert name in readme, f"docker/README.md does not mention service {name!r}"
+
+
+def test_nothing_is_exposed_beyond_localhost_or_runs_as_root_by_default():
+    """Unauthenticated services publish on 127.0.0.1 unless AIM_BIND_ADDRESS says otherwise, credentials come
+    from the uncommitted docker/.env, and every image switches to an unprivileged user."""
+    for name, service in COMPOSE["services"].items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("${AIM_BIND_ADDRESS:-127.0.0.1}:"), f"{name} publishes {port} on all interfaces"
+    text = (DOCKER / "compose.yaml").read_text()
+    assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?" in text and ":prefect@" not in text
+    assert "/docker/.env" in (REPO / ".gitignore").read_text().splitlines()
+    assert "POSTGRES_PASSWORD=\n" in (DOCKER / "env.example").read_text()
+    for dockerfile in DOCKERFILES:
+        users = [arg for op, arg in _instructions(dockerfile) if op == "USER"]
+        assert users and users[-1] not in ("root", "0"), f"{dockerfile.name} runs as root"

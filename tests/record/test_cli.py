@@ -16,9 +16,10 @@ from pipeline.record.synthetic import synthetic_episode, synthetic_value_maps
 BIN = Path(sys.executable).parent
 
 
-def run(script: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def run(script: str, *args: str, timeout: float = 120, **popen) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([str(BIN / script), *args], capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run([str(BIN / script), *args], capture_output=True, text=True, timeout=timeout, env=env,
+                          **popen)
 
 
 @pytest.fixture
