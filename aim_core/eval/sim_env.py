@@ -115,6 +115,22 @@ class SimulatorEnv:
     def success(self) -> bool:
         return bool(self._require()[1].check_success())
 
+    def camera_geometry(self) -> tuple[np.ndarray, np.ndarray]:
+        """(intrinsics [V, 3, 3] at the rendered image size, world-to-camera extrinsics [V, 4, 4], OpenCV
+        convention, cameras in CAMERA_NAMES order) as the recorder stores them; wrist cameras move."""
+        env, _ = self._require()
+        return env.cameras.intrinsics(), env.cameras.extrinsics()
+
+    def tcp_targets(self, action: np.ndarray) -> np.ndarray:
+        """World TCP positions [arms, 3] (ARMS order) at the joint targets of `action` [16], by forward
+        kinematics of the commanded joints (where the command sends each gripper)."""
+        from data_schemas.spec import ACTION_LAYOUT
+
+        env, _ = self._require()
+        action = np.asarray(action, dtype=np.float64)
+        return np.stack([arm.tcp_pose_at(action[ACTION_LAYOUT[f"{name}_arm"]]).p
+                         for name, arm in env.robot.arms.items()])
+
     def close(self) -> None:
         self._env = None
         self._task = None

@@ -127,8 +127,15 @@ class PandaArm:
 
     def home_tcp_pose(self) -> sapien.Pose:
         """World TCP pose of the home posture (forward kinematics, whatever the arm does now)."""
+        return self.tcp_pose_at(np.asarray(self.config.home_qpos))
+
+    def tcp_pose_at(self, arm_qpos: np.ndarray) -> sapien.Pose:
+        """World TCP pose the arm would have at joint positions `arm_qpos` [7] (forward kinematics of the
+        planner's pinocchio model; the arm is not moved). Stage II reads its dense reward where a
+        commanded joint target puts the TCP."""
         model = self.planner.robot.get_pinocchio_model()
-        model.compute_forward_kinematics(np.concatenate([self.config.home_qpos, [PANDA_FINGER_OPEN_M] * 2]))
+        model.compute_forward_kinematics(np.concatenate([np.asarray(arm_qpos, dtype=np.float64)[:ARM_DOF],
+                                                         [PANDA_FINGER_OPEN_M] * 2]))
         hand = model.get_link_pose(self.planner.link_name_2_idx[PANDA_HAND_LINK])
         return self.base_pose * sapien.Pose(hand.p, hand.q) * HAND_FROM_TCP.inv()
 
