@@ -15,6 +15,7 @@ FLOWS: dict[str, str] = {
     "generate-dataset": "flows.generate_dataset:generate_dataset",
     "train-stage1": "flows.train_stage1:train_stage1",
     "evaluate": "flows.evaluate:evaluate",
+    "train-stage2": "flows.train_stage2:train_stage2",
 }
 """Flow name -> `module:attribute`. Each deployment is named after its flow."""
 
