@@ -1,8 +1,9 @@
-"""The `train-stage1` flow: check inputs -> build the latent cache -> train (child process) -> report.
+"""The `train-stage1` flow: check inputs -> encoders (train a small VAE) -> latent cache -> train -> report.
 
 Thin by design: each task calls one function of `aim_core.training`, which works without Prefect.
 The flow adds what a person running a long job needs: every input checked before any GPU time is
-spent, the latent cache built once (before the ranks start), training in a child process
+spent, without Wan2.2 weights a small Wan VAE trained on the data and
+frozen (its reconstruction PSNR as an artifact), the latent cache built once (before the ranks start), training in a child process
 (`torchrun` with one rank per GPU), its progress and loss curve as artifacts, and the final
 checkpoint path as the result. Rerunning with `resume=True` continues from the newest checkpoint.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from typing import Literal
 
 from prefect import flow, get_run_logger, task
@@ -22,7 +24,8 @@ from prefect.cache_policies import NO_CACHE
 
 from aim_core.models.config import Variant
 from aim_core.training.config import OptimConfig, TrainConfig
-from aim_core.training.data_source import prepare_training_data
+from aim_core.training.data_source import prepare_training_data, training_encoders
+from aim_core.training.encoders import VAE_REPORT
 from aim_core.training.launch import LaunchResult, default_nproc, launch_training
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.preflight import TrainingSelection, preflight
@@ -38,6 +41,25 @@ LOSS_TABLE_ROWS = 100
 @task(name="check-training-inputs", cache_policy=NO_CACHE)
 def check_inputs(config: TrainConfig) -> TrainingSelection:
     return preflight(config)
+
+
+@task(name="train-vae", cache_policy=NO_CACHE)
+def train_vae(config: TrainConfig) -> dict | None:
+    """The run's encoders: Wan2.2's with --pretrained, else a small VAE trained on the run's episodes (once)."""
+    encoders = training_encoders(config)
+    report_file = encoders.source / VAE_REPORT
+    if not report_file.is_file():
+        return None
+    report = json.loads(report_file.read_text())
+    psnr, share = report.get("psnr", {}), report.get("value_mass_share", {})
+    create_markdown_artifact(
+        f"## Run VAE: {encoders.source}\n\n| steps | s | params | loss first -> last | PSNR rgb | PSNR value | "
+        f"PSNR value region | value mass on region (orig / decoded) |\n|---|---|---|---|---|---|---|---|\n"
+        f"| {report['steps']} | {report['seconds']} | {report['parameters']} | {report['first_loss']:.3f} -> "
+        f"{report['final_loss']:.3f} | {psnr.get('rgb')} | {psnr.get('value')} | {psnr.get('value_region')} | "
+        f"{share.get('original')} / {share.get('decoded')} |\n", key="train-stage1-vae",
+        description="Small VAE trained for a run without Wan2.2 weights")
+    return {k: report.get(k) for k in ("steps", "seconds", "psnr", "value_mass_share")}
 
 
 @task(name="build-latent-cache", cache_policy=NO_CACHE)
@@ -117,6 +139,7 @@ def train_stage1(
     checkpoint_every: int = TrainConfig.checkpoint_every,
     val_every: int = TrainConfig.val_every,
     max_minutes: float | None = None,
+    vae_steps: int | None = None,
     resume: bool = True,
     gpus: int | None = None,
 ) -> str:
@@ -125,9 +148,12 @@ def train_stage1(
     config = TrainConfig(dataset=dataset, out_dir=out_dir, model=model, pretrained=pretrained, tasks=tasks,
                          settings=settings, model_overrides={"variant": variant}, steps=steps, batch_size=batch_size,
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
-                         checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes)
+                         checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes,
+                         vae_steps=vae_steps)
     selection = check_inputs(config)
     log.info("%d episodes of tasks %s, settings %s", len(selection.episode_ids), selection.tasks, selection.settings)
+    if pretrained is None:
+        log.info("run VAE: %s", train_vae(config))
     log.info("latent cache: %s", build_cache(config))
     nproc = gpus if gpus is not None else default_nproc()
     result = train(config, resume, nproc)

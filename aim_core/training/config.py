@@ -61,6 +61,9 @@ class TrainConfig:
     """Camera views are resized to this (H, W) before packing the canvas (None: as recorded)."""
     frame_stride: int = 1
     """Use every n-th recorded step (actions per latent frame = stride x the VAE's 4x)."""
+    vae_steps: int | None = None
+    """Without --pretrained: training steps of the run's small Wan VAE (`aim_core.training.vae_training`);
+    None = the model preset's default (`model_presets.VAE_PRESETS`: aim-tiny 0, i.e. random, aim-small 600)."""
     loss: dict[str, Any] = field(default_factory=dict)
     """Fields of `FlowMatchingConfig` (lambda_map, lambda_act, timestep sampling, ...)."""
 
@@ -80,6 +83,8 @@ class TrainConfig:
             problems.append(f"precision must be auto, fp32 or bf16 (got {self.precision!r})")
         if self.parallel not in ("auto", "none", "ddp", "fsdp2"):
             problems.append(f"parallel must be auto, none, ddp or fsdp2 (got {self.parallel!r})")
+        if self.vae_steps is not None and self.vae_steps < 0:
+            problems.append(f"vae_steps must be >= 0 (got {self.vae_steps})")
         if self.frame_stride < 1:
             problems.append(f"frame_stride must be >= 1 (got {self.frame_stride})")
         if self.tasks is not None and len(self.tasks) == 0:

@@ -23,7 +23,7 @@ from aim_core.models.config import AIMConfig, ChunkLayout
 from aim_core.models.vae import VideoVAE
 from aim_core.training.config import TrainConfig
 from aim_core.training.encoders import ENCODERS_DIR, VAE_SUBDIR, Encoders, run_encoders
-from aim_core.training.model_presets import MODEL_PRESETS, model_overrides
+from aim_core.training.model_presets import MODEL_PRESETS, model_overrides, vae_training_config
 
 
 def _preset(config: TrainConfig) -> AIMConfig:
@@ -46,9 +46,12 @@ def training_encoders(config: TrainConfig, progress: bool = True) -> Encoders:
     root = open_dataset(config.dataset)
     episodes = complete_episodes(root, config.tasks, config.settings)
     training = [e for e in episodes if e.attrs.success and e.value_version() is not None]
-    return run_encoders(config.out_dir, config.pretrained, _preset(config), [e.attrs.instruction for e in episodes],
+    preset = _preset(config)
+    return run_encoders(config.out_dir, config.pretrained, preset, [e.attrs.instruction for e in episodes],
                         seed=config.seed, latent_episodes=training, cache_config=_cache_config(config),
-                        progress=progress)
+                        progress=progress,
+                        vae_training=vae_training_config(config.model, preset.latent_channels, config.seed,
+                                                         config.vae_steps))
 
 
 def prepare_training_data(config: TrainConfig, progress: bool = True) -> CacheReport:

@@ -3,14 +3,17 @@
 The latent cache, validation images and closed-loop evaluation must all use the very same VAE
 and text encoder. With `--pretrained` they are Wan2.2's own (`vae/`, `text_encoder/`,
 `tokenizer/` of the weights folder). Without, small randomly initialised ones sized for the
-model preset are created once (tokenizer trained on the dataset's instructions, VAE latent
-statistics measured on the training episodes, see `aim_core.data.latent_stats`) and saved in
-`<out_dir>/encoders`, so the cache, the checkpoints and `aim-eval` agree.
+model preset are created once (tokenizer trained on the dataset's instructions; the VAE trained on
+the training episodes' RGB and value canvases (`aim_core.training.vae_training`; zero steps = left
+random, as aim-tiny's tests do), frozen, then its latent statistics measured on them, see
+`aim_core.data.latent_stats`) and saved in `<out_dir>/encoders` (with `vae_report.json`: steps, loss,
+reconstruction PSNR), so the cache, the checkpoints and `aim-eval` agree.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -21,9 +24,14 @@ from aim_core.data.episodes import EpisodeRef
 from aim_core.models.config import AIMConfig
 from aim_core.models.text import TextEncoder, tiny_umt5_config, train_unigram_tokenizer
 from aim_core.models.vae import VideoVAE, tiny_wan_vae_config
+from aim_core.training.vae_training import VAETrainConfig, train_vae
 
 ENCODERS_DIR = "encoders"
 VAE_SUBDIR = "vae"
+VAE_REPORT = "vae_report.json"
+STATS_EPISODES = 8
+"""Episodes (evenly spread) the latent statistics of a new VAE are measured on: every one is VAE-encoded
+whole, on CPU about as costly as caching it; per-channel moments settle within a few episodes."""
 TINY_TEXT_MAX_LENGTH = 64
 
 
@@ -44,12 +52,14 @@ class Encoders:
 
 def run_encoders(out_dir: str | Path, pretrained: str | None, preset: AIMConfig, instructions: list[str],
                  seed: int = 0, latent_episodes: Sequence[EpisodeRef] = (),
-                 cache_config: LatentCacheConfig = LatentCacheConfig(), progress: bool = True) -> Encoders:
+                 cache_config: LatentCacheConfig = LatentCacheConfig(), progress: bool = True,
+                 vae_training: VAETrainConfig | None = None) -> Encoders:
     """The run's encoders: Wan2.2's, the ones saved by an earlier call, or new tiny random ones.
 
     A new tiny VAE gets per-stream latent statistics measured on (a sample of) `latent_episodes`,
     encoded as the latent cache will encode them (`cache_config`); a run that trains must pass its
-    training episodes. Without any (tests that encode no dataset) it keeps mean 0 / std 1.
+    training episodes. Without any (tests that encode no dataset) it keeps mean 0 / std 1. With
+    `vae_training` of more than zero steps the VAE is first trained on `latent_episodes`.
     """
     if pretrained is not None:
         return Encoders.load(pretrained)
@@ -58,9 +68,15 @@ def run_encoders(out_dir: str | Path, pretrained: str | None, preset: AIMConfig,
         return Encoders.load(folder)
     if not instructions:
         raise ValueError("cannot build a tokenizer without instructions: the dataset selection is empty")
-    vae = VideoVAE.from_config(tiny_wan_vae_config(z_dim=preset.latent_channels), seed=seed)
+    report = None
+    if vae_training is not None and vae_training.steps > 0 and latent_episodes:
+        vae, report = train_vae(latent_episodes, cache_config, replace(vae_training, z_dim=preset.latent_channels),
+                                progress=progress)
+    else:
+        vae = VideoVAE.from_config(tiny_wan_vae_config(z_dim=preset.latent_channels), seed=seed)
     if latent_episodes:
-        vae.set_latent_stats(raw_latent_stats(latent_episodes, vae, cache_config, progress=progress))
+        vae.set_latent_stats(raw_latent_stats(latent_episodes, vae, cache_config, progress=progress,
+                                              max_episodes=STATS_EPISODES))
     tokenizer = train_unigram_tokenizer(instructions)
     torch.manual_seed(seed)
     text_model = UMT5EncoderModel(tiny_umt5_config(len(tokenizer), d_model=preset.text_dim))
@@ -68,5 +84,7 @@ def run_encoders(out_dir: str | Path, pretrained: str | None, preset: AIMConfig,
     tmp = folder.with_name(folder.name + ".tmp")
     vae.save_pretrained(tmp / VAE_SUBDIR)
     text.save_pretrained(tmp)
+    if report is not None:
+        (tmp / VAE_REPORT).write_text(json.dumps(report.to_dict(), indent=1))
     tmp.replace(folder)
     return Encoders.load(folder)

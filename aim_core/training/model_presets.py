@@ -8,6 +8,7 @@ preset, the data's requirements and the user's overrides, and refuses contradict
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,24 @@ from torch import nn
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import LEGACY_MASK_VARIANTS, AIMConfig, aim_5b_config, aim_small_config, aim_tiny_config
 from aim_core.models.schedule import AIM_5B_SCHEDULE, AIM_TINY_SCHEDULE, NoiseSchedule
+from aim_core.training.vae_training import VAETrainConfig
 
 MODEL_PRESETS: dict[str, Callable[..., AIMConfig]] = {"aim-tiny": aim_tiny_config, "aim-small": aim_small_config,
                                                      "aim-5b": aim_5b_config}
 NOISE_SCHEDULES: dict[str, NoiseSchedule] = {"aim-tiny": AIM_TINY_SCHEDULE, "aim-small": AIM_TINY_SCHEDULE,
                                              "aim-5b": AIM_5B_SCHEDULE}
 """aim-small's 6x8-token frames are as coarse as aim-tiny's: no shift to compensate (1.0)."""
+VAE_PRESETS: dict[str, VAETrainConfig] = {"aim-tiny": VAETrainConfig(steps=0), "aim-small": VAETrainConfig(steps=600),
+                                          "aim-5b": VAETrainConfig(steps=600)}
+"""The small VAE a run builds when no Wan2.2 weights are given (z_dim = the preset's latent channels): aim-tiny
+keeps it random (tests stay fast), the others train it first (`TrainConfig.vae_steps` overrides the steps)."""
 WAN_TRANSFORMER_SUBDIR = "transformer"
+
+
+def vae_training_config(preset: str, latent_channels: int, seed: int = 0, steps: int | None = None) -> VAETrainConfig:
+    """The run's VAE training settings: the preset's, with its latent width, the run's seed and step override."""
+    base = VAE_PRESETS[preset]
+    return replace(base, z_dim=latent_channels, seed=seed, steps=base.steps if steps is None else steps)
 
 
 def model_overrides(overrides: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """The train-stage1 Prefect flow on a real (test-harness) Prefect server and a tiny dataset."""
+import json
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,12 @@ def test_flow_trains_and_returns_the_checkpoint(prefect_server, tiny_dataset, tm
     flow = load_flow("train-stage1")
     out = tmp_path / "run"
     checkpoint = flow(dataset=str(tiny_dataset), out_dir=str(out), steps=2, batch_size=1, checkpoint_every=1,
-                      val_every=0, gpus=0, resume=True)
+                      val_every=0, gpus=0, resume=True, variant="unified", vae_steps=2)
     state = read_checkpoint_state(checkpoint)
     assert state.step == 2 and Path(checkpoint).parent.parent == out
+    assert state.model_config["variant"] == "unified"
+    report = json.loads((out / "encoders" / "vae_report.json").read_text())  # the flow's train-vae step ran
+    assert report["steps"] == 2 and set(report["psnr"]) == {"rgb", "value", "value_region"}
     assert read_metrics(out)[-1]["step"] == 2
 
 

@@ -1,0 +1,261 @@
+"""Train a small Wan-architecture video VAE on a dataset's RGB and value-map canvases (no-weights case).
+
+Wan2.2's VAE cannot be downloaded everywhere, and a randomly initialised `AutoencoderKLWan` gives
+latents that carry little of the scene: a model trained on them has little to act on. This trains
+a small VAE of the same architecture (patch 2, residual, 16x spatial and 4x causal temporal
+compression) on the very canvases the latent cache encodes, RGB and colour value maps alike (the
+paper encodes both with one VAE), then it is frozen: its latent statistics are measured afterwards,
+as for any run VAE (`aim_core.data.latent_stats`).
+
+Training samples are random clips of 1 + 4k frames (the causal temporal path is trained, not only
+the first-frame path) cropped at random from the packed canvas (a convolutional VAE is translation
+equivariant; crops make a step cheap). Value canvases are mostly black: their loss weights the
+non-black pixels (`value_focus`), so the contact blob, which the Stage II reward reads back, is what
+the VAE learns to keep. With `--pretrained` Wan2.2 weights none of this runs.
+
+    aim-train-vae --dataset data/aim-dataset.zarr --out runs/vae --steps 2000 [--camera-hw 96 128]
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from aim_core.data import LatentCacheConfig
+from aim_core.data.episodes import EpisodeRef
+from aim_core.data.latent_cache import episode_canvases
+from aim_core.data.canvas import CanvasLayout, pack_canvas
+from aim_core.models.vae import VideoVAE, tiny_wan_vae_config
+
+STREAM_SOURCES = {"rgb": "rgb", "value": "value/rgb"}
+"""VAE stream -> dataset array of its canvases (as the latent cache encodes them)."""
+
+
+@dataclass(frozen=True)
+class VAETrainConfig:
+    """How the small VAE of a run is built and trained (steps = 0: left at its random initialisation)."""
+
+    z_dim: int = 16
+    base_dim: int = 16
+    steps: int = 600
+    batch_size: int = 4
+    clip_frames: int = 5
+    """Frames per training clip (1 + 4k: the first frame alone, then groups of 4 -> one latent each)."""
+    crop_hw: tuple[int, int] | None = (64, 64)
+    """Random crop of the canvas per sample (multiples of 16; None = the whole canvas)."""
+    lr: float = 1e-3
+    kl_weight: float = 1e-6
+    value_share: float = 0.5
+    """Share of samples drawn from value-map canvases."""
+    value_focus: float = 20.0
+    """Extra loss weight of non-black value-map pixels (the contact region)."""
+    max_minutes: float | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.crop_hw is not None:
+            object.__setattr__(self, "crop_hw", tuple(self.crop_hw))
+        problems = []
+        if self.steps < 0:
+            problems.append(f"steps must be >= 0 (got {self.steps})")
+        if self.clip_frames < 1 or (self.clip_frames - 1) % 4:
+            problems.append(f"clip_frames must be 1 + 4k (got {self.clip_frames})")
+        if self.crop_hw is not None and (self.crop_hw[0] % 16 or self.crop_hw[1] % 16):
+            problems.append(f"crop_hw must be multiples of 16 (got {self.crop_hw})")
+        if not 0.0 <= self.value_share <= 1.0:
+            problems.append(f"value_share must be in [0, 1] (got {self.value_share})")
+        if problems:
+            raise ValueError("invalid VAE training config: " + "; ".join(problems))
+
+    def vae_config(self) -> dict:
+        return tiny_wan_vae_config(z_dim=self.z_dim, base_dim=self.base_dim)
+
+
+@dataclass
+class VAEReport:
+    """What a VAE training run did, and how well the frozen VAE reconstructs held-out canvases."""
+
+    steps: int
+    seconds: float
+    parameters: int
+    first_loss: float
+    final_loss: float
+    psnr: dict[str, float] = field(default_factory=dict)
+    """"rgb", "value" (dB over whole canvases), "value_region" (dB over the true contact region)."""
+    value_mass_share: dict[str, float] = field(default_factory=dict)
+    """Share of the value map's brightness that lies on the true contact region (value/map >= 0.5):
+    "original" (the colour map itself) and "decoded" (after encode -> decode)."""
+    losses: list[float] = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _episode_clip(episode: EpisodeRef, source: str, start: int, frames: int,
+                  camera_hw: tuple[int, int] | None) -> np.ndarray:
+    return episode_canvases(episode, source, slice(start, start + frames), camera_hw)
+
+
+class _ClipSampler:
+    """Random (stream, clip, crop) samples from the episodes; reads lazily from Zarr."""
+
+    def __init__(self, episodes: Sequence[EpisodeRef], config: VAETrainConfig, cache_config: LatentCacheConfig):
+        self.episodes = [e for e in episodes if e.value_version() is not None]
+        if not self.episodes:
+            raise ValueError("no annotated episodes to train the VAE on (value maps are required)")
+        self.config, self.camera_hw = config, cache_config.camera_hw
+        self.rng = np.random.default_rng(config.seed)
+
+    def sample(self) -> tuple[str, torch.Tensor, torch.Tensor]:
+        """(stream, uint8 clips [B, T, H, W, 3], value-region weights [B, 1, T, H, W] float)."""
+        c = self.config
+        stream = "value" if self.rng.random() < c.value_share else "rgb"
+        clips = []
+        for _ in range(c.batch_size):
+            episode = self.episodes[self.rng.integers(len(self.episodes))]
+            steps = episode.attrs.num_steps
+            frames = min(c.clip_frames, 1 + 4 * ((steps - 1) // 4))
+            start = int(self.rng.integers(0, steps - frames + 1))
+            clip = _episode_clip(episode, STREAM_SOURCES[stream], start, frames, self.camera_hw)
+            if c.crop_hw is not None and clip.shape[1] >= c.crop_hw[0] and clip.shape[2] >= c.crop_hw[1]:
+                y = int(self.rng.integers(0, clip.shape[1] - c.crop_hw[0] + 1))
+                x = int(self.rng.integers(0, clip.shape[2] - c.crop_hw[1] + 1))
+                clip = clip[:, y:y + c.crop_hw[0], x:x + c.crop_hw[1]]
+            clips.append(clip)
+        n = min(len(x) for x in clips)
+        video = torch.from_numpy(np.stack([x[:n] for x in clips]))
+        return stream, video, _weights(video, c.value_focus if stream == "value" else 0.0)
+
+
+def _weights(video: torch.Tensor, focus: float) -> torch.Tensor:
+    """Per-pixel loss weights [B, 1, T, H, W]: 1, plus `focus` where a value canvas is not black."""
+    bright = (video.amax(dim=-1) > 8).float().unsqueeze(1)  # [B, 1, T, H, W]
+    return 1.0 + focus * bright
+
+
+def _to_model(video: torch.Tensor, vae: VideoVAE) -> torch.Tensor:
+    return vae._pixels(video)  # [B, 3, T, H, W] in [-1, 1]
+
+
+def train_vae(episodes: Sequence[EpisodeRef], cache_config: LatentCacheConfig = LatentCacheConfig(),
+              config: VAETrainConfig = VAETrainConfig(), progress: bool = True,
+              eval_episodes: Sequence[EpisodeRef] | None = None) -> tuple[VideoVAE, VAEReport]:
+    """A new small Wan VAE trained on `episodes`' RGB and value canvases, frozen, with its report.
+
+    The returned VAE keeps mean 0 / std 1 statistics: the caller measures the run's latent statistics
+    on it (`raw_latent_stats`) as for any new VAE. PSNR is measured on `eval_episodes` (default: the
+    last of `episodes`, at most 2).
+    """
+    vae = VideoVAE.from_config(config.vae_config(), seed=config.seed)
+    model = vae.model
+    report = VAEReport(steps=0, seconds=0.0, parameters=sum(p.numel() for p in model.parameters()),
+                       first_loss=math.nan, final_loss=math.nan, config=asdict(config))
+    started = time.perf_counter()
+    if config.steps > 0:
+        sampler = _ClipSampler(episodes, config, cache_config)
+        generator = torch.Generator().manual_seed(config.seed)
+        params = [p for p in model.parameters()]
+        for p in params:
+            p.requires_grad_(True)
+        optimizer = torch.optim.AdamW(params, lr=config.lr, betas=(0.9, 0.99), weight_decay=0.0)
+        warmup = max(1, min(100, config.steps // 10))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s: min(1.0, (s + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * s / config.steps))))
+        model.train()
+        from tqdm import tqdm
+
+        bar = tqdm(range(config.steps), desc="train VAE", disable=not progress)
+        ema = None
+        for step in bar:
+            stream, video, weights = sampler.sample()
+            x = _to_model(video, vae)
+            posterior = model.encode(x).latent_dist
+            z = posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=generator)
+            recon = model.decode(z).sample
+            error = (recon - x).abs() + (recon - x).square()
+            loss = (error * weights).sum() / (weights.sum() * 3) + config.kl_weight * posterior.kl().mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            value = float(loss.detach())
+            ema = value if ema is None else 0.98 * ema + 0.02 * value
+            report.losses.append(round(value, 5))
+            if step == 0:
+                report.first_loss = value
+            bar.set_postfix(loss=f"{ema:.4f}", stream=stream)
+            report.steps = step + 1
+            if config.max_minutes is not None and time.perf_counter() - started > 60 * config.max_minutes:
+                break
+        report.final_loss = float(np.mean(report.losses[-50:]))
+        model.eval()
+        for p in params:
+            p.requires_grad_(False)
+    report.seconds = round(time.perf_counter() - started, 1)
+    held = list(eval_episodes) if eval_episodes is not None else [e for e in episodes if e.value_version()][-2:]
+    if held:
+        quality = reconstruction_quality(vae, held, cache_config)
+        report.psnr, report.value_mass_share = quality["psnr"], quality["value_mass_share"]
+    return vae, report
+
+
+def _psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
+    diff = (a.astype(np.float64) - b.astype(np.float64)) ** 2
+    if where is not None:
+        if not where.any():
+            return math.nan
+        diff = diff[where]
+    mse = float(diff.mean())
+    return round(10 * math.log10(255.0 ** 2 / max(mse, 1e-10)), 2)
+
+
+def _brightness(canvas: np.ndarray) -> np.ndarray:
+    """Monotone proxy of the value a colour map pixel encodes (the colour maps run dark -> bright)."""
+    return canvas.astype(np.float32).mean(axis=-1) / 255.0
+
+
+def mass_share(brightness: np.ndarray, region: np.ndarray) -> float:
+    """Share of a map's mass (sum of values) that lies in `region` (NaN for an empty map)."""
+    total = float(brightness.sum())
+    return round(float(brightness[region].sum()) / total, 4) if total > 0 else math.nan
+
+
+def reconstruction_quality(vae: VideoVAE, episodes: Sequence[EpisodeRef],
+                           cache_config: LatentCacheConfig = LatentCacheConfig(), max_frames: int = 17) -> dict:
+    """PSNR of encode -> decode of whole-episode canvases (rgb, value, value on the contact region) and the
+    share of value-map brightness on the true contact region (value/map >= 0.5), original vs decoded."""
+    per: dict[str, list[float]] = {"rgb": [], "value": [], "value_region": [], "original": [], "decoded": []}
+    for episode in episodes:
+        frames = min(max_frames, 1 + 4 * ((episode.attrs.num_steps - 1) // 4))
+        window = slice(0, frames)
+        for stream, source in STREAM_SOURCES.items():
+            video = episode_canvases(episode, source, window, cache_config.camera_hw)
+            with torch.no_grad():
+                decoded = vae.decode(vae.encode(torch.from_numpy(video)[None], stream), stream)[0].cpu().numpy()
+            per[stream].append(_psnr(decoded, video))
+            if stream == "value":
+                maps = episode.read("value/map", window).astype(np.float32)  # [T, V, H, W]
+                if cache_config.camera_hw is not None:
+                    h, w = cache_config.camera_hw
+                    maps = np.stack([[cv2.resize(v, (w, h), interpolation=cv2.INTER_AREA) for v in m] for m in maps])
+                maps = maps[..., None]
+                region = pack_canvas(maps, CanvasLayout(tuple(maps.shape[-3:-1])))[..., 0] >= 0.5
+                mask3 = np.repeat(region[..., None], 3, axis=-1)
+                per["value_region"].append(_psnr(decoded, video, mask3))
+                per["original"].append(mass_share(_brightness(video), region))
+                per["decoded"].append(mass_share(_brightness(decoded), region))
+
+    def mean(values: list[float]) -> float:
+        finite = [v for v in values if not math.isnan(v)]
+        return round(float(np.mean(finite)), 4) if finite else math.nan
+
+    return {"psnr": {k: mean(per[k]) for k in ("rgb", "value", "value_region")},
+            "value_mass_share": {k: mean(per[k]) for k in ("original", "decoded")}}
