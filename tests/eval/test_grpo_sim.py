@@ -101,3 +101,37 @@ def test_a_short_click_bell_grpo_run_in_the_simulator(tmp_path):
     assert read_checkpoint_state(result.checkpoint).config["stage"] == 2
     assert json.loads((result.checkpoint / "policy.json").read_text())["image_size"] == [32, 48]
     assert AIMPolicy.from_pretrained(result.checkpoint).model.config.variant == "aim"  # a bundle aim-eval loads
+
+
+def test_cli_refuses_bad_input_and_writes_bundles_and_the_curve(tmp_path, capsys):
+    from aim_core.training.stage2_cli import main
+    from tests.training.test_grpo import make_bundle
+
+    out = tmp_path / "out"
+    no_value = make_bundle(tmp_path / "b", variant="no-value")
+    assert main(["--checkpoint", str(no_value), "--tasks", "click_bell", "--out", str(out)]) == 2
+    assert "no value stream" in capsys.readouterr().err
+    bundle = make_bundle(tmp_path / "a")
+    assert main(["--checkpoint", str(bundle), "--tasks", "click_bell", "--out", str(out), "-G", "1"]) == 2
+    assert "must be >= 2" in capsys.readouterr().err and not out.exists()
+    assert main(["--checkpoint", str(bundle), "--tasks", "click_bell", "--out", str(out), "-G", "2", "--iterations", "1",
+                 "--steps", "2", "--max-steps", "8"]) == 0
+    assert (out / "stage2_curve.png").stat().st_size > 1000
+    assert read_checkpoint_state(out / "checkpoints" / "step-000001").step == 1
+
+
+@pytest.mark.slow
+def test_parallel_rollout_processes_give_exact_log_probs(tmp_path):
+    """Two spawned rollout processes sample; the trainer recomputes the same log-probabilities bit for bit."""
+    from tests.training.test_grpo import make_bundle
+
+    bundle = make_bundle(tmp_path)
+    config = Stage2Config(checkpoint=str(bundle), out_dir=str(tmp_path / "out"), tasks=["click_bell"], iterations=1,
+                          sampling_steps=2, grpo=GRPOHyper(group_size=2))
+    source = sim_source(bundle, 2, None, config.sde, workers=2, max_steps=8)
+    try:
+        train_stage2(config, source)
+    finally:
+        source.close()
+    row = read_stage2_metrics(config.out_dir)[0]
+    assert row["episode_steps"] == 8 and row["ratio_max_dev_first"] == 0.0
