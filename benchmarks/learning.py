@@ -1,0 +1,322 @@
+"""Benchmark (not a test): does a trained AIM succeed closed loop, and how does it compare with its ablations?
+
+For each profile: expert demonstrations (easy) are generated or reused; one small Wan VAE is trained
+on them and frozen (shared by every variant: same encoders, same latent cache); then `aim`, `unified`
+(value stream kept, actions also see future RGB) and `no-value` (no value stream, LingBot-VA-style)
+are trained with the same budget - a fixed wall time per variant on one CPU thread, or a fixed step
+count on a GPU - and evaluated closed loop on held-out seeds (expert-solvable seeds from 100000) and on
+training seeds (fitting vs generalisation), beside the replayed expert and the hold policy. Also
+measured: loss curves (PNG) and, on held-out recorded episodes, the quality of the predicted value maps
+(share of the predicted map's mass on the true contact region, value/map >= 0.5).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile quick   # ~45 min on 2 shared cores
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile full    # see PROFILES (hours on CPU)
+
+Outputs under --out (default benchmarks/out/learning-<profile>): results.json, results.md,
+loss_curves.png, eval-heldout/ and eval-train/ (success tables, videos), runs/<variant>/ (bundles).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aim_core.data import LatentWindowDataset, build_latent_cache, collate_windows
+from aim_core.data.canvas import CanvasLayout, pack_canvas
+from aim_core.eval.chain import ChainConfig, generate_annotated_dataset
+from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, evaluate_checkpoints
+from aim_core.inference.policy import AIMPolicy, PolicyConfig
+from aim_core.inference.rollout import ChunkSampler, SamplingConfig
+from aim_core.models.batch import AIMBatch
+from aim_core.models.schedule import NoiseSchedule
+from aim_core.training.checkpoint import latest_checkpoint
+from aim_core.training.config import OptimConfig, TrainConfig
+from aim_core.training.data_source import prepare_training_data, training_encoders
+from aim_core.training.encoders import ENCODERS_DIR, VAE_REPORT
+from aim_core.training.metrics_log import read_metrics
+from aim_core.training.trainer import train_stage1
+from aim_core.training.validation import decode_frames
+from aim_core.training.vae_training import mass_share
+
+VARIANTS = ("aim", "unified", "no-value")
+HELDOUT_SEED = 50_000
+"""Held-out recorded episodes (value-map quality) use seeds from here: neither training nor evaluation seeds."""
+
+
+@dataclass
+class Profile:
+    tasks: list[str]
+    episodes: int
+    """Demonstrations per task."""
+    train_minutes: float
+    """CPU: wall-clock budget per variant (one thread)."""
+    train_steps: int
+    """Nominal steps (LR schedule length; the CPU budget usually stops earlier). GPU: the fixed budget."""
+    batch_size: int
+    vae_steps: int
+    heldout_seeds: int
+    train_seeds: int
+    heldout_episodes: int = 2
+    """Recorded held-out episodes per task for the value-map quality."""
+    image_size: tuple[int, int] = (96, 128)
+    lr: float = 1e-3
+    sampling_steps: int = 8
+    videos: int = 1
+
+
+PROFILES = {
+    "quick": Profile(tasks=["click_bell"], episodes=20, train_minutes=8.0, train_steps=600, batch_size=4,
+                     vae_steps=400, heldout_seeds=10, train_seeds=5),
+    "full": Profile(tasks=["click_bell", "place_shoe"], episodes=100, train_minutes=40.0, train_steps=4000,
+                    batch_size=8, vae_steps=1500, heldout_seeds=20, train_seeds=10, heldout_episodes=3),
+}
+
+
+def machine() -> dict:
+    info = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(), "load_avg_at_start": os.getloadavg()}
+    try:
+        info["cpu"] = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                           if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    try:
+        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                        check=False).stdout.strip()
+    except OSError:
+        pass
+    return info
+
+
+def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: str) -> Path:
+    """Annotated expert episodes of every task of the profile in `<data_root>/<name>/dataset.zarr` (reused)."""
+    out = data_root / name
+    for task in profile.tasks:
+        generate_annotated_dataset(ChainConfig(out_dir=str(out), tasks=[task], episodes_per_task=episodes,
+                                               seed=seed, image_size=profile.image_size))
+    return out / "dataset.zarr"
+
+
+def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache: Path, gpu: bool) -> TrainConfig:
+    return TrainConfig(dataset=str(dataset), out_dir=str(out), model="aim-small", model_overrides={"variant": variant},
+                       tasks=profile.tasks, settings=["easy"], steps=profile.train_steps,
+                       batch_size=profile.batch_size, seed=0,
+                       optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
+                       max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
+                       log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps)
+
+
+def share_encoders(source_run: Path, run: Path) -> None:
+    """Every variant uses the first run's encoders (trained VAE, text encoder): copied into its run folder."""
+    target = run / ENCODERS_DIR
+    if not target.exists():
+        run.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source_run / ENCODERS_DIR, target)
+
+
+@torch.no_grad()
+def value_map_quality(bundle: Path, heldout: Path, cache: Path, max_windows: int = 24) -> dict:
+    """On held-out recorded episodes: share of the predicted value map's mass (decoded colour map brightness)
+    on the true contact region (value/map >= 0.5) of each predicted future frame, against the same share of
+    the ground-truth map decoded through the VAE (the ceiling) and of a uniform map (the area share)."""
+    policy = AIMPolicy.from_pretrained(bundle)
+    model, vae = policy.model, policy.vae
+    schedule = NoiseSchedule.load(bundle)
+    if not model.config.has_value_stream:
+        return {"predicted": math.nan, "ground_truth_vae": math.nan, "area": math.nan, "windows": 0}
+    windows = LatentWindowDataset(str(heldout), model.config.layout, cache=str(cache))
+    group = windows.history_groups()[-1]
+    picks = [group[i] for i in np.unique(np.linspace(0, len(group) - 1, min(max_windows, len(group))).astype(int))]
+    sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=8, seed=0))
+    frames_per_latent = windows.grid.frame_stride * windows.grid.temporal_compression
+    shares: dict[str, list[float]] = {"predicted": [], "ground_truth_vae": [], "area": []}
+    for index in picks:
+        batch = AIMBatch.coerce(collate_windows([windows[index]]))
+        chunk = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions)
+        predicted = decode_frames(vae, chunk.value_latents, "value")[0]
+        truth = decode_frames(vae, batch.value_latents, "value")[0]
+        episode_index, anchor = windows.table[index]
+        episode = windows.episodes[episode_index]
+        for k in range(predicted.shape[0]):
+            frame = (anchor + 1 + k) * frames_per_latent
+            if frame >= episode.attrs.num_steps:
+                continue
+            maps = episode.read("value/map", slice(frame, frame + 1)).astype(np.float32)[0][..., None]
+            region = pack_canvas(maps, CanvasLayout(tuple(maps.shape[-3:-1])))[..., 0] >= 0.5
+            if not region.any():
+                continue
+            shares["predicted"].append(mass_share(predicted[k].astype(np.float32).mean(-1), region))
+            shares["ground_truth_vae"].append(mass_share(truth[k].astype(np.float32).mean(-1), region))
+            shares["area"].append(round(float(region.mean()), 4))
+    out = {k: round(float(np.nanmean(v)), 4) if v else math.nan for k, v in shares.items()}
+    out["windows"] = len(shares["predicted"])
+    return out
+
+
+def loss_curves(runs: dict[str, Path], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), dpi=90)
+    for name, run in runs.items():
+        rows = read_metrics(run)
+        steps = [r["step"] for r in rows]
+        for ax, key in zip(axes, ("loss/act", "loss/rgb", "loss/map")):
+            values = [r.get(key) for r in rows]
+            if any(v is not None for v in values):
+                ax.plot(steps, values, label=name)
+    for ax, title in zip(axes, ("action loss", "RGB loss", "value-map loss")):
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        ax.set_yscale("log")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def success_by(outcome, policy: str, task: str) -> tuple[int, int]:
+    rows = [r for r in outcome.results if r.policy == policy and r.task == task]
+    return sum(bool(r.success) for r in rows), len(rows)
+
+
+def markdown(results: dict) -> str:
+    tasks = results["profile"]["tasks"]
+    head = ["policy"] + [f"{t} held-out" for t in tasks] + [f"{t} train seeds" for t in tasks] + [
+        "steps", "s/step", "final loss act / rgb / map", "value mass on contact region (pred / GT-through-VAE / area)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in list(results["variants"]) + ["expert", "hold"]:
+        row = [name]
+        for split in ("heldout", "train"):
+            for task in tasks:
+                ok, n = results["success"][split].get(name, {}).get(task, (0, 0))
+                row.append(f"{100 * ok / n:.0f}% ({ok}/{n})" if n else "-")
+        info = results["variants"].get(name)
+        if info:
+            final = info["final"]
+            row += [str(info["steps"]), f"{info['s_per_step']:.2f}",
+                    " / ".join(f"{final.get(k, math.nan):.3f}" for k in ("loss/act", "loss/rgb", "loss/map")),
+                    "{predicted} / {ground_truth_vae} / {area} ({windows} frames)".format(**info["value_maps"])]
+        else:
+            row += ["-"] * 4
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    p.add_argument("--out", help="default benchmarks/out/learning-<profile>")
+    p.add_argument("--data", default="data/learning", help="where the demonstrations are generated (reused)")
+    p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--train-minutes", type=float, help="override the profile's CPU budget per variant")
+    p.add_argument("--train-steps", type=int, help="override the profile's step count")
+    p.add_argument("--episodes", type=int, help="override demonstrations per task")
+    p.add_argument("--vae-steps", type=int, help="override the VAE's training steps")
+    p.add_argument("--heldout-seeds", type=int, help="override held-out evaluation seeds per task")
+    p.add_argument("--train-seeds", type=int, help="override training evaluation seeds per task")
+    p.add_argument("--skip-eval", action="store_true")
+    p.add_argument("--eval-only", action="store_true",
+                   help="evaluate the runs already trained under --out (results.json is updated)")
+    args = p.parse_args()
+    profile = PROFILES[args.profile]
+    profile = replace(profile, **{k: v for k, v in (("train_minutes", args.train_minutes),
+                                                    ("train_steps", args.train_steps),
+                                                    ("episodes", args.episodes), ("vae_steps", args.vae_steps),
+                                                    ("heldout_seeds", args.heldout_seeds),
+                                                    ("train_seeds", args.train_seeds)) if v is not None})
+    gpu = torch.cuda.is_available()
+    if not gpu:
+        torch.set_num_threads(1)
+    out = Path(args.out or f"benchmarks/out/learning-{args.profile}")
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict = {"profile": {"name": args.profile, **asdict(profile)}, "machine": machine(), "gpu": gpu,
+                     "timings_s": {}, "variants": {}, "success": {"heldout": {}, "train": {}}}
+    variants = args.variants.split(",")
+    runs = {v: out / "runs" / v for v in variants}
+    if args.eval_only:
+        results = json.loads((out / "results.json").read_text())
+        results["profile"].update(heldout_seeds=profile.heldout_seeds, train_seeds=profile.train_seeds)
+        bundles = {v: latest_checkpoint(runs[v]) for v in variants}
+    else:
+        bundles = train_all(args, profile, out, variants, runs, results, gpu)
+    if not args.skip_eval:
+        evaluate_all(profile, out, bundles, results)
+    table = markdown(results)
+    (out / "results.md").write_text(table)
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    print(table)
+    print(json.dumps({"vae": results.get("vae"), "timings_s": results["timings_s"]}, indent=1))
+
+
+def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict[str, Path], results: dict,
+              gpu: bool) -> dict[str, Path]:
+    """Generate (or reuse) the data, train the VAE once, train every variant; measure value maps."""
+    clock = time.perf_counter()
+    dataset = generate(profile, Path(args.data), 0, profile.episodes, args.profile)
+    heldout = generate(profile, Path(args.data), HELDOUT_SEED, profile.heldout_episodes, f"{args.profile}-heldout")
+    results["timings_s"]["generate"] = round(time.perf_counter() - clock, 1)
+
+    cache = out / "latent_cache"
+    first = runs[variants[0]]
+    clock = time.perf_counter()
+    prepare_training_data(train_config(profile, dataset, first, variants[0], cache, gpu))  # trains the VAE once
+    results["timings_s"]["vae_and_cache"] = round(time.perf_counter() - clock, 1)
+    vae_report = json.loads((first / ENCODERS_DIR / VAE_REPORT).read_text()) if (first / ENCODERS_DIR / VAE_REPORT).is_file() else {}
+    results["vae"] = {k: v for k, v in vae_report.items() if k != "losses"}
+    encoders = training_encoders(train_config(profile, dataset, first, variants[0], cache, gpu), progress=False)
+    build_latent_cache(str(heldout), encoders.vae, encoders.text, cache=out / "heldout_cache", progress=False)
+
+    bundles = {}
+    for variant in variants:
+        share_encoders(first, runs[variant])
+        clock = time.perf_counter()
+        result = train_stage1(train_config(profile, dataset, runs[variant], variant, cache, gpu), resume=True)
+        seconds = time.perf_counter() - clock
+        rows = read_metrics(runs[variant])
+        bundles[variant] = result.checkpoint
+        results["variants"][variant] = {
+            "steps": result.step, "train_s": round(seconds, 1), "s_per_step": seconds / max(1, result.step),
+            "stopped": result.stopped, "first": {k: v for k, v in rows[0].items() if k.startswith("loss/")},
+            "final": {k: float(np.mean([r[k] for r in rows[-5:] if k in r])) for k in rows[-1] if k.startswith("loss/")},
+            "parameters": sum(p.numel() for p in AIMPolicy.from_pretrained(result.checkpoint).model.parameters()),
+            "checkpoint": str(result.checkpoint)}
+        results["variants"][variant]["value_maps"] = value_map_quality(result.checkpoint, heldout, out / "heldout_cache")
+        (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    loss_curves(runs, out / "loss_curves.png")
+    return bundles
+
+
+def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results: dict) -> None:
+    """Closed loop on held-out seeds (expert-solvable, from 100000) and on training seeds (from 0)."""
+    policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps)
+    for split, seed_start, count in (("heldout", EVAL_SEED_START, profile.heldout_seeds),
+                                     ("train", 0, profile.train_seeds)):
+        clock = time.perf_counter()
+        config = EvalConfig(tasks=profile.tasks, out_dir=str(out / f"eval-{split}"), settings=["easy"],
+                            episodes=count, seed_start=seed_start, image_size=profile.image_size,
+                            videos=profile.videos)
+        outcome = evaluate_checkpoints(bundles, config, policy_config)
+        for name in list(bundles) + ["expert", "hold"]:
+            results["success"][split][name] = {t: success_by(outcome, name, t) for t in profile.tasks}
+        results["success"][split]["seeds"] = outcome.seeds
+        results["timings_s"][f"eval_{split}"] = round(time.perf_counter() - clock, 1)
+        (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
