@@ -96,3 +96,21 @@ def textured_material(texture: np.ndarray, roughness: float = 0.8) -> sapien.ren
     material = sapien.render.RenderMaterial(base_color=(1.0, 1.0, 1.0, 1.0), roughness=roughness)
     material.base_color_texture = sapien.render.RenderTexture2D(texture, "R8G8B8A8Unorm", srgb=True)
     return material
+
+
+TEXTURE_SETS: dict[str, tuple[int, int]] = {"seen": (1, 10_000), "unseen": (2, 1_000)}
+"""Procedural stand-in for RoboTwin's `background_texture/{seen,unseen}` image sets:
+set name -> (stream id, number of textures). Texture i of a set is `random_texture` drawn from
+`np.random.default_rng([stream id, i])`, so the two sets are disjoint, fixed lists of images;
+`seen` is for data collection, `unseen` only for evaluation."""
+
+
+def texture_from_set(texture_set: str, index: int, size: tuple[int, int] = (64, 64)) -> np.ndarray:
+    """Texture `index` of `texture_set` ("seen" / "unseen"), uint8 [H, W, 4]; same arguments, same image."""
+    try:
+        stream, count = TEXTURE_SETS[texture_set]
+    except KeyError:
+        raise KeyError(f"unknown texture set {texture_set!r}; sets: {', '.join(TEXTURE_SETS)}") from None
+    if not 0 <= index < count:
+        raise ValueError(f"texture index {index} outside the {texture_set} set (0..{count - 1})")
+    return random_texture(np.random.default_rng([stream, index]), size)

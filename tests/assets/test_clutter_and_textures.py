@@ -1,0 +1,30 @@
+"""Hard-setting material from the asset library: the clutter pool (whole library minus the task's
+kinds, their look-alikes and articulated kinds) and the seen / unseen texture sets (disjoint,
+deterministic image lists)."""
+import numpy as np
+import pytest
+
+from pipeline.assets import TEXTURE_SETS, clutter_kinds, list_asset_kinds, lookalikes, texture_from_set
+
+
+def test_clutter_pool_is_the_library_minus_task_kinds_and_lookalikes():
+    pool = clutter_kinds(["cup", "coaster"])
+    assert not {"cup", "can", "bottle", "coaster", "target_pad", "shoe_mat", "laptop"} & set(pool)
+    assert {"ball", "bell", "block", "hammer", "shoe", "small_box"} <= set(pool)
+    assert set(clutter_kinds([])) == set(list_asset_kinds()) - {"laptop"}
+    assert lookalikes("block") == {"block", "small_box"} and lookalikes("bell") == {"bell"}
+    assert list(pool) == sorted(pool)  # reproducible draws
+
+
+def test_texture_sets_are_disjoint_and_deterministic():
+    seen = [texture_from_set("seen", i, (16, 16)) for i in range(30)]
+    unseen = [texture_from_set("unseen", i, (16, 16)) for i in range(30)]
+    assert all(t.shape == (16, 16, 4) and t.dtype == np.uint8 for t in seen + unseen)
+    assert np.array_equal(texture_from_set("seen", 7, (16, 16)), seen[7])
+    digests = lambda ts: {t.tobytes() for t in ts}  # noqa: E731
+    assert len(digests(seen)) == 30 and not digests(seen) & digests(unseen)
+    assert TEXTURE_SETS["seen"][1] > TEXTURE_SETS["unseen"][1] > 0
+    with pytest.raises(ValueError):
+        texture_from_set("unseen", TEXTURE_SETS["unseen"][1])
+    with pytest.raises(KeyError, match="seen"):
+        texture_from_set("eval", 0)
