@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aim_core.data import LatentCacheConfig, raw_latent_stats
 from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.training.encoders import STATS_EPISODES
 from aim_core.training.vae_training import VAETrainConfig, train_vae
 
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     train, held = episodes[:len(episodes) - args.held_out], episodes[len(episodes) - args.held_out:]
     cache_config = LatentCacheConfig(camera_hw=tuple(args.camera_hw) if args.camera_hw else None)
     vae, report = train_vae(train, cache_config, config, eval_episodes=held or None)
-    vae.set_latent_stats(raw_latent_stats(train, vae, cache_config))
+    vae.set_latent_stats(raw_latent_stats(train, vae, cache_config, max_episodes=STATS_EPISODES))
     out = Path(args.out)
     vae.save_pretrained(out / "vae")
     (out / "vae_report.json").write_text(json.dumps(report.to_dict(), indent=1))

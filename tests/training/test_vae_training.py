@@ -59,3 +59,16 @@ def test_cli_writes_a_loadable_vae_and_its_report(tiny_dataset, tmp_path, capsys
     vae = VideoVAE.from_pretrained(tmp_path / "vae")
     assert vae.z_dim == 4 and vae.latent_stats("value").std != (1.0,) * 4
     assert vae_main(["--dataset", str(tiny_dataset), "--out", str(tmp_path), "--held-out", "9"]) == 2
+
+
+def test_value_crops_hold_the_contact_blob(tiny_dataset):
+    from aim_core.data import LatentCacheConfig
+    from aim_core.training.vae_training import _ClipSampler
+
+    sampler = _ClipSampler(complete_episodes(open_dataset(tiny_dataset)),
+                           VAETrainConfig(crop_hw=(16, 16), blob_crops=1.0), LatentCacheConfig())
+    clip = torch.zeros(1, 64, 96, 3, dtype=torch.uint8).numpy()
+    clip[0, 50, 80] = 200
+    for _ in range(5):
+        y, x = sampler._crop_origin(clip, "value")
+        assert y <= 50 < y + 16 and x <= 80 < x + 16
