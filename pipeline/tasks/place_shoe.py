@@ -1,16 +1,29 @@
-"""place_shoe: pick a shoe and place it on the shoe mat, heel-to-toe along the mat's direction."""
+"""place_shoe (RoboTwin 2.0): pick the shoe and place it on the mat, heel-to-toe along the mat.
+
+Layout as RoboTwin: the mat lies at a fixed spot (0, -0.08), its long axis (the heel-to-toe target
+direction) along world x; the shoe anywhere in x in [-0.25, 0.25], y in [-0.1, 0.05] (y <= 0 when
+|x| < 0.15), at least 0.15 from (0, 0), heading uniform over the full circle. The arm on the
+shoe's side grasps it, turns it and places it on the mat.
+
+Success (RoboTwin's check, in the mat's frame): the shoe origin within 0.05 along and 0.02 across
+the mat's centre, its heading within 15.1 deg of the mat's (RoboTwin: 0.07 per quaternion
+component), both grippers open; no height condition.
+Intentional differences: our mat is 16-19 x 9-11 cm (RoboTwin 26 x 10 cm) for our 10-13 cm
+procedural shoes; the shoe also keeps 0.17 m from the mat centre so the two never overlap.
+"""
 from __future__ import annotations
 
 import numpy as np
 import sapien
 
-from pipeline.assets import make_asset
+from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.sim.primitives import support_target
 from pipeline.tasks import register_task
-from pipeline.tasks.base import Task
+from pipeline.tasks.base import Phrasing, Task, described
 
-YAW_TOLERANCE = np.deg2rad(20.0)
-Z_TOLERANCE = 0.015
+ALONG_TOLERANCE, ACROSS_TOLERANCE = 0.05, 0.02
+YAW_TOLERANCE = np.deg2rad(15.1)
+MAT_XY = (0.0, -0.08)
 
 
 def _yaw_quat(yaw: float) -> list[float]:
@@ -25,32 +38,35 @@ def _heading(entity: sapien.Entity) -> float:
 @register_task
 class PlaceShoe(Task):
     name = "place_shoe"
-    seen_templates = (
-        "Place the shoe on the mat with the toe pointing the way the mat points.",
-        "Put the shoe onto the {mat} mat, facing forward.",
-        "Pick up the shoe and set it on the {mat} mat in the right orientation.",
-    )
-    unseen_templates = (
-        "Move the shoe over to the {mat} mat and line it up with the mat.",
-        "Set the shoe down on the mat, toe away from you.",
-    )
+    phrasing = Phrasing(
+        frames=("{verb} {shoe} {place} {mat}.", "{verb} {shoe} {place} {mat}, toe along the mat.",
+                "Pick up {shoe} and {verb} it {place} {mat}.",
+                "{verb} {shoe} {place} {mat} so it lines up with the mat.",
+                "Grab {shoe}, then {verb} it {place} {mat} facing the mat's direction."),
+        verbs=("place", "put", "set", "move", "lay"),
+        places=("on", "onto", "on top of"))
 
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
-        mat = make_asset("shoe_mat", rng, name="shoe_mat")
-        mat_xy = np.array([rng.uniform(-0.05, 0.05), rng.uniform(-0.02, 0.08)])
-        mat_yaw = np.pi / 2 + rng.uniform(-0.3, 0.3)
-        self.add_object("shoe_mat", mat, sapien.Pose([*mat_xy, self.table_z], _yaw_quat(mat_yaw)),
+        mat_colour = random_color_name(rng)
+        mat = make_asset("shoe_mat", rng, name="shoe_mat", color=rgba(mat_colour))
+        self.add_object("shoe_mat", mat, sapien.Pose([*MAT_XY, self.table_z], _yaw_quat(0.0)),
                         static=True, footprint=0.1)
         shoe = make_asset("shoe", rng, name="shoe")
-        side = 1.0 if rng.random() < 0.5 else -1.0
-        shoe_xy = np.array([side * rng.uniform(0.2, 0.3), rng.uniform(-0.1, 0.08)])
-        shoe_yaw = np.pi / 2 + rng.uniform(-0.5, 0.5)
+        while True:
+            shoe_xy = np.array([rng.uniform(-0.25, 0.25), rng.uniform(-0.1, 0.05)])
+            if abs(shoe_xy[0]) < 0.15 and shoe_xy[1] > 0:
+                shoe_xy[1] = rng.uniform(-0.1, 0.0)
+            if np.linalg.norm(shoe_xy) >= 0.15 and np.linalg.norm(shoe_xy - MAT_XY) >= 0.17:
+                break
+        shoe_yaw = rng.uniform(-np.pi, np.pi)
         self.add_object("shoe", shoe, sapien.Pose([*shoe_xy, self.table_z + 1e-3], _yaw_quat(shoe_yaw)),
                         footprint=0.08)
         self.roles = {"target": "shoe", "support": "shoe_mat"}
-        self.instruction_fields = {"mat": "dark" if np.mean(mat.visuals[0].color[:3]) < 0.4 else "coloured"}
+        self.instruction_fields = {"mat": mat_colour, "shoe": "shoe"}
+        self.descriptions = {"mat": described(mat_colour, ("mat", "shoe mat"), ("rug",)),
+                             "shoe": (("the shoe", "the sneaker"), ("the trainer",))}
         if setting == "hard":
-            self.add_distractors(rng, int(rng.integers(2, 5)))
+            self.add_distractors(rng)
 
     def play_once(self) -> None:
         shoe, mat = self.actors["shoe"], self.actors["shoe_mat"]
@@ -63,11 +79,12 @@ class PlaceShoe(Task):
         self.expert.place(arm, shoe, asset.functional_points["bottom"], target, align_orientation=True)
         self.expert.home([arm])
 
-    def check_success(self) -> bool:
+    def evaluate(self) -> dict[str, bool]:
         shoe, mat = self.actors["shoe"], self.actors["shoe_mat"]
         local = np.linalg.inv(mat.get_pose().to_transformation_matrix()) @ np.append(shoe.get_pose().p, 1.0)
-        half = (self.assets["shoe_mat"].bounds[1] - self.assets["shoe_mat"].bounds[0]) / 2
-        inside = abs(local[0]) < half[0] - 0.02 and abs(local[1]) < half[1] - 0.01
         yaw_error = abs(np.angle(np.exp(1j * (_heading(shoe) - _heading(mat)))))
-        resting = abs(local[2] - self.assets["shoe_mat"].bounds[1, 2]) < Z_TOLERANCE
-        return bool(inside and yaw_error < YAW_TOLERANCE and resting)
+        out = {"on_mat": bool(abs(local[0]) < ALONG_TOLERANCE and abs(local[1]) < ACROSS_TOLERANCE),
+               "aligned": bool(yaw_error < YAW_TOLERANCE),
+               "grippers_open": self.gripper_open("left") and self.gripper_open("right")}
+        out["success"] = all(out.values())
+        return out

@@ -87,10 +87,15 @@ def move_near(expert: Expert, arm: str, tcp: sapien.Pose) -> None:
 def grasp_near(expert: Expert, arm: str, actor: sapien.Entity, grasp: np.ndarray, pre_distance: float,
                lift: float) -> None:
     """`Expert.grasp`'s phases (open, pre-grasp, straight approach, close, straight lift) with the
-    pre-grasp reached by `move_near`, so the arm stays in a posture from which the lift is straight."""
+    pre-grasp reached by `move_near`, so the arm stays in a posture from which the lift is straight.
+    Where the straight approach has no screw path (near the workspace edge), the last few
+    centimetres go through joint space to the nearest posture instead (`move_near`)."""
     goal = expert.grasp_pose(actor, grasp)
     expert.open_gripper(arm)
     move_near(expert, arm, matrix_to_pose(backed_off(goal.to_transformation_matrix(), pre_distance)))
-    expert.move_to({arm: goal}, straight=True)
+    try:
+        expert.move_to({arm: goal}, straight=True)
+    except PlanningError:
+        move_near(expert, arm, goal)
     expert.close_gripper(arm)
     expert.move_by(arm, (0.0, 0.0, lift))

@@ -5,7 +5,7 @@ import pytest
 
 from data_schemas import PHASE_PICK
 from pipeline.annotate import annotate_episode
-from pipeline.tasks.open_laptop import OPEN_ANGLE_RAD
+from pipeline.tasks.open_laptop import OPEN_FRACTION
 from tests.tasks.conftest import contact_summary, stage, successful_expert_episode
 
 TASK = "open_laptop"
@@ -27,8 +27,9 @@ def test_expert_pushes_the_lid_open(setting, seed):
 
 def test_success_needs_the_lid_past_the_threshold():
     task = stage(TASK, seed=3)
-    assert task.angle() < OPEN_ANGLE_RAD and not task.check_success()  # expert skipped: lid ajar
-    for angle, opened in ((OPEN_ANGLE_RAD - 0.1, False), (OPEN_ANGLE_RAD + 0.1, True)):
-        task.laptop.set_qpos(np.array([angle], dtype=np.float32))
+    assert task.open_fraction() < OPEN_FRACTION and not task.check_success()  # expert skipped: lid ajar
+    low, high = task.laptop.get_active_joints()[0].get_limits()[0]
+    for fraction, opened in ((OPEN_FRACTION - 0.05, False), (OPEN_FRACTION + 0.05, True)):
+        task.laptop.set_qpos(np.array([low + fraction * (high - low)], dtype=np.float32))
         task.env.settle(0.2)
-        assert task.check_success() == opened
+        assert task.evaluate()["open"] == opened and not task.check_success()  # the arm is still at home
