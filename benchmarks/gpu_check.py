@@ -1,6 +1,7 @@
 """GPU figures of AIM in one run (called by benchmarks/gpu_check.sh): aim-5b train step, aim-5b chunk latency.
 
-1. aim-5b with random weights, bf16 autocast, AdamW, activation checkpointing, FlexAttention: training step
+1. aim-5b with random weights, bf16 weights/optimizer states (fp32 would not fit one GPU), bf16 autocast, AdamW,
+   activation checkpointing, FlexAttention: training step
    time, peak memory and MFU on a realistic window (480x640 canvases -> 30x40 latents, F_h = F_f = 4, apf 4).
    MFU = (6 x parameters x tokens + attention FLOPs) / step time / peak bf16 FLOP/s (--peak-tflops; H100/H200
    SXM dense bf16: 989).
@@ -68,8 +69,13 @@ def sync(device) -> None:
 
 def train_step_section(config: AIMConfig, grid, batch: int, steps: int, device, peak_tflops: float) -> dict:
     torch.manual_seed(0)
-    with torch.device(device):  # initialise on the device: 5 B parameters are slow to build on the host
+    with torch.device(device):  # initialise on the device: billions of parameters are slow to build on the host
         model = AIMModel(config)
+    if device.type == "cuda":
+        # aim-5b is 9.7 B parameters with the action streams: fp32 weights + AdamW states (16 B/param, 155 GB) do
+        # not fit one 141 GB GPU. Here weights, grads and states are bf16 (8 B/param, ~78 GB): the step time and
+        # activation memory of one GPU; real runs shard fp32 masters with FSDP2 over several GPUs.
+        model = model.to(torch.bfloat16)
     model.gradient_checkpointing = True
     model.attention_backend = "auto"
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, betas=(0.9, 0.95), foreach=device.type == "cuda")
