@@ -2,7 +2,9 @@
 
     .venv/bin/python benchmarks/rollout.py --seeds 5 --tasks place_shoe stack_blocks_two
 
-Prints one row per (task, setting) and a Markdown table for benchmarks/RESULTS.md ("Rollout").
+Prints one row per (task, setting) as soon as it is done (with the failed seeds and their failure
+reasons; success is each task's RoboTwin-criteria `evaluate()["success"]` at the end of the expert
+run), then a Markdown table for benchmarks/RESULTS.md ("Rollout").
 Writing to Zarr is measured by the store benchmark; `write_s` is left as a column for it.
 """
 from __future__ import annotations
@@ -16,6 +18,11 @@ from pipeline.record.rollout import RolloutConfig, rollout_episode
 from pipeline.tasks import list_tasks
 
 
+def row_markdown(r) -> str:
+    return (f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.0%} | {r[4]:.1f} | {r[5]:.0f} | {r[6]:.1%} | {r[7]:.1%} | "
+            f"{r[8]:.1%} | {r[9]:.1f} | (store bench) |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", nargs="+", default=list_tasks())
@@ -24,6 +31,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=240)
     parser.add_argument("--width", type=int, default=320)
     parser.add_argument("--record-every", type=int, default=15)
+    parser.add_argument("--seed-start", type=int, default=0)
     args = parser.parse_args()
     config = RolloutConfig(image_size=(args.height, args.width), record_every=args.record_every)
     rows = []
@@ -32,10 +40,13 @@ def main() -> None:
         for task in args.tasks:
             for setting in args.settings:
                 ok, steps, split = 0, 0, {"render_s": 0.0, "physics_s": 0.0, "planning_s": 0.0, "total_s": 0.0}
+                failed = []
                 start = time.perf_counter()
-                for seed in range(args.seeds):
+                for seed in range(args.seed_start, args.seed_start + args.seeds):
                     episode = rollout_episode(task, setting, seed, config)
                     ok += episode.attrs.success
+                    if not episode.attrs.success:
+                        failed.append((seed, episode.attrs.model_extra.get("failure")))
                     steps += episode.attrs.num_steps
                     for key in split:
                         split[key] += episode.attrs.model_extra["timing"][key]
@@ -44,12 +55,12 @@ def main() -> None:
                 rows.append((task, setting, args.seeds, ok / args.seeds, 3600 * args.seeds / wall, steps / args.seeds,
                              *(split[k] / split["total_s"] for k in ("render_s", "physics_s", "planning_s")),
                              split["total_s"] / args.seeds))
+                bar.console.print(row_markdown(rows[-1]), f"failed: {failed}")
     print(f"\n{args.height}x{args.width}, record_every={args.record_every}")
     print("| task | setting | N | success | episodes/h/core | steps/ep | render | physics | planning | s/episode | write_s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.0%} | {r[4]:.1f} | {r[5]:.0f} | {r[6]:.1%} | {r[7]:.1%} | "
-              f"{r[8]:.1%} | {r[9]:.1f} | (store bench) |")
+        print(row_markdown(r))
 
 
 if __name__ == "__main__":
