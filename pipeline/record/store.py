@@ -91,6 +91,7 @@ from data_schemas.integrity import (
     MANIFEST_ATTR,
     QUARANTINE_GROUP,
     Claim,
+    IntegrityError,
     build_manifest,
     check_manifest,
     claim,
@@ -102,6 +103,8 @@ from pipeline.record.locking import store_lock
 
 _EPISODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 INDEX_COLUMNS = ("episode_id", "task", "setting", "seed", "num_steps", "success", "annotated")
+VANISHED_VERSION_RETRIES = 5
+"""Times a reader resolves the live value-map version again when the one it read was deleted under it."""
 
 
 async def _collect(aiter) -> list[str]:
@@ -367,15 +370,53 @@ class DatasetStore:
         return self.arrays(episode_id, [name])[name]
 
     def read_episode(self, episode_id: str, names: Iterable[str] | None = None) -> EpisodeData:
-        """Load arrays (all of them by default, value maps included when annotated) into memory."""
+        """Load arrays (all of them by default, value maps included when annotated) into memory.
+
+        A value-map version outlives one replacement only (`write_value` keeps the live and the
+        previous one), so a reader that resolved a version and was then overtaken by two
+        re-annotations finds it gone: it resolves the live version again instead of failing, at most
+        `VANISHED_VERSION_RETRIES` times (a damaged or missing array fails the same number of times, then
+        raises), and never returns maps of a half-deleted version.
+        """
         attrs = self.read_attrs(episode_id)
+        for attempt in range(VANISHED_VERSION_RETRIES):
+            try:
+                version = self._live_version_name(episode_id)
+                arrays = self._load(episode_id, names)
+            except (FileNotFoundError, IntegrityError, KeyError):  # also what a version deleted mid-read gives
+                if attempt == VANISHED_VERSION_RETRIES - 1:
+                    raise
+                continue
+            if version is None or self._version_intact(episode_id, version):
+                return EpisodeData(attrs=attrs, arrays=arrays)
+        raise IntegrityError(f"{self.url} episode {episode_id}: its value maps were replaced "
+                             f"{VANISHED_VERSION_RETRIES} times while being read; read again when annotation is done")
+
+    def _load(self, episode_id: str, names: Iterable[str] | None) -> dict[str, np.ndarray]:
         arrays = {}
         for name, arr in self.arrays(episode_id, names).items():
             try:
                 arrays[name] = arr[...]
             except DECODE_ERRORS as exc:
                 raise read_error(f"{self.url} episode {episode_id}", name, exc) from exc
-        return EpisodeData(attrs=attrs, arrays=arrays)
+        return arrays
+
+    def _live_version_name(self, episode_id: str) -> str | None:
+        live = self._live_value(self._complete_group(episode_id))
+        return None if live is None else live[0].basename
+
+    def _version_intact(self, episode_id: str, version: str) -> bool:
+        """True if value-map version `version` still holds every object it was sealed with (a version
+        deleted during the read would have given fill values for its vanished chunks)."""
+        value = self._value_group(self._complete_group(episode_id))
+        if value is None or version not in value:
+            return False
+        group = value[version]
+        manifest = group.attrs.get(MANIFEST_ATTR)
+        try:
+            return manifest is None or not manifest_problems(self._root.store, group.path, manifest)
+        except FileNotFoundError:
+            return False
 
     def check_episode(self, episode_id: str, deep: bool = False) -> list[str]:
         """Every problem of a stored complete episode: attrs, array shapes/dtypes, value maps, and stored

@@ -82,7 +82,9 @@ def _wait_for_complete_episode(store_path, process, timeout_s=600) -> None:
 
 
 def test_rerun_after_a_crash_produces_exactly_the_missing_episodes(flow_processes, store_path, tiny):
-    params = {**tiny, "tasks": tiny["tasks"][:1], "episodes_per_task": 2, "output": str(store_path)}
+    # three episodes on two workers: when the first is committed, the third has not started, so the kill
+    # always leaves work undone (with two, both could finish in the moment between commit and kill)
+    params = {**tiny, "tasks": tiny["tasks"][:1], "episodes_per_task": 3, "output": str(store_path)}
     process = flow_processes.start(**params)
     _wait_for_complete_episode(store_path, process)
     flow_processes.kill(process)  # the whole job (flow + Dask workers) dies mid-run
@@ -90,7 +92,7 @@ def test_rerun_after_a_crash_produces_exactly_the_missing_episodes(flow_processe
     store = DatasetStore.open(store_path)
     complete = {eid for eid, done in store.episode_states().items() if done}
     annotated = {eid for eid in complete if store.value_params(eid) is not None}
-    ids = _ids(params["tasks"], (0, 1))
+    ids = _ids(params["tasks"], (0, 1, 2))
     assert 1 <= len(complete) < len(ids)
 
     summary = generate_dataset(**params)
