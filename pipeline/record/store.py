@@ -255,8 +255,10 @@ class DatasetStore:
         return self._root[EPISODES_GROUP]
 
     def _group_names(self, path: str) -> list[str]:
+        """Member names under `path`: not its metadata document, nor the `zarr.<uuid>.partial` file
+        zarr writes and renames while another process rewrites that document (concurrent writers)."""
         keys = sync(_collect(self._root.store.list_dir(path)))
-        return sorted(k for k in keys if k != "zarr.json")
+        return sorted(k for k in keys if not k.startswith("zarr."))
 
     def _episode_group(self, episode_id: str) -> zarr.Group | None:
         if not _EPISODE_ID.match(episode_id):
@@ -511,7 +513,10 @@ class DatasetStore:
         rows, pending = [], []
         episodes = self._episodes()
         for name in self._group_names(EPISODES_GROUP):
-            group = episodes[name]
+            try:
+                group = episodes[name]
+            except KeyError:  # removed since the listing (a crash leftover cleared by its new writer)
+                continue
             if group.attrs.get("complete") is not True:
                 pending.append(name)
                 continue
