@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 LATENT_SOURCES = {"rgb": "rgb", "value": "value/rgb"}
 """Cached latent array (= the VAE's latent stream) -> the dataset array whose canvas it encodes."""
+LATENT_DTYPE = torch.float16
+"""How cached latents are stored; a policy rounds its live latents the same way, so its history windows
+hold the very numbers a training window holds."""
 LATENT_CHUNK = 4
 """Latent frames per chunk: a window (history + horizon) touches one or two chunks; uncompressed,
 because normalised latents do not compress and decompression would cost loader time."""
@@ -113,7 +116,7 @@ def encode_episode(episode: EpisodeRef, vae: VideoVAE, config: LatentCacheConfig
     """Latents {"rgb", "value"} float16 [N, C, h, w] of one episode, and the attrs that describe them."""
     num_steps, videos = episode_videos(episode, config, vae.temporal)
     latents = {stream: vae.encode(torch.from_numpy(video)[None], stream)[0].transpose(0, 1)  # [N, C, h, w]
-               .to(torch.float16).cpu().numpy() for stream, video in videos.items()}
+               .to(LATENT_DTYPE).cpu().numpy() for stream, video in videos.items()}
     camera_hw = [videos["rgb"].shape[1] // 2, videos["rgb"].shape[2] // 2]
     attrs = {"cache_key": config.key(vae), "vae_digest": vae.digest(), "value_version": episode.value_version(),
              "frame_stride": config.frame_stride, "temporal_compression": vae.temporal, "camera_hw": camera_hw,
@@ -128,7 +131,7 @@ def write_latents(cache_root: zarr.Group, episode_id: str, latents: dict[str, np
         del parent[LATENTS_GROUP]
     group = parent.create_group(LATENTS_GROUP, attributes={"complete": False})
     for name, data in latents.items():
-        arr = group.create_array(name, shape=data.shape, dtype="float16",
+        arr = group.create_array(name, shape=data.shape, dtype=data.dtype,
                                  chunks=(min(LATENT_CHUNK, len(data)), *data.shape[1:]), compressors=None)
         arr[...] = data
     group.update_attributes({**attrs, "complete": True})

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from aim_core.data.canvas import CanvasLayout, pack_canvas, resize_views, unpack_canvas
+from aim_core.data.latent_cache import LATENT_DTYPE
 from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, check_bundle
 from aim_core.inference.observation import Observation
 from aim_core.inference.rollout import ActionTrace, ChunkSampler, HistoryWindow, SamplingConfig
@@ -33,11 +34,6 @@ from aim_core.models.aim_model import AIMModel
 from aim_core.models.schedule import NoiseSchedule
 from aim_core.models.text import TextEncoder
 from aim_core.models.vae import VideoVAE
-
-LATENT_STORAGE_DTYPE = torch.float16
-"""The latent cache stores latents in float16 (`aim_core.data.latent_cache`); inference rounds the
-same way so a history window holds the very numbers a training window holds."""
-
 
 @dataclass(frozen=True)
 class PolicyConfig:
@@ -148,7 +144,7 @@ class AIMPolicy:
     @torch.no_grad()
     def _plan(self) -> None:
         latents = self._stream.push(np.stack(self._pending)[None])
-        latents = latents.to(LATENT_STORAGE_DTYPE).float().to(self.device)
+        latents = latents.to(LATENT_DTYPE).float().to(self.device)
         executed = torch.stack(self._executed)[None] if self._executed else None
         self.history.add(latents, executed)
         self._pending, self._executed = [], []
