@@ -15,18 +15,41 @@ from pipeline.assets.object_asset import ObjectAsset
 
 AssetFactory = Callable[..., ObjectAsset]
 _FACTORIES: dict[str, AssetFactory] = {}
+_ARTICULATED: set[str] = set()
+_LOOKALIKE_GROUPS: list[frozenset[str]] = []
 
 
-def register_kind(kind: str) -> Callable[[AssetFactory], AssetFactory]:
-    """Decorator registering `factory` under `kind` (names must be unique)."""
+def register_kind(kind: str, *, articulated: bool = False) -> Callable[[AssetFactory], AssetFactory]:
+    """Decorator registering `factory` under `kind` (names must be unique). `articulated` kinds are
+    built as articulations and never drawn as free clutter."""
 
     def decorate(factory: AssetFactory) -> AssetFactory:
         if kind in _FACTORIES:
             raise ValueError(f"asset kind {kind!r} is already registered")
         _FACTORIES[kind] = factory
+        if articulated:
+            _ARTICULATED.add(kind)
         return factory
 
     return decorate
+
+
+def declare_lookalikes(*kinds: str) -> None:
+    """Kinds a policy could mistake for one another (RoboTwin's `same.json` aliases): clutter never
+    includes a task object's kind nor any kind declared alike. Each kind module declares its own."""
+    _LOOKALIKE_GROUPS.append(frozenset(kinds))
+
+
+def lookalikes(kind: str) -> frozenset[str]:
+    """`kind` and the kinds declared to look like it."""
+    return frozenset({kind}).union(*(group for group in _LOOKALIKE_GROUPS if kind in group))
+
+
+def clutter_kinds(task_kinds) -> tuple[str, ...]:
+    """The clutter pool of a task (RoboTwin `get_cluttered_table`): every registered kind except
+    articulated ones, the task's own kinds and their look-alikes; sorted, so draws are reproducible."""
+    excluded = set(_ARTICULATED).union(*(lookalikes(kind) for kind in task_kinds))
+    return tuple(kind for kind in list_asset_kinds() if kind not in excluded)
 
 
 def list_asset_kinds() -> list[str]:

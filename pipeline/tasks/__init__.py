@@ -1,7 +1,7 @@
 """Task registry: `get_task(name)` returns a `Task` subclass, `list_tasks()` the known names.
 
-Register a task with `@register_task` on its class (the class attribute `name` is the key) and
-import its module below.
+Register a task with `@register_task` on its class (the class attribute `name` is the key) in its
+own module of this package: every module here is imported (sorted by name), no list to edit.
 """
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def get_task(name: str) -> type[Task]:
         raise KeyError(f"unknown task {name!r}; available tasks: {', '.join(list_tasks())}") from None
 
 
-from pipeline.tasks import place_shoe, stack_blocks_two  # noqa: E402,F401  (registration)
-from pipeline.tasks import beat_block_hammer, click_bell, place_empty_cup  # noqa: E402,F401  (registration)
-from pipeline.tasks import handover_block, lift_pot, open_laptop  # noqa: E402,F401  (registration)
+import importlib  # noqa: E402
+import pkgutil  # noqa: E402
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")

@@ -13,7 +13,7 @@ from pipeline.assets.geometry import box, cylinder, pose, yaw_axis
 from pipeline.assets.kinds.common import draw, pick_color, resting_points, yawed_top_grasps
 from pipeline.assets.object_asset import ObjectAsset, VisualPart
 from pipeline.assets.palette import rgba
-from pipeline.assets.registry import list_asset_kinds, register_kind
+from pipeline.assets.registry import declare_lookalikes, register_kind
 
 DISTRACTOR_KINDS: tuple[str, ...] = ("bottle", "can", "small_box", "ball")
 """Kinds meant as Hard-setting clutter (none of them is a task object)."""
@@ -104,24 +104,6 @@ def make_ball(rng: np.random.Generator, *, radius: float | None = None, color=No
     )
 
 
-LOOKALIKE_GROUPS: tuple[frozenset[str], ...] = (
-    frozenset({"block", "small_box"}),              # cuboids
-    frozenset({"cup", "can", "bottle"}),            # upright cylinders one could take for the cup
-    frozenset({"coaster", "target_pad", "shoe_mat"}),  # flat pads / mats (placement targets)
-)
-"""Kinds a policy could mistake for one another (RoboTwin's `same.json` aliases): clutter never
-includes a task object's kind nor any kind in the same group."""
-ARTICULATED_KINDS: tuple[str, ...] = ("laptop",)
-"""Kinds built as articulations (not usable as free clutter actors)."""
-
-
-def lookalikes(kind: str) -> frozenset[str]:
-    """`kind` and the kinds that look like it."""
-    return frozenset({kind}).union(*(group for group in LOOKALIKE_GROUPS if kind in group))
-
-
-def clutter_kinds(task_kinds) -> tuple[str, ...]:
-    """The clutter pool of a task (RoboTwin `get_cluttered_table`): every registered kind except
-    articulated ones, the task's own kinds and their look-alikes; sorted, so draws are reproducible."""
-    excluded = set(ARTICULATED_KINDS).union(*(lookalikes(kind) for kind in task_kinds))
-    return tuple(kind for kind in list_asset_kinds() if kind not in excluded)
+declare_lookalikes("block", "small_box")              # cuboids
+declare_lookalikes("cup", "can", "bottle")            # upright cylinders one could take for the cup
+declare_lookalikes("coaster", "target_pad", "shoe_mat")  # flat pads / mats (placement targets)

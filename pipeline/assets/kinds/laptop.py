@@ -23,7 +23,7 @@ HINGE_LIMITS = (0.0, 1.9)
 HINGE_DAMPING = 0.2  # N m s / rad: a 2 N push at the front edge opens it at about 1.5 rad/s
 
 
-@register_kind("laptop")
+@register_kind("laptop", articulated=True)
 def make_laptop(rng: np.random.Generator, *, length: float | None = None, depth: float | None = None,
                 initial_angle: float | None = None, color=None, name: str = "laptop") -> ObjectAsset:
     """Laptop of 22-28 cm x 16-20 cm whose lid starts slightly open (0.35-0.6 rad)."""
