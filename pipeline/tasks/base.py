@@ -10,6 +10,7 @@ See pipeline/tasks/README.md for a walk-through.
 """
 from __future__ import annotations
 
+import math
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from pipeline.sim.env import SimEnv
 from pipeline.sim.primitives import Expert
 
 
+ROBOTWIN_CONTROL_PERIOD = 15
+"""Physics steps per recorded step / policy action in RoboTwin 2.0 (`save_freq` 15 at 250 Hz)."""
 SEEN_TEMPLATES, UNSEEN_TEMPLATES = 50, 10
 """Instruction templates per task, as RoboTwin 2.0 (50 seen for training, 10 unseen held out)."""
 GRIPPER_OPEN_MIN, GRIPPER_OPEN_HALF_MIN, GRIPPER_CLOSED_MAX = 0.8, 0.45, 0.2
@@ -84,6 +87,9 @@ class Task(ABC):
     """Explicit held-out templates, used only when `phrasing` is None."""
     arms: ClassVar[tuple[str, ...]] = ("left", "right")
     """Arms the expert may use (single-arm tasks pick one per episode by object position)."""
+    step_limit: ClassVar[int | None] = None
+    """RoboTwin's evaluation step limit (`task_config/_eval_step_limit.yml`): policy actions at its
+    control period of `ROBOTWIN_CONTROL_PERIOD` physics steps; `evaluation_step_limit` rescales it."""
 
     def __init__(self, env: SimEnv):
         self.env = env
@@ -115,6 +121,14 @@ class Task(ABC):
         tolerances) plus "success". Cheap enough to call after every physics step, which is how an
         evaluation latches success (the first True ends the episode as a success)."""
         raise NotImplementedError(f"{type(self).__name__} implements neither evaluate() nor check_success()")
+
+    @classmethod
+    def evaluation_step_limit(cls, record_every: int) -> int:
+        """RoboTwin's step limit in control steps of `record_every` physics steps (the same physics time:
+        at RoboTwin's period of 15 it is `step_limit` itself). A task without one -> ValueError."""
+        if cls.step_limit is None:
+            raise ValueError(f"task {cls.name!r} declares no step_limit (RoboTwin's _eval_step_limit.yml value)")
+        return max(1, math.ceil(cls.step_limit * ROBOTWIN_CONTROL_PERIOD / record_every))
 
     def check_success(self) -> bool:
         """Whether the world state satisfies the task goal now: `evaluate()["success"]`."""

@@ -40,6 +40,7 @@ ALIGN_XY_M = 0.02
 @register_task
 class BeatBlockHammer(Task):
     name = "beat_block_hammer"
+    step_limit = 400
     phrasing = Phrasing(
         frames=("Pick up {hammer} and {verb} {block} with it {place}.",
                 "Grab {hammer} by the handle and {verb} {block} {place}.",

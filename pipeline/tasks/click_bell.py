@@ -29,6 +29,7 @@ HOVER_M = 0.06
 @register_task
 class ClickBell(Task):
     name = "click_bell"
+    step_limit = 400
     phrasing = Phrasing(
         frames=("{verb} {bell} {place}.", "{verb} the button on top of {bell} {place}.",
                 "{verb} {bell} with a closed gripper {place}.", "Reach over and {verb} {bell} {place}.",

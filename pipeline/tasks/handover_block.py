@@ -63,6 +63,7 @@ def frame(position, z_axis, y_axis) -> sapien.Pose:
 @register_task
 class HandoverBlock(Task):
     name = "handover_block"
+    step_limit = 800
     phrasing = Phrasing(
         frames=("Hand {block} over to the other arm and {verb} it {place} {pad}.",
                 "Pick up {block}, pass it to the other gripper, and {verb} it {place} {pad}.",

@@ -32,6 +32,7 @@ HANDLES = ("handle_-x", "handle_+x")
 @register_task
 class LiftPot(Task):
     name = "lift_pot"
+    step_limit = 400
     phrasing = Phrasing(
         frames=("{verb} {pot} with both arms {place}.", "Use both grippers to {verb} {pot} by its handles {place}.",
                 "Grab the two handles of {pot} and {verb} it {place}.", "{verb} {pot} off the table {place}.",

@@ -55,6 +55,7 @@ def rotation_x(angle: float) -> np.ndarray:
 @register_task
 class OpenLaptop(Task):
     name = "open_laptop"
+    step_limit = 700
     phrasing = Phrasing(
         frames=("{verb} {laptop} {place}.", "{verb} the lid of {laptop} {place}.",
                 "Use one arm to {verb} {laptop} {place}.",

@@ -45,6 +45,7 @@ def pitched_down(grasp: np.ndarray, angle: float) -> np.ndarray:
 @register_task
 class PlaceEmptyCup(Task):
     name = "place_empty_cup"
+    step_limit = 500
     phrasing = Phrasing(
         frames=("{verb} {cup} {place} {coaster}.", "Pick up {cup} and {verb} it {place} {coaster}.",
                 "Carefully {verb} {cup} {place} {coaster}.", "{verb} {cup} upright {place} {coaster}.",

@@ -38,6 +38,7 @@ def _heading(entity: sapien.Entity) -> float:
 @register_task
 class PlaceShoe(Task):
     name = "place_shoe"
+    step_limit = 500
     phrasing = Phrasing(
         frames=("{verb} {shoe} {place} {mat}.", "{verb} {shoe} {place} {mat}, toe along the mat.",
                 "Pick up {shoe} and {verb} it {place} {mat}.",

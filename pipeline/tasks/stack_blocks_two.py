@@ -8,8 +8,13 @@ sends the other arm home.
 
 Success (RoboTwin): the top block within (0.025, 0.025, 0.012) of (bottom.x, bottom.y,
 bottom.z + 0.05) and both grippers open.
+
+The layout rule, the stacking expert and the per-pair stack test are shared with
+stack_blocks_three (`sample_block_xy`, `stack_in_order`, `stack_error`).
 """
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import sapien
@@ -23,11 +28,63 @@ BLOCK_SIZE = 0.05
 TOLERANCE = np.array([0.025, 0.025, 0.012])
 STACK_SPOT = (0.0, -0.13)
 """Where the bottom block is put down first (RoboTwin's fixed target)."""
+SPAWN_KEEP_OUT = (0.0, -0.1)
+"""Centre of the area RoboTwin keeps blocks from spawning in (the stack / ranking spot)."""
+
+
+def sample_block_xy(rng: np.random.Generator, placed: Sequence[np.ndarray], keep_out: float) -> np.ndarray:
+    """RoboTwin's block spawn rule (stack_blocks_*, blocks_ranking_*): x in [-0.28, 0.28] with
+    |x| >= 0.05, y in [-0.08, 0.05] (redrawn in [-0.08, 0] when |x| < 0.15, RoboTwin's ylim_prop),
+    redrawn within `keep_out` of (0, -0.1) or within 0.10 of an earlier block."""
+    while True:
+        xy = np.array([rng.uniform(-0.28, 0.28), rng.uniform(-0.08, 0.05)])
+        if abs(xy[0]) < 0.15 and xy[1] > 0:
+            xy[1] = rng.uniform(-0.08, 0.0)
+        if (abs(xy[0]) >= 0.05 and np.linalg.norm(xy - SPAWN_KEEP_OUT) >= keep_out
+                and all(np.linalg.norm(xy - other) >= 0.10 for other in placed)):
+            return xy
+
+
+def yaw_pose(xyz, yaw: float) -> sapien.Pose:
+    return sapien.Pose(list(xyz), [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)])
+
+
+def stack_in_order(task: Task, names: Sequence[str]) -> None:
+    """RoboTwin's stacking expert: the first block to STACK_SPOT on the table, each next one onto
+    the previous one's top face; each block is taken by the arm on its side (lift 0.07, lowered
+    from 0.05 above, retreat 0.07), and switching arms sends the other arm home first."""
+    expert = task.expert
+    previous, arm = None, None
+    for name in names:
+        block, asset = task.actors[name], task.assets[name]
+        side = task.nearest_arm(block.get_pose().p)
+        if arm is not None and side != arm:
+            expert.home([arm])
+        arm = side
+        expert.grasp(arm, block, expert.choose_grasp(arm, block, asset.grasps), lift=0.07)
+        if previous is None:
+            target = np.eye(4)
+            target[:3, 3] = (*STACK_SPOT, task.table_z)
+        else:
+            target = support_target(task.actors[previous], task.assets[previous].functional_points["top"])
+        target[2, 3] += 0.003  # release just above the surface
+        expert.place(arm, block, asset.functional_points["bottom"], target, align_orientation=False,
+                     pre_height=0.05, retreat=0.07)
+        previous = name
+    expert.home([arm])
+
+
+def stack_error(task: Task, lower: str, upper: str) -> np.ndarray:
+    """|upper - (lower.x, lower.y, lower.z + lower's height)|: RoboTwin's per-pair stack test is
+    this below TOLERANCE (its height is the 5 cm block edge)."""
+    top, bottom = task.actors[upper].get_pose().p, task.actors[lower].get_pose().p
+    return np.abs(top - (bottom + (0.0, 0.0, task.assets[lower].bounds[1, 2])))
 
 
 @register_task
 class StackBlocksTwo(Task):
     name = "stack_blocks_two"
+    step_limit = 800
     phrasing = Phrasing(
         frames=("{verb} {top} {place} {bottom}.", "Pick up {top} and {verb} it {place} {bottom}.",
                 "First move {bottom} to the middle, then {verb} {top} {place} it.",
@@ -41,17 +98,9 @@ class StackBlocksTwo(Task):
         placed: list[np.ndarray] = []
         for name, colour in zip(("block_bottom", "block_top"), colours):
             asset = make_asset("block", rng, name=name, color=rgba(str(colour)), size=BLOCK_SIZE)
-            while True:
-                xy = np.array([rng.uniform(-0.28, 0.28), rng.uniform(-0.08, 0.05)])
-                if abs(xy[0]) < 0.15 and xy[1] > 0:
-                    xy[1] = rng.uniform(-0.08, 0.0)
-                if (abs(xy[0]) >= 0.05 and np.linalg.norm(xy - (0.0, -0.1)) >= 0.15
-                        and all(np.linalg.norm(xy - other) >= 0.10 for other in placed)):
-                    break
-            placed.append(xy)
-            yaw = rng.uniform(-0.75, 0.75)
-            self.add_object(name, asset, sapien.Pose([xy[0], xy[1], self.table_z],
-                                                     [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]), footprint=0.07)
+            placed.append(sample_block_xy(rng, placed, 0.15))
+            self.add_object(name, asset, yaw_pose((*placed[-1], self.table_z), rng.uniform(-0.75, 0.75)),
+                            footprint=0.07)
             key = "top" if name == "block_top" else "bottom"
             self.instruction_fields[key] = str(colour)
             self.descriptions[key] = ((f"the {colour} block", f"the {colour} cube"), (f"the {colour} brick",))
@@ -61,27 +110,10 @@ class StackBlocksTwo(Task):
             self.add_distractors(rng)
 
     def play_once(self) -> None:
-        block, base = self.actors["block_top"], self.actors["block_bottom"]
-        base_asset, asset = self.assets["block_bottom"], self.assets["block_top"]
-        first = self.nearest_arm(base.get_pose().p)
-        self.expert.grasp(first, base, self.expert.choose_grasp(first, base, base_asset.grasps), lift=0.07)
-        spot = np.eye(4)
-        spot[:3, 3] = (*STACK_SPOT, self.table_z + 0.003)
-        self.expert.place(first, base, base_asset.functional_points["bottom"], spot, align_orientation=False,
-                          pre_height=0.05, retreat=0.07)
-        second = self.nearest_arm(block.get_pose().p)
-        if second != first:
-            self.expert.home([first])
-        self.expert.grasp(second, block, self.expert.choose_grasp(second, block, asset.grasps), lift=0.07)
-        target = support_target(base, base_asset.functional_points["top"])
-        target[2, 3] += 0.003  # release just above the surface
-        self.expert.place(second, block, asset.functional_points["bottom"], target, align_orientation=False,
-                          pre_height=0.05, retreat=0.07)
-        self.expert.home([second])
+        stack_in_order(self, ("block_bottom", "block_top"))
 
     def evaluate(self) -> dict[str, bool]:
-        top, bottom = self.actors["block_top"].get_pose().p, self.actors["block_bottom"].get_pose().p
-        error = np.abs(top - (bottom + (0.0, 0.0, self.assets["block_bottom"].bounds[1, 2])))
+        error = stack_error(self, "block_bottom", "block_top")
         out = {"stacked_xy": bool(np.all(error[:2] < TOLERANCE[:2])), "stacked_z": bool(error[2] < TOLERANCE[2]),
                "grippers_open": self.gripper_open("left") and self.gripper_open("right")}
         out["success"] = all(out.values())
