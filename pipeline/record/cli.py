@@ -121,8 +121,71 @@ def _migrate(path: str) -> int:
     return 0
 
 
+def _add_export_view_parsers(sub) -> None:
+    export = sub.add_parser("export", help="write the complete episodes as a LeRobotDataset (v3.0: parquet + mp4 + meta/)")
+    export.add_argument("path", help="dataset path or fsspec URL")
+    export.add_argument("out", help="new folder for the export (must not exist, or be empty)")
+    export.add_argument("--format", default="lerobot", help="export format: lerobot (the only one)")
+    export.add_argument("--task", help="only this task")
+    export.add_argument("--setting", help="only this setting (easy/hard)")
+    export.add_argument("--vcodec", default="h264", help="video codec: h264 (default) or libsvtav1")
+    export.add_argument("--crf", type=int, default=18, help="video quality, lower is better and larger (default 18)")
+    view = sub.add_parser("view", help="log one episode to Rerun: cameras with value-map overlays, joints, actions, "
+                          "contacts in 3-D, the instruction")
+    view.add_argument("path", help="dataset path or fsspec URL")
+    view.add_argument("--episode", help="episode id (default: the first complete one)")
+    where = view.add_mutually_exclusive_group()
+    where.add_argument("--save", metavar="FILE.rrd", help="write a Rerun recording (default: ./<episode>.rrd)")
+    where.add_argument("--serve", action="store_true", help="serve the Rerun web viewer on 127.0.0.1 until Ctrl-C")
+    view.add_argument("--web-port", type=int, default=9090, help="web viewer port with --serve (default 9090)")
+    view.add_argument("--grpc-port", type=int, default=9876, help="data port with --serve (default 9876)")
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pipeline.export.lerobot import ExportError, check_export_args, export_lerobot
+
+    try:
+        check_export_args(args.out, args.format, args.vcodec)
+        store = DatasetStore.open(args.path, mode="r")
+        with _progress() as progress:
+            bar = progress.add_task("exporting episodes", total=len(store.episode_ids(args.task, args.setting)))
+            report = export_lerobot(store, args.out, task=args.task, setting=args.setting, vcodec=args.vcodec,
+                                    crf=args.crf, on_episode=lambda _: progress.advance(bar))
+    except (ExportError, SchemaError, ClaimLostError, OSError) as exc:
+        console.print(f"[red]error:[/red] {_one_line(exc)}", soft_wrap=True)
+        return 2
+    console.print(f"LeRobotDataset v3.0 at {report.out}: {report.episodes} episodes, {report.frames} frames, "
+                  f"{report.tasks} tasks, {len(report.video_keys)} video features, {_human_bytes(report.bytes)} in "
+                  f"{report.seconds:.1f} s")
+    if report.note:
+        console.print(f"[yellow]note:[/yellow] {report.note}")
+    return 0
+
+
+def _view(args: argparse.Namespace) -> int:
+    from pipeline.export.rerun_view import ViewError, log_episode, serve_recording
+
+    try:
+        store = DatasetStore.open(args.path, mode="r")
+        ids = store.episode_ids()
+        episode = args.episode or (ids[0] if ids else None)
+        if episode is None:
+            raise ViewError(f"{store.url} has no complete episode to view")
+        save = args.save or (None if args.serve else f"{episode}.rrd")
+        result = log_episode(store, episode, save_path=save)
+    except (ViewError, SchemaError, ClaimLostError, OSError) as exc:
+        console.print(f"[red]error:[/red] {_one_line(exc)}", soft_wrap=True)
+        return 2
+    if not args.serve:
+        console.print(f"{result.episode_id}: {result.steps} steps logged to {result.path}; open it with "
+                      f"`rerun {result.path}` (or `python -m rerun {result.path}`)")
+        return 0
+    return serve_recording(result.path, web_port=args.web_port, grpc_port=args.grpc_port,
+                           on_ready=lambda url: console.print(f"Rerun web viewer: {url} (Ctrl-C to stop)"))
+
+
 def dataset_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="aim-dataset", description="Inspect, check, repair and migrate an AIM Zarr dataset.")
+    parser = argparse.ArgumentParser(prog="aim-dataset", description="Inspect, check, repair, migrate, export and view an AIM Zarr dataset.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="episodes per task/setting, success rate, steps, annotation, size").add_argument(
         "path", help="dataset path or fsspec URL")
@@ -133,8 +196,11 @@ def dataset_main(argv: Sequence[str] | None = None) -> int:
                    "them; nothing is deleted").add_argument("path", help="dataset path or fsspec URL")
     sub.add_parser("migrate", help="convert a store of an older schema version in place (idempotent)").add_argument(
         "path", help="dataset path or fsspec URL")
+    _add_export_view_parsers(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command in ("export", "view"):
+            return _export(args) if args.command == "export" else _view(args)
         if args.command == "migrate":
             return _migrate(args.path)
         if args.command == "repair":
