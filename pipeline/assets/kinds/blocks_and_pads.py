@@ -15,12 +15,18 @@ from pipeline.assets.registry import register_kind
 
 WOOD_DENSITY = 600.0
 FOAM_DENSITY = 200.0
+FIXED_BLOCK_EDGE = (0.03, 0.068)
+"""Edges a task may fix: from RoboTwin's smallest ranking cube to a grasp that still clamps < 0.07 m."""
 
 
 @register_kind("block")
 def make_block(rng: np.random.Generator, *, size: float | None = None, color=None, name: str = "block") -> ObjectAsset:
-    """Cube of edge 4-5 cm in a random palette colour, graspable from above along either side."""
-    size = draw(rng, size, 0.04, 0.05, "size")
+    """Cube of edge 4-5 cm in a random palette colour, graspable from above along either side.
+    A task may fix any edge in FIXED_BLOCK_EDGE (RoboTwin's ranking cubes span 3-6.6 cm)."""
+    sample = draw(rng, None, 0.04, 0.05, "size")  # drawn either way: fixing the size keeps the colour draw
+    if size is not None and not FIXED_BLOCK_EDGE[0] <= size <= FIXED_BLOCK_EDGE[1]:
+        raise ValueError(f"size={size} outside the supported range {list(FIXED_BLOCK_EDGE)}")
+    size = sample if size is None else float(size)
     color = pick_color(rng, color)
     mesh = box((size, size, size), (0.0, 0.0, size / 2))
     center = (0.0, 0.0, size / 2)
