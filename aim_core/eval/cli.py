@@ -29,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-reference", action="store_true", help="skip the expert and hold rows")
     p.add_argument("--steps", type=int, help="denoising steps per chunk (default: the bundle's policy.json)")
     p.add_argument("--execute-frames", type=int, help="latent frames of each chunk to execute (default all)")
+    p.add_argument("--robotwin-policy", metavar="DIR",
+                   help="evaluate a RoboTwin policy folder (deploy_policy.py + deploy_policy.yml, e.g. policies/aim) "
+                        "instead of checkpoints; its row is the folder's name")
+    p.add_argument("--policy-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="with --robotwin-policy: override a deploy_policy.yml argument (YAML value; repeatable)")
+    p.add_argument("--sim-from", metavar="BUNDLE",
+                   help="with --robotwin-policy: evaluate in this policy bundle's world (camera size, control "
+                        "period) instead of the default (RoboTwin's D435 320x240)")
     return p
 
 
@@ -42,6 +50,40 @@ def named_checkpoints(values: list[str]) -> dict[str, str]:
             raise ValueError(f"two checkpoints named {name!r}; use NAME=FOLDER")
         out[name] = path
     return out
+
+
+def policy_args(values: list[str]) -> dict:
+    """["checkpoint=A", "sampling_steps=4"] -> {"checkpoint": "A", "sampling_steps": 4} (values read as YAML)."""
+    import yaml
+
+    out = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--policy-arg {value!r}: expected KEY=VALUE")
+        out[key] = yaml.safe_load(text)
+    return out
+
+
+def robotwin_main(args: argparse.Namespace, config: EvalConfig) -> int:
+    """`--robotwin-policy DIR`: evaluate a RoboTwin policy folder (`aim_core.eval.robotwin`); a bad folder,
+    argument or policy -> one line on stderr and exit 2 (finished episodes are written first)."""
+    from aim_core.eval.episode import PolicyError
+    from aim_core.eval.robotwin import PolicyFolderError, evaluate_robotwin_policy
+
+    try:
+        if args.checkpoint:
+            raise ValueError("--robotwin-policy and --checkpoint are separate evaluations; give one of them")
+        overrides = policy_args(args.policy_arg)
+        if args.sim_from:
+            config.sim = checkpoint_sim_config(args.sim_from)
+        outcome = evaluate_robotwin_policy(config, args.robotwin_policy, overrides)
+    except (PolicyFolderError, PolicyError, ValueError, FileNotFoundError) as exc:
+        print("aim-eval: " + " ".join(str(exc).split()), file=sys.stderr)
+        return 2
+    print(outcome.reports.markdown.read_text())
+    print(f"tables: {outcome.reports.csv}, {outcome.reports.markdown}, {outcome.reports.chart}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"aim-eval: {exc}", file=sys.stderr)
         return 2
+    if args.robotwin_policy:
+        return robotwin_main(args, config)
     policy_config = PolicyConfig(num_inference_steps=args.steps, execute_frames=args.execute_frames)
     outcome = evaluate_checkpoints(checkpoints, config, policy_config)
     print(outcome.reports.markdown.read_text())

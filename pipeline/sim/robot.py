@@ -181,6 +181,21 @@ class PandaArm:
                                 f"position {p} ({result['status']})")
         return np.asarray(result["position"], dtype=np.float64)
 
+    def ik_to_tcp(self, goal: sapien.Pose, near: np.ndarray | None = None) -> np.ndarray | None:
+        """Arm joints [7] that put the TCP at `goal` (world), within joint limits and free of collisions
+        in the planner's world; of several solutions the one closest to `near` [7] (default: the
+        current arm target). None when inverse kinematics finds none (the RoboTwin adapter's `ee`
+        actions: the arm then holds, as RoboTwin's does when planning fails)."""
+        hand = self.base_pose.inv() * goal * HAND_FROM_TCP  # the planner's model lives in the base frame
+        start = self.full_qpos()
+        start[:ARM_DOF] = self.arm_target if near is None else np.asarray(near, dtype=np.float64)[:ARM_DOF]
+        keep_fingers = np.arange(len(start)) >= ARM_DOF
+        with self.timer.measure("planning"):
+            status, qpos = self.planner.IK(mplib.Pose(hand.p, hand.q), start, keep_fingers, return_closest=True)
+        if status != "Success" or qpos is None:
+            return None
+        return np.asarray(qpos, dtype=np.float64)[:ARM_DOF]
+
     def plan_to_qpos(self, qpos: np.ndarray, time_step: float) -> np.ndarray:
         start = self.full_qpos()
         with self.timer.measure("planning"):

@@ -1,0 +1,144 @@
+"""Evaluate a RoboTwin policy folder under our RoboTwin protocol, the way RoboTwin's `script/eval_policy.py` runs it.
+
+Per (task, setting): the evaluation seeds the expert solves (`solvable_seeds`, the same seeds and step
+limit `aim-eval` uses for checkpoints), `get_model(usr_args)` once (a RoboTwin run is one task and task
+config), then per seed a fresh evaluation build of the scene, `reset_model(model)`, and
+`obs = TASK_ENV.get_obs(); eval(TASK_ENV, model, obs)` until `TASK_ENV.eval_success` or
+`take_action_cnt >= step_lim`. The reference rows (expert replayed, hold) run on the same seeds. The
+results go through `aim-eval`'s report writers (success table with the protocol line, episodes.json,
+seeds.json, videos) with the folder's name as the row.
+
+A policy that raises (in get_model, reset_model or eval), passes a bad action or stops taking actions ->
+`PolicyError` naming the episode (task/setting/seed, step); the episodes finished before it are written
+to the output folder first.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from aim_core.eval.episode import PolicyError, run_episode
+from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, EvalOutcome, PairOutcome, reference_policies,
+                                    solvable_seeds, write_outcome)
+from aim_core.eval.report import EpisodeResult
+from aim_core.eval.robotwin.folder import PolicyFolder, load_policy_folder
+from aim_core.eval.robotwin.task_env import ActionError, RoboTwinTaskEnv
+from aim_core.eval.video import EpisodeVideo
+from pipeline.sim.task_env import TaskEnv
+
+MAX_IDLE_EVAL_CALLS = 10
+"""Consecutive `eval` calls that take no action before the episode is stopped as a policy error
+(RoboTwin's loop would spin forever)."""
+
+
+def robotwin_seed(seed_start: int) -> int:
+    """RoboTwin's `--seed` s for a first evaluation seed 100000 * (1 + s) (usr_args['seed']); a seed start
+    of another form is passed as it is."""
+    if seed_start >= EVAL_SEED_START and seed_start % EVAL_SEED_START == 0:
+        return seed_start // EVAL_SEED_START - 1
+    return seed_start
+
+
+def run_robotwin_episode(env: TaskEnv, folder: PolicyFolder, model: Any, step_lim: int,
+                         video: EpisodeVideo | None = None) -> EpisodeResult:
+    """One episode of RoboTwin's loop on `env` (already reset to it); see the module docstring."""
+    task, setting, seed = env.episode
+    task_env = RoboTwinTaskEnv(env, step_lim, video)
+    where = f"{folder.name} on {task}/{setting} seed {seed}"
+    start = time.perf_counter()
+    try:
+        folder.reset_model(model)
+    except Exception as exc:  # noqa: BLE001 - a policy failure ends the run with its episode named
+        raise PolicyError(f"{where}, step 0: reset_model raised {type(exc).__name__}: {exc}") from exc
+    idle = 0
+    while task_env.take_action_cnt < task_env.step_lim:
+        observation = task_env.get_obs()
+        before = task_env.take_action_cnt
+        try:
+            folder.eval(task_env, model, observation)
+        except ActionError as exc:
+            raise PolicyError(f"{where}, step {task_env.take_action_cnt}: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise PolicyError(f"{where}, step {task_env.take_action_cnt}: eval raised "
+                              f"{type(exc).__name__}: {exc}") from exc
+        if task_env.eval_success:
+            break
+        idle = idle + 1 if task_env.take_action_cnt == before else 0
+        if idle >= MAX_IDLE_EVAL_CALLS:
+            raise PolicyError(f"{where}, step {task_env.take_action_cnt}: eval returned {idle} times in a row "
+                              "without calling TASK_ENV.take_action")
+    task_env.finish_video()
+    return EpisodeResult(policy=folder.name, task=task, setting=setting, seed=seed, success=env.success,
+                         steps=env.steps, wall_s=time.perf_counter() - start)
+
+
+def evaluate_robotwin_policy(config: EvalConfig, folder: str | Path | PolicyFolder,
+                             overrides: dict[str, Any] | None = None) -> EvalOutcome:
+    """Evaluate a RoboTwin policy folder (and, if enabled, the reference rows) on every task and setting of
+    `config`; write the tables. On a `PolicyError` the finished episodes are written, then it is raised
+    with the output folder named."""
+    if not isinstance(folder, PolicyFolder):
+        folder = load_policy_folder(folder, overrides)
+    references = reference_policies() if config.reference_policies else {}
+    if folder.name in references:
+        raise ValueError(f"policy folder {folder.path} has the name of a reference row ({folder.name}); rename the "
+                         "folder or leave the reference rows out")
+    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    env = TaskEnv(config.sim)
+    pairs: dict[str, PairOutcome] = {}
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns) as progress:
+            bar = progress.add_task("evaluate", total=len(config.tasks) * len(config.settings) * config.episodes
+                                    * (1 + len(references)))
+            for task in config.tasks:
+                for setting in config.settings:
+                    progress.update(bar, description=f"{folder.name}: {task}/{setting}")
+                    _evaluate_pair(config, folder, references, env, task, setting, pairs,
+                                   lambda: progress.advance(bar))
+    except PolicyError as exc:
+        kept = sum(len(p.results) for p in pairs.values())
+        if kept:
+            write_outcome(config, {k: p for k, p in pairs.items() if p.results})
+            raise PolicyError(f"{exc} (the {kept} episodes finished before it are written to {out})") from exc
+        raise
+    finally:
+        env.close()
+    return write_outcome(config, pairs)
+
+
+def _evaluate_pair(config: EvalConfig, folder: PolicyFolder, references: dict, env: TaskEnv, task: str,
+                   setting: str, pairs: dict[str, PairOutcome], advance) -> PairOutcome:
+    """Seeds, model and episodes of one (task, setting); registers the pair in `pairs` before the first
+    episode so that a failure keeps what finished."""
+    runs = solvable_seeds(env, config, task, setting)
+    limit = config.step_limit(task, runs)
+    pair = PairOutcome(seeds=[r.seed for r in runs], step_limit=limit, results=[], videos=[])
+    pairs[f"{task}/{setting}"] = pair
+    try:
+        model = folder.get_model(folder.usr_args(task, setting, robotwin_seed(config.seed_start),
+                                                 config.instruction_type))
+    except Exception as exc:  # noqa: BLE001
+        raise PolicyError(f"{folder.name} on {task}/{setting}: get_model raised {type(exc).__name__}: {exc}") from exc
+    videos = Path(config.out_dir) / "videos"
+    for index, run in enumerate(runs):
+        video = EpisodeVideo() if index < config.videos else None
+        config.reset(env, task, setting, run.seed)
+        pair.results.append(run_robotwin_episode(env, folder, model, limit, video))
+        if video is not None:
+            pair.videos.append(video.save(videos / f"{folder.name}-{task}-{setting}-{run.seed}.mp4"))
+        advance()
+    for name, factory in references.items():
+        for index, run in enumerate(runs):
+            video = EpisodeVideo() if index < config.videos else None
+            config.reset(env, task, setting, run.seed)
+            result = run_episode(env, factory(run), limit, video)
+            pair.results.append(EpisodeResult(**{**result.__dict__, "policy": name}))
+            if video is not None:
+                pair.videos.append(video.save(videos / f"{name}-{task}-{setting}-{run.seed}.mp4"))
+            advance()
+    return pair
