@@ -22,8 +22,7 @@ from rich.table import Table
 from data_schemas import CAMERA_NAMES
 from pipeline.annotate.annotate import NEEDED_ARRAYS, annotate_episode
 from pipeline.annotate.params import AnnotationParams
-from pipeline.record.recording import record_episodes
-from pipeline.record.rollout import RolloutConfig
+from pipeline.generate import DatasetSpec, all_units, generate_locally
 from pipeline.record.store import DatasetStore
 from pipeline.tasks import list_tasks
 from results import write_section
@@ -109,9 +108,11 @@ def main() -> None:
     rows = []
     for task in args.tasks.split(","):
         for setting in args.settings.split(","):
-            outcomes = record_episodes(store, task, setting, range(args.seeds), RolloutConfig(image_size=resolution))
-            for outcome in track(outcomes, description=f"annotate {task}/{setting}"):
-                rows.append({"task": f"{task} ({setting})", **measure(store, outcome.episode_id, params)})
+            spec = DatasetSpec(tasks=[task], settings=[setting], episodes_per_task=args.seeds, resolution=resolution,
+                               annotate=False)
+            generate_locally(spec, args.dataset)
+            for unit in track(all_units(spec), description=f"annotate {task}/{setting}"):
+                rows.append({"task": f"{task} ({setting})", **measure(store, unit.episode_id, params)})
     table = Table(title="annotation benchmark")
     for col in ("episode", "steps", "maps/s", "annotate s", "rollout s", *FIGURES):
         table.add_column(col)

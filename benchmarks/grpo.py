@@ -22,16 +22,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aim_core.eval.evaluate import EVAL_SEED_START, solvable_seeds
+from aim_core.eval.evaluate import EvalConfig, checkpoint_sim_config, solvable_seeds
 from aim_core.eval.grpo_rollouts import ValueMapReward, run_stochastic_episode, sim_source
-from aim_core.eval.sim_env import SimulatorEnv
 from aim_core.inference.bundle import PolicySpec
 from aim_core.inference.experience import RolloutRequest
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.inference.sampler import FlowSDE
 from aim_core.training.grpo import GRPOHyper
 from aim_core.training.stage2 import Stage2Config, curve_png, train_stage2
-from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.task_env import TaskEnv
 
 TASK = "click_bell"
 STAGE1_MODEL = {"num_heads": 4, "head_dim": 16, "ffn_dim": 128, "action_width": 64, "action_ffn_dim": 128}
@@ -54,12 +53,12 @@ def prepare_stage1(out: Path) -> Path:
 def held_out(bundle: Path, seeds: list[int], limits: dict[int, int], sampling_steps: int | None) -> dict:
     """Deterministic closed loop (zero-noise SDE = Euler) on held-out seeds: success and mean dense reward."""
     spec = PolicySpec.load(bundle)
-    env = SimulatorEnv(RolloutConfig(segmentation=False, **spec.control_settings))
+    env = TaskEnv(checkpoint_sim_config(bundle))
     policy = AIMPolicy.from_pretrained(bundle, PolicyConfig(num_inference_steps=sampling_steps,
                                                             action_sde=FlowSDE(0.0, (0,))))
     rows = []
     for seed in seeds:
-        request = RolloutRequest(TASK, "easy", seed, 0, 0)
+        request = RolloutRequest(TASK, "easy", seed, 0, 0)  # seen instructions, as Stage II trains
         rollout = run_stochastic_episode(env, policy, request, limits[seed],
                                          lambda p, c: ValueMapReward(env, spec.image_size)(p, c))
         rows.append({"seed": seed, "success": rollout.success, "steps": rollout.steps,
@@ -88,9 +87,9 @@ def main() -> None:
         return
     bundle, out = Path(args.checkpoint), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    spec = PolicySpec.load(bundle)
-    expert_env = SimulatorEnv(RolloutConfig(segmentation=False, **spec.control_settings))
-    runs = solvable_seeds(expert_env, TASK, "easy", args.eval_episodes, EVAL_SEED_START, 3 * args.eval_episodes)
+    protocol = EvalConfig(tasks=[TASK], out_dir=str(out), settings=["easy"], episodes=args.eval_episodes,
+                          instruction_type="seen", sim=checkpoint_sim_config(bundle))
+    runs = solvable_seeds(TaskEnv(protocol.sim), protocol, TASK, "easy")
     limits = {r.seed: math.ceil(1.5 * r.steps) for r in runs}
     seeds = [r.seed for r in runs]
     figures: dict = {"seeds": seeds, "step_limits": limits, "cores": os.cpu_count(), "load": os.getloadavg()[0]}

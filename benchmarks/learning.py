@@ -47,6 +47,7 @@ from aim_core.training.metrics_log import read_metrics
 from aim_core.training.trainer import train_stage1
 from aim_core.training.validation import decode_frames
 from aim_core.training.vae_training import mass_share
+from pipeline.sim.config import SimConfig
 
 VARIANTS = ("aim", "unified", "no-value")
 HELDOUT_SEED = 50_000
@@ -306,11 +307,12 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
 def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results: dict) -> None:
     """Closed loop on held-out seeds (expert-solvable, from 100000) and on training seeds (from 0)."""
     policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps)
-    for split, seed_start, count in (("heldout", EVAL_SEED_START, profile.heldout_seeds),
-                                     ("train", 0, profile.train_seeds)):
+    for split, seed_start, count, instructions in (("heldout", EVAL_SEED_START, profile.heldout_seeds, "unseen"),
+                                                   ("train", 0, profile.train_seeds, "seen")):
         clock = time.perf_counter()
         config = EvalConfig(tasks=profile.tasks, out_dir=str(out / f"eval-{split}"), settings=["easy"],
-                            episodes=count, seed_start=seed_start, image_size=profile.image_size,
+                            episodes=count, seed_start=seed_start, step_limit_factor=1.5,
+                            instruction_type=instructions, sim=SimConfig(image_size=profile.image_size),
                             videos=profile.videos)
         outcome = evaluate_checkpoints(bundles, config, policy_config)
         for name in list(bundles) + ["expert", "hold"]:

@@ -45,7 +45,7 @@ WARM_UP_SEED = 10**6
 def warm_up(spec: DatasetSpec) -> None:
     from pipeline.record.rollout import rollout_episode
 
-    rollout_episode(spec.tasks[0], spec.settings[0], WARM_UP_SEED, spec.rollout_config())
+    rollout_episode(spec.tasks[0], spec.settings[0], WARM_UP_SEED, spec.sim_config())
 
 
 def plain_loop(spec: DatasetSpec, output: str, part: int = 0, parts: int = 1) -> tuple[float, list[float]]:
@@ -54,7 +54,7 @@ def plain_loop(spec: DatasetSpec, output: str, part: int = 0, parts: int = 1) ->
     rollout_s = []
     params = AnnotationParams()
     for unit in missing_units(spec, output, params)[part::parts]:
-        episode = produce_episode(unit, spec.rollout_config(), output)
+        episode = produce_episode(unit, spec.sim_config(), output)
         rollout_s.append(commit_episode(output, episode, annotate_episode(episode, params)).rollout_s)
     update_index(output)
     return time.perf_counter() - started, rollout_s

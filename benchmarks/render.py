@@ -23,10 +23,10 @@ import pybullet_data
 
 import pipeline.sim.cameras as cameras
 import pipeline.sim.robot as robot
-from pipeline.record.rollout import RolloutConfig, rollout_episode
+from pipeline.record.rollout import rollout_episode
 from pipeline.sim import render_keepalive
 from pipeline.sim.appearance import EASY_APPEARANCE
-from pipeline.sim.config import CameraConfig, SceneConfig
+from pipeline.sim.config import SimConfig
 from pipeline.sim.env import SimEnv
 from pipeline.sim.robot_assets import RobotFiles, panda_files
 from results import write_section
@@ -46,7 +46,7 @@ def full_mesh_robot(folder: Path) -> RobotFiles:
 
 def frame_ms(image_size: tuple[int, int], frames: int) -> float:
     """Median wall ms of update_render + capture of all cameras (after one warm-up frame)."""
-    env = SimEnv(SceneConfig(cameras=CameraConfig(image_size=image_size)), EASY_APPEARANCE)
+    env = SimEnv(SimConfig(image_size=image_size), EASY_APPEARANCE)
     env.cameras.capture(None)
     times = []
     for _ in range(frames):
@@ -56,7 +56,7 @@ def frame_ms(image_size: tuple[int, int], frames: int) -> float:
     return statistics.median(times)
 
 
-def episode_seconds(config: RolloutConfig, episodes: int) -> list[float]:
+def episode_seconds(config: SimConfig, episodes: int) -> list[float]:
     times = []
     for seed in range(episodes):
         started = time.perf_counter()
@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"update the {SECTION} section of RESULTS.md")
     args = parser.parse_args()
     size = (args.height, args.width)
-    config = RolloutConfig(image_size=size, record_every=30)
+    config = SimConfig(image_size=size, record_every=30)
 
     # 2 first, while no keepalive camera exists yet: every episode then starts cold
     keepalive = cameras.keep_render_pipelines_warm

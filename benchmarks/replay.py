@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/replay.py [--seeds 3] [--tasks ...] [--height 48 --width 64] [--write]
 
 Records seeds 0..N-1 of every task (easy setting) with `rollout_episode`, replays each episode's
-`action` rows through `SimulatorEnv` (same seed, `pipeline.sim.control.ControlLaw`) and reports, per
+`action` rows through `TaskEnv` (same seed, `pipeline.sim.control.ControlLaw`) and reports, per
 task, whether replays of successful recordings succeed and how far the replayed arm joints stray from
 the recorded `qpos` (max and mean |qpos_replay - qpos_recorded| over arm joints and frames, rad).
 It is the whole-benchmark version of the replay test (tests/eval/test_sim_env.py): if recording and
@@ -18,9 +18,10 @@ import time
 
 import numpy as np
 
-from aim_core.eval.sim_env import SimulatorEnv
 from data_schemas.spec import ACTION_LAYOUT, ARMS
-from pipeline.record.rollout import RolloutConfig, rollout_episode
+from pipeline.record.rollout import RecordOptions, rollout_episode
+from pipeline.sim.config import SimConfig
+from pipeline.sim.task_env import TaskEnv
 from pipeline.tasks import list_tasks
 from results import write_section
 
@@ -38,15 +39,16 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--write", action="store_true", help="replace the Replay section of RESULTS.md")
     args = parser.parse_args()
-    config = RolloutConfig(image_size=(args.height, args.width), segmentation=False, surface_points=16)
-    env = SimulatorEnv(config)
+    config, options = SimConfig(image_size=(args.height, args.width)), RecordOptions(segmentation=False, surface_points=16)
+    env = TaskEnv(config)
     rows = []
     for task in args.tasks:
         recorded_ok, replay_ok, arm_max, arm_mean, grip_max, seconds = 0, 0, [], [], [], []
         for seed in range(args.seeds):
-            episode = rollout_episode(task, args.setting, seed, config)
+            episode = rollout_episode(task, args.setting, seed, config, options)
             start = time.perf_counter()
-            replay = env.replay(task, args.setting, seed, episode.arrays["action"])
+            env.reset(task, args.setting, seed)
+            replay = env.replay(episode.arrays["action"])
             seconds.append(time.perf_counter() - start)
             error = np.abs(replay.qpos - episode.arrays["qpos"])
             arm_max.append(error[:, ARM_JOINTS].max())
@@ -64,7 +66,7 @@ def main() -> None:
         f"{'' if args.setting == 'easy' else ' --setting ' + args.setting}`. Setting {args.setting}, "
         f"record_every {config.record_every} at {config.physics_rate_hz:g} Hz.",
         "",
-        "Each recorded episode's actions replayed open loop through `SimulatorEnv` (same seed). Arm error: "
+        "Each recorded episode's actions replayed open loop through `TaskEnv` (same seed). Arm error: "
         "|qpos_replay - qpos_recorded| over the 14 arm joints and all frames (rad); gripper: opening fraction.",
         "",
         "| task | seeds | recorded success | replay success (of recorded successes) | arm max err | arm mean err | "

@@ -14,7 +14,8 @@ import time
 
 from rich.progress import Progress
 
-from pipeline.record.rollout import RolloutConfig, rollout_episode
+from pipeline.record.rollout import rollout_episode
+from pipeline.sim.config import SimConfig
 from pipeline.tasks import list_tasks
 
 
@@ -33,7 +34,7 @@ def main() -> None:
     parser.add_argument("--record-every", type=int, default=15)
     parser.add_argument("--seed-start", type=int, default=0)
     args = parser.parse_args()
-    config = RolloutConfig(image_size=(args.height, args.width), record_every=args.record_every)
+    config = SimConfig(image_size=(args.height, args.width), record_every=args.record_every)
     rows = []
     with Progress() as bar:
         job = bar.add_task("rollouts", total=len(args.tasks) * len(args.settings) * args.seeds)

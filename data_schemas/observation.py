@@ -1,4 +1,7 @@
-"""What a policy sees at one control step (the environment side fills it, the policy reads it)."""
+"""What a policy sees at one control step: the simulator's `TaskEnv` fills it, a policy reads it.
+
+Why here: it is the contract between `pipeline` (the environment) and `aim_core` (the policy), which
+must not import each other's sides (the model stays free of the simulator)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

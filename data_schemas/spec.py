@@ -6,7 +6,7 @@ takes names, dtypes and shapes from here, so there is one source of truth for th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -175,6 +175,18 @@ class EpisodeAttrs(BaseModel):
     """Task roles for the annotator, e.g. {"target": "shoe", "support": "shoe_pad"}."""
     success: bool
     complete: bool = False
+    instruction_type: Literal["seen", "unseen"] = "seen"
+    """Whether `instruction` came from the task's training (seen) or held-out (unseen) templates."""
+    sim: dict[str, Any] = Field(default_factory=dict)
+    """The simulator settings it was recorded with (`pipeline.sim.config.SimConfig.to_dict()`); empty in
+    episodes recorded before SimConfig existed, whose untyped `rollout_config` attr holds them."""
+
+    def recorded_sim(self) -> dict[str, Any]:
+        """The simulator settings this episode was recorded with, for `SimConfig.from_dict`: `sim`, else the
+        legacy `rollout_config` attr; image size, physics rate and control period always from the attrs."""
+        base = dict(self.sim or (self.model_extra or {}).get("rollout_config") or {})
+        return {**base, "image_size": list(self.image_size), "physics_rate_hz": self.physics_rate_hz,
+                "record_every": round(self.physics_rate_hz / self.control_rate_hz)}
 
 
 def episode_id(task: str, setting: str, seed: int) -> str:

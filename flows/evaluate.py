@@ -15,11 +15,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 
-from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, aim_policies, checkpoint_env_settings,
+from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, aim_policies, checkpoint_sim_config,
                                     evaluate_pair, with_references, write_outcome)
 from aim_core.eval.report import summary_rates
 from aim_core.inference.policy import PolicyConfig
 from data_schemas.spec import Setting
+from pipeline.sim.config import SimConfig
 
 
 @task(name="evaluate-task-setting", cache_policy=NO_CACHE)
@@ -36,9 +37,10 @@ def evaluate(
     checkpoint: str | None = None,
     extra_checkpoints: dict[str, str] | None = None,
     settings: list[Setting] = ["easy", "hard"],  # noqa: B006 - Prefect parameters are copied per run
-    episodes: int = 10,
+    episodes: int = EvalConfig.episodes,
     seed_start: int = EVAL_SEED_START,
-    step_limit_factor: float = EvalConfig.step_limit_factor,
+    step_limit_factor: float | None = None,
+    instruction_type: str = EvalConfig.instruction_type,
     videos: int = EvalConfig.videos,
     reference_policies: bool = True,
     sampling_steps: int | None = None,
@@ -47,16 +49,19 @@ def evaluate(
 ) -> dict:
     """Success rates per task and setting of `checkpoint` (row "aim") and `extra_checkpoints` (named rows).
 
-    Checkpoints are policy bundles; camera size and control rate default to those the first one was
-    trained with (its `policy.json`), `sampling_steps` to its own denoising steps.
+    RoboTwin 2.0's protocol (`aim_core.eval.evaluate`): `episodes` expert-solvable seeds from `seed_start`,
+    each task's RoboTwin step limit unless `step_limit_factor` (x the longest expert episode) is given,
+    `instruction_type` instructions. Checkpoints are policy bundles; the world (camera size, control
+    period) defaults to the one the first was trained in (its `policy.json`), `sampling_steps` to its
+    own denoising steps.
     """
     log = get_run_logger()
     checkpoints = ({"aim": checkpoint} if checkpoint else {}) | dict(extra_checkpoints or {})
-    env_settings = checkpoint_env_settings(next(iter(checkpoints.values()))) if checkpoints else {}
-    env_settings |= {k: v for k, v in (("image_size", image_size), ("record_every", record_every)) if v is not None}
+    sim = checkpoint_sim_config(next(iter(checkpoints.values()))) if checkpoints else SimConfig()
+    sim = sim.with_(image_size=image_size, record_every=record_every)
     config = EvalConfig(tasks=list(tasks), out_dir=out_dir, settings=list(settings), episodes=episodes,
-                        seed_start=seed_start, step_limit_factor=step_limit_factor, videos=videos,
-                        reference_policies=reference_policies, **env_settings)
+                        seed_start=seed_start, step_limit_factor=step_limit_factor, instruction_type=instruction_type,
+                        videos=videos, reference_policies=reference_policies, sim=sim)
     policy_config = PolicyConfig(num_inference_steps=sampling_steps)
     if not checkpoints and not reference_policies:
         raise ValueError("nothing to evaluate: give a checkpoint or keep reference_policies=True")

@@ -26,7 +26,7 @@ from pipeline.annotate.params import AnnotationParams
 from pipeline.generate import (CommitResult, DatasetSpec, EpisodeUnit, commit_episode, dataset_report,
                                missing_units, produce_episode, update_index)
 from pipeline.generate.plan import ALL_TASKS, EpisodeCount, Pixels, RecordEvery, Seed, normalize_output
-from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.config import SimConfig
 from pipeline.tasks import list_tasks
 
 from flows.task_runner import dask_task_runner, runner_workers
@@ -61,7 +61,7 @@ def plan_units(spec: DatasetSpec, output: str, params: AnnotationParams | None) 
 
 @task(name="rollout", cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=2, retry_condition_fn=_simulator_crash)
-def rollout(unit: EpisodeUnit, config: RolloutConfig, output: str):
+def rollout(unit: EpisodeUnit, config: SimConfig, output: str):
     return produce_episode(unit, config, output)
 
 
@@ -130,7 +130,7 @@ def generate_dataset(
     results: list[CommitResult] = []
     failed: list[str] = []
     if units:
-        config = spec.rollout_config()
+        config = spec.sim_config()
         with dask_task_runner(dask_address, workers) as runner:
             def submit(unit: EpisodeUnit) -> PrefectFuture:
                 def named(step):

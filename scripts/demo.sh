@@ -67,7 +67,7 @@ CHECKPOINT=$(ls -d "$OUT"/train/checkpoints/* 2>/dev/null | sort | tail -1 || tr
 
 run evaluate/evaluate \
   --param tasks="$TASKS" --param out_dir="$OUT/eval" --param checkpoint="$CHECKPOINT" \
-  --param 'settings=["easy"]' --param episodes=2 --param videos=1
+  --param 'settings=["easy"]' --param episodes=2 --param videos=1 --param step_limit_factor=1.5
 
 echo
 echo "dataset:      $DATASET"

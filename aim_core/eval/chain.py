@@ -19,9 +19,8 @@ from aim_core.eval.evaluate import EvalConfig, EvalOutcome, evaluate_checkpoints
 from aim_core.inference.policy import PolicyConfig
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.trainer import TrainResult, train_stage1
-from pipeline.annotate.annotate import annotate_episode
-from pipeline.annotate.params import AnnotationParams
-from pipeline.generate import DatasetSpec, commit_episode, missing_units, produce_episode, update_index
+from pipeline.generate import DatasetSpec, generate_locally
+from pipeline.sim.config import SimConfig
 
 console = Console(stderr=True)
 
@@ -59,14 +58,8 @@ def generate_annotated_dataset(config: ChainConfig) -> Path:
     output = Path(config.out_dir) / "dataset.zarr"
     spec = DatasetSpec(tasks=config.tasks, episodes_per_task=config.episodes_per_task, settings=config.settings,
                        seed=config.seed, resolution=tuple(config.image_size), record_every=config.record_every)
-    params = AnnotationParams()
-    units = missing_units(spec, output, params)
-    rollout_config = spec.rollout_config()
-    for i, unit in enumerate(units, start=1):
-        episode = produce_episode(unit, rollout_config, output)
-        result = commit_episode(output, episode, annotate_episode(episode, params))
-        console.log(f"[{i}/{len(units)}] {unit.episode_id}: success={result.success}, {result.num_steps} steps")
-    update_index(output)
+    generate_locally(spec, output, on_result=lambda r: console.log(
+        f"{r.episode_id}: success={r.success}, {r.num_steps} steps"))
     return output
 
 
@@ -81,8 +74,8 @@ def train_config(config: ChainConfig, dataset: Path, out_dir: Path) -> TrainConf
 
 def eval_config(config: ChainConfig, out_dir: Path) -> EvalConfig:
     return EvalConfig(tasks=config.tasks, out_dir=str(out_dir), settings=config.settings,
-                      episodes=config.eval_episodes, image_size=tuple(config.image_size),
-                      record_every=config.record_every, videos=1)
+                      episodes=config.eval_episodes, step_limit_factor=1.5, videos=1,
+                      sim=SimConfig(image_size=tuple(config.image_size), record_every=config.record_every))
 
 
 def run_small_chain(config: ChainConfig) -> ChainResult:

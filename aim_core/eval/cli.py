@@ -3,7 +3,10 @@
     aim-eval --checkpoint RUN/checkpoints/step-001000   (a policy bundle) --tasks place_shoe --episodes 10 --out DIR
     aim-eval --checkpoint aim=A --checkpoint unified=B --tasks place_shoe,stack_blocks_two --settings easy
 
-Without --checkpoint only the reference rows (expert replay, hold) are evaluated.
+RoboTwin 2.0's protocol by default (see `aim_core.eval.evaluate`): 100 expert-solvable seeds per task and
+setting from 100000 * (1 + --seed), each task's step limit, unseen instructions and textures. The world
+(camera size, control period) is the first checkpoint's own. Without --checkpoint only the reference rows
+(expert replay, hold) are evaluated.
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, checkpoint_env_settings, evaluate_checkpoints
+from aim_core.eval.evaluate import (EvalConfig, checkpoint_sim_config, evaluate_checkpoints, robotwin_seed_start)
+from pipeline.sim.config import SimConfig
 from aim_core.inference.policy import PolicyConfig
 
 
@@ -21,10 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="checkpoint folder, or NAME=FOLDER to name its row (repeatable)")
     p.add_argument("--tasks", required=True, help="comma-separated task names")
     p.add_argument("--settings", default="easy,hard")
-    p.add_argument("--episodes", type=int, default=10, help="episodes per task and setting")
+    p.add_argument("--episodes", type=int, default=EvalConfig.episodes,
+                   help="expert-solvable seeds per task and setting (RoboTwin: 100)")
     p.add_argument("--out", required=True, help="folder for success.csv/.md/.png, episodes.json, videos/")
-    p.add_argument("--seed-start", type=int, default=EVAL_SEED_START)
-    p.add_argument("--step-limit-factor", type=float, default=EvalConfig.step_limit_factor)
+    p.add_argument("--seed", type=int, default=0, help="RoboTwin's --seed: seeds start at 100000 * (1 + SEED)")
+    p.add_argument("--seed-start", type=int, help="first evaluation seed instead (overrides --seed)")
+    p.add_argument("--instruction-type", choices=("seen", "unseen"), default=EvalConfig.instruction_type)
+    p.add_argument("--step-limit-factor", type=float, default=None,
+                   help="step limit = this x the longest expert episode (default: each task's RoboTwin limit)")
     p.add_argument("--videos", type=int, default=EvalConfig.videos, help="videos per policy, task and setting")
     p.add_argument("--no-reference", action="store_true", help="skip the expert and hold rows")
     p.add_argument("--steps", type=int, help="denoising steps per chunk (default: the bundle's policy.json)")
@@ -92,11 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         if Path(args.out).exists() and not Path(args.out).is_dir():
             raise ValueError(f"--out {args.out} is a file; give a folder for the tables, plots and videos")
         checkpoints = named_checkpoints(args.checkpoint)
-        env_settings = checkpoint_env_settings(next(iter(checkpoints.values()))) if checkpoints else {}
+        sim = checkpoint_sim_config(next(iter(checkpoints.values()))) if checkpoints else SimConfig()
+        seed_start = args.seed_start if args.seed_start is not None else robotwin_seed_start(args.seed)
         config = EvalConfig(tasks=[t for t in args.tasks.split(",") if t], out_dir=args.out,
                             settings=[s for s in args.settings.split(",") if s], episodes=args.episodes,
-                            seed_start=args.seed_start, step_limit_factor=args.step_limit_factor,
-                            videos=args.videos, reference_policies=not args.no_reference, **env_settings)
+                            seed_start=seed_start, step_limit_factor=args.step_limit_factor,
+                            instruction_type=args.instruction_type, videos=args.videos,
+                            reference_policies=not args.no_reference, sim=sim)
     except (ValueError, FileNotFoundError) as exc:
         print(f"aim-eval: {exc}", file=sys.stderr)
         return 2

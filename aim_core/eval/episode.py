@@ -1,44 +1,48 @@
-"""One closed-loop episode: a policy drives an environment until success or the step limit."""
+"""One closed-loop episode: a policy drives a freshly reset `TaskEnv` until success or the step limit."""
 from __future__ import annotations
 
 import time
 
 import numpy as np
 
-from aim_core.eval.env import EvalEnv
 from aim_core.eval.policies import Policy
 from aim_core.eval.report import EpisodeResult
 from aim_core.eval.video import EpisodeVideo
 from data_schemas import ACTION_DIM
+from pipeline.sim.task_env import TaskEnv
 
 
-def run_episode(env: EvalEnv, policy: Policy, task: str, setting: str, seed: int, max_steps: int,
-                video: EpisodeVideo | None = None) -> EpisodeResult:
-    """Reset `env` and `policy`, act until the task succeeds or `max_steps` actions were taken.
+class PolicyError(RuntimeError):
+    """A policy raised or returned an unusable action; names the episode it happened in."""
 
-    When the policy exposes `value_images` (the AIM policy's latest predicted value maps as
+
+def run_episode(env: TaskEnv, policy: Policy, max_steps: int, video: EpisodeVideo | None = None) -> EpisodeResult:
+    """Reset `policy` and let it act on `env` (already reset to the episode) until the task's success
+    latches (checked after every physics step, RoboTwin's rule) or `max_steps` actions were taken.
+
+    A policy that raises, or returns a non-finite or wrongly shaped action, -> PolicyError naming the
+    episode. When the policy exposes `value_images` (the AIM policy's latest predicted value maps as
     colour images [V, h, w, 3]), the video shows them below the camera views.
     """
     if max_steps < 1:
         raise ValueError(f"max_steps must be >= 1 (got {max_steps})")
+    task, setting, seed = env.episode
+    where = f"{policy.name} on {task}/{setting} seed {seed}"
     start = time.perf_counter()
-    obs = env.reset(task, setting, seed)
+    obs = env.observe()
     policy.reset()
-    success = False
-    steps = 0
-    while steps < max_steps:
-        action = np.asarray(policy.select_action(obs), dtype=np.float32)
+    while env.steps < max_steps and not env.success:
+        try:
+            action = np.asarray(policy.select_action(obs), dtype=np.float32)
+        except Exception as exc:  # noqa: BLE001 - any policy failure ends the run with its episode named
+            raise PolicyError(f"{where}, step {env.steps}: the policy raised {type(exc).__name__}: {exc}") from exc
         if action.shape != (ACTION_DIM,) or not np.all(np.isfinite(action)):
-            raise ValueError(f"policy {policy.name} returned action of shape {action.shape} "
-                             f"(finite: {bool(np.all(np.isfinite(action)))}); expected finite [{ACTION_DIM}]")
+            raise PolicyError(f"{where}, step {env.steps}: action of shape {action.shape} "
+                              f"(finite: {bool(np.all(np.isfinite(action)))}); expected finite [{ACTION_DIM}]")
         if video is not None:
             video.add(obs.images, getattr(policy, "value_images", None))
         obs = env.step(action)
-        steps += 1
-        if env.success():
-            success = True
-            break
     if video is not None:
         video.add(obs.images, getattr(policy, "value_images", None))
-    return EpisodeResult(policy=policy.name, task=task, setting=setting, seed=seed, success=success,
-                         steps=steps, wall_s=time.perf_counter() - start)
+    return EpisodeResult(policy=policy.name, task=task, setting=setting, seed=seed, success=env.success,
+                         steps=env.steps, wall_s=time.perf_counter() - start)

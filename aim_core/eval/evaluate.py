@@ -1,11 +1,14 @@
-"""Closed-loop evaluation, RoboTwin protocol: N episodes per task and setting on seeds the expert solves.
+"""Closed-loop evaluation, RoboTwin 2.0's protocol: N episodes per task and setting on seeds the expert solves.
 
-For every (task, setting) the scripted expert is run (without rendering) on successive seeds from
-`seed_start` until `episodes` of them succeed; those are the evaluation seeds. The step limit of a
-task is `step_limit_factor` x its longest expert episode. Each policy (AIM from a checkpoint, and
-as reference rows the expert replayed and the trivial hold policy) then runs every evaluation
-seed; the success table goes to CSV / markdown / PNG and the first episodes of each policy are
-saved as videos (AIM's with its predicted value maps).
+For every (task, setting) the scripted expert runs (without rendering) on successive seeds from
+`seed_start` (RoboTwin: 100000 * (1 + seed)) until `episodes` of them succeed (default 100, RoboTwin's
+`test_num`); seeds it cannot solve are skipped. Each policy (AIM from a checkpoint, and as reference
+rows the expert replayed and the trivial hold policy) then runs every evaluation seed in a fresh
+`TaskEnv` built for evaluation: unseen instructions and unseen textures by default, success checked
+after every physics step and latched, and the task's own RoboTwin step limit (`Task.step_limit`,
+rescaled to the control period), or `step_limit_factor` x the longest expert episode when given.
+The success table (CSV / markdown / PNG, with the protocol stated) and the first episodes of each
+policy as videos (AIM's with its predicted value maps) are written to `out_dir`.
 """
 from __future__ import annotations
 
@@ -20,16 +23,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from aim_core.eval.episode import run_episode
 from aim_core.eval.policies import HoldPolicy, Policy, ReplayPolicy
 from aim_core.eval.report import EpisodeResult, ReportPaths, write_reports
-from aim_core.eval.sim_env import ExpertRun, SimulatorEnv
 from aim_core.eval.video import EpisodeVideo
 from aim_core.inference.bundle import PolicySpec, check_bundle
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from data_schemas import SETTINGS
-from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.config import SimConfig
+from pipeline.sim.task_env import INSTRUCTION_TYPES, ExpertRun, TaskEnv
 from pipeline.tasks import get_task
 
 EVAL_SEED_START = 100_000
-"""Evaluation seeds start here, far from the generation seeds (0, 1, 2, ...)."""
+"""Evaluation seeds start here (RoboTwin: 100000 * (1 + seed) for `--seed` 0), far from the generation
+seeds (0, 1, 2, ...)."""
+
+
+def robotwin_seed_start(seed: int) -> int:
+    """RoboTwin's first evaluation seed for its `--seed` argument."""
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    return EVAL_SEED_START * (1 + seed)
 
 PolicyFactory = Callable[[ExpertRun], Policy]
 """Builds the policy for one evaluation episode (the expert's run is there for the replay row)."""
@@ -42,21 +53,26 @@ class EvalConfig:
     tasks: list[str]
     out_dir: str
     settings: list[str] = field(default_factory=lambda: list(SETTINGS))
-    episodes: int = 10
+    episodes: int = 100
+    """Expert-solvable seeds per task and setting (RoboTwin's `test_num`)."""
     seed_start: int = EVAL_SEED_START
     max_seed_tries: int | None = None
     """Expert attempts per (task, setting) to find `episodes` solvable seeds (default 3 x episodes)."""
-    step_limit_factor: float = 1.5
+    step_limit_factor: float | None = None
+    """None: each task's RoboTwin step limit; a number: that factor x the longest expert episode on the
+    evaluation seeds (for short runs at small scale)."""
+    instruction_type: str = "unseen"
+    """RoboTwin evaluates with the held-out (unseen) instructions."""
+    texture_set: str = "unseen"
+    """RoboTwin builds evaluation scenes with the held-out (unseen) textures (hard setting)."""
     videos: int = 1
     """Episodes per policy, task and setting saved as MP4."""
     reference_policies: bool = True
     """Add the expert (replayed) and the trivial hold policy as reference rows."""
-    image_size: tuple[int, int] = (240, 320)
-    record_every: int = 15
-    physics_rate_hz: float = 250.0
+    sim: SimConfig = field(default_factory=SimConfig)
+    """The world to evaluate in: a checkpoint's own (`checkpoint_sim_config`) for trained policies."""
 
     def __post_init__(self) -> None:
-        self.image_size = tuple(self.image_size)
         problems = []
         if not self.tasks:
             problems.append("no tasks selected")
@@ -69,14 +85,32 @@ class EvalConfig:
             problems.append(f"settings must be a non-empty subset of {list(SETTINGS)}, got {self.settings}")
         if self.episodes < 1:
             problems.append(f"episodes must be >= 1, got {self.episodes}")
-        if self.step_limit_factor <= 0:
-            problems.append(f"step_limit_factor must be > 0, got {self.step_limit_factor}")
+        if self.step_limit_factor is not None and self.step_limit_factor <= 0:
+            problems.append(f"step_limit_factor must be > 0 (or None for RoboTwin's limits), got {self.step_limit_factor}")
+        if self.instruction_type not in INSTRUCTION_TYPES:
+            problems.append(f"instruction_type must be one of {INSTRUCTION_TYPES}, got {self.instruction_type!r}")
         if problems:
             raise ValueError("invalid evaluation config: " + "; ".join(problems))
 
-    def rollout_config(self) -> RolloutConfig:
-        return RolloutConfig(image_size=self.image_size, physics_rate_hz=self.physics_rate_hz,
-                             record_every=self.record_every, segmentation=False)
+    def step_limit(self, task: str, runs: list[ExpertRun]) -> int:
+        """Policy actions allowed per episode of `task` (see the module docstring)."""
+        if self.step_limit_factor is None:
+            return get_task(task).evaluation_step_limit(self.sim.record_every)
+        return math.ceil(self.step_limit_factor * max(r.steps for r in runs))
+
+    def protocol(self) -> str:
+        """One line stating how these results were obtained (printed under the success table)."""
+        limit = ("each task's RoboTwin step limit" if self.step_limit_factor is None
+                 else f"step limit {self.step_limit_factor} x the longest expert episode")
+        h, w = self.sim.image_size
+        return (f"Protocol: RoboTwin 2.0 evaluation; {self.episodes} expert-solvable seeds per task and setting "
+                f"from {self.seed_start} (unsolvable seeds skipped); {limit}; success checked after every physics "
+                f"step and latched; {self.instruction_type} instructions, {self.texture_set} textures; cameras "
+                f"{h}x{w}, control every {self.sim.record_every} physics steps at {self.sim.physics_rate_hz:g} Hz.")
+
+    def reset(self, env: TaskEnv, task: str, setting: str, seed: int):
+        """Reset `env` to an evaluation episode of this protocol."""
+        return env.reset(task, setting, seed, instruction_type=self.instruction_type, texture_set=self.texture_set)
 
 
 @dataclass
@@ -88,12 +122,15 @@ class EvalOutcome:
     """"task/setting" -> evaluation seeds."""
 
 
-def solvable_seeds(env: SimulatorEnv, task: str, setting: str, count: int, seed_start: int,
-                   max_tries: int) -> list[ExpertRun]:
-    """The first `count` seeds from `seed_start` the expert solves (RoboTwin's evaluation seeds)."""
+def solvable_seeds(env: TaskEnv, config: EvalConfig, task: str, setting: str) -> list[ExpertRun]:
+    """The first `config.episodes` seeds from `config.seed_start` the expert solves, in the evaluation
+    build of each seed (RoboTwin's evaluation seeds)."""
+    count, seed_start = config.episodes, config.seed_start
+    max_tries = config.max_seed_tries or 3 * count
     found: list[ExpertRun] = []
     for seed in range(seed_start, seed_start + max_tries):
-        run = env.run_expert(task, setting, seed)
+        config.reset(env, task, setting, seed)
+        run = env.run_expert()
         if run.success:
             found.append(run)
             if len(found) == count:
@@ -119,19 +156,19 @@ class PairOutcome:
 
 
 def evaluate_pair(config: EvalConfig, task: str, setting: str, policies: dict[str, PolicyFactory],
-                  env: SimulatorEnv | None = None, on_episode: Callable[[EpisodeResult], None] | None = None
+                  env: TaskEnv | None = None, on_episode: Callable[[EpisodeResult], None] | None = None
                   ) -> PairOutcome:
     """Find the evaluation seeds of (task, setting) and run every policy on each of them."""
-    env = env or SimulatorEnv(config.rollout_config())
-    tries = config.max_seed_tries or 3 * config.episodes
-    runs = solvable_seeds(env, task, setting, config.episodes, config.seed_start, tries)
-    limit = math.ceil(config.step_limit_factor * max(r.steps for r in runs))
+    env = env or TaskEnv(config.sim)
+    runs = solvable_seeds(env, config, task, setting)
+    limit = config.step_limit(task, runs)
     results: list[EpisodeResult] = []
     videos: list[Path] = []
     for name, factory in policies.items():
         for index, run in enumerate(runs):
             video = EpisodeVideo() if index < config.videos else None
-            result = run_episode(env, factory(run), task, setting, run.seed, limit, video)
+            config.reset(env, task, setting, run.seed)
+            result = run_episode(env, factory(run), limit, video)
             result = EpisodeResult(**{**asdict(result), "policy": name})
             results.append(result)
             if video is not None:
@@ -155,10 +192,12 @@ def write_outcome(config: EvalConfig, pairs: dict[str, PairOutcome]) -> EvalOutc
     out = Path(config.out_dir)
     results = [r for p in pairs.values() for r in p.results]
     reports = write_reports(results, out)
+    reports.markdown.write_text(reports.markdown.read_text().rstrip("\n") + "\n\n" + config.protocol() + "\n")
     (out / "episodes.json").write_text(json.dumps([asdict(r) for r in results], indent=1))
     seeds = {key: p.seeds for key, p in pairs.items()}
     (out / "seeds.json").write_text(json.dumps(
-        {key: {"seeds": p.seeds, "step_limit": p.step_limit} for key, p in pairs.items()}, indent=1))
+        {"protocol": config.protocol(), "sim": config.sim.to_dict(),
+         **{key: {"seeds": p.seeds, "step_limit": p.step_limit} for key, p in pairs.items()}}, indent=1))
     return EvalOutcome(results=results, reports=reports, videos=[v for p in pairs.values() for v in p.videos],
                        seeds=seeds)
 
@@ -167,7 +206,7 @@ def evaluate_policies(config: EvalConfig, policies: dict[str, PolicyFactory]) ->
     """Run every policy on the evaluation seeds of every task and setting; write tables and videos."""
     policies = with_references(config, policies)
     Path(config.out_dir).mkdir(parents=True, exist_ok=True)
-    env = SimulatorEnv(config.rollout_config())
+    env = TaskEnv(config.sim)
     pairs: dict[str, PairOutcome] = {}
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns) as progress:
@@ -189,16 +228,17 @@ def aim_policies(checkpoints: dict[str, str | Path], config: EvalConfig,
     for name, checkpoint in checkpoints.items():
         policy = AIMPolicy.from_pretrained(checkpoint, policy_config, name=name)
         trained_size = policy.spec.image_size
-        if policy.camera_hw is None and trained_size != config.image_size:
+        if policy.camera_hw is None and trained_size != config.sim.image_size:
             raise ValueError(f"checkpoint {checkpoint} was trained on {trained_size} images without resizing; "
                              "evaluate with that image_size")
         policies[name] = lambda run, p=policy: p
     return policies
 
 
-def checkpoint_env_settings(checkpoint: str | Path) -> dict:
-    """Camera size and control rate the bundle's training data was recorded with (its `policy.json`)."""
-    return PolicySpec.load(check_bundle(checkpoint)).control_settings
+def checkpoint_sim_config(checkpoint: str | Path) -> SimConfig:
+    """The world the bundle's training data was recorded in (its `policy.json`), to evaluate it in."""
+    spec = PolicySpec.load(check_bundle(checkpoint))
+    return SimConfig.from_dict({**spec.sim, "image_size": spec.image_size})
 
 
 def evaluate_checkpoints(checkpoints: dict[str, str | Path], config: EvalConfig,

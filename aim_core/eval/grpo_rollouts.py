@@ -8,7 +8,7 @@ dense reward is `r_dense = M(Pi(p))` (paper 4.3.4), read here because only the s
 cameras and kinematics:
 
 - p: the TCP position of each arm at the joint targets of the chunk's *last executed* action
-  (forward kinematics of the commanded joints, `SimulatorEnv.tcp_targets`): where the chunk sends
+  (forward kinematics of the commanded joints, `TaskEnv.tcp_targets`): where the chunk sends
   the grippers, its landing point;
 - M: the frozen value head's prediction for the same instant: the chunk's value latents decoded by
   the bundle's VAE, the frame where the last executed action lands, colour mapped back to [0, 1]
@@ -32,15 +32,15 @@ import numpy as np
 import torch
 
 from aim_core.data.canvas import CanvasLayout, unpack_canvas
-from aim_core.eval.env import EvalEnv
-from aim_core.eval.sim_env import SimulatorEnv
-from aim_core.inference.bundle import PolicySpec, check_bundle
+from aim_core.eval.episode import run_episode
+from aim_core.eval.evaluate import checkpoint_sim_config
 from aim_core.inference.experience import EpisodeRollout, RolloutRequest
 from aim_core.inference.policy import AIMPolicy, ChunkRecord, PolicyConfig
-from data_schemas import ACTION_DIM, SETTINGS
+from data_schemas import SETTINGS
 from pipeline.annotate.colorize import colormap_lut
 from pipeline.annotate.params import AnnotationParams
-from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.config import SimConfig
+from pipeline.sim.task_env import TaskEnv
 from pipeline.tasks import get_task
 
 HEAD_CAMERA = 0
@@ -106,9 +106,9 @@ def predicted_value_view(policy: AIMPolicy, record: ChunkRecord, view: int = HEA
 
 
 class ValueMapReward:
-    """r_dense of a chunk from a `SimulatorEnv` reset to the episode (head camera; see the module doc)."""
+    """r_dense of a chunk from a `TaskEnv` reset to the episode (head camera; see the module doc)."""
 
-    def __init__(self, env: SimulatorEnv, image_size: tuple[int, int]):
+    def __init__(self, env: TaskEnv, image_size: tuple[int, int]):
         intrinsics, extrinsics = env.camera_geometry()
         self.env, self.image_size = env, tuple(image_size)
         self.intrinsics, self.extrinsic = intrinsics[HEAD_CAMERA], extrinsics[HEAD_CAMERA]
@@ -123,25 +123,17 @@ class ValueMapReward:
         return read_value_map(value, k, self.extrinsic, self.landing_points(policy, record))
 
 
-def run_stochastic_episode(env: EvalEnv, policy: AIMPolicy, request: RolloutRequest, max_steps: int,
+def run_stochastic_episode(env: TaskEnv, policy: AIMPolicy, request: RolloutRequest, max_steps: int,
                            dense_reward: Callable[[AIMPolicy, ChunkRecord], float] | None = None) -> EpisodeRollout:
-    """One episode of a stochastic policy (until success or `max_steps`); every planned chunk with its
-    dense reward (`dense_reward(policy, chunk)`, 0 without one)."""
+    """One training episode of a stochastic policy (seen instructions and textures, as the data it was
+    trained on; until success or `max_steps`); every planned chunk with its dense reward
+    (`dense_reward(policy, chunk)`, 0 without one)."""
     if policy.action_sde is None:
         raise ValueError("the policy samples deterministically: give PolicyConfig(action_sde=FlowSDE(...))")
     policy.reseed(request.sampler_seed)
-    obs = env.reset(request.task, request.setting, request.seed)
-    policy.reset()
-    success, steps = False, 0
-    while steps < max_steps:
-        action = np.asarray(policy.select_action(obs), dtype=np.float32)
-        if action.shape != (ACTION_DIM,) or not np.all(np.isfinite(action)):
-            raise ValueError(f"policy returned an invalid action of shape {action.shape}")
-        obs = env.step(action)
-        steps += 1
-        if env.success():
-            success = True
-            break
+    env.reset(request.task, request.setting, request.seed)
+    result = run_episode(env, policy, max_steps)
+    success, steps = result.success, result.steps
     chunks = list(policy.chunks)
     dense = [float(dense_reward(policy, c)) if dense_reward is not None else 0.0 for c in chunks]
     for chunk in chunks:  # the history and trace are all Stage II keeps: no references to the env
@@ -160,9 +152,9 @@ class SimRolloutSettings:
     max_steps: int | None = None
     """Fixed episode limit instead (skips the expert runs)."""
 
-    def rollout_config(self) -> RolloutConfig:
-        settings = PolicySpec.load(check_bundle(self.bundle)).control_settings
-        return RolloutConfig(segmentation=False, **settings)
+    def sim_config(self) -> SimConfig:
+        """The world the bundle was trained in."""
+        return checkpoint_sim_config(self.bundle)
 
 
 class _Worker:
@@ -172,7 +164,7 @@ class _Worker:
         torch.set_num_threads(1)
         self.settings = settings
         self.policy = AIMPolicy.from_pretrained(settings.bundle, settings.policy)
-        self.env = SimulatorEnv(settings.rollout_config())
+        self.env = TaskEnv(settings.sim_config())
 
     def run(self, head_state: dict[str, torch.Tensor], request: RolloutRequest, max_steps: int) -> EpisodeRollout:
         self.policy.load_action_head(head_state)
@@ -227,7 +219,9 @@ class SimRolloutSource:
             return self.settings.max_steps
         key = (request.task, request.setting, request.seed)
         if key not in self._limits:
-            run = SimulatorEnv(self.settings.rollout_config()).run_expert(*key)
+            env = TaskEnv(self.settings.sim_config())
+            env.reset(*key)
+            run = env.run_expert()
             self._limits[key] = max(1, math.ceil(self.settings.step_limit_factor * max(run.steps, 1)))
         return self._limits[key]
 

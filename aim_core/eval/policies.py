@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from aim_core.eval.env import Observation
+from data_schemas.observation import Observation
 
 
 class Policy(Protocol):

@@ -48,8 +48,8 @@ class PolicySpec:
 
     `image_size` is the recorded camera size (H, W); `camera_hw` the size views are resized to
     before packing the canvas (None: as recorded); `frame_stride` the recorded steps per observed
-    frame; `sim` the recording settings of the training data (physics rate, control period,
-    image size, ...), which evaluation must reproduce.
+    frame; `sim` the simulator settings of the training data (`pipeline.sim.config.SimConfig.to_dict()`:
+    image size, physics rate, control period, cameras), which evaluation reproduces.
     """
 
     image_size: tuple[int, int]
@@ -67,12 +67,6 @@ class PolicySpec:
             object.__setattr__(self, "camera_hw", tuple(self.camera_hw))
         if self.frame_stride < 1 or self.num_inference_steps < 1:
             raise ValueError(f"frame_stride and num_inference_steps must be >= 1, got {self}")
-
-    @property
-    def control_settings(self) -> dict[str, Any]:
-        """The recording settings evaluation must use: image size, control period, physics rate."""
-        keys = ("record_every", "physics_rate_hz")
-        return {"image_size": self.image_size, **{k: self.sim[k] for k in keys if k in self.sim}}
 
     def save(self, folder: str | Path) -> None:
         data = {"format": POLICY_FORMAT, "version": POLICY_FORMAT_VERSION, **asdict(self)}

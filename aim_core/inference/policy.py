@@ -26,7 +26,7 @@ import torch
 from aim_core.data.canvas import CanvasLayout, pack_canvas, resize_views, unpack_canvas
 from aim_core.data.latent_cache import LATENT_DTYPE
 from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, check_bundle
-from aim_core.inference.observation import Observation
+from data_schemas.observation import Observation
 from aim_core.inference.rollout import ActionTrace, ChunkSampler, HistoryWindow, SamplingConfig
 from aim_core.inference.sampler import FlowSDE
 from aim_core.models.action_codec import ActionCodec

@@ -118,7 +118,7 @@ class TrainingData:
                 "camera_hw": list(self.config.camera_hw) if self.config.camera_hw else None,
                 "frame_stride": grid.frame_stride, "temporal_compression": grid.temporal_compression,
                 "cache_key": self.windows.cache_key, "num_windows": len(self.windows),
-                "image_size": list(first.image_size), "rollout_config": getattr(first, "rollout_config", None),
+                "image_size": list(first.image_size), "sim": first.recorded_sim(),
                 "num_episodes": len(self.windows.episodes)}
 
     def policy_spec(self) -> PolicySpec:
@@ -127,7 +127,7 @@ class TrainingData:
         first = self.windows.episodes[0].attrs
         return PolicySpec(image_size=tuple(first.image_size), frame_stride=self.windows.grid.frame_stride,
                           camera_hw=self.config.camera_hw, cameras=tuple(first.camera_names),
-                          sim=dict(getattr(first, "rollout_config", None) or {}))
+                          sim=first.recorded_sim())
 
     def validation_indices(self, count: int) -> list[int]:
         """Evenly spread, fixed windows (the same ones at every validation) of the longest history

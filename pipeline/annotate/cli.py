@@ -49,16 +49,18 @@ def _check_writable(folder: Path) -> None:
 
 
 def _roll_out(store: DatasetStore, task: str, setting: str, episodes: int, progress: Progress,
-              rollout_config=None) -> None:
+              sim_config=None) -> None:
     try:
-        from pipeline.record.recording import record_episodes
+        from pipeline.generate import DatasetSpec, generate_locally
     except ImportError as exc:
         raise CliError(f"{store.url} has no episode of {task!r} and the simulator cannot be loaded to roll "
                        f"some out ({exc}); point --dataset at a dataset that has them.") from exc
     console.print(f"{store.url} has no episode of [bold]{task}[/bold] ({setting}): rolling out {episodes} "
                   "with the scripted expert first")
     bar = progress.add_task(f"rollout {task}/{setting}", total=episodes)
-    record_episodes(store, task, setting, range(episodes), rollout_config, on_episode=lambda _: progress.advance(bar))
+    sizes = {} if sim_config is None else {"resolution": sim_config.image_size, "record_every": sim_config.record_every}
+    spec = DatasetSpec(tasks=[task], settings=[setting], episodes_per_task=episodes, annotate=False, **sizes)
+    generate_locally(spec, store.url, on_result=lambda _: progress.advance(bar))
 
 
 def _figure(stats: dict, phase: str, key: str) -> str:
@@ -95,11 +97,11 @@ def _summary(results: list[AnnotationResult], views: dict[str, int]) -> Table:
 
 
 def run(task: str, dataset: str, episodes: int, setting: str | None, previews: Path | None,
-        overwrite: bool, params: AnnotationParams | None = None, rollout_config=None,
+        overwrite: bool, params: AnnotationParams | None = None, sim_config=None,
         create: bool = False) -> list[AnnotationResult]:
     """What `aim-annotate` does, callable from Python; raises CliError / SchemaError on refused input.
 
-    `rollout_config` (a `pipeline.record.rollout.RolloutConfig`, default its defaults) is used
+    `sim_config` (a `pipeline.sim.config.SimConfig`, default its defaults) is used
     only when episodes have to be rolled out first. A missing dataset is refused unless `create`
     (a mistyped path must not silently become a new store filled with fresh rollouts).
     """
@@ -112,7 +114,7 @@ def run(task: str, dataset: str, episodes: int, setting: str | None, previews: P
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         if not store.episode_ids(task=task, setting=setting):
-            _roll_out(store, task, setting or SETTINGS[0], episodes, progress, rollout_config)
+            _roll_out(store, task, setting or SETTINGS[0], episodes, progress, sim_config)
         bar = progress.add_task(f"annotate {task}", total=len(store.episode_ids(task=task, setting=setting)))
         results = annotate_store(store, task, params, overwrite=overwrite, setting=setting,
                                  progress=lambda _: progress.advance(bar))

@@ -5,10 +5,10 @@ the same from a script or a notebook without Prefect.
 """
 from pipeline.generate.commit import CommitResult, commit_episode, update_index
 from pipeline.generate.plan import DatasetSpec, EpisodeUnit, all_units, missing_units, resolve_tasks
-from pipeline.generate.produce import produce_episode
+from pipeline.generate.produce import generate_locally, produce_episode
 from pipeline.generate.report import DatasetReport, dataset_report
 
 __all__ = [
     "CommitResult", "DatasetReport", "DatasetSpec", "EpisodeUnit", "all_units",
-    "commit_episode", "dataset_report", "missing_units", "produce_episode", "resolve_tasks", "update_index",
+    "commit_episode", "dataset_report", "generate_locally", "missing_units", "produce_episode", "resolve_tasks", "update_index",
 ]

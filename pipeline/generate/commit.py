@@ -26,6 +26,8 @@ class CommitResult:
     num_steps: int
     rollout_s: float
     """Simulator time of the episode (attrs.timing.total_s), 0 when it came from the store."""
+    busy: str = ""
+    """Set when another process was writing this episode (its copy is the one kept)."""
 
 
 def _rollout_seconds(episode: EpisodeData) -> float:
@@ -33,8 +35,9 @@ def _rollout_seconds(episode: EpisodeData) -> float:
     return float(timing.get("total_s", 0.0))
 
 
-def commit_episode(output: str | Path, episode: EpisodeData, annotation=None) -> CommitResult:
-    """Write `episode` (if not complete yet) and the value maps of `annotation` (an AnnotationResult).
+def commit_episode(output: str | Path, episode: EpisodeData, annotation=None, overwrite: bool = False) -> CommitResult:
+    """Write `episode` (if not complete yet, or replacing it with `overwrite`) and the value maps of
+    `annotation` (an AnnotationResult).
 
     The episode is complete before its maps are written, so a crash in between leaves a
     valid, unannotated episode that the next run only annotates.
@@ -42,7 +45,7 @@ def commit_episode(output: str | Path, episode: EpisodeData, annotation=None) ->
     from pipeline.record.store import DatasetStore
 
     store = DatasetStore.open(output, mode="a")
-    written = store.write_episode(episode)
+    written = store.write_episode(episode, overwrite=overwrite)
     if annotation is not None:
         if annotation.episode_id != episode.episode_id:
             raise ValueError(f"annotation of {annotation.episode_id} passed with episode {episode.episode_id}")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from data_schemas.spec import Setting, episode_id
 from pipeline.annotate.params import AnnotationParams
-from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.config import SimConfig
 
 ALL_TASKS = "all"
 EpisodeCount = Annotated[int, Field(ge=1, le=100_000, description="episodes per task and setting")]
@@ -33,9 +33,9 @@ class DatasetSpec(BaseModel):
     episodes_per_task: EpisodeCount = 2
     settings: list[Setting] = Field(default_factory=lambda: ["easy", "hard"], min_length=1)
     seed: Seed = 0
-    resolution: tuple[Pixels, Pixels] = RolloutConfig().image_size
+    resolution: tuple[Pixels, Pixels] = SimConfig().image_size
     """(H, W) of every camera."""
-    record_every: RecordEvery = RolloutConfig().record_every
+    record_every: RecordEvery = SimConfig().record_every
     """Physics steps per recorded step (RoboTwin: 15 at 250 Hz); larger gives shorter, cheaper episodes."""
     annotate: bool = True
 
@@ -46,8 +46,9 @@ class DatasetSpec(BaseModel):
             raise ValueError(f"duplicate entries in {values}")
         return values
 
-    def rollout_config(self) -> RolloutConfig:
-        return RolloutConfig(image_size=tuple(self.resolution), record_every=self.record_every)
+    def sim_config(self) -> SimConfig:
+        """The world every episode of this job is recorded in."""
+        return SimConfig().with_(image_size=tuple(self.resolution), record_every=self.record_every)
 
 
 @dataclass(frozen=True, order=True)

@@ -1,23 +1,63 @@
-"""Produce one unit's episode: from the store when it is already complete, else from the simulator.
+"""Produce episodes: one unit from the store or the simulator, and the whole local loop over a spec.
 
 Why: a run that crashed after committing an episode but before annotating it must not roll
 the episode out again (it would be produced twice); it only needs the annotation redone.
+`generate_locally` is the one "roll out, annotate, store" loop for callers without Prefect
+(`aim-rollout`, `aim-annotate` on an empty store, the small chain, benchmarks); the
+`generate-dataset` flow runs the same three steps per unit as Prefect tasks on Dask.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from data_schemas.integrity import ClaimedError
 from data_schemas.spec import EPISODE_ARRAYS
 from data_schemas.validate import EpisodeData
-from pipeline.generate.plan import EpisodeUnit
-from pipeline.record.rollout import RolloutConfig, rollout_episode
+from pipeline.annotate.params import AnnotationParams
+from pipeline.generate.commit import CommitResult, commit_episode, update_index
+from pipeline.generate.plan import DatasetSpec, EpisodeUnit, all_units, missing_units
+from pipeline.sim.config import SimConfig
 
 
-def produce_episode(unit: EpisodeUnit, config: RolloutConfig, output: str | Path) -> EpisodeData:
+def produce_episode(unit: EpisodeUnit, config: SimConfig, output: str | Path, reuse: bool = True,
+                    on_step: Callable[[int], None] | None = None) -> EpisodeData:
+    """The unit's recorded episode: read back when the store has it complete (and `reuse`), else rolled out."""
+    from pipeline.record.rollout import rollout_episode  # the simulator stack loads only when recording
     from pipeline.record.store import DatasetStore
 
     store = DatasetStore.open(output, mode="r")
-    if store.has_episode(unit.episode_id):  # recorded arrays only: the maps are to be (re)made
+    if reuse and store.has_episode(unit.episode_id):  # recorded arrays only: the maps are to be (re)made
         stored = set(store.arrays(unit.episode_id))
         return store.read_episode(unit.episode_id, [s.name for s in EPISODE_ARRAYS if s.name in stored])
-    return rollout_episode(unit.task, unit.setting, unit.seed, config)
+    return rollout_episode(unit.task, unit.setting, unit.seed, config, progress=on_step)
+
+
+def generate_locally(spec: DatasetSpec, output: str | Path, params: AnnotationParams | None = None,
+                     overwrite: bool = False, on_result: Callable[[CommitResult], None] | None = None,
+                     on_step: Callable[[int], None] | None = None) -> list[CommitResult]:
+    """Produce, annotate (when `spec.annotate`, with `params` or the defaults) and commit every unit of
+    `spec` the store at `output` lacks (all of them with `overwrite`), one after another; then
+    refresh the index. `on_step(n)` follows the recorded steps of the episode being rolled out. A unit another process is writing right now is reported `busy` and skipped
+    (its copy will be the one)."""
+    from pipeline.annotate.annotate import annotate_episode
+
+    params = (params or AnnotationParams()) if spec.annotate else None
+    units = all_units(spec) if overwrite else missing_units(spec, output, params)
+    config = spec.sim_config()
+    results = []
+    for unit in units:
+        episode = produce_episode(unit, config, output, reuse=not overwrite, on_step=on_step)
+        try:
+            result = commit_episode(output, episode, annotate_episode(episode, params) if params else None,
+                                    overwrite=overwrite)
+        except ClaimedError as exc:
+            attrs = episode.attrs
+            result = CommitResult(episode_id=unit.episode_id, task=unit.task, setting=unit.setting, written=False,
+                                  annotated=False, success=bool(attrs.success), num_steps=int(attrs.num_steps),
+                                  rollout_s=0.0, busy=str(exc))
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    update_index(output)
+    return results

@@ -16,7 +16,6 @@ from data_schemas.integrity import ClaimLostError
 from data_schemas.spec import image_size_problem
 from data_schemas.validate import SchemaError
 from pipeline.record.migrate import migrate_store
-from pipeline.record.recording import EpisodeOutcome, record_episodes
 from pipeline.record.store import DatasetStore
 from pipeline.record.summary import repair_store, summarize, validate_store
 
@@ -214,20 +213,20 @@ def dataset_main(argv: Sequence[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------------------- aim-rollout
-def _summary_table(outcomes: list[EpisodeOutcome]) -> Table:
+def _summary_table(results: list, present: int) -> Table:
+    """One row per episode rolled out now (`pipeline.generate.CommitResult`), and the count already present."""
     table = Table(title="rollout summary")
-    for col in ("episode", "seed", "status", "success", "steps", "time s"):
+    for col in ("episode", "status", "success", "steps", "time s"):
         table.add_column(col, justify="left" if col in ("episode", "status") else "right", no_wrap=True)
-    for o in outcomes:
-        status = "written" if o.written else "skipped (another process is writing it)" if o.busy \
+    for r in results:
+        status = "written" if r.written else "skipped (another process is writing it)" if r.busy \
             else "skipped (present)"
-        table.add_row(o.episode_id, str(o.seed), status,
-                      "yes" if o.success else "no", str(o.num_steps), f"{o.seconds:.1f}")
-    written = [o for o in outcomes if o.written]
+        table.add_row(r.episode_id, status, "yes" if r.success else "no", str(r.num_steps), f"{r.rollout_s:.1f}")
+    written = [r for r in results if r.written]
     table.add_section()
-    table.add_row("total", "", f"{len(written)} written, {len(outcomes) - len(written)} skipped",
-                  f"{sum(o.success for o in outcomes)}/{len(outcomes)}", str(sum(o.num_steps for o in outcomes)),
-                  f"{sum(o.seconds for o in written) / len(written):.1f}/ep" if written else "-")
+    table.add_row("total", f"{len(written)} written, {present} already present",
+                  f"{sum(r.success for r in results)}/{len(results)}", str(sum(r.num_steps for r in results)),
+                  f"{sum(r.rollout_s for r in written) / len(written):.1f}/ep" if written else "-")
     return table
 
 
@@ -244,29 +243,22 @@ def rollout_main(argv: Sequence[str] | None = None) -> int:
     if args.episodes < 1 or args.seed < 0:
         parser.error("--episodes must be >= 1 and --seed >= 0")
 
-    from pipeline.record.rollout import RolloutConfig  # the simulator stack loads only when recording
+    from pipeline.generate import DatasetSpec, generate_locally  # the simulator stack loads only when recording
     from pipeline.tasks import list_tasks
 
     if args.task not in list_tasks():
         parser.error(f"unknown task {args.task!r}; available tasks: {', '.join(list_tasks())}")
-    config = RolloutConfig() if args.resolution is None else RolloutConfig(image_size=args.resolution)
+    spec = DatasetSpec(tasks=[args.task], settings=[args.setting], episodes_per_task=args.episodes, seed=args.seed,
+                       annotate=False, **({} if args.resolution is None else {"resolution": args.resolution}))
     try:
-        store = DatasetStore.open(args.out, mode="a")
         with _progress() as progress:
             episodes = progress.add_task(f"{args.task}/{args.setting}", total=args.episodes)
             steps = progress.add_task("steps", total=None)
-
-            def on_step(step: int) -> None:
-                progress.update(steps, completed=step)
-
-            def on_episode(outcome: EpisodeOutcome) -> None:
-                progress.advance(episodes)
-                progress.reset(steps)
-
-            outcomes = record_episodes(store, args.task, args.setting, range(args.seed, args.seed + args.episodes),
-                                       config, overwrite=args.overwrite, on_episode=on_episode, on_step=on_step)
+            results = generate_locally(spec, args.out, overwrite=args.overwrite,
+                                       on_step=lambda step: progress.update(steps, completed=step),
+                                       on_result=lambda _: (progress.advance(episodes), progress.reset(steps)))
     except (SchemaError, ClaimLostError, OSError) as exc:
         console.print(f"[red]error:[/red] {_one_line(exc)}")
         return 2
-    console.print(_summary_table(outcomes))
+    console.print(_summary_table(results, args.episodes - len(results)))
     return 0

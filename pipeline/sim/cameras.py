@@ -42,9 +42,10 @@ def world_to_cv_camera(camera_pose: sapien.Pose) -> np.ndarray:
 class CameraRig:
     """The three cameras in `CAMERA_NAMES` order (head, left_wrist, right_wrist)."""
 
-    def __init__(self, scene: sapien.Scene, config: CameraConfig, hands: Mapping[str, sapien.Entity]):
+    def __init__(self, scene: sapien.Scene, config: CameraConfig, image_size: tuple[int, int],
+                 hands: Mapping[str, sapien.Entity]):
         keep_render_pipelines_warm()
-        h, w = config.image_size
+        h, w = image_size
         fovy = np.deg2rad(config.fovy_deg)
         self.scene = scene
         head = scene.add_camera("head", w, h, fovy, config.near, config.far)

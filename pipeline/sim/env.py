@@ -13,7 +13,7 @@ import sapien
 
 from pipeline.sim.appearance import Appearance
 from pipeline.sim.cameras import CameraRig
-from pipeline.sim.config import SceneConfig
+from pipeline.sim.config import SimConfig
 from pipeline.sim.robot import DualPanda
 from pipeline.sim.timing import Timer
 from pipeline.sim.workspace import build_workspace
@@ -24,7 +24,7 @@ StepHook = Callable[[int], None]
 class SimEnv:
     """Build with `SimEnv(config, appearance)`; tasks add their actors to `env.scene`."""
 
-    def __init__(self, config: SceneConfig, appearance: Appearance, timer: Timer | None = None):
+    def __init__(self, config: SimConfig, appearance: Appearance, timer: Timer | None = None):
         self.config = config
         self.appearance = appearance
         self.timer = timer or Timer()
@@ -38,14 +38,14 @@ class SimEnv:
             # table slab for the planners (top flush with the table surface)
             arm.add_planning_obstacle_box("table", sapien.Pose([0.0, 0.0, top - 0.05]),
                                           np.array([sx, sy, 0.1]))
-        self.cameras = CameraRig(self.scene, config.cameras,
+        self.cameras = CameraRig(self.scene, config.cameras, config.image_size,
                                  {name: arm.hand_link.entity for name, arm in self.robot.arms.items()})
         self.step_hooks: list[StepHook] = []
         self.num_steps = 0
 
     @property
     def dt(self) -> float:
-        return 1.0 / self.config.physics_rate_hz
+        return self.config.dt
 
     def step(self) -> None:
         with self.timer.measure("physics"):

@@ -8,7 +8,7 @@ import sapien
 
 from pipeline.assets import texture_from_set, textured_material
 from pipeline.sim.appearance import Appearance
-from pipeline.sim.config import SceneConfig
+from pipeline.sim.config import SimConfig
 
 
 @dataclass
@@ -35,7 +35,7 @@ def _material(color, texture_seed: int | None = None, texture_set: str = "seen")
     return sapien.render.RenderMaterial(base_color=[*color, 1.0], roughness=0.8, metallic=0.0)
 
 
-def build_workspace(scene: sapien.Scene, config: SceneConfig, look: Appearance) -> Workspace:
+def build_workspace(scene: sapien.Scene, config: SimConfig, look: Appearance) -> Workspace:
     scene.set_ambient_light(list(look.ambient))
     scene.add_directional_light(list(look.light_direction), list(look.light_color), shadow=look.shadows,
                                 shadow_scale=2.0, shadow_near=-5.0, shadow_far=5.0, shadow_map_size=SHADOW_MAP_SIZE)

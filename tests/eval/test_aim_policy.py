@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from aim_core.inference.bundle import PolicySpec
-from aim_core.inference.observation import Observation
+from data_schemas.observation import Observation
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.models.action_codec import ActionCodec, ActionStats
 from aim_core.models.aim_model import AIMModel

@@ -17,13 +17,12 @@ import torch
 from aim_core.data.episodes import complete_episodes, open_dataset
 from aim_core.eval.chain import ChainConfig, generate_annotated_dataset
 from aim_core.eval.episode import run_episode
-from aim_core.eval.sim_env import SimulatorEnv
-from aim_core.inference.bundle import PolicySpec
-from aim_core.inference.observation import Observation
+from aim_core.eval.evaluate import checkpoint_sim_config
+from data_schemas.observation import Observation
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.trainer import train_stage1
-from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.task_env import TaskEnv
 
 TASK, SEED = "click_bell", 0
 IMAGE_SIZE = (32, 48)
@@ -73,13 +72,12 @@ def test_closed_loop_reproduces_the_episode_and_succeeds(overfit):
     dataset, bundle = overfit
     _, _, actions = recorded(dataset)
     policy = AIMPolicy.from_pretrained(bundle)
-    settings = PolicySpec.load(bundle).control_settings
-    env = SimulatorEnv(RolloutConfig(image_size=settings["image_size"], record_every=settings["record_every"],
-                                     physics_rate_hz=settings["physics_rate_hz"], segmentation=False))
+    env = TaskEnv(checkpoint_sim_config(bundle))  # the world the bundle was trained in, from its policy.json
+    env.reset(TASK, "easy", SEED)
     issued = []
     select = policy.select_action
     policy.select_action = lambda obs: issued.append(select(obs)) or issued[-1]
-    result = run_episode(env, policy, TASK, "easy", SEED, max_steps=int(1.5 * len(actions)))
+    result = run_episode(env, policy, max_steps=int(1.5 * len(actions)))
     assert result.success, f"no success within {result.steps} steps"
     error = np.abs(np.stack(issued) - actions[:len(issued)])
     assert error.mean() < 0.02, f"closed-loop commands differ from the recording by {error.mean():.4f} rad"

@@ -8,20 +8,20 @@ import pytest
 
 from aim_core.eval.grpo_rollouts import (HEAD_CAMERA, project, read_value_map, scale_intrinsics, sim_source,
                                          value_from_colour)
-from aim_core.eval.sim_env import SimulatorEnv
 from aim_core.inference.policy import AIMPolicy
 from aim_core.training.checkpoint import read_checkpoint_state
 from aim_core.training.grpo import GRPOHyper
 from aim_core.training.stage2 import Stage2Config, read_stage2_metrics, train_stage2
 from pipeline.annotate.colorize import colorize
-from pipeline.record.rollout import RolloutConfig
+from pipeline.sim.config import SimConfig
+from pipeline.sim.task_env import TaskEnv
 
 IMAGE = (120, 160)
 
 
 @pytest.fixture(scope="module")
 def env():
-    env = SimulatorEnv(RolloutConfig(image_size=IMAGE, segmentation=False))
+    env = TaskEnv(SimConfig(image_size=IMAGE))
     env.reset("click_bell", "easy", 0)
     yield env
     env.close()
@@ -34,7 +34,7 @@ def blob(shape, centre_uv, width=1.5) -> np.ndarray:
 
 def test_dense_reward_reads_a_blob_at_the_landing_points_projection(env):
     intrinsics, extrinsics = env.camera_geometry()
-    home = env.tcp_targets(env._env.robot.action())  # commanded = home joints after reset
+    home = env.tcp_targets(env.sim.robot.action())  # commanded = home joints after reset
     point = home[:1] + np.array([[0.05, 0.10, -0.05]])  # a point in front of the left gripper
     map_hw = (IMAGE[0] // 4, IMAGE[1] // 4)  # the policy's smaller canvas views
     k = scale_intrinsics(intrinsics[HEAD_CAMERA], IMAGE, map_hw)
@@ -55,7 +55,7 @@ def test_home_gripper_point_projects_onto_the_rendered_gripper(env):
     outside the head view (measured u = -16 and 175 of 160 columns), so each arm is checked at home
     and then turned towards the table centre about its base joint, where the head camera sees it."""
     intrinsics, extrinsics = env.camera_geometry()
-    sim = env._env
+    sim = env.sim
     home_command = sim.robot.action()
     home = env.tcp_targets(home_command)
     for arm in sim.robot.arms.values():  # FK at the home joints = the TCP where the robot really is

@@ -110,11 +110,11 @@ def test_dataset_report_tables_and_overlays(tmp_path):
 
 def test_produce_reads_a_complete_episode_back_without_its_maps(tmp_path):
     from pipeline.generate import produce_episode
-    from pipeline.record.rollout import RolloutConfig
+    from pipeline.sim.config import SimConfig
 
     out = str(tmp_path / "ds.zarr")
     episode = synthetic_episode(TASK, "easy", 0)
     commit_episode(out, episode, _annotation(episode))
-    again = produce_episode(EpisodeUnit(TASK, "easy", 0), RolloutConfig(), out)  # no simulator involved
+    again = produce_episode(EpisodeUnit(TASK, "easy", 0), SimConfig(), out)  # no simulator involved
     assert sorted(again.arrays) == sorted(episode.arrays)
     assert not commit_episode(out, again, _annotation(again)).written

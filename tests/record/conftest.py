@@ -29,9 +29,10 @@ def tree_snapshot(root: Path) -> dict[str, str]:
 def recorded_episode():
     """One real expert episode (stack_blocks_two, easy, seed 0) at the real control rate, small cameras:
     the recorder's action alignment and the v1 -> v2 migration are checked against it."""
-    from pipeline.record.rollout import RolloutConfig, rollout_episode
+    from pipeline.record.rollout import RecordOptions, rollout_episode
+    from pipeline.sim.config import SimConfig
 
     episode = rollout_episode("stack_blocks_two", "easy", 0,
-                              RolloutConfig(image_size=(32, 48), segmentation=False, surface_points=16))
+                              SimConfig(image_size=(32, 48)), RecordOptions(segmentation=False, surface_points=16))
     assert episode.attrs.success, episode.attrs.model_extra.get("failure")
     return episode

@@ -85,7 +85,7 @@ def test_rollout_end_to_end_one_real_episode(tmp_path) -> None:
     assert episode.arrays["rgb"].shape[1:] == (3, 32, 40, 3) and episode.arrays["rgb"].std() > 0
     assert episode.attrs.num_steps == episode.arrays["action"].shape[0] > 1
     again = run("aim-rollout", *args, timeout=300)
-    assert again.returncode == 0 and "skipped (present)" in again.stdout
+    assert again.returncode == 0 and "0 written, 1 already present" in again.stdout
     assert store.episode_ids() == ["place_shoe-easy-000000"]
     valid = run("aim-dataset", "validate", str(out_dir))
     assert valid.returncode == 0, valid.stdout

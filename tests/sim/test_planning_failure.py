@@ -11,11 +11,13 @@ import sapien
 import pipeline.tasks
 from data_schemas import validate_episode
 from pipeline.assets import make_asset
-from pipeline.record.rollout import RolloutConfig, rollout_episode
+from pipeline.record.rollout import RecordOptions, rollout_episode
+from pipeline.sim.config import SimConfig
 from pipeline.record.store import DatasetStore
 from pipeline.tasks.base import Task
 
-SMALL = RolloutConfig(image_size=(24, 32), record_every=60, surface_points=16, settle_s=0.05)
+SMALL = SimConfig(image_size=(32, 32), record_every=60, settle_s=0.05)
+SMALL_RECORD = RecordOptions(surface_points=16)
 UNREACHABLE = [2.0, 0.0, 1.5]
 
 
@@ -45,7 +47,7 @@ def unreachable_task(monkeypatch) -> str:
 
 
 def test_planning_failure_gives_a_failed_schema_valid_episode(unreachable_task, tmp_path) -> None:
-    episode = rollout_episode(unreachable_task, "easy", 0, SMALL)
+    episode = rollout_episode(unreachable_task, "easy", 0, SMALL, SMALL_RECORD)
     attrs = episode.attrs
     assert attrs.success is False
     assert "left arm: no path to TCP position [2.0, 0.0, 1.5]" in attrs.failure

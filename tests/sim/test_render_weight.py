@@ -10,7 +10,7 @@ import trimesh
 
 from pipeline.sim import render_keepalive, visual_meshes
 from pipeline.sim.appearance import EASY_APPEARANCE
-from pipeline.sim.config import CameraConfig, SceneConfig
+from pipeline.sim.config import SimConfig
 from pipeline.sim.env import SimEnv
 from pipeline.sim.robot_assets import panda_files
 
@@ -52,7 +52,7 @@ def test_the_robot_cache_renders_decimated_meshes():
 
 
 def test_compiled_pipelines_outlive_every_scene():
-    env = SimEnv(SceneConfig(cameras=CameraConfig(image_size=(32, 40))), EASY_APPEARANCE)
+    env = SimEnv(SimConfig(image_size=(32, 48)), EASY_APPEARANCE)
     env.cameras.capture(None)
     shader = sapien.render.get_camera_shader_dir()
     held_scene, held_camera = render_keepalive._HELD[shader]

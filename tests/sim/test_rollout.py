@@ -4,10 +4,12 @@ import pytest
 
 from data_schemas import validate_episode
 from data_schemas.spec import CONTACT_GRASP, CONTACT_SUPPORT, EPISODE_ARRAYS
-from pipeline.record.rollout import RolloutConfig, rollout_episode
+from pipeline.record.rollout import RecordOptions, rollout_episode
+from pipeline.sim.config import SimConfig
 from pipeline.tasks import get_task, list_tasks
 
-SMALL = RolloutConfig(image_size=(48, 64), record_every=60, surface_points=64)
+SMALL = SimConfig(image_size=(48, 64), record_every=60)
+SMALL_RECORD = RecordOptions(surface_points=64)
 
 
 @pytest.mark.parametrize("task,setting,seed", [
@@ -15,7 +17,7 @@ SMALL = RolloutConfig(image_size=(48, 64), record_every=60, surface_points=64)
     ("place_shoe", "easy", 3), ("place_shoe", "hard", 4),
 ])
 def test_expert_succeeds_and_records_schema(task, setting, seed):
-    episode = rollout_episode(task, setting, seed, SMALL)
+    episode = rollout_episode(task, setting, seed, SMALL, SMALL_RECORD)
     attrs, arrays = episode.attrs, episode.arrays
     assert attrs.success, attrs.model_extra.get("failure")
     validate_episode(episode)
@@ -32,8 +34,8 @@ def test_expert_succeeds_and_records_schema(task, setting, seed):
 
 
 def test_same_seed_gives_identical_arrays():
-    a = rollout_episode("stack_blocks_two", "hard", 7, SMALL)
-    b = rollout_episode("stack_blocks_two", "hard", 7, SMALL)
+    a = rollout_episode("stack_blocks_two", "hard", 7, SMALL, SMALL_RECORD)
+    b = rollout_episode("stack_blocks_two", "hard", 7, SMALL, SMALL_RECORD)
     assert a.arrays.keys() == b.arrays.keys()
     for name in a.arrays:
         np.testing.assert_array_equal(a.arrays[name], b.arrays[name], err_msg=name)
@@ -46,5 +48,5 @@ def test_unknown_task_and_setting_are_clear_errors():
     with pytest.raises(ValueError, match="easy"):
         rollout_episode("place_shoe", "extreme", 0, SMALL)
     with pytest.raises(ValueError, match="record_every"):
-        RolloutConfig(record_every=0)
+        SimConfig(record_every=0)
     assert {"place_shoe", "stack_blocks_two"} <= set(list_tasks())

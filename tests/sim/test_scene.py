@@ -6,7 +6,7 @@ import sapien
 from data_schemas.spec import CAMERA_NAMES
 from pipeline.assets import build_actor, make_asset
 from pipeline.sim.appearance import EASY_APPEARANCE, sample_appearance
-from pipeline.sim.config import CameraConfig, SceneConfig
+from pipeline.sim.config import SimConfig
 from pipeline.sim.env import SimEnv
 from pipeline.sim.poses import top_down_tcp
 from pipeline.sim.primitives import Expert
@@ -14,7 +14,7 @@ from pipeline.sim.primitives import Expert
 
 @pytest.fixture(scope="module")
 def env_with_block():
-    env = SimEnv(SceneConfig(cameras=CameraConfig(image_size=(64, 80))), EASY_APPEARANCE)
+    env = SimEnv(SimConfig(image_size=(64, 80)), EASY_APPEARANCE)
     block = build_actor(env.scene, make_asset("block", np.random.default_rng(0), size=0.05),
                         sapien.Pose([0.05, 0.05, env.workspace.table_top_z]), name="probe")
     env.settle(0.2)

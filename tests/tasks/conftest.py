@@ -4,20 +4,23 @@ import numpy as np
 import sapien
 
 from data_schemas.spec import CONTACT_GRASP, CONTACT_PRESS, CONTACT_SUPPORT
-from pipeline.record.rollout import RolloutConfig, rollout_episode
+from pipeline.record.rollout import RecordOptions, rollout_episode
 from pipeline.sim.appearance import sample_appearance
 from pipeline.sim.env import SimEnv
 from pipeline.tasks import get_task
 from pipeline.tasks.base import Task
 
-SMALL = RolloutConfig(image_size=(48, 64), record_every=60, surface_points=64)
+from pipeline.sim.config import SimConfig  # noqa: E402
+
+SMALL = SimConfig(image_size=(48, 64), record_every=60)
+SMALL_RECORD = RecordOptions(surface_points=64)
 KIND_NAMES = {CONTACT_GRASP: "grasp", CONTACT_SUPPORT: "support", CONTACT_PRESS: "press"}
 
 
 def stage(task_name: str, setting: str = "easy", seed: int = 0) -> Task:
     """The task's scene after `load_objects` and settling; the expert has not moved."""
     rng = np.random.default_rng(seed)
-    env = SimEnv(SMALL.scene_config(), sample_appearance(setting, rng))
+    env = SimEnv(SMALL, sample_appearance(setting, rng))
     task = get_task(task_name)(env)
     task.load_objects(env.scene, rng, setting)
     env.settle(SMALL.settle_s)
@@ -27,7 +30,7 @@ def stage(task_name: str, setting: str = "easy", seed: int = 0) -> Task:
 def successful_expert_episode(task_name: str, setting: str, seed: int):
     """The expert's episode of (task, setting, seed) at SMALL; fails the test, with the recorded
     failure reason, unless it succeeded."""
-    episode = rollout_episode(task_name, setting, seed, SMALL)
+    episode = rollout_episode(task_name, setting, seed, SMALL, SMALL_RECORD)
     assert episode.attrs.success, episode.attrs.model_extra.get("failure")
     return episode
 

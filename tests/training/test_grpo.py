@@ -10,7 +10,7 @@ import torch
 
 from aim_core.inference.bundle import PolicySpec
 from aim_core.inference.experience import EpisodeRollout, RolloutRequest
-from aim_core.inference.observation import Observation
+from data_schemas.observation import Observation
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.inference.sampler import FlowSDE, euler_sample, euler_sigmas, flow_step, gaussian_log_prob

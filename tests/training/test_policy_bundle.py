@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import torch
 
-from aim_core.eval.evaluate import EvalConfig, checkpoint_env_settings, evaluate_checkpoints
+from aim_core.eval.evaluate import EvalConfig, checkpoint_sim_config, evaluate_checkpoints
 from aim_core.inference.bundle import BUNDLE_PARTS, check_bundle
-from aim_core.inference.observation import Observation
+from data_schemas.observation import Observation
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.models.intent_mask import TokenMeta, dense_mask
 from aim_core.training.data_source import open_training_data
@@ -27,11 +27,11 @@ def test_a_copied_bundle_acts_after_the_run_is_deleted(tiny_config, tmp_path):
     for path in copy.rglob("*.json"):  # no absolute path inside: nothing refers back to the run
         assert base not in path.read_text(), path
     check_bundle(copy)
-    settings = checkpoint_env_settings(copy)
-    assert settings["image_size"] == (32, 48)
+    sim = checkpoint_sim_config(copy)
+    assert sim.image_size == (32, 48) and sim.record_every == 15 and sim.physics_rate_hz == 250.0  # its episodes' rates
     outcome = evaluate_checkpoints({"aim": copy}, EvalConfig(
         tasks=["place_shoe"], out_dir=str(tmp_path / "eval"), settings=["easy"], episodes=1, videos=0,
-        reference_policies=False, step_limit_factor=0.2, **settings), PolicyConfig(num_inference_steps=2))
+        reference_policies=False, step_limit_factor=0.2, sim=sim), PolicyConfig(num_inference_steps=2))
     assert [(r.policy, r.task) for r in outcome.results] == [("aim", "place_shoe")] and outcome.results[0].steps > 0
 
 
