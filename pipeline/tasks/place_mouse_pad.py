@@ -24,7 +24,8 @@ import sapien
 from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
-from pipeline.tasks.placing import COLOURS_8, draw_colour, mesh_quaternion, pick_and_place_heading, yaw_quat
+from pipeline.tasks.placing import (COLOURS_8, draw_colour, mesh_quaternion, pick_and_place_heading, spot_beside,
+                                    yaw_quat)
 
 PAD_SIZE = (0.07, 0.13, 0.001)
 X_TOLERANCE, Y_TOLERANCE = 0.015, 0.012
@@ -50,11 +51,7 @@ class PlaceMousePad(Task):
             if abs(mouse_xy[0]) >= 0.05:
                 break
             yaw_limit = np.pi / 4
-        side = np.sign(mouse_xy[0])
-        while True:
-            pad_xy = np.array([side * rng.uniform(0.05, 0.25), rng.uniform(-0.2, 0.0)])
-            if np.linalg.norm(pad_xy - mouse_xy) >= 0.1:
-                break
+        pad_xy = spot_beside(rng, mouse_xy)
         pad_colour, pad_rgba = draw_colour(rng, COLOURS_8)
         pad = make_asset("rect_pad", rng, name="mouse_pad", size_x=PAD_SIZE[0], size_y=PAD_SIZE[1],
                          thickness=PAD_SIZE[2], color=pad_rgba)

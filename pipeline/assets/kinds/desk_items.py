@@ -1,11 +1,13 @@
-"""Desk items placed with a target orientation (RoboTwin's placement tasks): the computer mouse and
-the rectangular pad it (or another object) is placed on.
+"""Small items of RoboTwin's single-arm placement tasks: the computer mouse, the stapler, the bar of
+soap, the payment (QR code) sign, and what such items are placed on: the rectangular pad and the
+electronic scale.
 
 Frames follow RoboTwin's y-up meshes turned z-up: object +z = mesh +y (up), object +x = mesh +x,
 object -y = mesh +z (the mesh's "front", e.g. the side a sign's face or a fan's grille looks to).
 So RoboTwin's orientation checks, written on mesh quaternions, read the same on these objects
 (`pipeline.tasks.placing.mesh_quaternion`). For the mouse this puts its length along object y
-(buttons and wheel at +y) and its width along x, as a mouse mesh modelled facing +z has it.
+(buttons and wheel at +y) and its width along x, as a mouse mesh modelled facing +z has it; the
+stapler likewise lies along y (hinge at -y, mouth at +y).
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
-from pipeline.assets.geometry import box, horizontal_cylinder
+from pipeline.assets.geometry import box, cylinder, horizontal_cylinder, pose
 from pipeline.assets.kinds.blocks_and_pads import _flat_pad
 from pipeline.assets.kinds.common import draw, pick_color, resting_points, yawed_top_grasps
 from pipeline.assets.object_asset import ObjectAsset, PhysicalMaterial, VisualPart
 from pipeline.assets.palette import rgba
 from pipeline.assets.registry import declare_lookalikes, register_kind
 
-MOUSE_MASS = 0.05
-"""kg; RoboTwin sets every mouse (and stapler, bell, ... in the placement tasks) to 0.05 kg."""
+DESK_ITEM_MASS = 0.05
+"""kg; RoboTwin sets the mouse, stapler, bell, ... of its placement tasks to 0.05 kg."""
 MOUSE_SHAPES = {"classic": (0.18, 0.35), "symmetric": (0.0, 0.0), "hump": (0.08, 0.6)}
 """Mouse shape variants (RoboTwin draws from several mouse models): (taper, hump). `taper` narrows
 the front (+y) relative to the back; `hump` moves the highest point toward the back."""
@@ -66,12 +68,162 @@ def make_mouse(rng: np.random.Generator, *, length: float | None = None, shape: 
         name=name, kind="mouse",
         visuals=[VisualPart(body, body_color), VisualPart(wheel, rgba("gray"))],
         collisions=[body],
-        mass=MOUSE_MASS,
+        mass=DESK_ITEM_MASS,
         grasps=grasps, grasp_labels=["body"] * len(grasps),
         functional_points=resting_points(float(body.vertices[:, 2].max())),
         contact_points={"top": np.array([0.0, -0.1 * length, 0.95 * height]),
                         "side_left": np.array([-width / 2 * 0.95, 0.0, grasp_z]),
                         "side_right": np.array([width / 2 * 0.95, 0.0, grasp_z])},
+        material=PhysicalMaterial(static_friction=1.0, dynamic_friction=0.8),
+    )
+
+
+STAPLER_SHAPES = {"desk": (0.13, 0.15, 0.05, 0.06), "mini": (0.10, 0.12, 0.04, 0.048),
+                  "flat": (0.13, 0.15, 0.035, 0.042)}
+"""Stapler variants (RoboTwin draws from 7 models): length range and height range (m)."""
+
+
+@register_kind("stapler")
+def make_stapler(rng: np.random.Generator, *, shape: str | None = None, color=None,
+                 name: str = "stapler") -> ObjectAsset:
+    """Closed stapler lying along y: a dark base plate and a coloured arm sloping up from the mouth
+    (+y) to the hinge block at the back (-y); one of three shapes; grasped from above across its
+    width (3.5-4.5 cm) near the middle."""
+    shapes = sorted(STAPLER_SHAPES)
+    drawn = shapes[int(rng.integers(len(shapes)))]
+    if shape is not None and shape not in STAPLER_SHAPES:
+        raise ValueError(f"shape={shape!r} is not one of {shapes}")
+    shape = shape or drawn
+    length_lo, length_hi, height_lo, height_hi = STAPLER_SHAPES[shape]
+    length = draw(rng, None, length_lo, length_hi, "length")
+    height = draw(rng, None, height_lo, height_hi, "height")
+    width = draw(rng, None, 0.035, 0.045, "width")
+    arm_color = pick_color(rng, color, exclude=("black", "gray"))
+    base_height = 0.01
+    base = box((width, length, base_height), (0.0, 0.0, base_height / 2))
+    hinge_length = 0.25 * length
+    hinge = box((0.9 * width, hinge_length, height - base_height),
+                (0.0, -length / 2 + hinge_length / 2, (height + base_height) / 2))
+    mouth_top = base_height + 0.45 * (height - base_height)
+    half = 0.45 * width
+    back, front = -length / 2 + hinge_length, length / 2 - 0.005
+    arm = trimesh.convex.convex_hull(np.array(
+        [[sx * half, y, z] for sx in (-1, 1) for y, z in ((back, base_height), (back, height),
+                                                           (front, base_height), (front, mouth_top))]))
+    grasp_z = base_height + 0.3 * (height - base_height)
+    grasps = [g for y in (-0.1 * length, 0.05 * length) for g in yawed_top_grasps((0.0, y, grasp_z), (0, 180))]
+    return ObjectAsset(
+        name=name, kind="stapler",
+        visuals=[VisualPart(base, rgba("black")), VisualPart(hinge, rgba("gray")), VisualPart(arm, arm_color)],
+        collisions=[base, hinge, arm],
+        mass=DESK_ITEM_MASS,
+        grasps=grasps, grasp_labels=["body"] * len(grasps),
+        functional_points=resting_points(height),
+        contact_points={"top": np.array([0.0, 0.1 * length, base_height + 0.7 * (height - base_height)]),
+                        "side_left": np.array([-width / 2, 0.0, grasp_z]),
+                        "side_right": np.array([width / 2, 0.0, grasp_z])},
+    )
+
+
+@register_kind("soap")
+def make_soap(rng: np.random.Generator, *, length: float | None = None, color=None, name: str = "soap") -> ObjectAsset:
+    """Bar of soap: a rounded slab (superellipse outline, 8-10 x 5-6 cm, 2.5-3.5 cm thick), more
+    or less square-cornered per draw; grasped from above across its width (object x)."""
+    length = draw(rng, length, 0.08, 0.10, "length")
+    width = draw(rng, None, 0.05, 0.06, "width")
+    height = draw(rng, None, 0.025, 0.035, "height")
+    exponent = draw(rng, None, 2.0, 5.0, "corner_exponent")  # 2: oval bar, 5: nearly rectangular
+    color = pick_color(rng, color)
+    t = np.linspace(0.0, 2 * np.pi, 40, endpoint=False)
+    c, s = np.cos(t), np.sin(t)
+    outline = np.c_[width / 2 * np.sign(c) * np.abs(c) ** (2 / exponent),
+                    length / 2 * np.sign(s) * np.abs(s) ** (2 / exponent)]
+    bevel = 0.006
+    rings = [np.c_[outline * scale, np.full(len(outline), z)]
+             for scale, z in ((1 - bevel / width * 2, 0.0), (1.0, bevel), (1.0, height - bevel),
+                              (1 - bevel / width * 2, height))]
+    mesh = trimesh.convex.convex_hull(np.vstack(rings))
+    grasp_z = 0.5 * height
+    grasps = [g for y in (-0.15 * length, 0.0, 0.15 * length) for g in yawed_top_grasps((0.0, y, grasp_z), (0, 180))]
+    return ObjectAsset(
+        name=name, kind="soap", visuals=[VisualPart(mesh, color)], collisions=[mesh], mass=DESK_ITEM_MASS,
+        grasps=grasps, grasp_labels=["body"] * len(grasps), functional_points=resting_points(height),
+        contact_points={"top": np.array([0.0, 0.0, height]), "side_left": np.array([-width / 2, 0.0, grasp_z]),
+                        "side_right": np.array([width / 2, 0.0, grasp_z])},
+        material=PhysicalMaterial(static_friction=0.8, dynamic_friction=0.6),
+    )
+
+
+@register_kind("payment_sign")
+def make_payment_sign(rng: np.random.Generator, *, height: float | None = None, slanted: bool | None = None,
+                      color=None, name: str = "payment_sign") -> ObjectAsset:
+    """Counter sign with a QR code: a panel (6-8 cm wide, 8-11 cm high) on a foot, upright or leaning
+    back; the code faces object -y (RoboTwin's mesh front), its back is plain. Grasped from above
+    across the panel's thickness, near its top edge."""
+    height = draw(rng, height, 0.08, 0.11, "height")
+    width = draw(rng, None, 0.06, 0.08, "width")
+    thickness = draw(rng, None, 0.006, 0.01, "thickness")
+    drawn_slant = bool(rng.random() < 0.5)
+    slanted = drawn_slant if slanted is None else bool(slanted)
+    frame_color = pick_color(rng, color, exclude=("white", "black"))
+    foot_depth, foot_height = 0.04, 0.012
+    lean = 0.012 if slanted else 0.0  # the panel top sits this far behind (+y) its bottom
+    foot = box((width + 0.01, foot_depth, foot_height), (0.0, 0.0, foot_height / 2))
+    half_w, half_t = width / 2, thickness / 2
+    panel = trimesh.convex.convex_hull(np.array(
+        [[sx * half_w, y0 + sy * half_t, z] for sx in (-1, 1) for sy in (-1, 1)
+         for y0, z in ((0.0, foot_height), (lean, height))]))
+    code_size = 0.7 * width
+    code_z = foot_height + 0.45 * (height - foot_height)
+    code_y = -half_t + lean * (code_z - foot_height) / (height - foot_height) - 0.0008
+    code = box((code_size, 0.0016, code_size), (0.0, code_y, code_z))
+    grasp_z = height - 0.03
+    grasp_y = lean * (grasp_z - foot_height) / (height - foot_height)
+    grasps = [g for x in (-0.2 * width, 0.0, 0.2 * width) for g in yawed_top_grasps((x, grasp_y, grasp_z), (90, 270))]
+    return ObjectAsset(
+        name=name, kind="payment_sign",
+        visuals=[VisualPart(foot, frame_color), VisualPart(panel, rgba("white")), VisualPart(code, rgba("black"))],
+        collisions=[foot, panel],
+        mass=DESK_ITEM_MASS,
+        grasps=grasps, grasp_labels=["panel_top"] * len(grasps),
+        functional_points=resting_points(height),
+        contact_points={"code": np.array([0.0, code_y, code_z]), "panel_top": np.array([0.0, lean, height])},
+    )
+
+
+@register_kind("electronic_scale")
+def make_electronic_scale(rng: np.random.Generator, *, size: float | None = None, round_platform: bool | None = None,
+                          color=None, name: str = "electronic_scale") -> ObjectAsset:
+    """Kitchen scale: a flat housing (14-18 cm square, 2-3 cm high) with a square or round weighing
+    platform on top and a display strip at its front (-y); functional "top" = platform centre."""
+    size = draw(rng, size, 0.14, 0.18, "size")
+    housing_height = draw(rng, None, 0.018, 0.028, "housing_height")
+    drawn_round = bool(rng.random() < 0.5)
+    round_platform = drawn_round if round_platform is None else bool(round_platform)
+    housing_color = pick_color(rng, color)
+    platform_color = pick_color(rng, None, exclude=("black",))
+    platform_height = 0.004
+    housing = box((size, size, housing_height), (0.0, 0.0, housing_height / 2))
+    platform_center_y = 0.08 * size
+    platform_span = 0.75 * size
+    if round_platform:
+        platform = cylinder(platform_span / 2, platform_height, z_bottom=housing_height,
+                            center_xy=(0.0, platform_center_y), sections=40)
+    else:
+        platform = box((platform_span, platform_span, platform_height),
+                       (0.0, platform_center_y, housing_height + platform_height / 2))
+    display = box((0.4 * size, 0.08 * size, 0.002), (0.0, -0.42 * size, housing_height + 0.001))
+    top = housing_height + platform_height
+    functional = resting_points(top)
+    functional["top"] = pose((0.0, platform_center_y, top))
+    return ObjectAsset(
+        name=name, kind="electronic_scale",
+        visuals=[VisualPart(housing, housing_color), VisualPart(platform, platform_color),
+                 VisualPart(display, rgba("black"))],
+        collisions=[housing, platform],
+        mass=DESK_ITEM_MASS,
+        functional_points=functional,
+        contact_points={"platform": np.array([0.0, platform_center_y, top])},
         material=PhysicalMaterial(static_friction=1.0, dynamic_friction=0.8),
     )
 
