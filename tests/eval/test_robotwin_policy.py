@@ -11,7 +11,7 @@ import pytest
 from aim_core.eval import cli
 from aim_core.eval.evaluate import EvalConfig, solvable_seeds
 from aim_core.eval.robotwin import (ActionError, PolicyFolderError, RoboTwinTaskEnv, evaluate_robotwin_policy,
-                                    load_policy_folder, run_robotwin_episode)
+                                    load_policy_folder)
 from data_schemas.spec import ACTION_LAYOUT
 from pipeline.sim.config import SimConfig
 from pipeline.sim.task_env import TaskEnv
@@ -259,11 +259,10 @@ def test_a_failing_policy_names_the_episode_and_keeps_earlier_results(fail, mess
     assert "Protocol: RoboTwin 2.0" in (out / "success.md").read_text()
 
 
-def test_aim_ships_as_a_robotwin_policy_folder(tmp_path):
-    """policies/aim with a tiny trained bundle drives the adapter for a few steps."""
+def test_aim_ships_as_a_robotwin_policy_folder(tmp_path, capsys):
+    """policies/aim with a tiny trained bundle, evaluated by aim-eval --robotwin-policy in the bundle's world."""
     import torch
 
-    from aim_core.eval.evaluate import checkpoint_sim_config
     from aim_core.training.config import OptimConfig, TrainConfig
     from aim_core.training.trainer import train_stage1
     from pipeline.record.store import DatasetStore
@@ -279,14 +278,15 @@ def test_aim_ships_as_a_robotwin_policy_folder(tmp_path):
     bundle = train_stage1(TrainConfig(dataset=str(tmp_path / "ds.zarr"), out_dir=str(tmp_path / "run"),
                                       model="aim-tiny", steps=1, batch_size=1, seed=0, checkpoint_every=1,
                                       log_every=1, val_every=0, optim=OptimConfig(warmup_steps=1))).checkpoint
-    folder = load_policy_folder(POLICIES / "aim", {"checkpoint": str(bundle), "sampling_steps": 1})
-    model = folder.get_model(folder.usr_args(TASK, "easy", 0, "unseen"))
-    env = TaskEnv(checkpoint_sim_config(bundle))
-    env.reset(TASK, "easy", 100000, instruction_type="unseen", texture_set="unseen")
-    result = run_robotwin_episode(env, folder, model, step_lim=6)
-    assert result.policy == "aim" and result.steps == 6 and not result.success
-    assert np.all(np.isfinite(env.sim.robot.action()))
-    env.close()
+    out = tmp_path / "out"
+    code = cli.main(["--robotwin-policy", str(POLICIES / "aim"), "--policy-arg", f"checkpoint={bundle}",
+                     "--policy-arg", "sampling_steps=1", "--sim-from", str(bundle), "--tasks", TASK,
+                     "--settings", "easy", "--episodes", "1", "--step-limit-factor", "0.05", "--videos", "0",
+                     "--no-reference", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    [episode] = json.loads((out / "episodes.json").read_text())
+    assert episode["policy"] == "aim" and episode["steps"] == 6 and not episode["success"]
+    assert "cameras 32x48" in (out / "success.md").read_text()  # the bundle's world, from its policy.json
 
 
 def test_aim_folder_without_checkpoint_says_so():
