@@ -135,12 +135,29 @@ def vector_stats(values: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def image_stats(frames: np.ndarray) -> dict[str, np.ndarray]:
-    """[T, H, W, 3] uint8 -> per-channel stats in [0, 1], shape [3, 1, 1], over at most STATS_FRAMES frames."""
+    """[T, H, W, 3] uint8 -> per-channel stats in [0, 1], shape [3, 1, 1], over at most STATS_FRAMES frames
+    (exact over the sampled pixels, from each channel's 256-level histogram; quantiles: the lowest level whose
+    cumulative share reaches q)."""
     take = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), STATS_FRAMES)).round().astype(int))
     stride = max(1, max(frames.shape[1:3]) // STATS_SIDE)
-    sample = frames[take, ::stride, ::stride].astype(np.float32) / 255.0
-    stats = _stats(sample, (0, 1, 2), len(take))
-    return {k: v if k == "count" else v.reshape(3, 1, 1) for k, v in stats.items()}
+    sample = np.ascontiguousarray(frames[take, ::stride, ::stride])
+    levels = np.arange(256) / 255.0
+    per_channel: dict[str, list[float]] = {}
+    for c in range(3):
+        hist = np.bincount(sample[..., c].ravel(), minlength=256).astype(np.float64)
+        share = hist / hist.sum()
+        present = np.flatnonzero(hist)
+        mean = float((share * levels).sum())
+        values = {"min": levels[present[0]], "max": levels[present[-1]], "mean": mean,
+                  "std": float(np.sqrt((share * (levels - mean) ** 2).sum()))}
+        cdf = np.cumsum(share)
+        for q in QUANTILES:
+            values[f"q{round(q * 100):02d}"] = levels[min(255, int(np.searchsorted(cdf, q - 1e-12)))]
+        for k, v in values.items():
+            per_channel.setdefault(k, []).append(float(v))
+    stats = {k: np.array(v).reshape(3, 1, 1) for k, v in per_channel.items()}
+    return {"min": stats["min"], "max": stats["max"], "mean": stats["mean"], "std": stats["std"],
+            "count": np.array([len(take)]), **{k: v for k, v in stats.items() if k.startswith("q")}}
 
 
 def aggregate_stats(per_episode: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

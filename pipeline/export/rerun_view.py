@@ -134,18 +134,18 @@ def log_episode(store: DatasetStore, episode_id: str, save_path: str | Path | No
                                                      colors=OBJECT_COLOURS[k % len(OBJECT_COLOURS)]), static=True)
 
     cam_to_world = _camera_to_world(a["extrinsics"])
-    blended = overlay(a["rgb"], a["value/map"], a["value/rgb"]) if annotated else None
     contact_step = a["contacts/step"]
     for t in range(steps):
         rec.set_time("step", sequence=t)
         rec.set_time("time", duration=t / attrs.control_rate_hz)
+        blended = overlay(a["rgb"][t], a["value/map"][t], a["value/rgb"][t]) if annotated else None  # [V, H, W, 3]
         for v, cam in enumerate(cameras):
             rec.log(f"world/cameras/{cam}", rr.Transform3D(translation=cam_to_world[t, v, :3, 3],
                                                            mat3x3=cam_to_world[t, v, :3, :3]))
             rec.log(f"world/cameras/{cam}/rgb", rr.Image(a["rgb"][t, v]).compress(jpeg_quality=JPEG_QUALITY))
             if annotated:
                 rec.log(f"world/cameras/{cam}/value_overlay",
-                        rr.Image(blended[t, v]).compress(jpeg_quality=JPEG_QUALITY))
+                        rr.Image(blended[v]).compress(jpeg_quality=JPEG_QUALITY))
         here = contact_step == t
         kinds = a["contacts/kind"][here]
         rec.log("world/contacts", rr.Points3D(a["contacts/position"][here], radii=CONTACT_RADIUS,

@@ -6,6 +6,7 @@ another process holds), 2 bad arguments or a refused store.
 from __future__ import annotations
 
 import argparse
+import shutil
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -179,8 +180,13 @@ def _view(args: argparse.Namespace) -> int:
         console.print(f"{result.episode_id}: {result.steps} steps logged to {result.path}; open it with "
                       f"`rerun {result.path}` (or `python -m rerun {result.path}`)")
         return 0
-    return serve_recording(result.path, web_port=args.web_port, grpc_port=args.grpc_port,
-                           on_ready=lambda url: console.print(f"Rerun web viewer: {url} (Ctrl-C to stop)"))
+    try:
+        return serve_recording(result.path, web_port=args.web_port, grpc_port=args.grpc_port,
+                               on_ready=lambda url: console.print(f"Rerun web viewer: {url} (Ctrl-C to stop)",
+                                                                  soft_wrap=True))
+    finally:
+        if args.save is None:  # the temporary recording log_episode made
+            shutil.rmtree(result.path.parent, ignore_errors=True)
 
 
 def dataset_main(argv: Sequence[str] | None = None) -> int:

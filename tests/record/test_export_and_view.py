@@ -167,6 +167,21 @@ def test_value_maps_are_left_out_unless_every_episode_is_annotated(tmp_path):
     assert info["features"]["action"]["names"] == ACTION_NAMES and info["total_frames"] == 24
 
 
+def test_view_of_an_unannotated_episode_has_no_overlays(tmp_path):
+    import rerun.dataframe as rdf
+
+    from pipeline.export.rerun_view import log_episode
+
+    store = DatasetStore.open(tmp_path / "ds.zarr", mode="a")
+    episode = synthetic_episode(seed=0, image_size=(32, 48), num_steps=7)
+    store.write_episode(episode)
+    result = log_episode(store, episode.episode_id, tmp_path / "e.rrd")
+    recording = rdf.load_recording(str(result.path))
+    entities = {c.entity_path for c in recording.schema().component_columns()}
+    assert "/world/cameras/head/rgb" in entities and not any("value" in e for e in entities)
+    assert recording.view(index="step", contents="/world/cameras/right_wrist/rgb").select().read_all().num_rows == 7
+
+
 def test_view_saves_an_rrd_with_every_step(real_store, tmp_path):
     import rerun.dataframe as rdf
 
