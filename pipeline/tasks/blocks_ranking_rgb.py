@@ -34,6 +34,7 @@ from pipeline.assets import make_asset, rgba
 from pipeline.sim.primitives import FLIP_ABOUT_Y, entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
+from pipeline.tasks.reach import place_near
 from pipeline.tasks.stack_blocks_two import sample_block_xy, yaw_pose
 
 ROW_DX, ROW_DY = 0.13, 0.03
@@ -68,8 +69,7 @@ def table_target(x: float, y: float, z: float, yaw: float) -> np.ndarray:
 class RankingTask(Task):
     """Three blocks put in a row by rank (RoboTwin's blocks_ranking_*); blocks left to right."""
 
-    step_limit: ClassVar[int] = 1200
-    """RoboTwin's evaluation step limit (policy actions)."""
+    step_limit = 1200
     target_x: ClassVar[tuple[tuple[float, float], ...]]
     """Target x range of each block, left to right."""
     place_order: ClassVar[tuple[int, ...]]
@@ -118,7 +118,8 @@ class RankingTask(Task):
             self.expert.grasp(arm, block, self._across_row_grasp(arm, block, asset.grasps, turn),
                               pre_distance=0.09, lift=CARRY_LIFT)
             target = table_target(*self.targets[index], self.table_z + 0.003, heading(block) + turn)
-            self.expert.place(arm, block, asset.functional_points["bottom"], target, pre_height=0.09, retreat=0.07)
+            place_near(self.expert, arm, block, asset.functional_points["bottom"], target, pre_height=0.09,
+                       retreat=0.07)
         self.expert.home([arm])
 
     def _across_row_grasp(self, arm: str, block: sapien.Entity, grasps: Sequence[np.ndarray],

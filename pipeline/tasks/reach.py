@@ -99,3 +99,28 @@ def grasp_near(expert: Expert, arm: str, actor: sapien.Entity, grasp: np.ndarray
         move_near(expert, arm, goal)
     expert.close_gripper(arm)
     expert.move_by(arm, (0.0, 0.0, lift))
+
+
+def straight_or_near(expert: Expert, arm: str, tcp: sapien.Pose) -> None:
+    """Bring `arm`'s TCP to `tcp` in a straight line (screw motion) where one exists, else through
+    joint space to the nearest IK posture (`move_near`); never by RRT, whose paths ignore the
+    task's own objects (the planner knows only the table and the clutter)."""
+    try:
+        expert.move_to({arm: tcp}, straight=True)
+    except PlanningError:
+        move_near(expert, arm, tcp)
+
+
+def place_near(expert: Expert, arm: str, actor: sapien.Entity, functional_point: np.ndarray, target: np.ndarray,
+               align_orientation: bool = True, pre_height: float = 0.06, retreat: float = 0.08) -> None:
+    """`Expert.place`'s phases (carry `pre_height` above the target, lower, release, retreat straight
+    up) with every move made by `straight_or_near`. For stacking: an RRT carry swept a held bowl
+    through the stack, and a straight retreat from a stack top fails where the arm reached it in an
+    IK branch near a joint limit."""
+    goal = expert.placing_tcp(arm, actor, functional_point, target, align_orientation)
+    straight_or_near(expert, arm, sapien.Pose(goal.p + np.array([0.0, 0.0, pre_height], dtype=np.float32), goal.q))
+    straight_or_near(expert, arm, goal)
+    expert.open_gripper(arm)
+    if retreat:
+        tcp = expert.env.robot[arm].tcp_pose()
+        straight_or_near(expert, arm, sapien.Pose(tcp.p + np.array([0.0, 0.0, retreat], dtype=np.float32), tcp.q))

@@ -11,8 +11,6 @@ within the same of (green.x, green.y, green.z + 0.05), both grippers open. Step 
 """
 from __future__ import annotations
 
-from typing import ClassVar
-
 import numpy as np
 import sapien
 
@@ -29,8 +27,7 @@ LEVELS = (("bottom", "red"), ("middle", "green"), ("top", "blue"))
 @register_task
 class StackBlocksThree(Task):
     name = "stack_blocks_three"
-    step_limit: ClassVar[int] = 1200
-    """RoboTwin's evaluation step limit (policy actions)."""
+    step_limit = 1200
     phrasing = Phrasing(
         frames=("{verb} {bottom}, {middle} and {top} into a tower, {bottom} at the bottom.",
                 "Put {bottom} in the middle, {verb} {middle} {place} it, then {top} {place} {middle}.",

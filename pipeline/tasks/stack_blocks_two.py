@@ -23,6 +23,7 @@ from pipeline.assets import make_asset, rgba
 from pipeline.sim.primitives import support_target
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
+from pipeline.tasks.reach import place_near
 
 BLOCK_SIZE = 0.05
 TOLERANCE = np.array([0.025, 0.025, 0.012])
@@ -52,7 +53,8 @@ def yaw_pose(xyz, yaw: float) -> sapien.Pose:
 def stack_in_order(task: Task, names: Sequence[str]) -> None:
     """RoboTwin's stacking expert: the first block to STACK_SPOT on the table, each next one onto
     the previous one's top face; each block is taken by the arm on its side (lift 0.07, lowered
-    from 0.05 above, retreat 0.07), and switching arms sends the other arm home first."""
+    from 0.05 above, retreat 0.07; `place_near`, as a straight retreat from a stack top has no
+    path in some arm postures), and switching arms sends the other arm home first."""
     expert = task.expert
     previous, arm = None, None
     for name in names:
@@ -68,8 +70,8 @@ def stack_in_order(task: Task, names: Sequence[str]) -> None:
         else:
             target = support_target(task.actors[previous], task.assets[previous].functional_points["top"])
         target[2, 3] += 0.003  # release just above the surface
-        expert.place(arm, block, asset.functional_points["bottom"], target, align_orientation=False,
-                     pre_height=0.05, retreat=0.07)
+        place_near(expert, arm, block, asset.functional_points["bottom"], target, align_orientation=False,
+                   pre_height=0.05, retreat=0.07)
         previous = name
     expert.home([arm])
 
