@@ -23,10 +23,12 @@ import sapien
 from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
-from pipeline.tasks.placing import (COLOURS_8, draw_colour, mesh_quaternion, pick_and_place_heading, spot_beside,
-                                    yaw_quat)
+from pipeline.tasks.placing import (COLOURS_8, draw_colour, mesh_quaternion, pick_and_place_heading, set_mass,
+                                    spot_beside, yaw_quat)
 
 PAD_SIZE = (0.11, 0.06, 0.001)
+PAD_MASS = 0.01
+"""kg, RoboTwin's mass of every task actor (our foam pad of this size would weigh 1.3 g)."""
 TOLERANCE = np.array([0.02, 0.02, 0.01])
 QUAT_SPREAD = 0.02
 """RoboTwin: max |q_i| - min |q_i| of the stapler's quaternion."""
@@ -54,6 +56,7 @@ class MoveStaplerPad(Task):
         pad = make_asset("rect_pad", rng, name="pad", size_x=PAD_SIZE[0], size_y=PAD_SIZE[1],
                          thickness=PAD_SIZE[2], color=pad_rgba)
         self.add_object("pad", pad, sapien.Pose([*pad_xy, self.table_z]))
+        set_mass(self.actors["pad"], PAD_MASS)
         stapler_colour = random_color_name(rng, exclude=("black", "gray"))
         stapler = make_asset("stapler", rng, name="stapler", color=rgba(stapler_colour))
         self.add_object("stapler", stapler, sapien.Pose([*stapler_xy, self.table_z + 1e-3], yaw_quat(stapler_yaw)))
@@ -69,7 +72,7 @@ class MoveStaplerPad(Task):
         arm = self.nearest_arm(stapler.get_pose().p)
         top = np.array(pad.get_pose().p) + (0.0, 0.0, PAD_SIZE[2])
         pick_and_place_heading(self, arm, "stapler", top, yaws=(np.pi / 2, -np.pi / 2), pre_distance=0.1,
-                               lift=0.1, pre_height=0.1, clearance=0.0)
+                               lift=0.1, pre_height=0.1, clearance=0.003)
 
     def evaluate(self) -> dict[str, bool]:
         stapler, pad = self.actors["stapler"], self.actors["pad"]

@@ -16,7 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 import sapien
 
-from pipeline.sim.primitives import FLIP_ABOUT_Y
+from pipeline.sim.poses import matrix_to_pose
+from pipeline.sim.primitives import FLIP_ABOUT_Y, entity_matrix
+from pipeline.sim.robot import PlanningError
+from pipeline.tasks.reach import backed_off, move_near, reachable
 
 MESH_FROM_OBJECT = sapien.Pose(q=[np.cos(np.pi / 4), np.sin(np.pi / 4), 0.0, 0.0])
 """RoboTwin's y-up mesh frame in our z-up object frame (+90 deg about x)."""
@@ -51,6 +54,11 @@ def spot_beside(rng: np.random.Generator, other_xy: np.ndarray, x_range=(0.05, 0
         xy = np.array([side * rng.uniform(*x_range), rng.uniform(*y_range)])
         if np.linalg.norm(xy - other_xy) >= min_distance:
             return xy
+
+
+def set_mass(actor: sapien.Entity, kg: float) -> None:
+    """Override a dynamic actor's mass (RoboTwin fixes some, e.g. 0.01 kg for its pads)."""
+    actor.find_component_by_type(sapien.physx.PhysxRigidDynamicComponent).set_mass(kg)
 
 
 def yaw_quat(yaw: float) -> list[float]:
@@ -91,19 +99,59 @@ def heading_target(xyz: Sequence[float], yaw: float) -> np.ndarray:
     return out
 
 
+CLEAR_HEIGHT = 0.02
+"""Straight rise tried before a joint-space fallback of `move_up`, so the swinging fingers clear the
+object just released (or lifted) first."""
+
+
+def move_up(task, arm: str, dz: float) -> None:
+    """Raise `arm`'s TCP by `dz` in a straight line; where no straight path exists (near the workspace
+    edge or a joint limit), rise `CLEAR_HEIGHT` straight if possible and go the rest of the way
+    through joint space to the nearest posture (`pipeline.tasks.reach.move_near`)."""
+    start = task.env.robot[arm].tcp_pose()
+    try:
+        task.expert.move_by(arm, (0.0, 0.0, dz))
+        return
+    except PlanningError:
+        pass
+    try:
+        task.expert.move_by(arm, (0.0, 0.0, min(CLEAR_HEIGHT, dz)))
+    except PlanningError:
+        pass
+    move_near(task.expert, arm, sapien.Pose(start.p + np.array([0.0, 0.0, dz], dtype=np.float32), start.q))
+
+
+def least_roll_reachable_grasp(task, arm: str, actor: sapien.Entity, grasps: Sequence[np.ndarray], turn: float,
+                               pre_distance: float) -> np.ndarray:
+    """`Expert.choose_grasp`'s pick (least wrist roll now and after turning by `turn`) among the
+    grasps whose pre-grasp and grasp poses have an IK solution: hard-setting clutter (a planning
+    obstacle) or the workspace edge can block the best one while a neighbour along the object is free."""
+    candidates = list(grasps)
+    while candidates:
+        grasp = task.expert.choose_grasp(arm, actor, candidates, turn=turn)
+        tcp = entity_matrix(actor) @ grasp
+        if reachable(task.env.robot[arm], (matrix_to_pose(backed_off(tcp, pre_distance)), matrix_to_pose(tcp))):
+            return grasp
+        candidates = [g for g in candidates if g is not grasp]
+    raise PlanningError(f"{arm} arm: none of {len(grasps)} grasps of {actor.get_name()} is reachable")
+
+
 def pick_and_place_heading(task, arm: str, name: str, xyz: Sequence[float], yaws: Sequence[float],
                            pre_distance: float = 0.1, lift: float = 0.1, pre_height: float = 0.07,
                            clearance: float = 0.005, retreat: float = 0.08) -> None:
     """Expert of RoboTwin's `grasp -> lift -> place(align) -> open`: `arm` grasps `task.actors[name]`
-    (the grasp needing the least wrist roll now and after the turn), lifts it, turns it to the
+    (the reachable grasp needing the least wrist roll now and after the turn), lifts it, turns it to the
     heading among `yaws` nearest its own (the tasks accept symmetric headings), lowers it so its
-    bottom stands `clearance` above `xyz`, opens, retreats and goes home."""
+    bottom stands `clearance` above `xyz`, opens, retreats and goes home. Lift and retreat fall back
+    to joint space where a straight line has no path (`move_up`)."""
     actor, asset = task.actors[name], task.assets[name]
     now = heading(actor)
     yaw = min(yaws, key=lambda y: abs(wrap(y - now)))
-    grasp = task.expert.choose_grasp(arm, actor, asset.grasps, turn=wrap(yaw - now))
-    task.expert.grasp(arm, actor, grasp, pre_distance=pre_distance, lift=lift)
+    grasp = least_roll_reachable_grasp(task, arm, actor, asset.grasps, wrap(yaw - now), pre_distance)
+    task.expert.grasp(arm, actor, grasp, pre_distance=pre_distance, lift=0.0)
+    move_up(task, arm, lift)
     target = heading_target((xyz[0], xyz[1], xyz[2] + clearance), yaw)
     task.expert.place(arm, actor, asset.functional_points["bottom"], target, align_orientation=True,
-                      pre_height=pre_height, retreat=retreat)
+                      pre_height=pre_height, retreat=0.0)
+    move_up(task, arm, retreat)
     task.expert.home([arm])

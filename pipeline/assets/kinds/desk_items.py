@@ -1,5 +1,5 @@
 """Small items of RoboTwin's single-arm placement tasks: the computer mouse, the stapler, the bar of
-soap, the payment (QR code) sign, and what such items are placed on: the rectangular pad and the
+soap, the payment (QR code) sign, the desk fan, and what such items are placed on: the rectangular pad and the
 electronic scale.
 
 Frames follow RoboTwin's y-up meshes turned z-up: object +z = mesh +y (up), object +x = mesh +x,
@@ -188,6 +188,38 @@ def make_payment_sign(rng: np.random.Generator, *, height: float | None = None, 
         grasps=grasps, grasp_labels=["panel_top"] * len(grasps),
         functional_points=resting_points(height),
         contact_points={"code": np.array([0.0, code_y, code_z]), "panel_top": np.array([0.0, lean, height])},
+    )
+
+
+@register_kind("desk_fan")
+def make_desk_fan(rng: np.random.Generator, *, head_radius: float | None = None, color=None,
+                  name: str = "desk_fan") -> ObjectAsset:
+    """Small desk fan: a round foot, a post and a round head whose grille faces object -y (RoboTwin's
+    mesh front) with a hub in its centre; sizes vary per draw. Grasped from above across the head's
+    depth near its top."""
+    head_radius = draw(rng, head_radius, 0.045, 0.06, "head_radius")
+    head_depth = draw(rng, None, 0.03, 0.04, "head_depth")
+    post_height = draw(rng, None, 0.03, 0.05, "post_height")
+    foot_radius = draw(rng, None, 0.045, 0.055, "foot_radius")
+    body_color = pick_color(rng, color, exclude=("gray",))
+    foot_height = 0.015
+    foot = cylinder(foot_radius, foot_height, sections=32)
+    post = cylinder(0.01, post_height + 0.01, z_bottom=foot_height, sections=16)
+    center_z = foot_height + post_height + head_radius
+    head = horizontal_cylinder(head_radius, head_depth, (0.0, 0.0, center_z), (0.0, 1.0, 0.0), sections=32)
+    hub = horizontal_cylinder(0.015, 0.006, (0.0, -head_depth / 2 - 0.002, center_z), (0.0, 1.0, 0.0), sections=16)
+    top = center_z + head_radius
+    grasp_z = top - 0.015
+    grasps = yawed_top_grasps((0.0, 0.0, grasp_z), (90, 270))
+    return ObjectAsset(
+        name=name, kind="desk_fan",
+        visuals=[VisualPart(foot, body_color), VisualPart(post, body_color), VisualPart(head, rgba("gray")),
+                 VisualPart(hub, body_color)],
+        collisions=[foot, post, head],
+        mass=0.01,  # RoboTwin's fan mass
+        grasps=grasps, grasp_labels=["head_top"] * len(grasps),
+        functional_points=resting_points(top),
+        contact_points={"grille": np.array([0.0, -head_depth / 2, center_z]), "head_top": np.array([0.0, 0.0, top])},
     )
 
 
