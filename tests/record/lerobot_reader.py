@@ -27,7 +27,13 @@ for i in indices:
         if key in meta.video_keys:  # float32 CHW in [0, 1] -> uint8 HWC
             value = np.rint(np.moveaxis(value, 0, -1) * 255).astype(np.uint8)
         arrays.setdefault(key, []).append(value)
-np.savez(out, indices=np.array(indices), **{k.replace("/", "|"): np.stack(v) for k, v in arrays.items()})
+# as a policy trains on it: an action chunk and an image history per item (delta_timestamps in 1/fps steps)
+chunked = LeRobotDataset("aim/export", root=root, delta_timestamps={
+    "action": [i / meta.fps for i in range(4)], "observation.images.head": [-1 / meta.fps, 0.0]})
+last = len(chunked) - 1
+chunk = {f"chunk_{k}": np.stack([chunked[i][k].numpy() for i in (1, last)])
+         for k in ("action", "action_is_pad", "observation.images.head_is_pad")}
+np.savez(out, indices=np.array(indices), **chunk, **{k: np.stack(v) for k, v in arrays.items()})
 info = {
     "len": len(dataset), "num_episodes": dataset.num_episodes, "fps": dataset.fps, "video_keys": meta.video_keys,
     "camera_keys": meta.camera_keys, "features": list(meta.features), "tasks": tasks,

@@ -131,6 +131,12 @@ def test_lerobot_loads_the_export_with_the_source_frames_and_actions(real_store,
             assert (error[1:][moving] < previous[moving]).all(), (eid, cam)
             checked_moves += int(moving.sum())
     assert checked_moves >= 10  # 14 such steps in this 32x48 episode pair
+    # delta_timestamps (an action chunk of 4, one frame of image history), as LeRobot policies load it
+    first, last = expected[ids[0]]["action"], expected[ids[-1]]["action"]
+    np.testing.assert_array_equal(items["chunk_action"][0], first[1:5])
+    np.testing.assert_array_equal(items["chunk_action"][1], np.repeat(last[-1:], 4, axis=0))
+    assert not items["chunk_action_is_pad"][0].any() and items["chunk_action_is_pad"][1].tolist() == [0, 1, 1, 1]
+    assert items["chunk_observation.images.head_is_pad"][0].tolist() == [0, 0]
     assert "observation.state" in info["stats_keys"] and "observation.images.head" in info["stats_keys"]
     np.testing.assert_allclose(info["state_stats_mean"],
                                np.concatenate([expected[e]["qpos"] for e in ids]).mean(0), rtol=1e-4, atol=1e-5)
