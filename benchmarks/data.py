@@ -103,10 +103,10 @@ def main() -> None:
 
     # aim-5b-sized latents (Wan2.2 VAE of a 480x640 canvas), written through the cache writer
     cache = work / "cache.zarr"
-    root = open_dataset(url)
-    cache_root = open_cache_root(root, cache)
+    store = open_dataset(url)
+    cache_root = open_cache_root(store, cache)
     rng = np.random.default_rng(0)
-    episodes = complete_episodes(root)
+    episodes = complete_episodes(store)
     for episode in episodes:
         n = 1 + (episode.attrs.num_steps - 1) // 4
         latents = {k: rng.standard_normal((n, 48, 30, 40)).astype(np.float16) for k in ("rgb", "value")}

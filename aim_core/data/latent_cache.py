@@ -169,12 +169,12 @@ def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEnc
     Episodes without value maps are skipped (listed in the report). Also stores the text
     embeddings of their instructions and the action statistics of the cached episode set.
     """
-    root = open_dataset(dataset, mode="a" if cache is None else "r")
-    cache_root = open_cache_root(root, cache)
+    store = open_dataset(dataset, mode="a" if cache is None else "r")
+    cache_root = open_cache_root(store, cache)
     key = config.key(vae)
     report = CacheReport()
     ready: list[EpisodeRef] = []
-    for episode in tqdm(complete_episodes(root, tasks, settings, successful_only=True), desc="latent cache", disable=not progress):
+    for episode in tqdm(complete_episodes(store, tasks, settings, successful_only=True), desc="latent cache", disable=not progress):
         if episode.value_version() is None:
             report.skipped[episode.episode_id] = "no value maps (run aim-annotate first)"
             continue

@@ -72,10 +72,10 @@ class LatentWindowDataset(_WindowTable):
 
     def __init__(self, dataset: str | Path, layout: ChunkLayout, cache: str | Path | None = None,
                  tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False):
-        root = open_dataset(dataset)
-        self.cache_root = open_cache_root(root, cache, mode="r")
+        store = open_dataset(dataset)
+        self.cache_root = open_cache_root(store, cache, mode="r")
         episodes, groups, stale = [], [], []
-        for episode in complete_episodes(root, tasks, settings, successful_only=True):
+        for episode in complete_episodes(store, tasks, settings, successful_only=True):
             if episode.value_version() is None:
                 log.warning("episode %s has no value maps yet; not used (run aim-annotate)", episode.episode_id)
                 continue
@@ -128,15 +128,15 @@ class PixelWindowDataset(_WindowTable):
     def __init__(self, dataset: str | Path, layout: ChunkLayout, frame_stride: int = 1, temporal_compression: int = 1,
                  camera_hw: tuple[int, int] | None = None, tasks: list[str] | None = None,
                  settings: list[str] | None = None):
-        root = open_dataset(dataset)
-        selected = complete_episodes(root, tasks, settings, successful_only=True)
+        store = open_dataset(dataset)
+        selected = complete_episodes(store, tasks, settings, successful_only=True)
         episodes = [e for e in selected if e.value_version() is not None]
         if len(episodes) < len(selected):
             log.warning("skipped %d episodes without value maps (run aim-annotate)", len(selected) - len(episodes))
         if not episodes:
             raise FileNotFoundError(f"{dataset} has no complete annotated episodes for this selection")
-        stats = stored_action_stats(root, episodes) or load_or_compute_action_stats(
-            open_dataset(dataset, mode="a"), episodes, progress=False)
+        stats = stored_action_stats(store.root, episodes) or load_or_compute_action_stats(
+            open_dataset(dataset, mode="a").root, episodes, progress=False)
         grid = StepGrid(frame_stride, temporal_compression)
         super().__init__(episodes, [grid.num_steps(e.attrs.num_steps) for e in episodes], layout, grid, stats)
         self.camera_hw = camera_hw

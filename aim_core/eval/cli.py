@@ -6,7 +6,13 @@
 RoboTwin 2.0's protocol by default (see `aim_core.eval.evaluate`): 100 expert-solvable seeds per task and
 setting from 100000 * (1 + --seed), each task's step limit, unseen instructions and textures. The world
 (camera size, control period) is the first checkpoint's own. Without --checkpoint only the reference rows
-(expert replay, hold) are evaluated.
+(expert replay, hold) are evaluated. A RoboTwin-style policy folder (deploy_policy.py + .yml; AIM ships as
+policies/aim) runs under the same protocol:
+
+    aim-eval --robotwin-policy policies/aim --policy-arg checkpoint=BUNDLE --sim-from BUNDLE --tasks click_bell --out DIR
+
+A broken bundle, folder or policy (one that raises or returns a bad action) -> one line and exit 2, after the
+episodes that finished are written.
 """
 from __future__ import annotations
 
@@ -14,9 +20,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from aim_core.eval.evaluate import (EvalConfig, checkpoint_sim_config, evaluate_checkpoints, robotwin_seed_start)
-from pipeline.sim.config import SimConfig
+from aim_core.eval.episode import PolicyError
+from aim_core.eval.evaluate import EvalConfig, checkpoint_sim_config, evaluate_checkpoints, robotwin_seed_start
+from aim_core.inference.bundle import BundleError
 from aim_core.inference.policy import PolicyConfig
+from pipeline.sim.config import SimConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,7 +84,6 @@ def policy_args(values: list[str]) -> dict:
 def robotwin_main(args: argparse.Namespace, config: EvalConfig) -> int:
     """`--robotwin-policy DIR`: evaluate a RoboTwin policy folder (`aim_core.eval.robotwin`); a bad folder,
     argument or policy -> one line on stderr and exit 2 (finished episodes are written first)."""
-    from aim_core.eval.episode import PolicyError
     from aim_core.eval.robotwin import PolicyFolderError, evaluate_robotwin_policy
 
     try:
@@ -113,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.robotwin_policy:
         return robotwin_main(args, config)
     policy_config = PolicyConfig(num_inference_steps=args.steps, execute_frames=args.execute_frames)
-    outcome = evaluate_checkpoints(checkpoints, config, policy_config)
+    try:
+        outcome = evaluate_checkpoints(checkpoints, config, policy_config)
+    except (PolicyError, BundleError, ValueError) as exc:  # a broken bundle or policy: finished episodes are written
+        print("aim-eval: " + " ".join(str(exc).split()), file=sys.stderr)
+        return 2
     print(outcome.reports.markdown.read_text())
     print(f"tables: {outcome.reports.csv}, {outcome.reports.markdown}, {outcome.reports.chart}")
     return 0

@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aim_core.eval.episode import run_episode
+from aim_core.eval.episode import PolicyError, run_episode
 from aim_core.eval.policies import HoldPolicy, Policy, ReplayPolicy
 from aim_core.eval.report import EpisodeResult, ReportPaths, write_reports
 from aim_core.eval.video import EpisodeVideo
@@ -145,6 +145,15 @@ def reference_policies() -> dict[str, PolicyFactory]:
     return {"expert": lambda run: ReplayPolicy(run.actions), "hold": lambda run: HoldPolicy()}
 
 
+RowRunner = Callable[[TaskEnv, ExpertRun, int, "EpisodeVideo | None"], EpisodeResult]
+"""Plays one row's episode on an env reset to the evaluation seed of `run`, within a step limit."""
+
+
+def policy_row(factory: PolicyFactory) -> RowRunner:
+    """The row of a `select_action` policy (AIM, the reference policies)."""
+    return lambda env, run, limit, video: run_episode(env, factory(run), limit, video)
+
+
 @dataclass
 class PairOutcome:
     """Results of one (task, setting): its evaluation seeds, step limit, episodes and videos."""
@@ -155,41 +164,48 @@ class PairOutcome:
     videos: list[Path]
 
 
-def evaluate_pair(config: EvalConfig, task: str, setting: str, policies: dict[str, PolicyFactory],
-                  env: TaskEnv | None = None, on_episode: Callable[[EpisodeResult], None] | None = None
-                  ) -> PairOutcome:
-    """Find the evaluation seeds of (task, setting) and run every policy on each of them."""
+def evaluate_pair(config: EvalConfig, task: str, setting: str, rows: dict[str, RowRunner],
+                  env: TaskEnv | None = None, on_episode: Callable[[EpisodeResult], None] | None = None,
+                  into: dict[str, PairOutcome] | None = None) -> PairOutcome:
+    """Find the evaluation seeds of (task, setting) and play every row on each of them. With `into`, the
+    pair is registered there before its first episode, so a failing policy leaves what finished."""
     env = env or TaskEnv(config.sim)
     runs = solvable_seeds(env, config, task, setting)
-    limit = config.step_limit(task, runs)
-    results: list[EpisodeResult] = []
-    videos: list[Path] = []
-    for name, factory in policies.items():
+    pair = PairOutcome(seeds=[r.seed for r in runs], step_limit=config.step_limit(task, runs), results=[], videos=[])
+    if into is not None:
+        into[f"{task}/{setting}"] = pair
+    for name, play in rows.items():
         for index, run in enumerate(runs):
             video = EpisodeVideo() if index < config.videos else None
             config.reset(env, task, setting, run.seed)
-            result = run_episode(env, factory(run), limit, video)
-            result = EpisodeResult(**{**asdict(result), "policy": name})
-            results.append(result)
+            result = replace(play(env, run, pair.step_limit, video), policy=name)
+            pair.results.append(result)
             if video is not None:
-                videos.append(video.save(Path(config.out_dir) / "videos" / f"{name}-{task}-{setting}-{run.seed}.mp4"))
+                pair.videos.append(video.save(Path(config.out_dir) / "videos" / f"{name}-{task}-{setting}-{run.seed}.mp4"))
             if on_episode is not None:
                 on_episode(result)
-    return PairOutcome(seeds=[r.seed for r in runs], step_limit=limit, results=results, videos=videos)
+    return pair
 
 
-def with_references(config: EvalConfig, policies: dict[str, PolicyFactory]) -> dict[str, PolicyFactory]:
-    """The policies to run: the given ones plus, if enabled, the expert and hold reference rows."""
+def with_references(config: EvalConfig, policies: dict[str, PolicyFactory]) -> dict[str, RowRunner]:
+    """The rows to play: the given policies plus, if enabled, the expert and hold reference rows."""
     if config.reference_policies:
+        clash = sorted(set(policies) & set(reference_policies()))
+        if clash:
+            raise ValueError(f"policy rows {clash} have the names of reference rows; rename them or leave the "
+                             "reference rows out")
         policies = {**policies, **reference_policies()}
     if not policies:
         raise ValueError("no policy to evaluate: give a checkpoint or enable the reference policies")
-    return policies
+    return {name: policy_row(factory) for name, factory in policies.items()}
 
 
 def write_outcome(config: EvalConfig, pairs: dict[str, PairOutcome]) -> EvalOutcome:
-    """Success tables (CSV, markdown, PNG), episodes.json and seeds.json of a finished evaluation."""
+    """Success tables (CSV, markdown, PNG), episodes.json and seeds.json of an evaluation (also of one a
+    failing policy stopped: the pairs then hold the episodes that finished)."""
     out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pairs = {key: p for key, p in pairs.items() if p.results}
     results = [r for p in pairs.values() for r in p.results]
     reports = write_reports(results, out)
     reports.markdown.write_text(reports.markdown.read_text().rstrip("\n") + "\n\n" + config.protocol() + "\n")
@@ -202,23 +218,39 @@ def write_outcome(config: EvalConfig, pairs: dict[str, PairOutcome]) -> EvalOutc
                        seeds=seeds)
 
 
-def evaluate_policies(config: EvalConfig, policies: dict[str, PolicyFactory]) -> EvalOutcome:
-    """Run every policy on the evaluation seeds of every task and setting; write tables and videos."""
-    policies = with_references(config, policies)
+def evaluate_rows(config: EvalConfig, rows_for: Callable[[str, str], dict[str, RowRunner]], row_count: int
+                  ) -> EvalOutcome:
+    """Play the rows `rows_for(task, setting)` (`row_count` of them) on the evaluation seeds of every task
+    and setting; write tables and videos. A `PolicyError` is raised after the episodes that finished
+    before it are written, with the output folder named."""
     Path(config.out_dir).mkdir(parents=True, exist_ok=True)
     env = TaskEnv(config.sim)
     pairs: dict[str, PairOutcome] = {}
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns) as progress:
-        bar = progress.add_task("evaluate", total=len(config.tasks) * len(config.settings) * config.episodes
-                                * len(policies))
-        for task in config.tasks:
-            for setting in config.settings:
-                progress.update(bar, description=f"{task}/{setting}")
-                pairs[f"{task}/{setting}"] = evaluate_pair(config, task, setting, policies, env,
-                                                           on_episode=lambda r: progress.advance(bar))
-    env.close()
+    try:
+        with Progress(*columns) as progress:
+            bar = progress.add_task("evaluate", total=len(config.tasks) * len(config.settings) * config.episodes
+                                    * row_count)
+            for task in config.tasks:
+                for setting in config.settings:
+                    progress.update(bar, description=f"{task}/{setting}")
+                    evaluate_pair(config, task, setting, rows_for(task, setting), env,
+                                  on_episode=lambda r: progress.advance(bar), into=pairs)
+    except PolicyError as exc:
+        kept = sum(len(p.results) for p in pairs.values())
+        if kept:
+            write_outcome(config, pairs)
+            raise PolicyError(f"{exc} (the {kept} episodes finished before it are written to {config.out_dir})") from exc
+        raise
+    finally:
+        env.close()
     return write_outcome(config, pairs)
+
+
+def evaluate_policies(config: EvalConfig, policies: dict[str, PolicyFactory]) -> EvalOutcome:
+    """Run every policy (plus the reference rows) on the evaluation seeds of every task and setting."""
+    rows = with_references(config, policies)
+    return evaluate_rows(config, lambda task, setting: rows, len(rows))
 
 
 def aim_policies(checkpoints: dict[str, str | Path], config: EvalConfig,

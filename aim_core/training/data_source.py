@@ -43,8 +43,8 @@ def encoders_source(config: TrainConfig) -> Path:
 def training_encoders(config: TrainConfig, progress: bool = True) -> Encoders:
     """The run's VAE and text encoder (created and saved on first use without --pretrained, the VAE's
     latent statistics measured on the annotated demonstrations the run trains on)."""
-    root = open_dataset(config.dataset)
-    episodes = complete_episodes(root, config.tasks, config.settings)
+    store = open_dataset(config.dataset)
+    episodes = complete_episodes(store, config.tasks, config.settings)
     training = [e for e in episodes if e.attrs.success and e.value_version() is not None]
     preset = _preset(config)
     return run_encoders(config.out_dir, config.pretrained, preset, [e.attrs.instruction for e in episodes],

@@ -32,10 +32,10 @@ class TrainingSelection:
 def select_training_episodes(config: TrainConfig) -> TrainingSelection:
     """Open the dataset read-only and pick the episodes of the run; raise TrainingInputError if none."""
     try:
-        root = open_dataset(config.dataset, mode="r")
+        store = open_dataset(config.dataset, mode="r")
     except SchemaError as exc:
         raise TrainingInputError(f"dataset {config.dataset!r} cannot be used: {exc}") from exc
-    everything = complete_episodes(root)
+    everything = complete_episodes(store)
     if not everything:
         raise TrainingInputError(f"dataset {config.dataset!r} has no complete episodes; generate some first "
                                  "(generate-dataset flow or aim-rollout)")

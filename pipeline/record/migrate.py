@@ -32,7 +32,7 @@ import zarr
 from data_schemas.integrity import MANIFEST_ATTR, build_manifest
 from data_schemas.spec import ACTION_STATS_ATTR, EPISODES_GROUP, MIGRATABLE_VERSIONS, SCHEMA_VERSION, STATS_GROUP
 from data_schemas.validate import SchemaError
-from pipeline.record.locking import store_lock
+from data_schemas.locking import store_lock
 from pipeline.record.store import DatasetStore, write_array
 
 BACKUP_ARRAY = "action-v1"

@@ -31,6 +31,9 @@ write of the `value` group attrs {live, params, arrays} makes it current; reader
 previous version is kept for readers that resolved it just before the swap; older ones and
 staging leftovers of crashed annotators are deleted. The version rule itself is `data_schemas.value_layout`.
 
+Reading (completion, live value version, manifests, the index) is `data_schemas.store.StoreReader`,
+the same code training reads through.
+
 Index. `index` group attrs hold a table (one row per complete episode) rebuilt by
 `update_index()` from the episode groups, which stay the source of truth. `read_index()`
 checks it against the completion flag of every group in `episodes/` and falls back to a scan
@@ -38,10 +41,7 @@ when it is missing or stale. The `annotated` column is as of the last rebuild.
 """
 from __future__ import annotations
 
-import asyncio
 import json
-import re
-from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -51,8 +51,7 @@ import zarr
 from pydantic_core import PydanticSerializationError
 from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
-from zarr.errors import GroupNotFoundError
-from zarr.storage import FsspecStore, LocalStore
+from zarr.storage import LocalStore
 
 from data_schemas.spec import (
     ARRAYS_BY_NAME,
@@ -70,7 +69,6 @@ from data_schemas.spec import (
 from data_schemas.validate import (
     EpisodeData,
     SchemaError,
-    check_store_attrs,
     check_store_format,
     episode_errors,
     parse_episode_attrs,
@@ -81,7 +79,6 @@ from data_schemas.value_layout import (
     VALUE_GROUP,
     is_value_name,
     live_attrs,
-    live_version,
     next_version,
     value_member,
     value_name,
@@ -91,32 +88,13 @@ from data_schemas.integrity import (
     MANIFEST_ATTR,
     QUARANTINE_GROUP,
     Claim,
-    IntegrityError,
     build_manifest,
-    check_manifest,
     claim,
     manifest_problems,
-    read_error,
 )
+from data_schemas.store import INDEX_COLUMNS, StoreReader, collect_keys
 from pipeline.record.layout import COMPRESSOR, array_layout
-from pipeline.record.locking import store_lock
-
-_EPISODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-INDEX_COLUMNS = ("episode_id", "task", "setting", "seed", "num_steps", "success", "annotated")
-VANISHED_VERSION_RETRIES = 5
-"""Times a reader resolves the live value-map version again when the one it read was deleted under it."""
-
-
-async def _collect(aiter) -> list[str]:
-    return [key async for key in aiter]
-
-
-async def _get_all(store: zarr.abc.store.Store, keys: list[str]) -> list[bytes | None]:
-    async def get(key: str) -> bytes | None:
-        buf = await store.get(key, prototype=default_buffer_prototype())
-        return None if buf is None else buf.to_bytes()
-    return list(await asyncio.gather(*(get(k) for k in keys)))
-
+from data_schemas.locking import store_lock
 
 def _episode_unit(episode_id: str) -> str:
     """Claim unit of an episode's arrays (`data_schemas.integrity.claim`)."""
@@ -136,26 +114,9 @@ def _json_clean(value: Any, what: str) -> Any:
         raise SchemaError(f"{what} must be JSON-serialisable (plain str/int/float/bool/list/dict): {exc}") from exc
 
 
-def _resolve_url(url: str | Path) -> tuple[str, Path | None]:
-    """(url for messages, local directory or None for remote fsspec stores)."""
-    if isinstance(url, Path):
-        return str(url), url
-    if url.startswith("file://"):
-        return url, Path(url[len("file://"):])
-    if "://" in url:
-        return url, None
-    return url, Path(url)
-
-
-class DatasetStore:
-    """One AIM dataset: many episodes in one Zarr v3 store. Open with `DatasetStore.open`."""
-
-    def __init__(self, root: zarr.Group, url: str, local_root: Path | None, mode: Literal["r", "a"]):
-        self._root = root
-        self.url = url
-        self.local_root = local_root
-        self.mode = mode
-        self._verified: set[tuple[str, str | None]] = set()  # (episode, live value version) checked this session
+class DatasetStore(StoreReader):
+    """One AIM dataset: many episodes in one Zarr v3 store, read by the rules of `StoreReader` (the reader
+    training shares) and written here. Open with `DatasetStore.open`."""
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -168,11 +129,8 @@ class DatasetStore:
         if mode not in ("r", "a"):
             raise ValueError(f"mode must be 'r' or 'a', not {mode!r}")
         where, local, store = cls._locate(url, mode)
-        if store is not None and cls._has_root(store, where):
-            return cls(cls._open_existing(store, where, local, mode), where, local, mode)
-        if mode == "r":
-            raise SchemaError(f"no AIM dataset at {where}: nothing is there. Check the path, or create one with "
-                              f"`aim-rollout --out {where} ...` (or DatasetStore.open(..., mode='a')).")
+        if mode == "r" or (store is not None and cls._has_root(store, where)):
+            return super().open(url, mode)
         if local is not None:
             local.mkdir(parents=True, exist_ok=True)
             store = LocalStore(local)
@@ -192,49 +150,6 @@ class DatasetStore:
         return cls._open_root(store, where, "a", check_store_format), where, local
 
     @staticmethod
-    def _locate(url: str | Path, mode: str) -> tuple[str, Path | None, zarr.abc.store.Store | None]:
-        """(url for messages, local directory or None, the Zarr store or None when the local path is missing)."""
-        where, local = _resolve_url(url)
-        if local is None:
-            return where, None, FsspecStore.from_url(where, read_only=mode == "r")
-        if local.exists() and not local.is_dir():
-            raise SchemaError(f"{where} is a file, not a Zarr store: give a directory path for the dataset.")
-        return where, local, LocalStore(local, read_only=mode == "r") if local.exists() else None
-
-    @staticmethod
-    def _has_root(store: zarr.abc.store.Store, where: str) -> bool:
-        """True if `store` has a Zarr v3 root; False if it is empty; refuse anything else."""
-        if sync(store.exists("zarr.json")):
-            return True
-        keys = sync(_collect(store.list_dir("")))
-        if keys:
-            raise SchemaError(f"{where} is not a Zarr v3 store (it holds {sorted(keys)[:5]} but no zarr.json). "
-                              "Give a new or empty path for an AIM dataset; nothing was changed.")
-        return False
-
-    @classmethod
-    def _open_existing(cls, store: zarr.abc.store.Store, where: str, local: Path | None, mode: str) -> zarr.Group:
-        try:
-            return cls._open_root(store, where, mode)
-        except SchemaError:
-            if local is None:
-                raise
-            with store_lock(local):  # a process creating the store holds the lock until it is whole
-                return cls._open_root(store, where, mode)
-
-    @staticmethod
-    def _open_root(store: zarr.abc.store.Store, where: str, mode: str, check=check_store_attrs) -> zarr.Group:
-        try:
-            root = zarr.open_group(store=store, mode="r" if mode == "r" else "r+", zarr_format=3)
-        except (GroupNotFoundError, zarr.errors.ContainsArrayError, ValueError) as exc:
-            raise SchemaError(f"{where} is a Zarr store but its root is not a group, so not an AIM dataset "
-                              f"({exc}). Give a new path; nothing was changed.") from exc
-        check(root.attrs.asdict(), where)
-        if EPISODES_GROUP not in root:
-            raise SchemaError(f"{where}: AIM dataset without an '{EPISODES_GROUP}' group; the store is damaged.")
-        return root
-
-    @staticmethod
     def _create(store: zarr.abc.store.Store) -> None:
         attrs = {
             "format": STORE_FORMAT,
@@ -246,40 +161,12 @@ class DatasetStore:
         root.create_group(EPISODES_GROUP)
         root.create_group(INDEX_GROUP)
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ writing
     def _require_writable(self) -> None:
         if self.mode != "a":
             raise PermissionError(f"{self.url} is open read-only; open it with mode='a' to write.")
 
-    def _episodes(self) -> zarr.Group:
-        return self._root[EPISODES_GROUP]
-
-    def _group_names(self, path: str) -> list[str]:
-        """Member names under `path`: not its metadata document, nor the `zarr.<uuid>.partial` file
-        zarr writes and renames while another process rewrites that document (concurrent writers)."""
-        keys = sync(_collect(self._root.store.list_dir(path)))
-        return sorted(k for k in keys if not k.startswith("zarr."))
-
-    def _episode_group(self, episode_id: str) -> zarr.Group | None:
-        if not _EPISODE_ID.match(episode_id):
-            raise SchemaError(f"invalid episode id {episode_id!r}: use letters, digits, '_', '.', '-' "
-                              "(see data_schemas.episode_id).")
-        try:
-            return self._episodes()[episode_id]
-        except KeyError:
-            return None
-
-    def _complete_group(self, episode_id: str) -> zarr.Group:
-        group = self._episode_group(episode_id)
-        if group is None or group.attrs.get("complete") is not True:
-            raise KeyError(f"{self.url} has no complete episode {episode_id!r}")
-        return group
-
     # ------------------------------------------------------------------ episodes
-    def has_episode(self, episode_id: str) -> bool:
-        group = self._episode_group(episode_id)
-        return group is not None and group.attrs.get("complete") is True
-
     def write_episode(self, episode: EpisodeData, overwrite: bool = False) -> bool:
         """Write one episode; False (and nothing written) if it is already complete.
 
@@ -322,104 +209,6 @@ class DatasetStore:
         held.check()
         group.update_attributes({MANIFEST_ATTR: manifest, **attrs})
 
-    def episode_ids(self, task: str | None = None, setting: str | None = None) -> list[str]:
-        """Ids of complete episodes, optionally of one task and/or setting, sorted."""
-        return [row["episode_id"] for row in self.read_index()
-                if (task is None or row["task"] == task) and (setting is None or row["setting"] == setting)]
-
-    def episode_states(self) -> dict[str, bool]:
-        """Every episode group -> whether it is complete, without parsing its attrs (for checks)."""
-        episodes = self._episodes()
-        return {n: episodes[n].attrs.get("complete") is True for n in self._group_names(EPISODES_GROUP)}
-
-    def read_attrs(self, episode_id: str) -> EpisodeAttrs:
-        group = self._complete_group(episode_id)
-        return parse_episode_attrs(group.attrs.asdict(), f"{self.url} episode {episode_id}")
-
-    def arrays(self, episode_id: str, names: Iterable[str] | None = None) -> dict[str, zarr.Array]:
-        """Lazy handles on several arrays (default: all, live value maps included).
-
-        The live value-map version is resolved once, so the value arrays returned together
-        always come from one annotation, even while `write_value` replaces them.
-        """
-        group = self._complete_group(episode_id)
-        live = self._live_value(group)
-        self._verify(episode_id, group, live)
-        available = {s.name: s.name for s in EPISODE_ARRAYS if s.name in group}
-        if live is not None:
-            available.update({value_name(n): n for n in live[0].array_keys()})
-        wanted = list(available) if names is None else list(names)
-        missing = [n for n in wanted if n not in available]
-        if missing:
-            raise KeyError(f"episode {episode_id!r} has no array {missing[0]!r}; it has {sorted(available)}")
-        return {n: live[0][available[n]] if is_value_name(n) else group[n] for n in wanted}
-
-    def _verify(self, episode_id: str, group: zarr.Group, live: tuple[zarr.Group, dict] | None) -> None:
-        """Cheap manifest check (listing + sizes) of the episode and its live value version, once per
-        store object: IntegrityError naming the episode and array when sealed data is missing."""
-        key = (episode_id, None if live is None else live[0].basename)
-        if key in self._verified:
-            return
-        where = f"{self.url} episode {episode_id}"
-        check_manifest(self._root.store, group.path, group.attrs.asdict(), where)
-        if live is not None:
-            check_manifest(self._root.store, live[0].path, live[0].attrs.asdict(),
-                           f"{where} value maps {live[0].basename}")
-        self._verified.add(key)
-
-    def array(self, episode_id: str, name: str) -> zarr.Array:
-        """Lazy handle on one array; `value/<name>` resolves to the live value-map version."""
-        return self.arrays(episode_id, [name])[name]
-
-    def read_episode(self, episode_id: str, names: Iterable[str] | None = None) -> EpisodeData:
-        """Load arrays (all of them by default, value maps included when annotated) into memory.
-
-        A value-map version outlives one replacement only (`write_value` keeps the live and the
-        previous one), so a reader that resolved a version and was then overtaken by two
-        re-annotations finds it gone: it resolves the live version again instead of failing, at most
-        `VANISHED_VERSION_RETRIES` times (a damaged or missing array fails the same number of times, then
-        raises), and never returns maps of a half-deleted version.
-        """
-        attrs = self.read_attrs(episode_id)
-        for attempt in range(VANISHED_VERSION_RETRIES):
-            try:
-                version = self._live_version_name(episode_id)
-                arrays = self._load(episode_id, names)
-            except (FileNotFoundError, IntegrityError, KeyError):  # also what a version deleted mid-read gives
-                if attempt == VANISHED_VERSION_RETRIES - 1:
-                    raise
-                continue
-            if version is None or self._version_intact(episode_id, version):
-                return EpisodeData(attrs=attrs, arrays=arrays)
-        raise IntegrityError(f"{self.url} episode {episode_id}: its value maps were replaced "
-                             f"{VANISHED_VERSION_RETRIES} times while being read; read again when annotation is done")
-
-    def _load(self, episode_id: str, names: Iterable[str] | None) -> dict[str, np.ndarray]:
-        arrays = {}
-        for name, arr in self.arrays(episode_id, names).items():
-            try:
-                arrays[name] = arr[...]
-            except DECODE_ERRORS as exc:
-                raise read_error(f"{self.url} episode {episode_id}", name, exc) from exc
-        return arrays
-
-    def _live_version_name(self, episode_id: str) -> str | None:
-        live = self._live_value(self._complete_group(episode_id))
-        return None if live is None else live[0].basename
-
-    def _version_intact(self, episode_id: str, version: str) -> bool:
-        """True if value-map version `version` still holds every object it was sealed with (a version
-        deleted during the read would have given fill values for its vanished chunks)."""
-        value = self._value_group(self._complete_group(episode_id))
-        if value is None or version not in value:
-            return False
-        group = value[version]
-        manifest = group.attrs.get(MANIFEST_ATTR)
-        try:
-            return manifest is None or not manifest_problems(self._root.store, group.path, manifest)
-        except FileNotFoundError:
-            return False
-
     def check_episode(self, episode_id: str, deep: bool = False) -> list[str]:
         """Every problem of a stored complete episode: attrs, array shapes/dtypes, value maps, and stored
         objects against the manifest (`deep`: every object's checksum, and every chunk of an episode
@@ -459,22 +248,6 @@ class DatasetStore:
                 problems.append(f"array {name!r} cannot be decoded ({type(exc).__name__}: {exc})")
         return problems
 
-    # ------------------------------------------------------------------ value maps
-    @staticmethod
-    def _value_group(group: zarr.Group) -> zarr.Group | None:
-        try:
-            return group[VALUE_GROUP]
-        except KeyError:
-            return None
-
-    def _live_value(self, group: zarr.Group) -> tuple[zarr.Group, dict] | None:
-        value = self._value_group(group)
-        if value is None:
-            return None
-        attrs = value.attrs.asdict()
-        live = live_version(attrs, value)
-        return None if live is None else (value[live], attrs)
-
     def write_value(self, episode_id: str, arrays: dict[str, np.ndarray], params: dict) -> None:
         """Make `arrays` (value/map, value/rgb, value/phase, optional value/*) the episode's value maps.
 
@@ -503,29 +276,7 @@ class DatasetStore:
                 if name not in (version, previous):
                     del value[name]
 
-    def value_params(self, episode_id: str) -> dict | None:
-        """Params of the live value maps (None if the episode is not annotated)."""
-        live = self._live_value(self._complete_group(episode_id))
-        return None if live is None else live[1].get("params")
-
     # ------------------------------------------------------------------ index
-    def _scan(self) -> tuple[list[dict], list[str]]:
-        rows, pending = [], []
-        episodes = self._episodes()
-        for name in self._group_names(EPISODES_GROUP):
-            try:
-                group = episodes[name]
-            except KeyError:  # removed since the listing (a crash leftover cleared by its new writer)
-                continue
-            if group.attrs.get("complete") is not True:
-                pending.append(name)
-                continue
-            attrs = parse_episode_attrs(group.attrs.asdict(), f"{self.url} episode {name}")
-            rows.append({"episode_id": name, "task": attrs.task, "setting": attrs.setting, "seed": attrs.seed,
-                         "num_steps": attrs.num_steps, "success": attrs.success,
-                         "annotated": self._live_value(group) is not None})
-        return rows, pending
-
     def update_index(self) -> list[dict]:
         """Rebuild the index table from the episode groups and store it; returns its rows."""
         self._require_writable()
@@ -537,32 +288,6 @@ class DatasetStore:
                 "columns": list(INDEX_COLUMNS), "rows": [[r[c] for c in INDEX_COLUMNS] for r in rows],
                 "pending": pending, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds")})
         return rows
-
-    def read_index(self) -> list[dict]:
-        """Rows of the index (complete episodes, sorted by id); a fresh scan if it is missing or stale.
-
-        The stored table is trusted only after checking it against the groups' completion flags (one
-        small read per group, concurrently): an episode deleted, interrupted by `--overwrite` or
-        completed since the last rebuild makes it stale.
-        """
-        try:
-            stored = self._root[INDEX_GROUP].attrs.asdict()
-        except KeyError:
-            stored = {}
-        if stored.get("columns") != list(INDEX_COLUMNS):
-            return self._scan()[0]
-        rows = [dict(zip(INDEX_COLUMNS, r)) for r in stored["rows"]]
-        names = self._group_names(EPISODES_GROUP)
-        complete = self._completion(names)
-        if {r["episode_id"] for r in rows} != {n for n in names if complete[n]}:
-            return self._scan()[0]
-        return rows
-
-    def _completion(self, names: list[str]) -> dict[str, bool]:
-        """Episode group -> `complete: true`? from the raw group metadata, read concurrently."""
-        raws = sync(_get_all(self._root.store, [f"{EPISODES_GROUP}/{n}/zarr.json" for n in names]))
-        return {n: raw is not None and json.loads(raw).get("attributes", {}).get("complete") is True
-                for n, raw in zip(names, raws)}
 
     # ------------------------------------------------------------------ repair
     def damage(self, episode_id: str) -> tuple[list[str], list[str]]:
@@ -596,7 +321,7 @@ class DatasetStore:
             target = f"{QUARANTINE_GROUP}/{episode_id}{'.value' if value_only else ''}-{stamp}"
             with store_lock(self.local_root):
                 self._root.require_group(QUARANTINE_GROUP)
-            keys = sync(_collect(store.list_prefix(f"{source.path}/")))
+            keys = sync(collect_keys(store.list_prefix(f"{source.path}/")))
             for key in keys:
                 buf = sync(store.get(key, prototype=default_buffer_prototype()))
                 if buf is not None:
@@ -613,7 +338,7 @@ class DatasetStore:
     def nbytes_stored(self) -> int:
         """Bytes the whole store occupies (sum of object sizes)."""
         store = self._root.store
-        keys = sync(_collect(store.list_prefix("")))
+        keys = sync(collect_keys(store.list_prefix("")))
         return sum(sync(store.getsize(k)) for k in keys)
 
 

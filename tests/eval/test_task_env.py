@@ -114,3 +114,34 @@ def test_replayed_expert_succeeds_and_holding_still_does_not(env):
     env.reset(TASK, "easy", 0)
     hold = run_episode(env, HoldPolicy(), max_steps=20)
     assert not hold.success and hold.steps == 20
+
+
+class _BreaksOnSecondEpisode:
+    """Replays nothing: holds still in its first episode, raises in its second."""
+
+    name = "fragile"
+
+    def __init__(self):
+        self.episodes = 0
+
+    def reset(self) -> None:
+        self.episodes += 1
+
+    def select_action(self, obs):
+        if self.episodes == 2:
+            raise RuntimeError("lost the camera")
+        return obs.qpos
+
+
+def test_a_failing_policy_is_named_and_finished_episodes_are_kept(tmp_path):
+    from aim_core.eval.episode import PolicyError
+    from aim_core.eval.evaluate import EvalConfig, evaluate_policies
+
+    policy = _BreaksOnSecondEpisode()
+    config = EvalConfig(tasks=["click_bell"], out_dir=str(tmp_path / "eval"), settings=["easy"], episodes=2,
+                        step_limit_factor=0.2, videos=0, reference_policies=False, sim=SimConfig(image_size=(32, 48)))
+    with pytest.raises(PolicyError, match=r"fragile on click_bell/easy seed \d+, step 0: the policy raised "
+                                          r"RuntimeError: lost the camera \(the 1 episodes finished before it"):
+        evaluate_policies(config, {"fragile": lambda run: policy})
+    kept = (tmp_path / "eval" / "success.csv").read_text()
+    assert "fragile" in kept and "click_bell" in kept

@@ -29,11 +29,12 @@ def test_writer_and_reader_agree_on_the_live_version(store, store_path) -> None:
         store.write_value(episode_id, synthetic_value_maps(episode, level), {"level": level})
     [ref] = [r for r in complete_episodes(open_dataset(store_path, mode="a")) if r.episode_id == episode_id]
     assert ref.value_version() == "v0002"
-    assert ref.group[VALUE_GROUP].attrs["params"] == {"level": 0.75}
+    value_group = ref.store.root[f"episodes/{episode_id}/{VALUE_GROUP}"]
+    assert value_group.attrs["params"] == {"level": 0.75}
     np.testing.assert_array_equal(ref.array("value/map")[...], np.full((4, 3, 8, 8), 0.75, np.float16))
     np.testing.assert_array_equal(store.array(episode_id, "value/map")[...], ref.array("value/map")[...])
 
-    ref.group[VALUE_GROUP].update_attributes({"live": "v0007"})
+    value_group.update_attributes({"live": "v0007"})
     assert ref.value_version() is None
     assert store.value_params(episode_id) is None
     assert any("v0007" in p for p in store.check_episode(episode_id))

@@ -18,11 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aim_core.eval.episode import PolicyError, run_episode
-from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, EvalOutcome, PairOutcome, reference_policies,
-                                    solvable_seeds, write_outcome)
+from aim_core.eval.episode import PolicyError
+from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, EvalOutcome, RowRunner, evaluate_rows, with_references
 from aim_core.eval.report import EpisodeResult
 from aim_core.eval.robotwin.folder import PolicyFolder, load_policy_folder
 from aim_core.eval.robotwin.task_env import ActionError, RoboTwinTaskEnv
@@ -82,63 +80,19 @@ def evaluate_robotwin_policy(config: EvalConfig, folder: str | Path | PolicyFold
     with the output folder named."""
     if not isinstance(folder, PolicyFolder):
         folder = load_policy_folder(folder, overrides)
-    references = reference_policies() if config.reference_policies else {}
+    references = with_references(config, {}) if config.reference_policies else {}
     if folder.name in references:
         raise ValueError(f"policy folder {folder.path} has the name of a reference row ({folder.name}); rename the "
                          "folder or leave the reference rows out")
-    out = Path(config.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    env = TaskEnv(config.sim)
-    pairs: dict[str, PairOutcome] = {}
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    try:
-        with Progress(*columns) as progress:
-            bar = progress.add_task("evaluate", total=len(config.tasks) * len(config.settings) * config.episodes
-                                    * (1 + len(references)))
-            for task in config.tasks:
-                for setting in config.settings:
-                    progress.update(bar, description=f"{folder.name}: {task}/{setting}")
-                    _evaluate_pair(config, folder, references, env, task, setting, pairs,
-                                   lambda: progress.advance(bar))
-    except PolicyError as exc:
-        kept = sum(len(p.results) for p in pairs.values())
-        if kept:
-            write_outcome(config, {k: p for k, p in pairs.items() if p.results})
-            raise PolicyError(f"{exc} (the {kept} episodes finished before it are written to {out})") from exc
-        raise
-    finally:
-        env.close()
-    return write_outcome(config, pairs)
 
+    def rows_for(task: str, setting: str) -> dict[str, RowRunner]:
+        """`get_model` once per (task, setting), as one RoboTwin run; then the folder's row and the references."""
+        try:
+            model = folder.get_model(folder.usr_args(task, setting, robotwin_seed(config.seed_start),
+                                                     config.instruction_type))
+        except Exception as exc:  # noqa: BLE001
+            raise PolicyError(f"{folder.name} on {task}/{setting}: get_model raised {type(exc).__name__}: {exc}") from exc
+        return {folder.name: lambda env, run, limit, video: run_robotwin_episode(env, folder, model, limit, video),
+                **references}
 
-def _evaluate_pair(config: EvalConfig, folder: PolicyFolder, references: dict, env: TaskEnv, task: str,
-                   setting: str, pairs: dict[str, PairOutcome], advance) -> PairOutcome:
-    """Seeds, model and episodes of one (task, setting); registers the pair in `pairs` before the first
-    episode so that a failure keeps what finished."""
-    runs = solvable_seeds(env, config, task, setting)
-    limit = config.step_limit(task, runs)
-    pair = PairOutcome(seeds=[r.seed for r in runs], step_limit=limit, results=[], videos=[])
-    pairs[f"{task}/{setting}"] = pair
-    try:
-        model = folder.get_model(folder.usr_args(task, setting, robotwin_seed(config.seed_start),
-                                                 config.instruction_type))
-    except Exception as exc:  # noqa: BLE001
-        raise PolicyError(f"{folder.name} on {task}/{setting}: get_model raised {type(exc).__name__}: {exc}") from exc
-    videos = Path(config.out_dir) / "videos"
-    for index, run in enumerate(runs):
-        video = EpisodeVideo() if index < config.videos else None
-        config.reset(env, task, setting, run.seed)
-        pair.results.append(run_robotwin_episode(env, folder, model, limit, video))
-        if video is not None:
-            pair.videos.append(video.save(videos / f"{folder.name}-{task}-{setting}-{run.seed}.mp4"))
-        advance()
-    for name, factory in references.items():
-        for index, run in enumerate(runs):
-            video = EpisodeVideo() if index < config.videos else None
-            config.reset(env, task, setting, run.seed)
-            result = run_episode(env, factory(run), limit, video)
-            pair.results.append(EpisodeResult(**{**result.__dict__, "policy": name}))
-            if video is not None:
-                pair.videos.append(video.save(videos / f"{name}-{task}-{setting}-{run.seed}.mp4"))
-            advance()
-    return pair
+    return evaluate_rows(config, rows_for, 1 + len(references))
