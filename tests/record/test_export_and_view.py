@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +31,7 @@ import pytest
 from pipeline.export.lerobot import ACTION_NAMES, export_lerobot
 from pipeline.record.store import DatasetStore
 from pipeline.record.synthetic import synthetic_episode, synthetic_value_maps
-from tests.record.test_cli import run
+from tests.record.test_cli import BIN, run
 
 pytestmark = pytest.mark.slow  # a SAPIEN rollout (shared with the other recorder tests), and lerobot's environment
 
@@ -215,3 +219,37 @@ def test_view_saves_an_rrd_with_every_step(real_store, tmp_path):
     np.testing.assert_allclose(logged, expected[eid]["action"][:, 0], rtol=1e-6)
     missing = run("aim-dataset", "view", str(path), "--episode", "nope", "--save", str(tmp_path / "x.rrd"))
     assert missing.returncode == 2 and "no complete episode 'nope'" in missing.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _listening(port: int) -> set[str]:
+    """Local IPv4 addresses (hex, as /proc/net/tcp writes them) listening on `port`."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return {r.split()[1].split(":")[0] for r in rows if r.split()[3] == "0A" and int(r.split()[1].split(":")[1], 16) == port}
+
+
+def test_view_serves_the_web_viewer_on_loopback_only(tmp_path):
+    store = DatasetStore.open(tmp_path / "ds.zarr", mode="a")
+    store.write_episode(synthetic_episode(seed=0, image_size=(32, 48), num_steps=5))
+    web, grpc = _free_port(), _free_port()
+    proc = subprocess.Popen([str(BIN / "aim-dataset"), "view", str(tmp_path / "ds.zarr"), "--serve", "--web-port",
+                             str(web), "--grpc-port", str(grpc)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        deadline, page = time.monotonic() + 90, None
+        while page is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{web}/", timeout=2).read()
+            except OSError:
+                time.sleep(0.5)
+        assert page and b"<html" in page.lower(), proc.poll()
+        assert _listening(web) == {"0100007F"} and _listening(grpc) == {"0100007F"}  # 127.0.0.1 only
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        output = proc.communicate(timeout=30)[0]
+    assert f"http://127.0.0.1:{web}/" in output and proc.returncode == 0, output
