@@ -34,7 +34,7 @@ class ChainConfig:
     settings: list[str] = field(default_factory=lambda: ["easy"])
     episodes_per_task: int = 4
     image_size: tuple[int, int] = (64, 80)
-    record_every: int = 15
+    record_every: int = SimConfig().record_every
     seed: int = 0
     train_steps: int = 300
     train_minutes: float | None = 5.0
