@@ -80,6 +80,7 @@ STATS_FRAMES = 100
 STATS_SIDE = 150
 """...subsampled to about this many pixels on the longer side (as LeRobot's own statistics do)."""
 VIDEO_CODECS = {"h264": "libx264", "libsvtav1": "libsvtav1"}
+MAX_CRF = {"h264": 51, "libsvtav1": 63}
 FORMATS = ("lerobot",)
 
 
@@ -333,12 +334,15 @@ def _check_uniform(store: DatasetStore, ids: list[str]) -> list[EpisodeAttrs]:
     return attrs
 
 
-def check_export_args(out: str | Path, fmt: str = "lerobot", vcodec: str = "h264") -> None:
-    """ExportError unless `fmt` and `vcodec` are known and `out` is absent or an empty folder in an existing one."""
+def check_export_args(out: str | Path, fmt: str = "lerobot", vcodec: str = "h264", crf: int = 18) -> None:
+    """ExportError unless `fmt`, `vcodec` and `crf` are valid and `out` is absent or an empty folder in an
+    existing one."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; available: {', '.join(FORMATS)}")
     if vcodec not in VIDEO_CODECS:
         raise ExportError(f"unknown video codec {vcodec!r}; choose one of {', '.join(VIDEO_CODECS)}")
+    if not 0 <= crf <= MAX_CRF[vcodec]:
+        raise ExportError(f"--crf for {vcodec} must lie in [0, {MAX_CRF[vcodec]}], got {crf}")
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportError(f"{out} exists and is not an empty folder; choose a new OUT (nothing was written)")
@@ -375,7 +379,7 @@ def export_lerobot(store: DatasetStore, out: str | Path, *, task: str | None = N
     """Write the complete episodes of `store` (optionally one task/setting, or the given ids) to `out` as a
     LeRobotDataset v3.0 (module docstring). ExportError (nothing left behind) on bad input."""
     started = time.perf_counter()
-    check_export_args(out, vcodec=vcodec)
+    check_export_args(out, vcodec=vcodec, crf=crf)
     out = Path(out)
     ids = _select(store, task, setting, episode_ids)
     attrs = _check_uniform(store, ids)

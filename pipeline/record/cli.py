@@ -145,7 +145,7 @@ def _export(args: argparse.Namespace) -> int:
     from pipeline.export.lerobot import ExportError, check_export_args, export_lerobot
 
     try:
-        check_export_args(args.out, args.format, args.vcodec)
+        check_export_args(args.out, args.format, args.vcodec, args.crf)
         store = DatasetStore.open(args.path, mode="r")
         with _progress() as progress:
             bar = progress.add_task("exporting episodes", total=len(store.episode_ids(args.task, args.setting)))
