@@ -134,15 +134,17 @@ class ObjectAsset:
 
 
 def graspable_width(asset: ObjectAsset, grasp: np.ndarray, samples: int = 20000,
-                    pad_half_size: float = 0.01, seed: int = 0) -> float:
+                    pad_half_size: float = 0.01, opening: float = 0.08, seed: int = 0) -> float:
     """Extent of the object between the finger pads of `grasp` along its opening (y) axis.
 
-    Surface samples inside the pad footprint (|x|, |z| < pad_half_size in the TCP frame) are
-    projected on y; returns their span, or 0.0 when nothing lies between the fingers.
+    Surface samples inside the pad footprint (|x|, |z| < pad_half_size in the TCP frame) and
+    between the opened fingers (|y| < opening / 2; e.g. a bowl's far wall lies beyond a rim grasp)
+    are projected on y; returns their span, or 0.0 when nothing lies between the fingers.
     """
     points = asset.surface_points(samples, np.random.default_rng(seed)).astype(float)
     local = (points - grasp[:3, 3]) @ grasp[:3, :3]
-    between = local[(np.abs(local[:, 0]) < pad_half_size) & (np.abs(local[:, 2]) < pad_half_size)]
+    between = local[(np.abs(local[:, 0]) < pad_half_size) & (np.abs(local[:, 2]) < pad_half_size)
+                    & (np.abs(local[:, 1]) < opening / 2)]
     if len(between) == 0:
         return 0.0
     return float(between[:, 1].max() - between[:, 1].min())
