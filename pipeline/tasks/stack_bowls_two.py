@@ -4,17 +4,19 @@ Layout as RoboTwin: identical bowls, each x in [-0.3, 0.3] with |x| >= 0.09, y i
 (y <= 0 when |x| < 0.15), at least 0.13 from (0, -0.1) and from each other; numbered by y (bowl_1
 nearest the robot). Expert as RoboTwin: bowl_1 to (0, -0.1) on the table, each next bowl into the
 previous one, each taken at its rim by the arm on its side (grasp from 0.1 back, lift 0.1, lowered
-from 0.09 above, released, retreat 0.09); switching arms sends the other arm home.
+from 0.09 above, released, retreat 0.09; moves by `place_near`, never RRT, which swept a carried
+bowl through the stack); switching arms sends the other arm home.
 
 Success (RoboTwin): the bowls sorted by height, neighbours within 0.04 in x and in y, bowl i's
 height above the table below `HEIGHT_TARGETS[i] + 0.02` (one-sided, as RoboTwin), both grippers
 open. Step limit 900 (stack_bowls_three: 1200).
 
-Differences from RoboTwin: the expert grasps the rim on the arm's outer side (fingers straddling
+Differences from RoboTwin: the expert grasps the rim on the arm's outer side (pads flush with
 the wall) where RoboTwin names a fixed grasp frame per arm, and it releases a carried bowl 2 cm
 above where it nests in the lower one (bowl "nest" point) rather than 5 cm above the lower bowl's
-origin: our procedural bowls nest 0.7-1.4 cm apart, and the outer finger must stay above the
-lower rim. Shared with stack_bowls_three (`StackBowlsTwo.count`, `HEIGHT_TARGETS`).
+origin: our procedural bowls nest 0.7-1.6 cm apart, and the outer finger must stay above the
+lower rim. RoboTwin's bowls weigh 0.01 kg (its default for task objects); ours are ceramic
+(~0.1 kg). Shared with stack_bowls_three (`StackBowlsTwo.count`, `HEIGHT_TARGETS`).
 """
 from __future__ import annotations
 
