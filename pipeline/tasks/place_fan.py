@@ -22,7 +22,7 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
 from pipeline.tasks.placing import (COLOURS_23, UPRIGHT_FACING_ROBOT, draw_colour, pick_and_place_heading,
-                                    quaternion_near, set_mass, yaw_quat)
+                                    quaternion_near, set_mass, spot_beside, yaw_quat)
 
 PAD_SIZE = (0.10, 0.10, 0.002)
 PAD_MASS = 1.0
@@ -44,8 +44,7 @@ class PlaceFan(Task):
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
         fan_xy = np.array([rng.uniform(-0.1, 0.1), rng.uniform(-0.15, -0.05)])
         fan_yaw = np.pi + rng.uniform(-2 * np.pi, 2 * np.pi)
-        side = 1.0 if fan_xy[0] >= 0 else -1.0
-        pad_xy = np.array([side * rng.uniform(0.15, 0.25), rng.uniform(-0.15, -0.05)])
+        pad_xy = spot_beside(rng, fan_xy, x_range=(0.15, 0.25), y_range=(-0.15, -0.05), min_distance=0.0)
         pad_colour, pad_rgba = draw_colour(rng, COLOURS_23)
         pad = make_asset("rect_pad", rng, name="pad", size_x=PAD_SIZE[0], size_y=PAD_SIZE[1],
                          thickness=PAD_SIZE[2], color=pad_rgba)

@@ -22,7 +22,7 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
-from pipeline.tasks.placing import heading, pick_and_place_heading, yaw_quat
+from pipeline.tasks.placing import heading, pick_and_place_heading, spot_beside, yaw_quat
 
 OBJECTS = {"mouse": (("mouse", "computer mouse"), ("wireless mouse",)),
            "stapler": (("stapler", "desk stapler"), ("paper stapler",))}
@@ -47,11 +47,7 @@ class PlaceObjectScale(Task):
             object_xy = np.array([rng.uniform(-0.25, 0.25), rng.uniform(-0.2, 0.05)])
             if abs(object_xy[0]) >= 0.02:
                 break
-        side = 1.0 if object_xy[0] >= 0 else -1.0
-        while True:
-            scale_xy = np.array([side * rng.uniform(0.02, 0.25), rng.uniform(-0.2, 0.05)])
-            if np.linalg.norm(scale_xy - object_xy) >= 0.15:
-                break
+        scale_xy = spot_beside(rng, object_xy, x_range=(0.02, 0.25), y_range=(-0.2, 0.05), min_distance=0.15)
         colour = random_color_name(rng, exclude=("black", "gray"))
         scale = make_asset("electronic_scale", rng, name="scale")
         self.add_object("scale", scale, sapien.Pose([*scale_xy, self.table_z + 1e-3],

@@ -47,8 +47,8 @@ def draw_colour(rng: np.random.Generator, colours: dict[str, tuple[float, float,
 
 def spot_beside(rng: np.random.Generator, other_xy: np.ndarray, x_range=(0.05, 0.25), y_range=(-0.2, 0.0),
                 min_distance: float = 0.1) -> np.ndarray:
-    """RoboTwin's pad spawn: x in `x_range` mirrored to `other_xy`'s side of the table, y in
-    `y_range`, redrawn until at least `min_distance` from `other_xy`."""
+    """RoboTwin's spawn of a pad / scale beside the object: x in `x_range` mirrored to `other_xy`'s
+    side of the table, y in `y_range`, redrawn until at least `min_distance` from `other_xy`."""
     side = 1.0 if other_xy[0] >= 0 else -1.0
     while True:
         xy = np.array([side * rng.uniform(*x_range), rng.uniform(*y_range)])
