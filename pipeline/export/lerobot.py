@@ -230,9 +230,16 @@ class _VideoWriter:
             raise ExportError(f"ffmpeg failed encoding {self.path.name} of {self.key}: "
                               f"{message.splitlines()[-1] if message else f'exit code {code}'}")
 
+    def _bytes_written(self) -> int:
+        """Size of the current file so far (ffmpeg creates it only once it has frames to write)."""
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def append(self, frames: np.ndarray) -> dict:
         """Add one episode's frames [T, H, W, 3] uint8; its episode-metadata columns."""
-        if self.proc is not None and self.path.stat().st_size >= VIDEO_FILE_SIZE_MB * 1024 ** 2:
+        if self.proc is not None and self._bytes_written() >= VIDEO_FILE_SIZE_MB * 1024 ** 2:
             self._close()
             self.chunk, self.file = _next_file(self.chunk, self.file)
         if self.proc is None:

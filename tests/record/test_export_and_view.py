@@ -92,14 +92,7 @@ def test_lerobot_loads_the_export_with_the_source_frames_and_actions(real_store,
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 episodes" in done.stdout, done.stdout
 
-    dump = tmp_path / "items.npz"
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    env |= {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}  # no hub, no shared cache
-    loaded = subprocess.run([lerobot_python, str(REPO / "tests" / "record" / "lerobot_reader.py"), str(out), str(dump)],
-                            capture_output=True, text=True, timeout=1800, env=env)
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr[-4000:]
-    info = json.loads(Path(str(dump) + ".json").read_text())
-    items = np.load(dump)
+    info, items = _read_with_lerobot(lerobot_python, out, tmp_path / "items.npz")  # every frame
     ids = list(expected)
     lengths = [len(expected[e]["action"]) for e in ids]
     assert info["codebase_version"] == "v3.0" and info["num_episodes"] == 2 and info["len"] == sum(lengths)
@@ -144,6 +137,44 @@ def test_lerobot_loads_the_export_with_the_source_frames_and_actions(real_store,
     assert "observation.state" in info["stats_keys"] and "observation.images.head" in info["stats_keys"]
     np.testing.assert_allclose(info["state_stats_mean"],
                                np.concatenate([expected[e]["qpos"] for e in ids]).mean(0), rtol=1e-4, atol=1e-5)
+
+
+def _read_with_lerobot(python: str, export: Path, dump: Path, *indices: int) -> tuple[dict, dict]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    env |= {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(dump.parent / "hf")}  # no hub
+    loaded = subprocess.run([python, str(REPO / "tests" / "record" / "lerobot_reader.py"), str(export), str(dump),
+                             *map(str, indices)], capture_output=True, text=True, timeout=1800, env=env)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr[-4000:]
+    return json.loads(Path(str(dump) + ".json").read_text()), dict(np.load(dump))
+
+
+@pytest.mark.timeout(3600)
+def test_lerobot_reads_an_export_split_over_chunks_and_files(real_store, lerobot_python, tmp_path, monkeypatch):
+    """Size limits of 0 MB and one file per chunk: every episode in its own data, video and episode-metadata
+    file, each in its own chunk folder (the layout a dataset of 200 MB videos x 1000 files reaches)."""
+    import pipeline.export.lerobot as exporter
+
+    path, expected = real_store
+    for name, value in (("VIDEO_FILE_SIZE_MB", 0), ("DATA_FILE_SIZE_MB", 0), ("CHUNKS_SIZE", 1),
+                        ("EPISODES_PER_META_FILE", 1)):
+        monkeypatch.setattr(exporter, name, value)
+    out = tmp_path / "split"
+    exporter.export_lerobot(DatasetStore.open(path), out)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.suffix in (".parquet", ".mp4"))
+    for stem, ext in (("data", "parquet"), ("meta/episodes", "parquet"), ("videos/observation.images.head", "mp4"),
+                      ("videos/value_map.right_wrist", "mp4")):
+        assert [f for f in files if f.startswith(stem + "/")] == [f"{stem}/chunk-00{c}/file-000.{ext}" for c in (0, 1)]
+    ids = list(expected)
+    n0 = len(expected[ids[0]]["action"])
+    info, items = _read_with_lerobot(lerobot_python, out, tmp_path / "split.npz", 0, n0 - 1, n0, n0 + 1, 2 * n0 - 1)
+    assert info["episodes"][1]["videos/observation.images.head/from_timestamp"] == 0.0
+    assert info["episodes"][1]["data/chunk_index"] == 1 and info["episodes"][1]["meta/episodes/chunk_index"] == 1
+    for row, (e, t) in enumerate([(0, 0), (0, n0 - 1), (1, 0), (1, 1), (1, n0 - 1)]):
+        src = expected[ids[e]]
+        assert items["episode_index"][row] == e and items["frame_index"][row] == t
+        np.testing.assert_array_equal(items["action"][row], src["action"][t])
+        error = np.abs(items["observation.images.left_wrist"][row].astype(np.int16) - src["rgb"][t, 1]).mean()
+        assert error < 6, (e, t, error)
 
 
 def test_export_refusals_are_one_line_with_exit_2(tmp_path):
