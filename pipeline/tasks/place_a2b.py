@@ -3,11 +3,11 @@
 Shared by both tasks (they are mirror images): the object pool, RoboTwin's layout rule, the expert
 and the success check; `PlaceA2B.side` (-1 left, +1 right) is the only difference.
 
-Objects as RoboTwin: A and B are two different categories, heading 90 deg + U(+-180 deg), mass
-0.05 kg. RoboTwin draws both from 12 categories (mouse, stapler, bell, toy car, Rubik's cube, bread,
-phone, playing cards, wooden block, tea box, coffee box, soap); ours from the procedural ones we
-have: mouse, stapler, soap, wooden block, small box (tea/coffee box), and the bell only as B (our
-bell has no grasp annotation).
+Objects as RoboTwin: A and B are two different categories, heading 90 deg + U(+-180 deg). RoboTwin
+draws both from 12 categories (mouse, stapler, bell, toy car, Rubik's cube, bread, phone, playing
+cards, wooden block, tea box, coffee box, soap) at 0.05 kg; ours from the procedural ones we have:
+mouse, stapler, soap (0.05 kg), wooden block, small box (tea/coffee box; 0.04-0.06 kg), and the bell
+(0.4 kg) only as B (our bell has no grasp annotation).
 Layout as RoboTwin (left; right mirrored): A at x in [-0.22, 0.22], y in [-0.2, 0]; B at x in
 [0.18, 0.23] when A.x > 0, else [-0.1, 0.1], y in [-0.2, 0], redrawn until |AB| >= 0.1 and
 |dy| >= 0.1; the pair is kept when |AB| > 0.19 or A.x > B.x (left; A.x < B.x right), at most 100
@@ -80,7 +80,8 @@ class PlaceA2B(Task):
             self.add_object(name, asset, sapien.Pose([*xy, self.table_z + 1e-3], yaw_quat(yaw)))
         self._reserve(sapien.Pose([b_xy[0] + self.side * SPACING, b_xy[1], self.table_z]), 0.05)
         self.roles = {"target": "object_a", "support": "table"}
-        self.instruction_fields = {"A": f"{colours[0]} {a_kind}", "B": f"{colours[1]} {b_kind}"}
+        self.instruction_fields = {"A": f"{colours[0]} {MOVABLE_KINDS[a_kind][0][0]}",
+                                   "B": f"{colours[1]} {REFERENCE_KINDS[b_kind][0][0]}"}
         self.descriptions = {"A": _phrases(str(colours[0]), MOVABLE_KINDS[a_kind]),
                              "B": _phrases(str(colours[1]), REFERENCE_KINDS[b_kind])}
         if setting == "hard":
