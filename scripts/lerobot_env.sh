@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A separate virtualenv with the `lerobot` package, for loading `aim-dataset export --format lerobot`
-# output with LeRobot's own `LeRobotDataset` (tests/export/test_lerobot_export.py calls this script).
+# output with LeRobot's own `LeRobotDataset` (tests/record/test_export_and_view.py calls this script).
 #
 # Why separate: the newest lerobot the index serves for Python 3.11 (0.4.4) pins torch<2.11 and
 # diffusers<0.36, our project pins torch 2.13 and diffusers 0.42, so the two cannot share one

@@ -38,7 +38,7 @@ so OUT is either absent or a complete dataset. OUT must not exist or be an empty
 
 Format reference: lerobot's `datasets/lerobot_dataset.py`, `utils.py`, `video_utils.py` and
 `compute_stats.py` (read, not copied). The check that the result is what LeRobot reads is
-`tests/record/test_export_lerobot.py`, which loads the export with `lerobot.datasets.LeRobotDataset`
+`tests/record/test_export_and_view.py`, which loads the export with `lerobot.datasets.LeRobotDataset`
 in a separate environment (`scripts/lerobot_env.sh`).
 """
 from __future__ import annotations
