@@ -12,22 +12,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, aim_policies, checkpoint_sim_config,
                                     evaluate_pair, with_references, write_outcome)
-from aim_core.eval.report import summary_rates
+from aim_core.eval.report import png_data_uri, summary_rates, video_sections
 from aim_core.inference.policy import PolicyConfig
 from data_schemas.spec import Setting
 from pipeline.sim.config import SimConfig
 
+from flows.progress import StepProgress, record_parameters
+
 
 @task(name="evaluate-task-setting", cache_policy=NO_CACHE)
 def evaluate_task_setting(config: EvalConfig, task_name: str, setting: str, checkpoints: dict[str, str],
-                          policy_config: PolicyConfig) -> PairOutcome:
-    policies = with_references(config, aim_policies(checkpoints, config, policy_config))
-    return evaluate_pair(config, task_name, setting, policies)
+                          policy_config: PolicyConfig, on_episode=None) -> PairOutcome:
+    rows = with_references(config, aim_policies(checkpoints, config, policy_config))
+    return evaluate_pair(config, task_name, setting, rows, on_episode=on_episode)
 
 
 @flow(name="evaluate", description=__doc__.splitlines()[0])
@@ -53,8 +55,27 @@ def evaluate(
     each task's RoboTwin step limit unless `step_limit_factor` (x the longest expert episode) is given,
     `instruction_type` instructions. Checkpoints are policy bundles; the world (camera size, control
     period) defaults to the one the first was trained in (its `policy.json`), `sampling_steps` to its
-    own denoising steps.
+    own denoising steps. Progress per episode with an ETA is the `evaluate-progress` artifact.
+
+    Args:
+        tasks: Task names to evaluate.
+        out_dir: Folder for success.csv / success.md / success.png, episodes.json, seeds.json and videos/.
+        checkpoint: Policy bundle (a Stage I or II checkpoint folder) shown as row "aim"; empty: none.
+        extra_checkpoints: More bundles as {row name: folder}, e.g. {"aim-stage2": "runs/stage2/..."}.
+        settings: easy (clean) and/or hard (domain randomised).
+        episodes: Evaluation episodes per task and setting (expert-solvable seeds; RoboTwin uses 100).
+        seed_start: First seed tried (unsolvable seeds are skipped).
+        step_limit_factor: Step limit as this factor x the longest expert episode; null: the task's
+            RoboTwin step limit.
+        instruction_type: seen or unseen instruction templates (RoboTwin evaluates on unseen).
+        videos: Episodes per policy, task and setting saved as MP4 (the report shows frames of the first).
+        reference_policies: Add the reference rows "expert" (the scripted expert's recorded actions
+            replayed: a ceiling) and "hold" (keeps the start posture: a floor).
+        sampling_steps: Denoising steps of the AIM policies; null: each bundle's own.
+        image_size: Camera size [H, W]; null: what the first checkpoint was trained on.
+        record_every: Physics steps per control step; null: what the first checkpoint was trained on.
     """
+    effective = dict(locals())
     log = get_run_logger()
     checkpoints = ({"aim": checkpoint} if checkpoint else {}) | dict(extra_checkpoints or {})
     sim = checkpoint_sim_config(next(iter(checkpoints.values()))) if checkpoints else SimConfig()
@@ -65,22 +86,43 @@ def evaluate(
     policy_config = PolicyConfig(num_inference_steps=sampling_steps)
     if not checkpoints and not reference_policies:
         raise ValueError("nothing to evaluate: give a checkpoint or keep reference_policies=True")
+    effective = record_parameters("evaluate", effective, notes={
+        "image_size": f"null = the checkpoint's: {list(sim.image_size)}" if image_size is None else "",
+        "record_every": f"null = the checkpoint's: {sim.record_every}" if record_every is None else "",
+        "sampling_steps": "null = each bundle's own" if sampling_steps is None else "",
+        "step_limit_factor": "null = each task's RoboTwin step limit" if step_limit_factor is None else ""})
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    progress = create_progress_artifact(0.0, key="evaluate-progress", description=f"(task, setting) pairs -> {out_dir}")
-    pairs: dict[str, PairOutcome] = {}
+    rows = len(checkpoints) + (2 if reference_policies else 0)
     todo = [(t, s) for t in config.tasks for s in config.settings]
-    for done, (task_name, setting) in enumerate(todo, start=1):
-        pairs[f"{task_name}/{setting}"] = evaluate_task_setting.with_options(
-            task_run_name=f"evaluate-{task_name}-{setting}")(config, task_name, setting, checkpoints, policy_config)
-        update_progress_artifact(progress, 100.0 * done / len(todo), description=f"{done}/{len(todo)} pairs done")
-        log.info("%s/%s done", task_name, setting)
+    progress = StepProgress("evaluate-progress", f"evaluation episodes -> {out_dir}",
+                            len(todo) * config.episodes * rows, unit="episodes")
+    pairs: dict[str, PairOutcome] = {}
+    finished: list[int] = [0]
+
+    def on_episode(result) -> None:
+        finished[0] += 1
+        progress.update(finished[0], f"{result.policy} {result.task}/{result.setting} seed {result.seed}: "
+                                     f"{'success' if result.success else 'failure'}")
+
+    try:
+        for task_name, setting in todo:
+            pairs[f"{task_name}/{setting}"] = evaluate_task_setting.with_options(
+                task_run_name=f"evaluate-{task_name}-{setting}")(config, task_name, setting, checkpoints,
+                                                                  policy_config, on_episode)
+            log.info("%s/%s done", task_name, setting)
+    except BaseException as exc:
+        progress.finish(f"failed: {type(exc).__name__}: {exc}")
+        raise
+    progress.finish("every policy evaluated on every pair")
     outcome = write_outcome(config, pairs)
     summary = summary_rates(outcome.results)
     create_table_artifact([{"policy": p, **{k: round(100 * v, 1) for k, v in row.items()}} for p, row in summary.items()],
                           key="evaluate-summary", description="Success rate (%) per setting, mean over tasks")
     create_markdown_artifact(
-        outcome.reports.markdown.read_text() + "\n\nFiles: " + ", ".join(
+        f"# Evaluation: `{out_dir}`\n\n![success rate per task, policy and setting]"
+        f"({png_data_uri(outcome.reports.chart)})\n\n" + outcome.reports.markdown.read_text()
+        + "\n" + video_sections(outcome.videos) + "\n\nFiles: " + ", ".join(
             f"`{p}`" for p in (outcome.reports.csv, outcome.reports.chart, *outcome.videos)),
         key="evaluate-report", description=f"Success rates: {out_dir}")
     return {"summary": summary, "csv": str(outcome.reports.csv), "markdown": str(outcome.reports.markdown),
-            "chart": str(outcome.reports.chart), "videos": [str(v) for v in outcome.videos]}
+            "chart": str(outcome.reports.chart), "videos": [str(v) for v in outcome.videos], "parameters": effective}

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from pydantic import Field
@@ -29,6 +29,7 @@ from pipeline.generate.plan import ALL_TASKS, EpisodeCount, Pixels, RecordEvery,
 from pipeline.sim.config import SimConfig
 from pipeline.tasks import list_tasks
 
+from flows.progress import StepProgress, record_parameters
 from flows.task_runner import dask_task_runner, runner_workers
 
 DEFAULT_OUTPUT = default_dataset()
@@ -115,18 +116,42 @@ def generate_dataset(
     dask_address: str = DEFAULT_DASK_ADDRESS,
     workers: WorkerCount = 0,
 ) -> dict:
-    """Generate the missing episodes of (tasks x settings x episodes_per_task) into the store at `output`."""
+    """Generate the missing episodes of (tasks x settings x episodes_per_task) into the store at `output`.
+
+    Each unit is one episode: rollout with the scripted expert, value-map annotation, commit. A
+    rerun produces exactly the units the store still lacks. Progress with an ETA is the
+    `generate-dataset-progress` artifact and a log line per finished unit.
+
+    Args:
+        output: AIM Zarr store to write (path or fsspec URL), created if absent; default `$AIM_DATASET`
+            or data/aim-dataset.zarr.
+        tasks: Task names, or ["all"] for every registered task.
+        episodes_per_task: Episodes per task and setting (seeds `seed` .. `seed` + n - 1).
+        settings: easy (clean scene) and/or hard (domain randomised: clutter, textures, lights, table height).
+        seed: First seed; unit i of a task/setting uses seed + i.
+        resolution: Camera image size [H, W] in pixels (RoboTwin: 240 x 320).
+        record_every: Physics steps (250 Hz) per recorded step; 15 as in RoboTwin.
+        annotate: Compute the value maps (needed for training).
+        dask_address: Dask scheduler to run the episodes on (tcp://host:8786). Empty: a temporary local
+            Dask cluster on this machine, sized by `workers`; default `$AIM_DASK_ADDRESS`.
+        workers: Worker processes of the local cluster (empty `dask_address` only); 0: one per CPU core.
+    """
+    effective = dict(locals())
     log = get_run_logger()
     output = normalize_output(output)
     spec = DatasetSpec(tasks=list(tasks), episodes_per_task=episodes_per_task, settings=list(settings),
                        seed=seed, resolution=tuple(resolution), record_every=record_every,
                        annotate=annotate)
     params = AnnotationParams() if spec.annotate else None
+    effective["output"] = output
+    effective = record_parameters("generate-dataset", effective, notes={
+        "dask_address": "" if dask_address else "empty = a temporary local Dask cluster on this machine",
+        "workers": f"0 = one per CPU core ({os.cpu_count()} here)" if not workers and not dask_address else ""})
     started = time.perf_counter()
     units = plan_units(spec, output, params)
     log.info("%d units missing in %s", len(units), output)
-    progress = create_progress_artifact(0.0, key="generate-dataset-progress",
-                                        description=f"Episodes committed to {output}")
+    progress = StepProgress("generate-dataset-progress", f"episodes committed to {output}", len(units),
+                            unit="episodes")
     results: list[CommitResult] = []
     failed: list[str] = []
     if units:
@@ -147,11 +172,8 @@ def generate_dataset(
                 except Exception as exc:  # noqa: BLE001 - one failed unit must not stop the others
                     failed.append(unit.episode_id)
                     log.error("unit %s failed: %s", unit.episode_id, exc)
-                update_progress_artifact(progress, 100.0 * done_count / len(units),
-                                         description=f"{done_count}/{len(units)} units done, {len(failed)} failed")
-                log.info("%d/%d units done (%s), %d failed", done_count, len(units), unit.episode_id, len(failed))
-    else:
-        update_progress_artifact(progress, 100.0, description="nothing missing")
+                progress.update(done_count, f"last {unit.episode_id}, {len(failed)} failed", force=True)
+    progress.finish(f"{len(results)} committed, {len(failed)} failed" if units else "nothing missing in the store")
     index_store(output)
     wall_s = time.perf_counter() - started
     per_hour = report(output, results, wall_s, failed)
@@ -161,4 +183,5 @@ def generate_dataset(
     return {"planned": [u.episode_id for u in units],
             "written": sorted(r.episode_id for r in results if r.written),
             "annotated": sorted(r.episode_id for r in results if r.annotated),
-            "failed": failed, "wall_s": round(wall_s, 2), "episodes_per_hour": round(per_hour, 1)}
+            "failed": failed, "wall_s": round(wall_s, 2), "episodes_per_hour": round(per_hour, 1),
+            "parameters": effective}

@@ -7,22 +7,26 @@ frozen (its reconstruction PSNR as an artifact), the latent cache built once (be
 (`torchrun` with one rank per GPU), its progress and loss curve as artifacts, and the final
 checkpoint path as the result. Rerunning with `resume=True` continues from the newest checkpoint.
 
-    prefect deployment run train-stage1/train-stage1    # default dataset -> runs/stage1, aim-tiny
+    prefect deployment run train-stage1/train-stage1    # quick CPU run: aim-tiny, 48x64 views, 5 min of training
     prefect deployment run train-stage1/train-stage1 --param dataset=data/aim-dataset.zarr \
-        --param out_dir=runs/tiny --param steps=200
+        --param out_dir=runs/small --param model=aim-small --param camera_hw=null --param max_minutes=null \
+        --param steps=4000        # scaled up: full-size views, trains until `steps` (use a GPU machine)
 """
 from __future__ import annotations
 
 import base64
 import io
 import json
+import time
+from pathlib import Path
 from typing import Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from aim_core.models.config import Variant
+from aim_core.training.checkpoint import latest_checkpoint
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.data_source import prepare_training_data, training_encoders
 from aim_core.training.encoders import VAE_REPORT
@@ -32,8 +36,15 @@ from aim_core.training.preflight import TrainingSelection, preflight
 from data_schemas.location import default_dataset
 from data_schemas.spec import Setting
 
+from flows.progress import Poller, StepProgress, record_parameters
+
 DEFAULT_OUT_DIR = "runs/stage1"
 """Where a run given no out_dir goes (relative to the serving process's working directory)."""
+QUICK_CAMERA_HW = (48, 64)
+"""Default view size: small enough that a CPU encodes an episode's latents in seconds (the recorded
+240x320 views cost ~35 s an episode on 2 cores); `camera_hw=null` keeps the recorded size."""
+QUICK_MAX_MINUTES = 5.0
+"""Default training budget: a run given no parameters ends with a checkpoint after this many minutes."""
 LOSS_TABLE_ROWS = 100
 """At most this many rows of the loss curve go into the table artifact (evenly subsampled)."""
 
@@ -46,7 +57,12 @@ def check_inputs(config: TrainConfig) -> TrainingSelection:
 @task(name="train-vae", cache_policy=NO_CACHE)
 def train_vae(config: TrainConfig) -> dict | None:
     """The run's encoders: Wan2.2's with --pretrained, else a small VAE trained on the run's episodes (once)."""
+    log = get_run_logger()
+    started = time.monotonic()
+    log.info("run encoders: loading or building them in %s (a new small VAE trains for `vae_steps` steps "
+             "first; this step reports no per-step progress)", Path(config.out_dir) / "encoders")
     encoders = training_encoders(config)
+    log.info("run encoders ready after %.0f s", time.monotonic() - started)
     report_file = encoders.source / VAE_REPORT
     if not report_file.is_file():
         return None
@@ -62,25 +78,86 @@ def train_vae(config: TrainConfig) -> dict | None:
     return {k: report.get(k) for k in ("steps", "seconds", "psnr", "value_mass_share")}
 
 
+def cached_episodes(cache_dir: Path, episode_ids: list[str], since: float | None = None) -> int:
+    """Episodes of `episode_ids` whose latents in `cache_dir` are complete (written after `since`, a
+    time.time(), when given). Reads only each group's small zarr.json: cheap enough to poll."""
+    count = 0
+    for episode_id in episode_ids:
+        meta = cache_dir / "episodes" / episode_id / "latents" / "zarr.json"
+        try:
+            if since is not None and meta.stat().st_mtime < since:
+                continue
+            if json.loads(meta.read_text()).get("attributes", {}).get("complete") is True:
+                count += 1
+        except (OSError, ValueError):
+            continue
+    return count
+
+
 @task(name="build-latent-cache", cache_policy=NO_CACHE)
-def build_cache(config: TrainConfig) -> dict:
-    report = prepare_training_data(config)
-    return {"built": len(report.built), "reused": len(report.reused), "skipped": len(report.skipped)}
+def build_cache(config: TrainConfig, episode_ids: list[str]) -> dict:
+    """VAE-encode the selected episodes not cached yet; progress and ETA from the cache's files."""
+    started = time.time()
+    cache_dir = config.latent_cache_dir
+    already = cached_episodes(cache_dir, episode_ids)
+    progress = StepProgress("train-stage1-latent-cache", f"latent cache {cache_dir}", len(episode_ids),
+                            unit="episodes", done=already)
+
+    def poll() -> None:
+        fresh = cached_episodes(cache_dir, episode_ids, since=started)
+        progress.update(min(len(episode_ids), already + fresh))
+
+    try:
+        with Poller(poll):
+            report = prepare_training_data(config)
+    except BaseException as exc:
+        progress.finish(f"failed: {type(exc).__name__}: {exc}")
+        raise
+    summary = {"built": len(report.built), "reused": len(report.reused), "skipped": len(report.skipped)}
+    progress.finish(f"{summary['built']} encoded, {summary['reused']} reused from an earlier run, "
+                    f"{summary['skipped']} skipped (no value maps)",
+                    done=summary["built"] + summary["reused"])
+    return summary
+
+
+STOP_REASONS = {"completed": "completed: every step trained",
+                "time_budget": "stopped by the time budget (max_minutes={minutes}) before step {steps}; "
+                               "rerun with a larger max_minutes (or null) and resume=true to continue",
+                "interrupted": "interrupted (cancelled or SIGTERM); rerun with resume=true to continue"}
+
+
+def stop_reason(stopped: str, config: TrainConfig) -> str:
+    """Why a training run ended, in words for the progress artifact and the report."""
+    return STOP_REASONS.get(stopped, stopped).format(minutes=config.max_minutes, steps=config.steps)
+
+
+def checkpoint_step(path: Path) -> int:
+    """The step of a `checkpoints/step-NNNNNN` folder (0 if the name says none)."""
+    digits = path.name.rpartition("-")[2]
+    return int(digits) if digits.isdigit() else 0
 
 
 @task(name="train", cache_policy=NO_CACHE)
 def train(config: TrainConfig, resume: bool, nproc: int) -> LaunchResult:
-    log = get_run_logger()
-    progress = create_progress_artifact(0.0, key="train-stage1-progress", description=f"steps of {config.out_dir}")
+    budget_s = None if config.max_minutes is None else 60.0 * config.max_minutes
+    found = latest_checkpoint(config.out_dir) if resume else None
+    start = checkpoint_step(found) if found is not None else 0
+    progress = StepProgress("train-stage1-progress", f"training {config.out_dir}", config.steps, unit="steps",
+                            done=start, budget_s=budget_s)
 
     def report(rows: list[dict]) -> None:
-        if rows:
+        if rows and rows[-1]["step"] >= start:
             last = rows[-1]
-            update_progress_artifact(progress, 100.0 * last["step"] / config.steps,
-                                     description=f"step {last['step']}/{config.steps}, loss {last['loss/total']:.4f}")
-            log.info("step %d/%d loss %.4f lr %.2e", last["step"], config.steps, last["loss/total"], last["lr"])
+            progress.update(last["step"], f"loss {last['loss/total']:.4f}, lr {last['lr']:.2e}")
 
-    return launch_training(config, resume=resume, nproc=nproc, on_metrics=report)
+    try:
+        result = launch_training(config, resume=resume, nproc=nproc, on_metrics=report)
+    except BaseException as exc:
+        progress.finish(f"failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        raise
+    loss = "" if result.final_loss != result.final_loss else f", final loss {result.final_loss:.4f}"
+    progress.finish(stop_reason(result.stopped, config) + loss, done=result.step)
+    return result
 
 
 def _loss_curve_png(rows: list[dict]) -> bytes:
@@ -105,20 +182,31 @@ def _loss_curve_png(rows: list[dict]) -> bytes:
 
 @task(name="loss-curve-artifacts", cache_policy=NO_CACHE)
 def publish_loss_curve(config: TrainConfig, result: LaunchResult) -> None:
+    """The loss table and the report (curve, where and why the run ended, how to go further)."""
     rows = read_metrics(config.out_dir)
-    if not rows:
-        return
-    stride = max(1, len(rows) // LOSS_TABLE_ROWS)
-    keep = rows[::stride] + ([rows[-1]] if (len(rows) - 1) % stride else [])
-    columns = ["step", "loss/total", "loss/rgb", "loss/map", "loss/act", "lr", "throughput/samples_per_s"]
-    create_table_artifact([{c: r.get(c) for c in columns} for r in keep], key="train-stage1-loss",
-                          description=f"Loss curve of {config.out_dir}")
-    png = base64.b64encode(_loss_curve_png(rows)).decode()
+    curve = "_No loss logged: the run ended before its first logged step (every 10 steps)._"
+    if rows:
+        stride = max(1, len(rows) // LOSS_TABLE_ROWS)
+        keep = rows[::stride] + ([rows[-1]] if (len(rows) - 1) % stride else [])
+        columns = ["step", "loss/total", "loss/rgb", "loss/map", "loss/act", "lr", "throughput/samples_per_s"]
+        create_table_artifact([{c: r.get(c) for c in columns} for r in keep], key="train-stage1-loss",
+                              description=f"Loss curve of {config.out_dir}")
+        curve = f"![loss curve](data:image/png;base64,{base64.b64encode(_loss_curve_png(rows)).decode()})"
+    loss = "n/a" if result.final_loss != result.final_loss else f"{result.final_loss:.4f}"
     create_markdown_artifact(
-        f"## Stage I training: {config.out_dir}\n\n![loss curve](data:image/png;base64,{png})\n\n"
-        f"- stopped: **{result.stopped}** at step {result.step} (final loss {result.final_loss:.4f})\n"
-        f"- checkpoint: `{result.checkpoint}`\n- TensorBoard: `tensorboard --logdir {config.out_dir}/tensorboard`\n",
-        key="train-stage1-report", description="Stage I training report")
+        f"## Stage I training: {config.out_dir}\n\n{curve}\n\n"
+        f"- ended at step **{result.step} of {config.steps}**: {stop_reason(result.stopped, config)} "
+        f"(final loss {loss})\n"
+        f"- checkpoint (policy bundle for `evaluate` and `train-stage2`): `{result.checkpoint}`\n"
+        f"- TensorBoard: `tensorboard --logdir {config.out_dir}/tensorboard`; full log: `{result.log}`\n\n"
+        f"{SCALE_UP}\n", key="train-stage1-report", description="Stage I training report")
+
+
+SCALE_UP = ("**Going further.** The defaults are a quick CPU run (aim-tiny, 48x64 views, 5 minutes of training). "
+            "Continue this run: same `out_dir`, `resume=true`, a larger `max_minutes` (or null). A real run: "
+            "`model=aim-small camera_hw=null max_minutes=null steps=4000` (hours on CPU; use a GPU), or on GPUs "
+            "`model=aim-5b pretrained=<Wan2.2-TI2V-5B-Diffusers folder> gpus=<n>`; more data: the generate-dataset "
+            "flow with more `episodes_per_task`.")
 
 
 @flow(name="train-stage1", description=__doc__.splitlines()[0])
@@ -134,28 +222,71 @@ def train_stage1(
     batch_size: int = TrainConfig.batch_size,
     lr: float = OptimConfig.lr,
     seed: int = TrainConfig.seed,
-    camera_hw: tuple[int, int] | None = None,
+    camera_hw: tuple[int, int] | None = QUICK_CAMERA_HW,
     frame_stride: int = TrainConfig.frame_stride,
     checkpoint_every: int = TrainConfig.checkpoint_every,
     val_every: int = TrainConfig.val_every,
-    max_minutes: float | None = None,
+    max_minutes: float | None = QUICK_MAX_MINUTES,
     vae_steps: int | None = None,
     resume: bool = True,
     gpus: int | None = None,
 ) -> str:
-    """Train AIM Stage I on `dataset` into `out_dir`; returns the final checkpoint folder."""
+    """Train AIM Stage I on `dataset` into `out_dir`; returns the final checkpoint folder.
+
+    With no parameters this is a quick CPU run: aim-tiny on 48x64 views for 5 minutes of training,
+    after encoding the selected episodes once (the latent cache, a few seconds an episode on 2 cores
+    at 48x64; its progress and ETA are the `train-stage1-latent-cache` artifact). To scale up: select
+    fewer episodes with `tasks`/`settings` for a quicker try, or set `model=aim-small` (or aim-5b with
+    `pretrained` Wan2.2 weights on GPUs), `camera_hw=null`, `max_minutes=null` and `steps`.
+
+    Args:
+        dataset: AIM Zarr store (path or fsspec URL) with annotated episodes; default `$AIM_DATASET` or
+            data/aim-dataset.zarr.
+        out_dir: Run folder: checkpoints/, latent_cache/, encoders/, metrics.jsonl, tensorboard/, train.log.
+        model: aim-tiny (CPU minutes), aim-small (CPU hours, better), aim-5b (Wan2.2-sized, GPUs only).
+        pretrained: Local Wan2.2-TI2V-5B-Diffusers folder to initialise from; empty/null: random
+            initialisation and a small VAE built for the run.
+        tasks: Task names to train on; null: every task in the dataset. Each selected successful,
+            annotated episode is encoded once into the latent cache (cost grows with the selection).
+        settings: easy and/or hard; null: both.
+        variant: Attention variant (aim = intent-causal; the others are ablations).
+        steps: Optimiser steps to train to (the run may stop earlier at `max_minutes`).
+        batch_size: Training windows per step and process.
+        lr: Peak AdamW learning rate (warmup then cosine decay).
+        seed: Seed of weights, batches and noise (a run is reproducible on CPU).
+        camera_hw: Resize each camera view to [H, W] before encoding; default [48, 64] keeps a CPU run
+            short; null: the recorded size (240x320 by default: ~35 s of encoding an episode on 2 cores).
+        frame_stride: Use every n-th recorded step.
+        checkpoint_every: Steps between checkpoints (a final one is always written).
+        val_every: Steps between validation images (0: none).
+        max_minutes: Wall-clock budget of the training step in minutes (the latent cache is not
+            counted); when used up, training stops with a checkpoint. Default 5; null: train until `steps`.
+        vae_steps: Steps of the run's small VAE when no `pretrained` weights (null: the model's default:
+            aim-tiny 0 = random, aim-small 600).
+        resume: Continue from the newest checkpoint in `out_dir` if there is one.
+        gpus: Training processes (one per GPU); null: every visible GPU, or one CPU process without GPUs.
+    """
+    effective = dict(locals())
     log = get_run_logger()
     config = TrainConfig(dataset=dataset, out_dir=out_dir, model=model, pretrained=pretrained, tasks=tasks,
                          settings=settings, model_overrides={"variant": variant}, steps=steps, batch_size=batch_size,
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
                          checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes,
                          vae_steps=vae_steps)
+    nproc = gpus if gpus is not None else default_nproc()
+    record_parameters("train-stage1", effective, notes={
+        "gpus": f"null = every visible GPU: {nproc} process(es) here" if gpus is None else "",
+        "tasks": "null = every task in the dataset" if tasks is None else "",
+        "settings": "null = easy and hard" if settings is None else "",
+        "max_minutes": "null = no budget, train until `steps`" if max_minutes is None else "training only",
+        "camera_hw": "null = recorded size" if camera_hw is None else ""})
     selection = check_inputs(config)
     log.info("%d episodes of tasks %s, settings %s", len(selection.episode_ids), selection.tasks, selection.settings)
     if pretrained is None:
         log.info("run VAE: %s", train_vae(config))
-    log.info("latent cache: %s", build_cache(config))
-    nproc = gpus if gpus is not None else default_nproc()
+    log.info("latent cache: %s", build_cache(config, selection.episode_ids))
     result = train(config, resume, nproc)
     publish_loss_curve(config, result)
+    log.info("checkpoint %s (step %d of %d: %s)", result.checkpoint, result.step, config.steps,
+             stop_reason(result.stopped, config))
     return str(result.checkpoint)

@@ -1,11 +1,13 @@
 #!/usr/bin/env python
-"""Browser check of the Prefect UI: headless Chromium screenshots of a generate-dataset run.
+"""Browser check of the Prefect UI: headless Chromium screenshots of a flow run's pages.
 
 Why: artifacts are only useful if a person sees them; this opens the real UI (served by the
-Prefect server) on the latest run of a flow and saves PNGs of the run page (task graph, artifacts,
-logs), its table artifact and its dataset report. Screenshots go to --out (keep them out of git).
+Prefect server it is pointed at; it starts nothing itself) on the latest run of a flow and saves
+PNGs of the run page (task graph), its Logs, Artifacts and Parameters tabs, every artifact of the
+run on a page of its own (reports taller), and with --deployment the deployment's run form (where
+the parameter descriptions show). Screenshots go to --out (keep them out of git).
 
-    python scripts/ui_screenshot.py --api-url http://127.0.0.1:4200/api --out /tmp/aim-ui
+    python scripts/ui_screenshot.py --api-url http://127.0.0.1:4200/api --flow train-stage1 --out /tmp/aim-ui
 """
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars")
 
-ARTIFACT_KEYS = ("dataset-summary", "dataset-report")
-"""Artifacts of the run shown on pages of their own (the run page shows the graph and logs)."""
+RUN_TABS = ("Logs", "Artifacts", "Parameters")
+"""Tabs of the run page captured besides its default view (the task graph)."""
+REPORT_HEIGHT = 2600
+"""Window height for markdown artifacts (reports with pictures run long)."""
 
 
 def find_chromium() -> str:
@@ -41,10 +45,20 @@ def latest_flow_run(api: str, flow_name: str) -> dict:
     return runs[0]
 
 
-def run_artifact(api: str, flow_run_id: str, key: str) -> dict | None:
-    body = {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": [key]}}, "limit": 1}
+def run_artifacts(api: str, flow_run_id: str) -> list[dict]:
+    """The keyed artifacts of a run and of its task runs, newest version of each key."""
+    body = {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "CREATED_DESC", "limit": 200}
     found = httpx.post(f"{api}/artifacts/filter", json=body, timeout=30).raise_for_status().json()
-    return found[0] if found else None
+    latest: dict[str, dict] = {}
+    for artifact in found:
+        if artifact.get("key"):
+            latest.setdefault(artifact["key"], artifact)
+    return list(latest.values())
+
+
+def deployment_id(api: str, name: str) -> str:
+    flow, _, deployment = name.partition("/")
+    return httpx.get(f"{api}/deployments/name/{flow}/{deployment or flow}", timeout=30).raise_for_status().json()["id"]
 
 
 def screenshot(chromium: str, url: str, path: Path, size: tuple[int, int], wait_ms: int) -> Path:
@@ -66,6 +80,8 @@ def main(argv: list[str] | None = None) -> list[Path]:
                         help="folder for the PNGs (default outside the repository: keep them out of git)")
     parser.add_argument("--size", type=int, nargs=2, default=(1600, 1100), metavar=("W", "H"))
     parser.add_argument("--wait-ms", type=int, default=20000, help="page time for the UI to load its data")
+    parser.add_argument("--deployment", default=None,
+                        help="also capture this deployment's run form (FLOW/DEPLOYMENT; parameter descriptions)")
     args = parser.parse_args(argv)
 
     api = args.api_url.rstrip("/")
@@ -73,12 +89,18 @@ def main(argv: list[str] | None = None) -> list[Path]:
     chromium = find_chromium()
     run_id = args.flow_run_id or latest_flow_run(api, args.flow)["id"]
     args.out.mkdir(parents=True, exist_ok=True)
-    pages = {"flow-run": f"{ui}/runs/flow-run/{run_id}"}
-    for key in ARTIFACT_KEYS:
-        if (artifact := run_artifact(api, run_id, key)) is not None:
-            pages[key] = f"{ui}/artifacts/artifact/{artifact['id']}"
-    shots = [screenshot(chromium, url, args.out / f"{name}.png", tuple(args.size), args.wait_ms)
-             for name, url in pages.items()]
+    size = tuple(args.size)
+    pages = {"flow-run": (f"{ui}/runs/flow-run/{run_id}", size)}
+    for tab in RUN_TABS:
+        pages[f"flow-run-{tab.lower()}"] = (f"{ui}/runs/flow-run/{run_id}?tab={tab}", size)
+    for artifact in run_artifacts(api, run_id):
+        tall = (size[0], max(size[1], REPORT_HEIGHT)) if artifact["type"] == "markdown" else size
+        pages[f"artifact-{artifact['key']}"] = (f"{ui}/artifacts/artifact/{artifact['id']}", tall)
+    if args.deployment:
+        pages["deployment-run-form"] = (f"{ui}/deployments/deployment/{deployment_id(api, args.deployment)}/run",
+                                        (size[0], max(size[1], REPORT_HEIGHT)))
+    shots = [screenshot(chromium, url, args.out / f"{name}.png", shape, args.wait_ms)
+             for name, (url, shape) in pages.items()]
     for shot in shots:
         print(shot)
     return shots

@@ -17,6 +17,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 SETTING_ORDER = ("easy", "hard")
+REFERENCE_ROWS = {
+    "expert": "the scripted expert's own recorded actions on the same seed, replayed open loop; a ceiling",
+    "hold": "keeps the robot's start posture for the whole episode; a floor (what doing nothing scores)",
+}
+"""What each reference row of an evaluation is, stated under every table that shows it."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,9 @@ def markdown_table(results: list[EpisodeResult]) -> str:
     for key in [*settings, "average"]:
         label = "Average" if key == "average" else key.capitalize()
         lines.append(f"| {label} | " + " | ".join(_pct(summary[p].get(key)) for p in policies) + " |")
+    notes = [f"- **{p}**: {REFERENCE_ROWS[p]}" for p in policies if p in REFERENCE_ROWS]
+    if notes:
+        lines += ["", "Reference rows:", *notes]
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +124,8 @@ def write_csv(results: list[EpisodeResult], path: Path) -> None:
 
 
 def write_bar_chart(results: list[EpisodeResult], path: Path) -> None:
-    """Grouped bars: one group per task (+ Average), one bar per policy and setting."""
+    """Grouped bars: one group per task (+ Average), one bar per policy and setting, each labelled with its
+    rate (a 0% bar shows as a mark on the axis and "0"); the legend sits outside the axes, hiding no bar."""
     cells = rate_cells(results)
     policies = _ordered(r.policy for r in results)
     tasks = _ordered(r.task for r in results)
@@ -125,21 +134,90 @@ def write_bar_chart(results: list[EpisodeResult], path: Path) -> None:
     groups = tasks + ["Average"]
     series = [(p, s) for p in policies for s in settings]
     width = 0.8 / max(1, len(series))
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(groups) * max(1, len(series)) / 2), 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(max(4.5, 0.9 + 0.32 * len(groups) * max(1, len(series))) + 1.6, 3.4), dpi=100)
     colors = plt.get_cmap("tab10")
+    label_size = 7 if len(series) * len(groups) <= 24 else 5
     for i, (policy, setting) in enumerate(series):
+        present = [(policy, t, setting) in cells for t in tasks] + [setting in summary[policy]]
         heights = [cells[(policy, t, setting)].rate * 100 if (policy, t, setting) in cells else 0.0 for t in tasks]
         heights.append(100 * summary[policy].get(setting, 0.0))
         xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
-        ax.bar(xs, heights, width, color=colors(policies.index(policy)), hatch="//" if setting == "hard" else None,
+        color = colors(policies.index(policy) % 10)
+        ax.bar(xs, heights, width, color=color, hatch="//" if setting == "hard" else None,
                edgecolor="black", linewidth=0.5, label=f"{policy} ({setting})")
+        for x, height, shown in zip(xs, heights, present):
+            if not shown:
+                continue
+            ax.plot([x - width / 2, x + width / 2], [0.6, 0.6], color=color, linewidth=2.5, solid_capstyle="butt")
+            ax.text(x, height + 1.5, f"{height:.0f}", ha="center", va="bottom", fontsize=label_size)
     ax.set_xticks(range(len(groups)), groups, rotation=20, ha="right", fontsize=8)
     ax.set_ylabel("success rate (%)")
-    ax.set_ylim(0, 105)
-    ax.legend(fontsize=7, ncols=2)
+    ax.set_ylim(0, 112)
+    ax.set_yticks(range(0, 101, 20))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+    ax.set_title("Success rate per task (numbers: %)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
+
+
+def frame_strip(video: str | Path, frames: int = 5, height: int = 150) -> "np.ndarray":
+    """`frames` evenly spaced frames of an episode video side by side (first and last included), each
+    labelled with its frame number; RGB uint8 of the given height."""
+    import cv2
+    import imageio.v3 as iio
+    import numpy as np
+
+    clip = iio.imread(video)  # [N, H, W, 3]
+    picks = sorted({int(round(i)) for i in np.linspace(0, len(clip) - 1, num=min(frames, len(clip)))})
+    tiles = []
+    for index in picks:
+        frame = np.ascontiguousarray(clip[index])
+        scale = height / frame.shape[0]
+        tile = cv2.resize(frame, (max(1, round(frame.shape[1] * scale)), height), interpolation=cv2.INTER_AREA)
+        label = f"frame {index + 1}/{len(clip)}"
+        cv2.rectangle(tile, (0, 0), (8 + 7 * len(label), 16), (0, 0, 0), thickness=-1)
+        cv2.putText(tile, label, (4, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
+        tiles.append(np.pad(tile, ((0, 0), (0, 4), (0, 0)), constant_values=255))
+    return np.concatenate(tiles, axis=1)
+
+
+def png_data_uri(path_or_image) -> str:
+    """A PNG file (or RGB uint8 image, JPEG-encoded) as a data: URI for a Prefect markdown artifact."""
+    import base64
+
+    if isinstance(path_or_image, (str, Path)):
+        return "data:image/png;base64," + base64.b64encode(Path(path_or_image).read_bytes()).decode()
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(path_or_image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise RuntimeError("JPEG encoding of a frame strip failed")
+    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode()
+
+
+def video_sections(videos: list[Path], frames: int = 5, height: int = 150) -> str:
+    """Markdown: per policy, a frame strip of its first saved episode video (named
+    `<policy>-<task>-<setting>-<seed>.mp4` by the evaluation), with what the strip shows."""
+    first: dict[str, Path] = {}
+    for video in sorted(videos, key=lambda v: v.name):
+        first.setdefault(video.stem.split("-")[0], video)
+    if not first:
+        return ""
+    lines = ["## What the policies did", "",
+             f"{frames} evenly spaced frames of one episode per policy (the first saved video; the full videos "
+             "are listed below). Each frame: the camera views side by side (head, left wrist, right wrist); "
+             "an AIM policy's video has a second row with the value map it predicted drawn over each view.", ""]
+    for policy, video in first.items():
+        note = f" ({REFERENCE_ROWS[policy]})" if policy in REFERENCE_ROWS else ""
+        try:
+            strip = frame_strip(video, frames, height)
+        except Exception as exc:  # noqa: BLE001 - an unreadable video must not lose the tables
+            lines += [f"**{policy}**{note}: `{video.name}` could not be read ({exc})", ""]
+            continue
+        lines += [f"**{policy}**{note}: `{video.name}`", "", f"![{policy} frames]({png_data_uri(strip)})", ""]
+    return "\n".join(lines)
 
 
 def write_reports(results: list[EpisodeResult], out_dir: str | Path, stem: str = "success") -> ReportPaths:

@@ -22,6 +22,8 @@ OVERLAY_ALPHA = 0.6
 """Weight of the colour-mapped value map where it is non-zero."""
 SAMPLE_HEIGHT = 120
 """Pixel height of each camera tile in the report's overlay strips (keeps the artifact small)."""
+PANEL_DPI = 100
+"""Resolution of the labelled sample panels (raw row, overlay row, colour bar) of the report."""
 
 
 @dataclass
@@ -77,6 +79,64 @@ def image_data_uri(image: np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode()
 
 
+def sample_panel(store, episode_id: str, tile_height: int = SAMPLE_HEIGHT) -> tuple[np.ndarray, int]:
+    """A labelled picture of one representative step: every camera raw (top row) and with its value map
+    overlaid (bottom row), with a colour bar of the value scale; RGB uint8, and the step shown."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap, Normalize
+
+    from pipeline.annotate.colorize import colormap_lut
+
+    params = store.value_params(episode_id)
+    names = ["rgb"] if params is None else ["rgb", "value/phase", "value/rgb", "value/map"]
+    arrays = store.arrays(episode_id, names)
+    step = _sample_step(np.asarray(arrays["value/phase"][:])) if "value/phase" in arrays else arrays["rgb"].shape[0] // 2
+    rgb = np.asarray(arrays["rgb"][step])
+    views = rgb.shape[0]
+    cameras = list(store.read_attrs(episode_id).camera_names) or list(CAMERA_NAMES)
+    rows = [("raw", list(rgb))]
+    if params is not None:
+        value_rgb, value = np.asarray(arrays["value/rgb"][step]), np.asarray(arrays["value/map"][step])
+        rows.append(("value-map overlay", [overlay_step(rgb[v], value_rgb[v], value[v]) for v in range(views)]))
+    h, w = rgb.shape[1:3]
+    tile_w = tile_height * w / h
+    fig_w, fig_h = (views * tile_w + 90) / PANEL_DPI, (len(rows) * (tile_height + 18) + 6) / PANEL_DPI
+    fig, axes = plt.subplots(len(rows), views, figsize=(fig_w, fig_h), dpi=PANEL_DPI, squeeze=False)
+    for r, (label, tiles) in enumerate(rows):
+        for v, tile in enumerate(tiles):
+            ax = axes[r, v]
+            ax.imshow(tile)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"{cameras[v] if v < len(cameras) else f'camera {v}'}: {label}", fontsize=7, pad=2)
+    fig.subplots_adjust(left=0.005, right=1 - 80 / (fig_w * PANEL_DPI), top=1 - 16 / (fig_h * PANEL_DPI),
+                        bottom=0.01, wspace=0.02, hspace=0.16)
+    if params is not None:
+        lut = colormap_lut(params.get("colormap", "inferno")) / 255.0
+        cax = fig.add_axes([1 - 70 / (fig_w * PANEL_DPI), 0.08, 12 / (fig_w * PANEL_DPI), 0.84])
+        bar = fig.colorbar(plt.cm.ScalarMappable(norm=Normalize(0, 1), cmap=ListedColormap(lut)), cax=cax)
+        bar.set_label("value (0 = none: not drawn)", fontsize=7)
+        bar.ax.tick_params(labelsize=6)
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return image, step
+
+
+def sample_episodes(store) -> dict[tuple[str, str], str]:
+    """(task, setting) -> the episode the report shows: the first annotated successful one (else the first)."""
+    chosen: dict[tuple[str, str], tuple[int, str]] = {}
+    for row in store.read_index():
+        rank = 0 if row.get("annotated") and row.get("success") else 1 if row.get("annotated") else 2
+        key = (row["task"], row["setting"])
+        if key not in chosen or rank < chosen[key][0]:
+            chosen[key] = (rank, row["episode_id"])
+    return {key: eid for key, (_, eid) in sorted(chosen.items())}
+
+
 def summary_rows(store, results: Sequence[CommitResult]) -> list[dict]:
     """Per (task, setting): the store's figures (`summarize`) plus what this run wrote and how fast."""
     from pipeline.record.summary import summarize
@@ -93,7 +153,7 @@ def summary_rows(store, results: Sequence[CommitResult]) -> list[dict]:
         rows.append({
             "task": group.task, "setting": group.setting,
             "episodes": group.episodes, "annotated": group.annotated, "new": len(made),
-            "expert_success": round(group.success_rate, 3),
+            "expert_success_%": round(100.0 * group.success_rate, 1),
             "mean_steps": round(group.steps / group.episodes, 1),
             "rollout_s": round(mean_rollout, 2) if mean_rollout else None,
             "episodes_per_hour_worker": round(3600.0 / mean_rollout, 1) if mean_rollout else None,
@@ -111,7 +171,7 @@ def _markdown_table(rows: list[dict]) -> str:
 
 
 def dataset_report(output: str | Path, results: Sequence[CommitResult], wall_s: float,
-                   failed: Sequence[str] = (), max_samples: int = 4) -> DatasetReport:
+                   failed: Sequence[str] = (), max_samples: int = 40) -> DatasetReport:
     """Summarise the store at `output` after a run that produced `results` in `wall_s` seconds."""
     from pipeline.record.store import DatasetStore
 
@@ -128,14 +188,21 @@ def dataset_report(output: str | Path, results: Sequence[CommitResult], wall_s: 
     ]
     if failed:
         lines += ["", "Failed units (rerun the flow to retry exactly these): " + ", ".join(f"`{f}`" for f in failed)]
-    lines += ["", "## Episodes per task and setting", "", _markdown_table(rows), "",
-              "## Sample value-map overlays", "", f"Cameras left to right: {', '.join(CAMERA_NAMES)}.", ""]
-    samples: dict[tuple[str, str], str] = {}
-    for res in sorted(results, key=lambda r: r.episode_id):
-        samples.setdefault((res.task, res.setting), res.episode_id)
-    for eid in list(samples.values())[:max_samples]:
-        strip, step = overlay_strip(store, eid)
+    lines += ["", "## Episodes per task and setting", "",
+              "`expert_success_%`: share of episodes the scripted expert solved (failed ones are kept for "
+              "statistics, never trained on); `rollout_s`: mean seconds per episode this run.", "",
+              _markdown_table(rows), "", "## One sample per task and setting", "",
+              "Each picture: one step of one episode (the middle of its pick phase); top row the camera images "
+              "as recorded, bottom row the same with the annotated value map drawn over it (scale on the right).",
+              ""]
+    samples = list(sample_episodes(store).items())
+    for (task, setting), eid in samples[:max_samples]:
+        panel, step = sample_panel(store, eid)
         attrs = store.read_attrs(eid)
-        lines += [f"**{eid}**, step {step}/{attrs.num_steps}, success={attrs.success}: _{attrs.instruction}_", "",
-                  f"![{eid}]({image_data_uri(strip)})", ""]
+        lines += [f"### {task} / {setting}", "",
+                  f"`{eid}`, step {step} of {attrs.num_steps}, expert {'succeeded' if attrs.success else 'failed'}: "
+                  f"_{attrs.instruction}_", "", f"![{task} {setting}: cameras raw and with value map]"
+                  f"({image_data_uri(panel)})", ""]
+    if len(samples) > max_samples:
+        lines += [f"_{len(samples) - max_samples} more task/setting pairs not shown (max_samples={max_samples})._"]
     return DatasetReport(rows=rows, markdown="\n".join(lines), episodes_per_hour=per_hour)

@@ -42,13 +42,22 @@ def test_flow_end_to_end_with_artifacts_and_idempotent_rerun(prefect_api, store_
 
     artifacts = _artifacts(state.state_details.flow_run_id)
     assert artifacts["generate-dataset-progress"].data == pytest.approx(100.0)
+    progress = artifacts["generate-dataset-progress"].description
+    assert f"finished at {len(ids)}/{len(ids)} episodes" in progress and f"{len(ids)} committed, 0 failed" in progress
+    assert summary["parameters"]["workers"] == 2 and summary["parameters"]["dask_address"] == ""
+    assert summary["parameters"]["annotate"] is True  # a default, recorded with the given ones
+    parameters = artifacts["generate-dataset-parameters"].data
+    parameters = parameters if isinstance(parameters, list) else __import__("json").loads(parameters)
+    assert {"parameter": "dask_address", "value": '""',
+            "note": "empty = a temporary local Dask cluster on this machine"} in parameters
     rows = artifacts["dataset-summary"].data
     rows = rows if isinstance(rows, list) else __import__("json").loads(rows)
     assert [(r["task"], r["setting"], r["episodes"], r["new"]) for r in rows] == [
         (t, "easy", 2, 2) for t in tiny["tasks"]]
-    assert all(0.0 <= r["expert_success"] <= 1.0 and r["rollout_s"] > 0 for r in rows)
+    assert all(0.0 <= r["expert_success_%"] <= 100.0 and r["rollout_s"] > 0 for r in rows)
     report = artifacts["dataset-report"].data
-    assert report.count("data:image/jpeg;base64,") == len(tiny["tasks"])
+    assert report.count("data:image/jpeg;base64,") == len(tiny["tasks"])  # one per task and setting
+    assert all(f"### {t} / easy" in report for t in tiny["tasks"])
 
     again = generate_dataset(**params)
     assert again["planned"] == [] and again["written"] == []

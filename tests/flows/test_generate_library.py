@@ -99,13 +99,16 @@ def test_dataset_report_tables_and_overlays(tmp_path):
     report = dataset_report(out, results, wall_s=36.0, failed=[f"{TASK}-hard-000009"])
     assert [(r["task"], r["setting"], r["episodes"], r["new"]) for r in report.rows] == [
         (TASK, "easy", 2, 2), (TASK, "hard", 1, 1)]
-    assert report.rows[0]["expert_success"] == 0.5  # synthetic: even seeds succeed
+    assert report.rows[0]["expert_success_%"] == 50.0  # synthetic: even seeds succeed
     assert report.episodes_per_hour == pytest.approx(300.0)
     assert f"{TASK}-hard-000009" in report.markdown and "1 failed" in report.markdown
     uris = [part.split(")")[0] for part in report.markdown.split("(data:image/jpeg;base64,")[1:]]
-    assert len(uris) == 2  # one sample per (task, setting)
+    assert len(uris) == 2  # one labelled sample per (task, setting)
+    assert f"### {TASK} / easy" in report.markdown and f"### {TASK} / hard" in report.markdown
     image = cv2.imdecode(np.frombuffer(base64.b64decode(uris[0]), np.uint8), cv2.IMREAD_COLOR)
-    assert image.shape[0] == SAMPLE_HEIGHT and image.shape[1] == 3 * round(32 * SAMPLE_HEIGHT / 24)
+    assert image.shape[0] >= 2 * SAMPLE_HEIGHT  # a raw row and an overlay row (plus titles)
+    assert image.shape[1] >= 3 * round(32 * SAMPLE_HEIGHT / 24)  # three cameras (plus the colour bar)
+    (tmp_path / "sample.jpg").write_bytes(base64.b64decode(uris[0]))
 
 
 def test_produce_reads_a_complete_episode_back_without_its_maps(tmp_path):
