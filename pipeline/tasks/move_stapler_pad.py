@@ -5,7 +5,8 @@ Layout as RoboTwin: the stapler at x in [-0.25, 0.25] with |x| >= 0.05, y in [-0
 long side along x, a colour from RoboTwin's 8-colour list, dynamic, on the stapler's side at
 |x| in [0.05, 0.25], y in [-0.2, 0], at least 0.1 from the stapler. The arm on the stapler's side
 grasps it (pre-grasp 0.1), lifts it 0.1, turns its x axis to world +-y (its length along the pad)
-and sets it on the pad centre (from 0.1 above, released on the pad), opens.
+and sets it on the pad centre (from 0.1 above, released 1 mm above the pad), opens; if the
+release turned it out of RoboTwin's tolerance it places it once more.
 
 Success (RoboTwin): the stapler origin within (0.02, 0.02, 0.01) of the pad's in (x, y, z); its
 mesh quaternion has max|q_i| - min|q_i| < 0.02 (upright, x axis along world +-y within about
@@ -32,6 +33,10 @@ PAD_MASS = 0.01
 TOLERANCE = np.array([0.02, 0.02, 0.01])
 QUAT_SPREAD = 0.02
 """RoboTwin: max |q_i| - min |q_i| of the stapler's quaternion."""
+PLACE_ATTEMPTS = 2
+"""The release can turn the stapler by 1-2 deg, about RoboTwin's 2.3 deg tolerance: in 2 of 20
+seeds it ended outside, so the expert places it once more when it did (an open-loop RoboTwin
+expert would lose those seeds to its filter)."""
 
 
 @register_task
@@ -71,8 +76,11 @@ class MoveStaplerPad(Task):
         stapler, pad = self.actors["stapler"], self.actors["pad"]
         arm = self.nearest_arm(stapler.get_pose().p)
         top = np.array(pad.get_pose().p) + (0.0, 0.0, PAD_SIZE[2])
-        pick_and_place_heading(self, arm, "stapler", top, yaws=(np.pi / 2, -np.pi / 2), pre_distance=0.1,
-                               lift=0.1, pre_height=0.1, clearance=0.003)
+        for _ in range(PLACE_ATTEMPTS):
+            pick_and_place_heading(self, arm, "stapler", top, yaws=(np.pi / 2, -np.pi / 2), pre_distance=0.1,
+                                   lift=0.1, pre_height=0.1, clearance=0.001)
+            if self.evaluate()["aligned"]:
+                break
 
     def evaluate(self) -> dict[str, bool]:
         stapler, pad = self.actors["stapler"], self.actors["pad"]
