@@ -128,7 +128,8 @@ def make_stapler(rng: np.random.Generator, *, shape: str | None = None, color=No
 @register_kind("soap")
 def make_soap(rng: np.random.Generator, *, length: float | None = None, color=None, name: str = "soap") -> ObjectAsset:
     """Bar of soap: a rounded slab (superellipse outline, 8-10 x 5-6 cm, 2.5-3.5 cm thick), more
-    or less square-cornered per draw; grasped from above across its width (object x)."""
+    or less square-cornered per draw; grasped from above across its width (object x) at its middle
+(fingers closing off the middle meet the curved outline at an angle and twist the bar)."""
     length = draw(rng, length, 0.08, 0.10, "length")
     width = draw(rng, None, 0.05, 0.06, "width")
     height = draw(rng, None, 0.025, 0.035, "height")
@@ -144,7 +145,7 @@ def make_soap(rng: np.random.Generator, *, length: float | None = None, color=No
                               (1 - bevel / width * 2, height))]
     mesh = trimesh.convex.convex_hull(np.vstack(rings))
     grasp_z = 0.5 * height
-    grasps = [g for y in (-0.15 * length, 0.0, 0.15 * length) for g in yawed_top_grasps((0.0, y, grasp_z), (0, 180))]
+    grasps = yawed_top_grasps((0.0, 0.0, grasp_z), (0, 180))  # off centre, fingers on the rounded ends turn the bar
     return ObjectAsset(
         name=name, kind="soap", visuals=[VisualPart(mesh, color)], collisions=[mesh], mass=DESK_ITEM_MASS,
         grasps=grasps, grasp_labels=["body"] * len(grasps), functional_points=resting_points(height),
