@@ -34,7 +34,7 @@ from pipeline.assets import make_asset, rgba
 from pipeline.sim.primitives import FLIP_ABOUT_Y, entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
-from pipeline.tasks.reach import place_near
+from pipeline.tasks.reach import lift_near, place_near
 from pipeline.tasks.stack_blocks_two import sample_block_xy, yaw_pose
 
 ROW_DX, ROW_DY = 0.13, 0.03
@@ -116,7 +116,8 @@ class RankingTask(Task):
             arm = side
             turn = float(np.angle(np.exp(1j * -heading(block) * 4)) / 4)  # square the block to the row
             self.expert.grasp(arm, block, self._across_row_grasp(arm, block, asset.grasps, turn),
-                              pre_distance=0.09, lift=CARRY_LIFT)
+                              pre_distance=0.09, lift=0.0)
+            lift_near(self.expert, arm, CARRY_LIFT)
             target = table_target(*self.targets[index], self.table_z + 0.003, heading(block) + turn)
             place_near(self.expert, arm, block, asset.functional_points["bottom"], target, pre_height=0.09,
                        retreat=0.07)

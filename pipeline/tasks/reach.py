@@ -122,5 +122,11 @@ def place_near(expert: Expert, arm: str, actor: sapien.Entity, functional_point:
     straight_or_near(expert, arm, goal)
     expert.open_gripper(arm)
     if retreat:
-        tcp = expert.env.robot[arm].tcp_pose()
-        straight_or_near(expert, arm, sapien.Pose(tcp.p + np.array([0.0, 0.0, retreat], dtype=np.float32), tcp.q))
+        lift_near(expert, arm, retreat)
+
+
+def lift_near(expert: Expert, arm: str, dz: float) -> None:
+    """Move `arm`'s TCP `dz` straight up (`straight_or_near`: after a grasp or a release in an arm
+    posture from which the straight line has no screw path)."""
+    tcp = expert.env.robot[arm].tcp_pose()
+    straight_or_near(expert, arm, sapien.Pose(tcp.p + np.array([0.0, 0.0, dz], dtype=np.float32), tcp.q))
