@@ -19,7 +19,7 @@ import sapien
 from pipeline.sim.poses import matrix_to_pose
 from pipeline.sim.primitives import FLIP_ABOUT_Y, entity_matrix
 from pipeline.sim.robot import PlanningError
-from pipeline.tasks.reach import backed_off, move_near, reachable
+from pipeline.tasks.reach import backed_off, lift_near, reachable
 
 MESH_FROM_OBJECT = sapien.Pose(q=[np.cos(np.pi / 4), np.sin(np.pi / 4), 0.0, 0.0])
 """RoboTwin's y-up mesh frame in our z-up object frame (+90 deg about x)."""
@@ -100,15 +100,13 @@ def heading_target(xyz: Sequence[float], yaw: float) -> np.ndarray:
 
 
 CLEAR_HEIGHT = 0.02
-"""Straight rise tried before a joint-space fallback of `move_up`, so the swinging fingers clear the
-object just released (or lifted) first."""
+"""Straight rise tried before `reach.lift_near`'s joint-space fallback, so the swinging fingers
+clear the object just released (or lifted) first (move_stapler_pad easy seed 11 turned the stapler)."""
 
 
 def move_up(task, arm: str, dz: float) -> None:
-    """Raise `arm`'s TCP by `dz` in a straight line; where no straight path exists (near the workspace
-    edge or a joint limit), rise `CLEAR_HEIGHT` straight if possible and go the rest of the way
-    through joint space to the nearest posture (`pipeline.tasks.reach.move_near`)."""
-    start = task.env.robot[arm].tcp_pose()
+    """Raise `arm`'s TCP by `dz`: straight where a screw path exists, else `CLEAR_HEIGHT` straight
+    (if possible) and the rest by `reach.lift_near`."""
     try:
         task.expert.move_by(arm, (0.0, 0.0, dz))
         return
@@ -116,9 +114,10 @@ def move_up(task, arm: str, dz: float) -> None:
         pass
     try:
         task.expert.move_by(arm, (0.0, 0.0, min(CLEAR_HEIGHT, dz)))
+        dz -= min(CLEAR_HEIGHT, dz)
     except PlanningError:
         pass
-    move_near(task.expert, arm, sapien.Pose(start.p + np.array([0.0, 0.0, dz], dtype=np.float32), start.q))
+    lift_near(task.expert, arm, dz)
 
 
 def least_roll_reachable_grasp(task, arm: str, actor: sapien.Entity, grasps: Sequence[np.ndarray], turn: float,
