@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-dim", type=int, default=d.base_dim)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--crop-hw", type=int, nargs=2, default=d.crop_hw, help="training crop H W (multiples of 16)")
+    p.add_argument("--value-share", type=float, default=d.value_share, help="share of value-map training samples")
+    p.add_argument("--value-focus", type=float, default=d.value_focus,
+                   help="extra loss weight of lit value-map pixels")
+    p.add_argument("--blob-crops", type=float, default=d.blob_crops,
+                   help="share of value-map crops centred on a lit pixel")
+    p.add_argument("--posterior-logvar-init", type=float, default=d.posterior_logvar_init,
+                   help="initial posterior log-variance of the encoder (see VAETrainConfig)")
     p.add_argument("--max-minutes", type=float)
     p.add_argument("--camera-hw", type=int, nargs=2, help="resize camera views to H W before packing")
     p.add_argument("--held-out", type=int, default=2, help="last N episodes kept out of training for the PSNR")
@@ -49,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = VAETrainConfig(z_dim=args.z_dim, base_dim=args.base_dim, steps=args.steps, batch_size=args.batch_size,
-                                lr=args.lr, max_minutes=args.max_minutes, seed=args.seed)
+                                lr=args.lr, crop_hw=args.crop_hw, value_share=args.value_share,
+                                value_focus=args.value_focus, blob_crops=args.blob_crops,
+                                posterior_logvar_init=args.posterior_logvar_init, max_minutes=args.max_minutes,
+                                seed=args.seed)
         episodes = [e for e in complete_episodes(open_dataset(args.dataset), _split(args.tasks), _split(args.settings))
                     if e.attrs.success and e.value_version() is not None]
         if len(episodes) <= args.held_out:

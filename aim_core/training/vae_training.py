@@ -11,7 +11,9 @@ Training samples are random clips of 1 + 4k frames (the causal temporal path is 
 the first-frame path) cropped at random from the packed canvas (a convolutional VAE is translation
 equivariant; crops make a step cheap). Value canvases are mostly black: their loss weights the
 non-black pixels (`value_focus`), so the contact blob, which the Stage II reward reads back, is what
-the VAE learns to keep. With `--pretrained` Wan2.2 weights none of this runs.
+the VAE learns to keep. The loss reads the decoder's output before diffusers' clamp to [-1, 1]
+(`decode_unclamped`): through the clamp, black-saturated pixels have no gradient, and the blob decoded black.
+With `--pretrained` Wan2.2 weights none of this runs.
 
     aim-train-vae --dataset data/aim-dataset.zarr --out runs/vae --steps 2000 [--camera-hw 96 128]
 """
@@ -26,6 +28,8 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from diffusers import AutoencoderKLWan
+from diffusers.models.autoencoders.autoencoder_kl_wan import unpatchify
 
 from aim_core.data import LatentCacheConfig
 from aim_core.data.episodes import EpisodeRef
@@ -58,6 +62,11 @@ class VAETrainConfig:
     blob_crops: float = 0.8
     """Share of value-map crops centred on a lit pixel (random crops of a mostly black canvas rarely hold the
     blob: measured, 300 steps of random 64x64 crops decoded every value map black)."""
+    posterior_logvar_init: float | None = -8.0
+    """Initial log-variance of the posterior (bias of the encoder's log-variance output; None: diffusers' init,
+    ~0, i.e. std ~1). A fresh encoder's latents differ by ~0.01 between a canvas with a small blob and a black
+    one (measured, tiny Wan VAE): sampled with std ~1, that difference is noise-drowned and the decoder learns
+    nothing about the blob in a short run; std ~0.02 keeps it readable while the KL term still lets it grow."""
     max_minutes: float | None = None
     seed: int = 0
 
@@ -94,6 +103,9 @@ class VAEReport:
     value_mass_share: dict[str, float] = field(default_factory=dict)
     """Share of the value map's brightness that lies on the true contact region (value/map >= 0.5):
     "original" (the colour map itself) and "decoded" (after encode -> decode)."""
+    value_region_brightness: dict[str, float] = field(default_factory=dict)
+    """Mean brightness (`_brightness`, 0..1) of the value map on the true contact region, "original" and
+    "decoded": a VAE that decodes the blob black has "decoded" near 0."""
     losses: list[float] = field(default_factory=list)
     config: dict = field(default_factory=dict)
 
@@ -157,6 +169,28 @@ def _to_model(video: torch.Tensor, vae: VideoVAE) -> torch.Tensor:
     return vae._pixels(video)  # [B, 3, T, H, W] in [-1, 1]
 
 
+def decode_unclamped(model: AutoencoderKLWan, z: torch.Tensor) -> torch.Tensor:
+    """`model.decode(z).sample` before its final clamp to [-1, 1]: what the training loss must see.
+
+    diffusers clamps the decoder output, and a clamp has no gradient outside its range. Value canvases are
+    ~99 % black (-1), so the decoder soon outputs below -1 everywhere on them; measured on the quick profile's
+    VAE (300 steps): the raw output is -2.5 on average on the contact blob as on the background, 100 % of the
+    blob's pixels below -1, so the clamped loss gave the blob zero gradient and no loss weight could bring it
+    back (the value maps decoded black). Same computation as diffusers' `_decode` (no tiling) otherwise.
+    """
+    model.clear_cache()
+    x = model.post_quant_conv(z)
+    frames = []
+    for i in range(z.shape[2]):
+        model._conv_idx = [0]
+        frames.append(model.decoder(x[:, :, i:i + 1], feat_cache=model._feat_map, feat_idx=model._conv_idx,
+                                    first_chunk=i == 0))
+    out = torch.cat(frames, dim=2)
+    model.clear_cache()
+    patch = model.config.patch_size
+    return unpatchify(out, patch_size=patch) if patch is not None else out
+
+
 def train_vae(episodes: Sequence[EpisodeRef], cache_config: LatentCacheConfig = LatentCacheConfig(),
               config: VAETrainConfig = VAETrainConfig(), progress: bool = True,
               eval_episodes: Sequence[EpisodeRef] | None = None) -> tuple[VideoVAE, VAEReport]:
@@ -168,6 +202,9 @@ def train_vae(episodes: Sequence[EpisodeRef], cache_config: LatentCacheConfig = 
     """
     vae = VideoVAE.from_config(config.vae_config(), seed=config.seed)
     model = vae.model
+    if config.steps > 0 and config.posterior_logvar_init is not None:
+        with torch.no_grad():  # quant_conv emits [mean, logvar] along channels
+            model.quant_conv.bias[config.z_dim:] = config.posterior_logvar_init
     report = VAEReport(steps=0, seconds=0.0, parameters=sum(p.numel() for p in model.parameters()),
                        first_loss=math.nan, final_loss=math.nan, config=asdict(config))
     started = time.perf_counter()
@@ -191,7 +228,7 @@ def train_vae(episodes: Sequence[EpisodeRef], cache_config: LatentCacheConfig = 
             x = _to_model(video, vae)
             posterior = model.encode(x).latent_dist
             z = posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=generator)
-            recon = model.decode(z).sample
+            recon = decode_unclamped(model, z)  # a clamped output would leave black-saturated pixels no gradient
             error = (recon - x).abs() + (recon - x).square()
             loss = (error * weights).sum() / (weights.sum() * 3) + config.kl_weight * posterior.kl().mean()
             optimizer.zero_grad(set_to_none=True)
@@ -217,6 +254,7 @@ def train_vae(episodes: Sequence[EpisodeRef], cache_config: LatentCacheConfig = 
     if held:
         quality = reconstruction_quality(vae, held, cache_config)
         report.psnr, report.value_mass_share = quality["psnr"], quality["value_mass_share"]
+        report.value_region_brightness = quality["value_region_brightness"]
     return vae, report
 
 
@@ -244,8 +282,10 @@ def mass_share(brightness: np.ndarray, region: np.ndarray) -> float:
 def reconstruction_quality(vae: VideoVAE, episodes: Sequence[EpisodeRef],
                            cache_config: LatentCacheConfig = LatentCacheConfig(), max_frames: int = 17) -> dict:
     """PSNR of encode -> decode of whole-episode canvases (rgb, value, value on the contact region) and the
-    share of value-map brightness on the true contact region (value/map >= 0.5), original vs decoded."""
-    per: dict[str, list[float]] = {"rgb": [], "value": [], "value_region": [], "original": [], "decoded": []}
+    share of value-map brightness on the true contact region (value/map >= 0.5) and its mean brightness there,
+    original vs decoded."""
+    per: dict[str, list[float]] = {"rgb": [], "value": [], "value_region": [], "original": [], "decoded": [],
+                                   "bright_original": [], "bright_decoded": []}
     for episode in episodes:
         frames = min(max_frames, 1 + 4 * ((episode.attrs.num_steps - 1) // 4))
         window = slice(0, frames)
@@ -265,10 +305,14 @@ def reconstruction_quality(vae: VideoVAE, episodes: Sequence[EpisodeRef],
                 per["value_region"].append(_psnr(decoded, video, mask3))
                 per["original"].append(mass_share(_brightness(video), region))
                 per["decoded"].append(mass_share(_brightness(decoded), region))
+                if region.any():
+                    per["bright_original"].append(float(_brightness(video)[region].mean()))
+                    per["bright_decoded"].append(float(_brightness(decoded)[region].mean()))
 
     def mean(values: list[float]) -> float:
         finite = [v for v in values if not math.isnan(v)]
         return round(float(np.mean(finite)), 4) if finite else math.nan
 
     return {"psnr": {k: mean(per[k]) for k in ("rgb", "value", "value_region")},
-            "value_mass_share": {k: mean(per[k]) for k in ("original", "decoded")}}
+            "value_mass_share": {k: mean(per[k]) for k in ("original", "decoded")},
+            "value_region_brightness": {k: mean(per[f"bright_{k}"]) for k in ("original", "decoded")}}
