@@ -102,7 +102,7 @@ def evaluate(
     def on_episode(result) -> None:
         finished[0] += 1
         progress.update(finished[0], f"{result.policy} {result.task}/{result.setting} seed {result.seed}: "
-                                     f"{'success' if result.success else 'failure'}")
+                                     f"{'success' if result.success else 'failure'}", force=True)  # one line each
 
     try:
         for task_name, setting in todo:

@@ -20,6 +20,10 @@ import httpx
 
 DEFAULT_API_URL = "http://127.0.0.1:4200/api"
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+LIVE_LOGS = {"PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED": "true", "PREFECT_SERVER_LOGS_STREAM_PUBLISHING_ENABLED": "true"}
+"""Server settings that let `prefect deployment run ... --watch` (and other log subscribers) receive a
+run's log lines as they are written; Prefect 3.8 leaves both off, and --watch then prints only events.
+A server started here turns them on unless the environment says otherwise."""
 
 
 def api_healthy(api_url: str, timeout_s: float = 2.0) -> bool:
@@ -86,7 +90,7 @@ def start_local_server(api_url: str = DEFAULT_API_URL, env: dict[str, str] | Non
         process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", parsed.hostname,
              "--port", str(parsed.port)],
-            env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **(env or {})},
+            env={**LIVE_LOGS, **os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **(env or {})},
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     server = PrefectServer(api_url, process, log_path)
     deadline = time.monotonic() + timeout_s

@@ -69,6 +69,7 @@ class StepProgress:
         self.budget_s = budget_s
         self._log_every_s, self._artifact_every_s = log_every_s, artifact_every_s
         self._last_log = self._last_artifact = self._started  # creation sent both
+        self._reported_last: int | None = None
         self._lock = threading.Lock()
         self.finished = False
         self.description = self._describe("")
@@ -112,7 +113,9 @@ class StepProgress:
             self.done = int(done)
             self.description = self._describe(note)
             now = self._clock()
-            last = self.done >= self.total
+            last = self.done >= self.total and self.done != self._reported_last
+            if last:
+                self._reported_last = self.done
             if force or last or now - self._last_artifact >= self._artifact_every_s:
                 self._last_artifact = now
                 update_progress_artifact(self.artifact_id, self.percent, description=self.description)

@@ -41,8 +41,8 @@ from flows.progress import Poller, StepProgress, record_parameters
 DEFAULT_OUT_DIR = "runs/stage1"
 """Where a run given no out_dir goes (relative to the serving process's working directory)."""
 QUICK_CAMERA_HW = (48, 64)
-"""Default view size: small enough that a CPU encodes an episode's latents in seconds (the recorded
-240x320 views cost ~35 s an episode on 2 cores); `camera_hw=null` keeps the recorded size."""
+"""Default view size: small enough that a CPU encodes latents at ~0.1 s per recorded step (measured on a
+shared 2-core machine; the recorded 240x320 views cost ~35 s an episode); `camera_hw=null` keeps them."""
 QUICK_MAX_MINUTES = 5.0
 """Default training budget: a run given no parameters ends with a checkpoint after this many minutes."""
 LOSS_TABLE_ROWS = 100
@@ -234,8 +234,9 @@ def train_stage1(
     """Train AIM Stage I on `dataset` into `out_dir`; returns the final checkpoint folder.
 
     With no parameters this is a quick CPU run: aim-tiny on 48x64 views for 5 minutes of training,
-    after encoding the selected episodes once (the latent cache, a few seconds an episode on 2 cores
-    at 48x64; its progress and ETA are the `train-stage1-latent-cache` artifact). To scale up: select
+    after encoding the selected episodes once (the latent cache: ~0.1 s per recorded step at 48x64 on a
+    shared 2-core machine, i.e. ~15 s for a 150-step episode; its progress and ETA are the
+    `train-stage1-latent-cache` artifact; later runs with the same out_dir reuse it). To scale up: select
     fewer episodes with `tasks`/`settings` for a quicker try, or set `model=aim-small` (or aim-5b with
     `pretrained` Wan2.2 weights on GPUs), `camera_hw=null`, `max_minutes=null` and `steps`.
 

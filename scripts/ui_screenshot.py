@@ -3,7 +3,7 @@
 
 Why: artifacts are only useful if a person sees them; this opens the real UI (served by the
 Prefect server it is pointed at; it starts nothing itself) on the latest run of a flow and saves
-PNGs of the run page (task graph), its Logs, Artifacts and Parameters tabs, every artifact of the
+PNGs of the run page (task graph), its Logs and Parameters tabs, every artifact of the
 run on a page of its own (reports taller), and with --deployment the deployment's run form (where
 the parameter descriptions show). Screenshots go to --out (keep them out of git).
 
@@ -24,8 +24,9 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars")
 
-RUN_TABS = ("Logs", "Artifacts", "Parameters")
-"""Tabs of the run page captured besides its default view (the task graph)."""
+RUN_TABS = ("Logs", "Parameters")
+"""Tabs of the run page captured besides its default view (graph and logs). `?tab=Artifacts` falls back to
+the Logs tab in Prefect 3.8's UI: every artifact gets a page of its own instead."""
 REPORT_HEIGHT = 2600
 """Window height for markdown artifacts (reports with pictures run long)."""
 

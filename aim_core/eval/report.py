@@ -163,8 +163,9 @@ def write_bar_chart(results: list[EpisodeResult], path: Path) -> None:
 
 
 def frame_strip(video: str | Path, frames: int = 5, height: int = 150) -> "np.ndarray":
-    """`frames` evenly spaced frames of an episode video side by side (first and last included), each
-    labelled with its frame number; RGB uint8 of the given height."""
+    """`frames` evenly spaced frames of an episode video (first and last included), each labelled with its
+    frame number, in a grid that stays legible when a page shows it ~800 px wide: wide frames (several
+    camera views side by side) one per row, narrow ones several per row; RGB uint8, tiles `height` high."""
     import cv2
     import imageio.v3 as iio
     import numpy as np
@@ -176,11 +177,16 @@ def frame_strip(video: str | Path, frames: int = 5, height: int = 150) -> "np.nd
         frame = np.ascontiguousarray(clip[index])
         scale = height / frame.shape[0]
         tile = cv2.resize(frame, (max(1, round(frame.shape[1] * scale)), height), interpolation=cv2.INTER_AREA)
-        label = f"frame {index + 1}/{len(clip)}"
-        cv2.rectangle(tile, (0, 0), (8 + 7 * len(label), 16), (0, 0, 0), thickness=-1)
-        cv2.putText(tile, label, (4, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
-        tiles.append(np.pad(tile, ((0, 0), (0, 4), (0, 0)), constant_values=255))
-    return np.concatenate(tiles, axis=1)
+        label, font = f"frame {index + 1}/{len(clip)}", max(0.4, height / 300)
+        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, font, 1)
+        cv2.rectangle(tile, (0, 0), (tw + 8, th + 8), (0, 0, 0), thickness=-1)
+        cv2.putText(tile, label, (4, th + 4), cv2.FONT_HERSHEY_SIMPLEX, font, (255, 255, 255), 1, cv2.LINE_AA)
+        tiles.append(np.pad(tile, ((0, 4), (0, 4), (0, 0)), constant_values=255))
+    columns = max(1, min(len(tiles), int(4 * tiles[0].shape[0] // tiles[0].shape[1])))
+    rows = [np.concatenate(tiles[i:i + columns], axis=1) for i in range(0, len(tiles), columns)]
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    return np.concatenate(rows, axis=0)
 
 
 def png_data_uri(path_or_image) -> str:

@@ -19,7 +19,9 @@ from data_schemas.spec import CAMERA_NAMES, PHASE_NONE
 from pipeline.generate.commit import CommitResult
 
 OVERLAY_ALPHA = 0.6
-"""Weight of the colour-mapped value map where it is non-zero."""
+"""Weight of the colour-mapped value map where it is at least FULL_OPACITY_VALUE."""
+FULL_OPACITY_VALUE = 0.3
+"""Values below this are drawn proportionally fainter (0: not drawn)."""
 SAMPLE_HEIGHT = 120
 """Pixel height of each camera tile in the report's overlay strips (keeps the artifact small)."""
 PANEL_DPI = 100
@@ -36,8 +38,9 @@ class DatasetReport:
 
 
 def overlay_step(rgb: np.ndarray, value_rgb: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Blend one camera frame [H, W, 3] with its colour-mapped value map where the value is non-zero."""
-    alpha = (np.clip(value.astype(np.float32), 0.0, 1.0) > 0)[..., None] * OVERLAY_ALPHA
+    """Blend one camera frame [H, W, 3] with its colour-mapped value map, more opaque where the value is
+    higher (full OVERLAY_ALPHA from FULL_OPACITY_VALUE up), so a map's faint tail does not veil the image."""
+    alpha = (np.clip(value.astype(np.float32) / FULL_OPACITY_VALUE, 0.0, 1.0) * OVERLAY_ALPHA)[..., None]
     return (rgb.astype(np.float32) * (1 - alpha) + value_rgb.astype(np.float32) * alpha).astype(np.uint8)
 
 
@@ -118,7 +121,7 @@ def sample_panel(store, episode_id: str, tile_height: int = SAMPLE_HEIGHT) -> tu
         lut = colormap_lut(params.get("colormap", "inferno")) / 255.0
         cax = fig.add_axes([1 - 70 / (fig_w * PANEL_DPI), 0.08, 12 / (fig_w * PANEL_DPI), 0.84])
         bar = fig.colorbar(plt.cm.ScalarMappable(norm=Normalize(0, 1), cmap=ListedColormap(lut)), cax=cax)
-        bar.set_label("value (0 = none: not drawn)", fontsize=7)
+        bar.set_label("value (fainter below 0.3, 0 not drawn)", fontsize=7)
         bar.ax.tick_params(labelsize=6)
     fig.canvas.draw()
     image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()

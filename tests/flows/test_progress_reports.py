@@ -171,8 +171,13 @@ def test_frame_strip_picks_first_and_last_frames_with_labels(tmp_path):
     for step in range(10):
         video.add(np.full((1, 32, 32, 3), 25 * step, np.uint8))
     strip = frame_strip(video.save(tmp_path / "v.mp4"), frames=3, height=64)
-    assert strip.shape == (64, 3 * (64 + 4), 3)
+    assert strip.shape == (68, 3 * 68, 3)  # square frames: three in a row
     assert strip[40, 30].mean() < 20 and strip[40, 2 * 68 + 30].mean() > 200  # frame 1 dark, frame 10 bright
+    wide = EpisodeVideo(fps=5)
+    for step in range(10):
+        wide.add(np.full((3, 32, 48, 3), 25 * step, np.uint8))  # three views side by side
+    strip = frame_strip(wide.save(tmp_path / "w.mp4"), frames=3, height=64)
+    assert strip.shape == (3 * 68, 3 * 96 + 4, 3)  # one frame per row, legible when scaled to a page
 
 
 def _synthetic_dataset(path):

@@ -85,6 +85,9 @@ def test_deployment_run_watch_generates_the_dataset(served, tmp_path, on_cluster
                            f"dask_address={on_cluster['dask_address']}")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Completed" in done.stdout
+    # the run's log lines stream to --watch (aim-serve's server turns Prefect's log streaming on)
+    watched = " ".join(done.stdout.split())  # rich wraps lines at the terminal width
+    assert "effective parameters: " in watched and "finished at 1/1 episodes" in watched, done.stdout[-3000:]
     index = DatasetStore.open(out).read_index()
     assert [(r["episode_id"], r["annotated"]) for r in index] == [(f"{task}-easy-000000", True)]
 
@@ -107,7 +110,9 @@ def test_ui_shows_the_run_and_its_artifacts(served, tmp_path):
                            "--out", str(shots)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     pngs = {p.name: p.stat().st_size for p in shots.glob("*.png")}
-    assert set(pngs) == {"flow-run.png", "dataset-summary.png", "dataset-report.png"}
+    assert set(pngs) == {"flow-run.png", "flow-run-logs.png", "flow-run-parameters.png",
+                         *(f"artifact-{key}.png" for key in ("dataset-summary", "dataset-report",
+                                                              "generate-dataset-progress", "generate-dataset-parameters"))}
     assert all(size > 20_000 for size in pngs.values()), pngs  # a rendered page, not a blank one
 
 
