@@ -54,27 +54,6 @@ def _sample_step(phase: np.ndarray) -> int:
     return int(run[len(run) // 2])
 
 
-def overlay_strip(store, episode_id: str) -> tuple[np.ndarray, int]:
-    """All cameras of one representative step side by side, value maps blended in; and that step."""
-    names = ["rgb", "value/phase", "value/rgb", "value/map"]
-    if store.value_params(episode_id) is None:
-        names = ["rgb"]
-    arrays = store.arrays(episode_id, names)  # one call: all value arrays from one annotation
-    rgb_all = arrays["rgb"]
-    step = _sample_step(np.asarray(arrays["value/phase"][:])) if "value/phase" in arrays else rgb_all.shape[0] // 2
-    rgb = np.asarray(rgb_all[step])
-    tiles = []
-    for view in range(rgb.shape[0]):
-        tile = rgb[view]
-        if "value/map" in arrays:
-            tile = overlay_step(tile, np.asarray(arrays["value/rgb"][step, view]),
-                                np.asarray(arrays["value/map"][step, view]))
-        scale = SAMPLE_HEIGHT / tile.shape[0]
-        tiles.append(cv2.resize(tile, (max(1, round(tile.shape[1] * scale)), SAMPLE_HEIGHT),
-                                interpolation=cv2.INTER_AREA))
-    return np.concatenate(tiles, axis=1), step
-
-
 def image_data_uri(image: np.ndarray) -> str:
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:
