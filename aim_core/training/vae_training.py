@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 from diffusers import AutoencoderKLWan
 from diffusers.models.autoencoders.autoencoder_kl_wan import unpatchify
 
