@@ -38,6 +38,9 @@ HEIGHT_TARGETS = (0.0, 0.03, 0.07)
 """RoboTwin's height targets above the table of the bowls sorted by height (0.74, 0.77, 0.81)."""
 HEIGHT_SLACK, XY_TOLERANCE = 0.02, 0.04
 RELEASE_GAP = 0.02
+HAND_CLEARANCE = 0.1
+"""Clutter keeps this far from a bowl's rim: the hand at a rim grasp reaches ~0.1 m outward, and
+the planner's IK rejects grasps whose hand overlaps a clutter box."""
 """A carried bowl is released this far above the height where it nests."""
 
 
@@ -72,7 +75,7 @@ class StackBowlsTwo(Task):
         for name, xy in zip(self.names, sorted(placed, key=lambda p: p[1])):  # bowl_1 nearest the robot
             self.add_object(name, dataclasses.replace(bowl, name=name),
                             sapien.Pose([*xy, self.table_z + 1e-3], [np.sqrt(0.5), 0, 0, np.sqrt(0.5)]),
-                            footprint=radius + 0.01)
+                            footprint=radius + HAND_CLEARANCE)
         self._reserve(sapien.Pose([*STACK_SPOT, self.table_z]), 0.1)
         self.roles = {"target": self.names[-1], "support": self.names[-2]}
         n = {2: "two", 3: "three"}[self.count]
