@@ -197,11 +197,12 @@ def make_desk_fan(rng: np.random.Generator, *, head_radius: float | None = None,
                   name: str = "desk_fan") -> ObjectAsset:
     """Small desk fan: a round foot, a post and a round head whose grille faces object -y (RoboTwin's
     mesh front) with a hub in its centre; sizes vary per draw. Grasped from above across the head's
-    depth near its top."""
+    depth near its top. The foot (12-14 cm across) is wider than the head: with a 9-11 cm foot the
+    0.01 kg, top-heavy fan rocked after release and turned out of place_fan's 8.1 deg."""
     head_radius = draw(rng, head_radius, 0.045, 0.06, "head_radius")
     head_depth = draw(rng, None, 0.03, 0.04, "head_depth")
     post_height = draw(rng, None, 0.03, 0.05, "post_height")
-    foot_radius = draw(rng, None, 0.045, 0.055, "foot_radius")
+    foot_radius = draw(rng, None, 0.06, 0.07, "foot_radius")
     body_color = pick_color(rng, color, exclude=("gray",))
     foot_height = 0.015
     foot = cylinder(foot_radius, foot_height, sections=32)
