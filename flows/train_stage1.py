@@ -7,10 +7,10 @@ frozen (its reconstruction PSNR as an artifact), the latent cache built once (be
 (`torchrun` with one rank per GPU), its progress and loss curve as artifacts, and the final
 checkpoint path as the result. Rerunning with `resume=True` continues from the newest checkpoint.
 
-    prefect deployment run train-stage1/train-stage1    # quick CPU run: aim-tiny, 48x64 views, 5 min of training
+    prefect deployment run train-stage1/train-stage1    # quick CPU run: 24 demos, aim-tiny, 48x64, 5 min
     prefect deployment run train-stage1/train-stage1 --param dataset=data/aim-dataset.zarr \
         --param out_dir=runs/small --param model=aim-small --param camera_hw=null --param max_minutes=null \
-        --param steps=4000        # scaled up: full-size views, trains until `steps` (use a GPU machine)
+        --param max_episodes=null --param steps=4000   # scaled up: full-size views, trains until `steps` (use a GPU machine)
 """
 from __future__ import annotations
 
@@ -28,10 +28,11 @@ from prefect.cache_policies import NO_CACHE
 from aim_core.models.config import Variant
 from aim_core.training.checkpoint import latest_checkpoint
 from aim_core.training.config import OptimConfig, TrainConfig
-from aim_core.training.data_source import prepare_training_data, training_encoders
-from aim_core.training.encoders import VAE_REPORT
+from aim_core.training.data_source import encoders_source, prepare_training_data, training_encoders
+from aim_core.training.encoders import VAE_REPORT, VAE_SUBDIR
 from aim_core.training.launch import LaunchResult, default_nproc, launch_training
 from aim_core.training.metrics_log import read_metrics
+from aim_core.training.model_presets import vae_steps
 from aim_core.training.preflight import TrainingSelection, preflight
 from data_schemas.location import default_dataset
 from data_schemas.spec import Setting
@@ -43,6 +44,9 @@ DEFAULT_OUT_DIR = "runs/stage1"
 QUICK_CAMERA_HW = (48, 64)
 """Default view size: small enough that a CPU encodes latents at ~0.1 s per recorded step (measured on a
 shared 2-core machine; the recorded 240x320 views cost ~35 s an episode); `camera_hw=null` keeps them."""
+QUICK_MAX_EPISODES = 24
+"""Default selection: at most this many demonstrations (round-robin over tasks and settings), so a run given
+no parameters encodes ~24 episodes (minutes at 48x64), not a whole dataset; `max_episodes=null` takes all."""
 QUICK_MAX_MINUTES = 5.0
 """Default training budget: a run given no parameters ends with a checkpoint after this many minutes."""
 LOSS_TABLE_ROWS = 100
@@ -59,9 +63,21 @@ def train_vae(config: TrainConfig) -> dict | None:
     """The run's encoders: Wan2.2's with --pretrained, else a small VAE trained on the run's episodes (once)."""
     log = get_run_logger()
     started = time.monotonic()
-    log.info("run encoders: loading or building them in %s (a new small VAE trains for `vae_steps` steps "
-             "first; this step reports no per-step progress)", Path(config.out_dir) / "encoders")
-    encoders = training_encoders(config)
+    source = encoders_source(config)
+    steps = vae_steps(config.model, config.vae_steps)
+    progress, on_step = None, None
+    if steps > 0 and not (source / VAE_SUBDIR / "config.json").is_file():
+        progress = StepProgress("train-stage1-vae-progress", f"training the run's VAE in {source}", steps)
+        on_step = lambda done, loss: progress.update(done, f"loss {loss:.4f}")  # noqa: E731
+    log.info("run encoders: loading or building them in %s", source)
+    try:
+        encoders = training_encoders(config, on_vae_step=on_step)
+    except BaseException as exc:
+        if progress is not None:
+            progress.finish(f"failed: {type(exc).__name__}: {exc}")
+        raise
+    if progress is not None:
+        progress.finish("trained and frozen; latent statistics measured")
     log.info("run encoders ready after %.0f s", time.monotonic() - started)
     report_file = encoders.source / VAE_REPORT
     if not report_file.is_file():
@@ -202,9 +218,10 @@ def publish_loss_curve(config: TrainConfig, result: LaunchResult) -> None:
         f"{SCALE_UP}\n", key="train-stage1-report", description="Stage I training report")
 
 
-SCALE_UP = ("**Going further.** The defaults are a quick CPU run (aim-tiny, 48x64 views, 5 minutes of training). "
+SCALE_UP = ("**Going further.** The defaults are a quick CPU run (24 demonstrations, aim-tiny, 48x64 views, 5 minutes "
+            "of training). "
             "Continue this run: same `out_dir`, `resume=true`, a larger `max_minutes` (or null). A real run: "
-            "`model=aim-small camera_hw=null max_minutes=null steps=4000` (hours on CPU; use a GPU), or on GPUs "
+            "`model=aim-small max_episodes=null camera_hw=null max_minutes=null steps=4000` (hours on CPU; use a GPU), or on GPUs "
             "`model=aim-5b pretrained=<Wan2.2-TI2V-5B-Diffusers folder> gpus=<n>`; more data: the generate-dataset "
             "flow with more `episodes_per_task`.")
 
@@ -217,6 +234,7 @@ def train_stage1(
     pretrained: str | None = None,
     tasks: list[str] | None = None,
     settings: list[Setting] | None = None,
+    max_episodes: int | None = QUICK_MAX_EPISODES,
     variant: Variant = "aim",
     steps: int = TrainConfig.steps,
     batch_size: int = TrainConfig.batch_size,
@@ -234,10 +252,10 @@ def train_stage1(
     """Train AIM Stage I on `dataset` into `out_dir`; returns the final checkpoint folder.
 
     With no parameters this is a quick CPU run: aim-tiny on 48x64 views for 5 minutes of training,
-    after encoding the selected episodes once (the latent cache: ~0.1 s per recorded step at 48x64 on a
+    after encoding at most 24 selected episodes once (the latent cache: ~0.1 s per recorded step at 48x64 on a
     shared 2-core machine, i.e. ~15 s for a 150-step episode; its progress and ETA are the
-    `train-stage1-latent-cache` artifact; later runs with the same out_dir reuse it). To scale up: select
-    fewer episodes with `tasks`/`settings` for a quicker try, or set `model=aim-small` (or aim-5b with
+    `train-stage1-latent-cache` artifact; later runs with the same out_dir reuse it). To scale up: set
+    `max_episodes=null` (every demonstration), `model=aim-small` (or aim-5b with
     `pretrained` Wan2.2 weights on GPUs), `camera_hw=null`, `max_minutes=null` and `steps`.
 
     Args:
@@ -250,6 +268,8 @@ def train_stage1(
         tasks: Task names to train on; null: every task in the dataset. Each selected successful,
             annotated episode is encoded once into the latent cache (cost grows with the selection).
         settings: easy and/or hard; null: both.
+        max_episodes: At most this many demonstrations, taken round-robin over the selected tasks and
+            settings (each one's first episodes); default 24 keeps the latent cache to minutes; null: all.
         variant: Attention variant (aim = intent-causal; the others are ablations).
         steps: Optimiser steps to train to (the run may stop earlier at `max_minutes`).
         batch_size: Training windows per step and process.
@@ -270,7 +290,7 @@ def train_stage1(
     effective = dict(locals())
     log = get_run_logger()
     config = TrainConfig(dataset=dataset, out_dir=out_dir, model=model, pretrained=pretrained, tasks=tasks,
-                         settings=settings, model_overrides={"variant": variant}, steps=steps, batch_size=batch_size,
+                         settings=settings, max_episodes=max_episodes, model_overrides={"variant": variant}, steps=steps, batch_size=batch_size,
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
                          checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes,
                          vae_steps=vae_steps)
@@ -279,6 +299,7 @@ def train_stage1(
         "gpus": f"null = every visible GPU: {nproc} process(es) here" if gpus is None else "",
         "tasks": "null = every task in the dataset" if tasks is None else "",
         "settings": "null = easy and hard" if settings is None else "",
+        "max_episodes": "null = every demonstration" if max_episodes is None else "round-robin over tasks and settings",
         "max_minutes": "null = no budget, train until `steps`" if max_minutes is None else "training only",
         "camera_hw": "null = recorded size" if camera_hw is None else ""})
     selection = check_inputs(config)

@@ -96,3 +96,24 @@ def complete_episodes(store: StoreReader, tasks: list[str] | None = None,
             ref.verify()
             out.append(ref)
     return out
+
+
+def select_demonstrations(episodes: list[EpisodeRef], max_episodes: int | None = None) -> list[EpisodeRef]:
+    """The training demonstrations among `episodes`: successful and annotated, in id order.
+
+    With `max_episodes`, at most that many, taken round-robin over the (task, setting) groups (each
+    group's first episodes by id): a capped quick run still sees every task and setting, and the
+    latent cache, preflight and training all pick the same episodes from one store.
+    """
+    usable = [e for e in episodes if e.attrs.success and e.value_version() is not None]
+    if max_episodes is None or len(usable) <= max_episodes:
+        return usable
+    groups: dict[tuple[str, str], list[EpisodeRef]] = {}
+    for episode in usable:
+        groups.setdefault((episode.attrs.task, episode.attrs.setting), []).append(episode)
+    chosen: set[str] = set()
+    for rank in range(max(len(g) for g in groups.values())):
+        for key in sorted(groups):
+            if rank < len(groups[key]) and len(chosen) < max_episodes:
+                chosen.add(groups[key][rank].episode_id)
+    return [e for e in usable if e.episode_id in chosen]

@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from aim_core.data.action_stats import load_or_compute_action_stats
 from aim_core.data.canvas import CanvasLayout, pack_canvas, resize_views
-from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset
+from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset, select_demonstrations
 from aim_core.data.windows import StepGrid
 from aim_core.models.action_codec import ActionStats
 from aim_core.models.text import TextEncoder, instruction_key
@@ -163,10 +163,11 @@ def cache_text(cache_root: zarr.Group, instructions: list[str], encoder: TextEnc
 def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEncoder,
                        config: LatentCacheConfig = LatentCacheConfig(), cache: str | Path | None = None,
                        tasks: list[str] | None = None, settings: list[str] | None = None,
-                       progress: bool = True) -> CacheReport:
-    """Encode every complete, annotated episode not cached with this VAE/config yet.
+                       progress: bool = True, max_episodes: int | None = None) -> CacheReport:
+    """Encode every training demonstration (`select_demonstrations`: successful, annotated, at most
+    `max_episodes`) not cached with this VAE/config yet.
 
-    Episodes without value maps are skipped (listed in the report). Also stores the text
+    Successful episodes without value maps are skipped (listed in the report). Also stores the text
     embeddings of their instructions and the action statistics of the cached episode set.
     """
     store = open_dataset(dataset, mode="a" if cache is None else "r")
@@ -174,10 +175,10 @@ def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEnc
     key = config.key(vae)
     report = CacheReport()
     ready: list[EpisodeRef] = []
-    for episode in tqdm(complete_episodes(store, tasks, settings, successful_only=True), desc="latent cache", disable=not progress):
-        if episode.value_version() is None:
-            report.skipped[episode.episode_id] = "no value maps (run aim-annotate first)"
-            continue
+    successful = complete_episodes(store, tasks, settings, successful_only=True)
+    report.skipped.update({e.episode_id: "no value maps (run aim-annotate first)"
+                           for e in successful if e.value_version() is None})
+    for episode in tqdm(select_demonstrations(successful, max_episodes), desc="latent cache", disable=not progress):
         if is_current(cache_root, episode, key):
             report.reused.append(episode.episode_id)
         else:

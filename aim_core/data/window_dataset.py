@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import Dataset
 
 from aim_core.data.action_stats import load_or_compute_action_stats, stored_action_stats
-from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset
+from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset, select_demonstrations
 from aim_core.data.latent_cache import cached_latents, episode_canvases
 from aim_core.data.windows import StepGrid, WindowIndex, history_length, window_anchors, window_index
 from aim_core.models.action_codec import ActionStats, normalize_actions
@@ -67,18 +67,26 @@ class _WindowTable(Dataset):
         return {"past_actions": actions[w.past_action_rows], "actions": actions[w.future_action_rows]}
 
 
+def demonstrations(store, tasks: list[str] | None, settings: list[str] | None,
+                   max_episodes: int | None = None) -> list[EpisodeRef]:
+    """`select_demonstrations` of the store's selection, warning about successful episodes not annotated yet."""
+    successful = complete_episodes(store, tasks, settings, successful_only=True)
+    unannotated = sum(e.value_version() is None for e in successful)
+    if unannotated:
+        log.warning("skipped %d episodes without value maps (run aim-annotate)", unannotated)
+    return select_demonstrations(successful, max_episodes)
+
+
 class LatentWindowDataset(_WindowTable):
     """Windows of cached latents (see `build_latent_cache`); items match `AIMBatch` fields."""
 
     def __init__(self, dataset: str | Path, layout: ChunkLayout, cache: str | Path | None = None,
-                 tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False):
+                 tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False,
+                 max_episodes: int | None = None):
         store = open_dataset(dataset)
         self.cache_root = open_cache_root(store, cache, mode="r")
         episodes, groups, stale = [], [], []
-        for episode in complete_episodes(store, tasks, settings, successful_only=True):
-            if episode.value_version() is None:
-                log.warning("episode %s has no value maps yet; not used (run aim-annotate)", episode.episode_id)
-                continue
+        for episode in demonstrations(store, tasks, settings, max_episodes):
             group = cached_latents(self.cache_root, episode.episode_id)
             if group is None or group.attrs.get("complete") is not True \
                     or group.attrs.get("value_version") != episode.value_version():
@@ -129,10 +137,7 @@ class PixelWindowDataset(_WindowTable):
                  camera_hw: tuple[int, int] | None = None, tasks: list[str] | None = None,
                  settings: list[str] | None = None):
         store = open_dataset(dataset)
-        selected = complete_episodes(store, tasks, settings, successful_only=True)
-        episodes = [e for e in selected if e.value_version() is not None]
-        if len(episodes) < len(selected):
-            log.warning("skipped %d episodes without value maps (run aim-annotate)", len(selected) - len(episodes))
+        episodes = demonstrations(store, tasks, settings)
         if not episodes:
             raise FileNotFoundError(f"{dataset} has no complete annotated episodes for this selection")
         stats = stored_action_stats(store.root, episodes) or load_or_compute_action_stats(

@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --resume: continue with hyperparameters that differ from the checkpoint's")
     p.add_argument("--tasks", help="comma-separated task names (default: all in the dataset)")
     p.add_argument("--settings", help="comma-separated settings, easy,hard (default: both)")
+    p.add_argument("--max-episodes", type=int, help="at most this many demonstrations, spread evenly over the "
+                   "selected tasks and settings (default: all)")
     p.add_argument("--variant", choices=list(VARIANTS),
                    help="aim (default); ablations: unified (actions also see future RGB), no-value (no value stream)")
     p.add_argument("--steps", type=int, default=TrainConfig.steps)
@@ -66,7 +68,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(
         dataset=args.dataset, out_dir=args.out, model=args.config, pretrained=args.pretrained,
         model_overrides={"variant": args.variant} if args.variant else {},
-        tasks=_split(args.tasks), settings=_split(args.settings), steps=args.steps, batch_size=args.batch_size,
+        tasks=_split(args.tasks), settings=_split(args.settings),
+        max_episodes=args.max_episodes, steps=args.steps, batch_size=args.batch_size,
         seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps),
         precision=args.precision, parallel=args.parallel, activation_checkpointing=args.activation_checkpointing,
         checkpoint_every=args.checkpoint_every, log_every=args.log_every, val_every=args.val_every,

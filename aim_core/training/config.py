@@ -40,6 +40,9 @@ class TrainConfig:
     """Folder with Wan2.2 weights to initialise the video branch from (None: random init)."""
     tasks: list[str] | None = None
     settings: list[str] | None = None
+    max_episodes: int | None = None
+    """At most this many demonstrations, round-robin over the selected tasks and settings
+    (`aim_core.data.episodes.select_demonstrations`); None: every one."""
     steps: int = 1000
     batch_size: int = 2
     seed: int = 0
@@ -87,6 +90,8 @@ class TrainConfig:
             problems.append(f"vae_steps must be >= 0 (got {self.vae_steps})")
         if self.frame_stride < 1:
             problems.append(f"frame_stride must be >= 1 (got {self.frame_stride})")
+        if self.max_episodes is not None and self.max_episodes < 1:
+            problems.append(f"max_episodes must be >= 1 or unset for all (got {self.max_episodes})")
         if self.tasks is not None and len(self.tasks) == 0:
             problems.append("tasks is an empty list: name at least one task, or leave it unset for all")
         if problems:

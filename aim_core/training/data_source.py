@@ -7,6 +7,7 @@ what the model must agree with (latent channels, text width, actions per latent 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 
 from aim_core.data import CacheReport, LatentCacheConfig, LatentWindowDataset, build_latent_cache, collate_windows
-from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.data.episodes import complete_episodes, open_dataset, select_demonstrations
 from aim_core.inference.bundle import PolicySpec
 from aim_core.models.batch import AIMBatch
 from aim_core.models.config import AIMConfig, ChunkLayout
@@ -40,16 +41,18 @@ def encoders_source(config: TrainConfig) -> Path:
     return Path(config.pretrained) if config.pretrained else Path(config.out_dir) / ENCODERS_DIR
 
 
-def training_encoders(config: TrainConfig, progress: bool = True) -> Encoders:
+def training_encoders(config: TrainConfig, progress: bool = True,
+                      on_vae_step: Callable[[int, float], None] | None = None) -> Encoders:
     """The run's VAE and text encoder (created and saved on first use without --pretrained, the VAE's
-    latent statistics measured on the annotated demonstrations the run trains on)."""
+    latent statistics measured on the annotated demonstrations the run trains on); `on_vae_step` as
+    in `run_encoders`."""
     store = open_dataset(config.dataset)
     episodes = complete_episodes(store, config.tasks, config.settings)
-    training = [e for e in episodes if e.attrs.success and e.value_version() is not None]
+    training = select_demonstrations(episodes, config.max_episodes)
     preset = _preset(config)
     return run_encoders(config.out_dir, config.pretrained, preset, [e.attrs.instruction for e in episodes],
                         seed=config.seed, latent_episodes=training, cache_config=_cache_config(config),
-                        progress=progress,
+                        progress=progress, on_vae_step=on_vae_step,
                         vae_training=vae_training_config(config.model, preset.latent_channels, config.seed,
                                                          config.vae_steps))
 
@@ -62,7 +65,7 @@ def prepare_training_data(config: TrainConfig, progress: bool = True) -> CacheRe
         encoders.text.to("cuda")
     return build_latent_cache(config.dataset, encoders.vae, encoders.text, _cache_config(config),
                               cache=config.latent_cache_dir, tasks=config.tasks, settings=config.settings,
-                              progress=progress)
+                              progress=progress, max_episodes=config.max_episodes)
 
 
 def window_layout(config: TrainConfig) -> ChunkLayout:
@@ -140,5 +143,5 @@ def open_training_data(config: TrainConfig) -> TrainingData:
     """Open the cached windows of a run whose cache `prepare_training_data` has built."""
     layout = window_layout(config)
     windows = LatentWindowDataset(config.dataset, layout, cache=config.latent_cache_dir, tasks=config.tasks,
-                                  settings=config.settings)
+                                  settings=config.settings, max_episodes=config.max_episodes)
     return TrainingData(config, windows, layout, encoders_source(config))

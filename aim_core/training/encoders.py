@@ -11,7 +11,7 @@ reconstruction PSNR), so the cache, the checkpoints and `aim-eval` agree.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,13 +53,15 @@ class Encoders:
 def run_encoders(out_dir: str | Path, pretrained: str | None, preset: AIMConfig, instructions: list[str],
                  seed: int = 0, latent_episodes: Sequence[EpisodeRef] = (),
                  cache_config: LatentCacheConfig = LatentCacheConfig(), progress: bool = True,
-                 vae_training: VAETrainConfig | None = None) -> Encoders:
+                 vae_training: VAETrainConfig | None = None,
+                 on_vae_step: Callable[[int, float], None] | None = None) -> Encoders:
     """The run's encoders: Wan2.2's, the ones saved by an earlier call, or new tiny random ones.
 
     A new tiny VAE gets per-stream latent statistics measured on (a sample of) `latent_episodes`,
     encoded as the latent cache will encode them (`cache_config`); a run that trains must pass its
     training episodes. Without any (tests that encode no dataset) it keeps mean 0 / std 1. With
-    `vae_training` of more than zero steps the VAE is first trained on `latent_episodes`.
+    `vae_training` of more than zero steps the VAE is first trained on `latent_episodes`
+    (`on_vae_step(steps_done, loss)` after each step).
     """
     if pretrained is not None:
         return Encoders.load(pretrained)
@@ -71,7 +73,7 @@ def run_encoders(out_dir: str | Path, pretrained: str | None, preset: AIMConfig,
     report = None
     if vae_training is not None and vae_training.steps > 0 and latent_episodes:
         vae, report = train_vae(latent_episodes, cache_config, replace(vae_training, z_dim=preset.latent_channels),
-                                progress=progress)
+                                progress=progress, on_step=on_vae_step)
     else:
         vae = VideoVAE.from_config(tiny_wan_vae_config(z_dim=preset.latent_channels), seed=seed)
     if latent_episodes:

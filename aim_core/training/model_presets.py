@@ -31,10 +31,14 @@ keeps it random (tests stay fast), the others train it first (`TrainConfig.vae_s
 WAN_TRANSFORMER_SUBDIR = "transformer"
 
 
+def vae_steps(preset: str, steps: int | None = None) -> int:
+    """Training steps of a run's small VAE: the override, else the preset's default."""
+    return VAE_PRESETS[preset].steps if steps is None else steps
+
+
 def vae_training_config(preset: str, latent_channels: int, seed: int = 0, steps: int | None = None) -> VAETrainConfig:
     """The run's VAE training settings: the preset's, with its latent width, the run's seed and step override."""
-    base = VAE_PRESETS[preset]
-    return replace(base, z_dim=latent_channels, seed=seed, steps=base.steps if steps is None else steps)
+    return replace(VAE_PRESETS[preset], z_dim=latent_channels, seed=seed, steps=vae_steps(preset, steps))
 
 
 def model_overrides(overrides: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.data.episodes import complete_episodes, open_dataset, select_demonstrations
 from aim_core.training.config import TrainConfig
 from aim_core.training.model_presets import WAN_TRANSFORMER_SUBDIR
 from data_schemas import SETTINGS, SchemaError
@@ -50,7 +50,7 @@ def select_training_episodes(config: TrainConfig) -> TrainingSelection:
         raise TrainingInputError(f"settings must be a non-empty subset of {list(SETTINGS)}, got {settings}")
     chosen = [ref for ref in everything if ref.attrs.task in tasks and ref.attrs.setting in settings]
     successful = [ref for ref in chosen if ref.attrs.success]
-    usable = [ref for ref in successful if ref.value_version() is not None]
+    usable = select_demonstrations(successful, config.max_episodes)
     if not usable:
         raise TrainingInputError(
             f"no usable episodes for tasks {tasks}, settings {settings} in {config.dataset!r}: "
@@ -72,8 +72,8 @@ def check_pretrained(path: str | None) -> None:
                                  "Diffusers-layout Wan2.2 folder (transformer/, vae/, text_encoder/, tokenizer/)")
 
 
-RUN_HYPERPARAMETERS = ("model", "model_overrides", "pretrained", "tasks", "settings", "batch_size", "seed", "optim",
-                       "camera_hw", "frame_stride", "loss")
+RUN_HYPERPARAMETERS = ("model", "model_overrides", "pretrained", "tasks", "settings", "max_episodes", "batch_size",
+                       "seed", "optim", "camera_hw", "frame_stride", "loss")
 """TrainConfig fields that define what a resumed run continues; changing one silently would mix two runs."""
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import cv2
@@ -192,8 +192,11 @@ def decode_unclamped(model: AutoencoderKLWan, z: torch.Tensor) -> torch.Tensor:
 
 def train_vae(episodes: Sequence[EpisodeRef], cache_config: LatentCacheConfig = LatentCacheConfig(),
               config: VAETrainConfig = VAETrainConfig(), progress: bool = True,
-              eval_episodes: Sequence[EpisodeRef] | None = None) -> tuple[VideoVAE, VAEReport]:
+              eval_episodes: Sequence[EpisodeRef] | None = None,
+              on_step: Callable[[int, float], None] | None = None) -> tuple[VideoVAE, VAEReport]:
     """A new small Wan VAE trained on `episodes`' RGB and value canvases, frozen, with its report.
+
+    `on_step(steps_done, smoothed_loss)` is called after every step (a flow's progress artifact).
 
     The returned VAE keeps mean 0 / std 1 statistics: the caller measures the run's latent statistics
     on it (`raw_latent_stats`) as for any new VAE. PSNR is measured on `eval_episodes` (default: the
@@ -242,6 +245,8 @@ def train_vae(episodes: Sequence[EpisodeRef], cache_config: LatentCacheConfig = 
                 report.first_loss = value
             bar.set_postfix(loss=f"{ema:.4f}", stream=stream)
             report.steps = step + 1
+            if on_step is not None:
+                on_step(report.steps, ema)
             if config.max_minutes is not None and time.perf_counter() - started > 60 * config.max_minutes:
                 break
         report.final_loss = float(np.mean(report.losses[-50:]))

@@ -19,7 +19,7 @@ def test_rollout_then_annotate_place_shoe(tmp_path):
 
     dataset = tmp_path / "ds.zarr"
     results = run("place_shoe", str(dataset), episodes=1, setting="easy", previews=tmp_path / "previews",
-                  overwrite=False, sim_config=SimConfig(image_size=(112, 160)), create=True)
+                  overwrite=False, sim_config=SimConfig(image_size=(144, 192)), create=True)
     assert len(results) == 1 and not results[0].skipped
     result = results[0]
     store = DatasetStore.open(dataset)

@@ -110,6 +110,7 @@ def test_every_deployment_parameter_is_described():
     train = described["train-stage1"]
     assert train["max_minutes"]["default"] == 5.0 and "null: train until `steps`" in train["max_minutes"]["description"]
     assert train["camera_hw"]["default"] == [48, 64] and train["model"]["default"] == "aim-tiny"
+    assert train["max_episodes"]["default"] == 24 and "null: all" in train["max_episodes"]["description"]
 
 
 def _results():
@@ -222,18 +223,22 @@ def test_train_stage1_defaults_report_cache_and_training_to_their_end(prefect_ap
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     dataset = _synthetic_dataset(tmp_path / "ds.zarr")
     state = train_stage1(dataset=str(dataset), out_dir=str(tmp_path / "run"), steps=50, batch_size=1,
-                         val_every=0, gpus=0, max_minutes=0.001, return_state=True)
+                         val_every=0, gpus=0, max_minutes=0.001, max_episodes=2, vae_steps=2, return_state=True)
     checkpoint = state.result()
-    assert checkpoint.endswith("step-000001")
+    stopped = int(checkpoint.rsplit("step-", 1)[1])  # the budget ends it after a few steps (machine-dependent)
+    assert 1 <= stopped < 50
     cache = _artifact("train-stage1-latent-cache")
     assert cache.data == pytest.approx(100.0)
-    assert "finished at 3/3 episodes" in cache.description and "3 encoded, 0 reused" in cache.description
+    assert "finished at 2/2 episodes" in cache.description and "2 encoded, 0 reused" in cache.description
+    vae = _artifact("train-stage1-vae-progress")  # the run's small VAE, step by step
+    assert vae.data == pytest.approx(100.0) and "finished at 2/2 steps" in vae.description
     training = _artifact("train-stage1-progress")
-    assert training.description.startswith(f"training {tmp_path / 'run'}: finished at 1/50 steps (2%)")
+    assert training.description.startswith(
+        f"training {tmp_path / 'run'}: finished at {stopped}/50 steps ({100 * stopped / 50:.0f}%)")
     assert "stopped by the time budget (max_minutes=0.001) before step 50" in training.description
-    assert training.data == pytest.approx(2.0)
+    assert training.data == pytest.approx(100 * stopped / 50)
     report = _artifact("train-stage1-report").data
-    assert "ended at step **1 of 50**" in report and "No loss logged" in report and "Going further" in report
+    assert f"ended at step **{stopped} of 50**" in report and "Going further" in report
 
     from prefect.client.orchestration import get_client
 
@@ -241,10 +246,11 @@ def test_train_stage1_defaults_report_cache_and_training_to_their_end(prefect_ap
         params = client.read_flow_run(state.state_details.flow_run_id).parameters
     assert params["camera_hw"] == [48, 64] and params["model"] == "aim-tiny" and params["resume"] is True
     assert params["max_minutes"] == 0.001 and params["tasks"] is None  # defaults recorded with the given ones
-    logs = _run_logs(state.state_details.flow_run_id, until="finished at 1/50 steps")
+    assert params["max_episodes"] == 2
+    logs = _run_logs(state.state_details.flow_run_id, until=f"finished at {stopped}/50 steps")
     assert any(m.startswith("effective parameters: ") for m in logs)
     assert any("latent cache" in m and "ETA" in m for m in logs)
-    assert any("finished at 1/50 steps" in m for m in logs)
+    assert any(f"finished at {stopped}/50 steps" in m for m in logs)
 
 
 def test_evaluate_reports_progress_chart_frames_and_reference_rows(prefect_api, tmp_path):

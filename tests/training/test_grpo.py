@@ -155,22 +155,21 @@ def make_bundle(root, variant: str = "aim"):
 
 
 class StubEnv:
-    """Synthetic camera frames; the reward of a chunk depends only on its actions."""
+    """Synthetic camera frames behind `TaskEnv`'s interface; the reward of a chunk depends only on its actions."""
+
+    success = False
 
     def reset(self, task, setting, seed):
-        self.t = 0
-        return self._obs()
+        self.episode, self.steps = (task, setting, seed), 0
+        return self.observe()
 
-    def _obs(self):
-        return Observation(np.full((3, 32, 48, 3), 20 * self.t % 255, np.uint8), np.zeros(16, np.float32),
-                           INSTRUCTION, self.t)
+    def observe(self):
+        return Observation(np.full((3, 32, 48, 3), 20 * self.steps % 255, np.uint8), np.zeros(16, np.float32),
+                           INSTRUCTION, self.steps)
 
     def step(self, action):
-        self.t += 1
-        return self._obs()
-
-    def success(self):
-        return False
+        self.steps += 1
+        return self.observe()
 
     def close(self):
         pass

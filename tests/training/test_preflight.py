@@ -42,6 +42,29 @@ def test_empty_task_selection_is_a_config_error(tmp_path):
         TrainConfig(dataset="x", out_dir=str(tmp_path), tasks=[])
 
 
+def test_max_episodes_takes_tasks_in_turn_and_every_step_uses_the_same_ones(tmp_path, make_dataset):
+    """A capped quick run: round-robin over (task, setting), and the latent cache, the training windows
+    and preflight all select the same demonstrations (a mismatch would fail on missing latents)."""
+    from aim_core.data.episodes import open_dataset
+    from aim_core.training.data_source import open_training_data, prepare_training_data
+
+    dataset = make_dataset(tmp_path / "two.zarr", seeds=(0, 2, 4))
+    make_dataset(dataset, seeds=(6, 8), task="click_bell")
+    config = TrainConfig(dataset=str(dataset), out_dir=str(tmp_path / "run"), max_episodes=3)
+    chosen = preflight(config).episode_ids
+    store = open_dataset(dataset)
+    by_task = {}
+    for episode_id in sorted(store.episode_ids()):
+        by_task.setdefault(store.read_attrs(episode_id).task, []).append(episode_id)
+    assert sorted(chosen) == sorted(by_task["click_bell"][:2] + by_task["place_shoe"][:1])
+    assert sorted(prepare_training_data(config, progress=False).built) == sorted(chosen)
+    assert sorted(e.episode_id for e in open_training_data(config).windows.episodes) == sorted(chosen)
+    everything = TrainConfig(dataset=str(dataset), out_dir=str(tmp_path / "run"), max_episodes=10)
+    assert len(preflight(everything).episode_ids) == 5
+    with pytest.raises(ValueError, match="max_episodes must be >= 1"):
+        TrainConfig(dataset="x", out_dir=str(tmp_path), max_episodes=0)
+
+
 def test_cli_reports_bad_input_without_training(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "aim_core.training.cli", "--dataset", str(tmp_path / "missing.zarr"),
                            "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=300)
