@@ -1,4 +1,4 @@
-"""The `evaluate` flow: closed-loop success rates of AIM checkpoints in the simulator, with reference rows.
+"""The `evaluate` flow: closed-loop success rates of AIM checkpoints (and RoboTwin policy folders), with reference rows.
 
 Thin by design: each (task, setting) is one Prefect task calling `aim_core.eval.evaluate_pair`
 (expert-solvable seeds, then every policy on each); the flow writes the success table (CSV,
@@ -6,18 +6,23 @@ markdown, bar chart) and publishes it, the per-pair seeds and the video paths as
 
     prefect deployment run evaluate/evaluate --param checkpoint=runs/tiny/checkpoints/step-000200 \
         --param tasks='["place_shoe"]' --param episodes=10
+    prefect deployment run evaluate/evaluate --param robotwin_policy=policies/aim \
+        --param policy_args='{"checkpoint": "runs/tiny/checkpoints/step-000200"}' --param tasks='["click_bell"]'
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, aim_policies, checkpoint_sim_config,
-                                    evaluate_pair, with_references, write_outcome)
+                                    evaluate_pair, reference_policies as reference_rows, with_references,
+                                    write_outcome)
 from aim_core.eval.report import png_data_uri, summary_rates, video_sections
+from aim_core.eval.robotwin import PolicyFolder, load_policy_folder, robotwin_row
 from aim_core.inference.policy import PolicyConfig
 from data_schemas.spec import Setting
 from pipeline.sim.config import SimConfig
@@ -27,8 +32,11 @@ from flows.progress import StepProgress, record_parameters
 
 @task(name="evaluate-task-setting", cache_policy=NO_CACHE)
 def evaluate_task_setting(config: EvalConfig, task_name: str, setting: str, checkpoints: dict[str, str],
-                          policy_config: PolicyConfig, on_episode=None) -> PairOutcome:
+                          policy_config: PolicyConfig, folder: PolicyFolder | None = None,
+                          on_episode=None) -> PairOutcome:
     rows = with_references(config, aim_policies(checkpoints, config, policy_config))
+    if folder is not None:
+        rows = {**robotwin_row(config, folder, task_name, setting), **rows}
     return evaluate_pair(config, task_name, setting, rows, on_episode=on_episode)
 
 
@@ -48,6 +56,8 @@ def evaluate(
     sampling_steps: int | None = None,
     image_size: tuple[int, int] | None = None,
     record_every: int | None = None,
+    robotwin_policy: str | None = None,
+    policy_args: dict[str, Any] | None = None,
 ) -> dict:
     """Success rates per task and setting of `checkpoint` (row "aim") and `extra_checkpoints` (named rows).
 
@@ -74,6 +84,9 @@ def evaluate(
         sampling_steps: Denoising steps of the AIM policies; null: each bundle's own.
         image_size: Camera size [H, W]; null: what the first checkpoint was trained on.
         record_every: Physics steps per control step; null: what the first checkpoint was trained on.
+        robotwin_policy: A RoboTwin policy folder (deploy_policy.py + deploy_policy.yml, e.g. policies/aim)
+            evaluated as one more row, named after the folder, under the same protocol; empty: none.
+        policy_args: deploy_policy.yml values to override for `robotwin_policy`, e.g. {"checkpoint": "..."}.
     """
     effective = dict(locals())
     log = get_run_logger()
@@ -84,15 +97,19 @@ def evaluate(
                         seed_start=seed_start, step_limit_factor=step_limit_factor, instruction_type=instruction_type,
                         videos=videos, reference_policies=reference_policies, sim=sim)
     policy_config = PolicyConfig(num_inference_steps=sampling_steps)
-    if not checkpoints and not reference_policies:
-        raise ValueError("nothing to evaluate: give a checkpoint or keep reference_policies=True")
+    if not checkpoints and not reference_policies and not robotwin_policy:
+        raise ValueError("nothing to evaluate: give a checkpoint or a robotwin_policy, or keep reference_policies=True")
+    folder = load_policy_folder(robotwin_policy, policy_args) if robotwin_policy else None
+    if folder is not None and folder.name in checkpoints | reference_rows():
+        raise ValueError(f"robotwin_policy folder {folder.path} has the name of another row ({folder.name}); "
+                         "rename the folder or that row")
     effective = record_parameters("evaluate", effective, notes={
         "image_size": f"null = the checkpoint's: {list(sim.image_size)}" if image_size is None else "",
         "record_every": f"null = the checkpoint's: {sim.record_every}" if record_every is None else "",
         "sampling_steps": "null = each bundle's own" if sampling_steps is None else "",
         "step_limit_factor": "null = each task's RoboTwin step limit" if step_limit_factor is None else ""})
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    rows = len(checkpoints) + (2 if reference_policies else 0)
+    rows = len(checkpoints) + (folder is not None) + (2 if reference_policies else 0)
     todo = [(t, s) for t in config.tasks for s in config.settings]
     progress = StepProgress("evaluate-progress", f"evaluation episodes -> {out_dir}",
                             len(todo) * config.episodes * rows, unit="episodes")
@@ -108,7 +125,7 @@ def evaluate(
         for task_name, setting in todo:
             pairs[f"{task_name}/{setting}"] = evaluate_task_setting.with_options(
                 task_run_name=f"evaluate-{task_name}-{setting}")(config, task_name, setting, checkpoints,
-                                                                  policy_config, on_episode)
+                                                                  policy_config, folder, on_episode)
             log.info("%s/%s done", task_name, setting)
     except BaseException as exc:
         progress.finish(f"failed: {type(exc).__name__}: {exc}")

@@ -73,6 +73,17 @@ def run_robotwin_episode(env: TaskEnv, folder: PolicyFolder, model: Any, step_li
                          steps=env.steps, wall_s=time.perf_counter() - start)
 
 
+def robotwin_row(config: EvalConfig, folder: PolicyFolder, task: str, setting: str) -> dict[str, RowRunner]:
+    """The folder's row for (task, setting): `get_model` once, as one RoboTwin run, then an episode per seed.
+    Also how the `evaluate` flow puts a RoboTwin folder beside checkpoints."""
+    try:
+        model = folder.get_model(folder.usr_args(task, setting, robotwin_seed(config.seed_start),
+                                                 config.instruction_type))
+    except Exception as exc:  # noqa: BLE001
+        raise PolicyError(f"{folder.name} on {task}/{setting}: get_model raised {type(exc).__name__}: {exc}") from exc
+    return {folder.name: lambda env, run, limit, video: run_robotwin_episode(env, folder, model, limit, video)}
+
+
 def evaluate_robotwin_policy(config: EvalConfig, folder: str | Path | PolicyFolder,
                              overrides: dict[str, Any] | None = None) -> EvalOutcome:
     """Evaluate a RoboTwin policy folder (and, if enabled, the reference rows) on every task and setting of
@@ -84,15 +95,5 @@ def evaluate_robotwin_policy(config: EvalConfig, folder: str | Path | PolicyFold
     if folder.name in references:
         raise ValueError(f"policy folder {folder.path} has the name of a reference row ({folder.name}); rename the "
                          "folder or leave the reference rows out")
-
-    def rows_for(task: str, setting: str) -> dict[str, RowRunner]:
-        """`get_model` once per (task, setting), as one RoboTwin run; then the folder's row and the references."""
-        try:
-            model = folder.get_model(folder.usr_args(task, setting, robotwin_seed(config.seed_start),
-                                                     config.instruction_type))
-        except Exception as exc:  # noqa: BLE001
-            raise PolicyError(f"{folder.name} on {task}/{setting}: get_model raised {type(exc).__name__}: {exc}") from exc
-        return {folder.name: lambda env, run, limit, video: run_robotwin_episode(env, folder, model, limit, video),
-                **references}
-
-    return evaluate_rows(config, rows_for, 1 + len(references))
+    return evaluate_rows(config, lambda task, setting: {**robotwin_row(config, folder, task, setting), **references},
+                         1 + len(references))

@@ -1,0 +1,43 @@
+"""The `evaluate` deployment runs a RoboTwin policy folder as one more row, under the same protocol and
+reports as checkpoints, and refuses a folder named like another row."""
+import json
+
+import numpy as np
+import pytest
+
+from aim_core.eval.evaluate import EvalConfig, solvable_seeds
+from pipeline.sim.task_env import TaskEnv
+from tests.eval.test_robotwin_policy import REPLAY_POLICY, SIM, TASK, write_policy
+from tests.flows.test_progress_reports import _artifact
+
+
+def test_evaluate_runs_a_robotwin_policy_folder_beside_the_references(prefect_api, tmp_path):
+    from flows.evaluate import evaluate
+
+    env = TaskEnv(SIM)
+    try:
+        seeds = EvalConfig(tasks=[TASK], out_dir=str(tmp_path / "seeds"), settings=["easy"], episodes=1, sim=SIM)
+        actions = tmp_path / "actions.npy"
+        np.save(actions, solvable_seeds(env, seeds, TASK, "easy")[0].actions)
+    finally:
+        env.close()
+    folder = write_policy(tmp_path / "replay", REPLAY_POLICY)
+    out = tmp_path / "eval"
+    result = evaluate(tasks=[TASK], out_dir=str(out), settings=["easy"], episodes=1, videos=0,
+                      image_size=SIM.image_size, step_limit_factor=1.5, robotwin_policy=str(folder),
+                      policy_args={"actions": str(actions)})
+    episodes = {e["policy"]: e for e in json.loads((out / "episodes.json").read_text())}
+    assert set(episodes) == {"replay", "expert", "hold"}
+    assert episodes["replay"]["success"] and episodes["expert"]["success"] and not episodes["hold"]["success"]
+    assert result["summary"]["replay"]["easy"] == 1.0
+    assert "finished at 3/3 episodes" in _artifact("evaluate-progress").description
+    assert "Protocol: RoboTwin 2.0" in (out / "success.md").read_text()
+
+
+def test_a_folder_named_like_a_reference_row_is_refused(prefect_api, tmp_path):
+    from flows.evaluate import evaluate
+
+    folder = write_policy(tmp_path / "hold", REPLAY_POLICY)
+    with pytest.raises(ValueError, match="has the name of another row"):
+        evaluate(tasks=[TASK], out_dir=str(tmp_path / "eval"), settings=["easy"], episodes=1,
+                 robotwin_policy=str(folder))
