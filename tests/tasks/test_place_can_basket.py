@@ -10,7 +10,7 @@ TASK = "place_can_basket"
 
 @pytest.mark.parametrize("setting,seed", [("easy", 0), ("hard", 1)])
 def test_expert_puts_the_can_in_and_lifts_the_basket(setting, seed):
-    assert_expert_fills_and_lifts(TASK, setting, seed, place_mass_min=0.4)
+    assert_expert_fills_and_lifts(TASK, setting, seed)
 
 
 def test_success_needs_the_can_in_a_lifted_basket():

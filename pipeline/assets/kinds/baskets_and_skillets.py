@@ -39,6 +39,12 @@ RIM_GRIP_DEPTH = 0.025
 enough couple to hold a 0.5 kg basket by one end (1.2 cm let it tip 25 deg and a can fall out)."""
 BREAD_CRUST = (0.78, 0.52, 0.25, 1.0)
 TYRE = (0.1, 0.1, 0.1, 1.0)
+SKEWED_ACROSS_Y_DEG = (70, 90, 110, 250, 270, 290)
+"""Top-grasp headings across a narrow object's width (y), square or skewed by 20 deg, from either side:
+at some headings a low top-down grasp near a Panda's base has no IK solution (hard setting, lowered
+table), so the square grasps alone lost place_bread_basket hard seeds 2 and 3."""
+CARD_GRASP_YAWS_DEG = (78, 90, 102, 258, 270, 282)
+"""As `SKEWED_ACROSS_Y_DEG`, skewed only 12 deg: the deck is up to 6.2 cm wide (7 cm clamp limit)."""
 
 
 def _open_box(length: float, width: float, height: float, wall: float, floor: float) -> list[trimesh.Trimesh]:
@@ -143,9 +149,8 @@ def make_bread_basket(rng: np.random.Generator, *, style: str | None = None, col
 @register_kind("bread")
 def make_bread(rng: np.random.Generator, *, style: str | None = None, name: str = "bread") -> ObjectAsset:
     """A loaf, roll or bun (`BREAD_STYLES`): a rounded convex hull, grasped from above across its
-    width (y, <= 5.5 cm) square or skewed by 20 deg either way, from either side, or along any of 8
-    headings for the round bun ("top"). The skewed grasps are there for the Panda's wrist: at some
-    headings a low top-down grasp near the arm's base has no IK solution (place_bread_basket, hard)."""
+    width (y, <= 5.5 cm) square or skewed (`SKEWED_ACROSS_Y_DEG`), or along any of 8 headings for
+    the round bun ("top")."""
     drawn_style = sorted(BREAD_STYLES)[int(rng.integers(len(BREAD_STYLES)))]
     style = drawn_style if style is None else style
     if style not in BREAD_STYLES:
@@ -162,7 +167,7 @@ def make_bread(rng: np.random.Generator, *, style: str | None = None, name: str 
     bottom = sphere.vertices[np.abs(sphere.vertices[:, 2]) < 0.2][:, :2] * (0.97 * length / 2, 0.97 * width / 2)
     body = trimesh.convex.convex_hull(np.vstack([top, np.c_[bottom, np.zeros(len(bottom))]]))
     grip = (0.0, 0.0, 0.5 * height)
-    yaws = (0, 45, 90, 135, 180, 225, 270, 315) if style == "bun" else (70, 90, 110, 250, 270, 290)
+    yaws = (0, 45, 90, 135, 180, 225, 270, 315) if style == "bun" else SKEWED_ACROSS_Y_DEG
     return ObjectAsset(
         name=name, kind="bread", visuals=[VisualPart(body, colour)], collisions=[body],
         mass=BREAD_DENSITY * body.volume,
@@ -228,7 +233,7 @@ def make_toy_car(rng: np.random.Generator, *, color=None, name: str = "toy_car")
         name=name, kind="toy_car",
         visuals=[VisualPart(chassis, body_color), VisualPart(cabin, cabin_color)] + [VisualPart(w, TYRE) for w in wheels],
         collisions=parts, mass=TOY_DENSITY * sum(part.volume for part in parts),
-        grasps=yawed_top_grasps(grip, (90, 270)), grasp_labels=["top"] * 2,
+        grasps=yawed_top_grasps(grip, SKEWED_ACROSS_Y_DEG), grasp_labels=["top"] * len(SKEWED_ACROSS_Y_DEG),
         functional_points=resting_points(cabin_top),
         contact_points={"top": np.array([cabin_x, 0.0, cabin_top]), "side": np.array([0.0, width / 2, chassis_z + chassis_h / 2]),
                         "bottom": np.array([0.0, 0.0, 0.0])},
@@ -237,10 +242,10 @@ def make_toy_car(rng: np.random.Generator, *, color=None, name: str = "toy_car")
 
 @register_kind("playing_cards")
 def make_playing_cards(rng: np.random.Generator, *, color=None, name: str = "playing_cards") -> ObjectAsset:
-    """A deck of playing cards in its box lying flat (6.3-6.6 x 8.8-9.2 cm, 2.2-2.6 cm thick, long
+    """A deck of playing cards in its box lying flat (5.8-6.2 x 8.8-9.2 cm, 2.2-2.6 cm thick, long
     side along +x), a coloured box with a white face panel; grasped from above across its short side
     ("top", fingers opening along y)."""
-    length, width = draw(rng, None, 0.088, 0.092, "length"), draw(rng, None, 0.063, 0.066, "width")
+    length, width = draw(rng, None, 0.088, 0.092, "length"), draw(rng, None, 0.058, 0.062, "width")
     height = draw(rng, None, 0.022, 0.026, "height")
     box_color = pick_color(rng, color, exclude=("white",))
     deck = box((length, width, height), (0.0, 0.0, height / 2))
@@ -250,7 +255,7 @@ def make_playing_cards(rng: np.random.Generator, *, color=None, name: str = "pla
         name=name, kind="playing_cards",
         visuals=[VisualPart(deck, box_color), VisualPart(panel, (0.95, 0.95, 0.93, 1.0))],
         collisions=[deck], mass=CARD_DENSITY * deck.volume,
-        grasps=yawed_top_grasps(grip, (90, 270)), grasp_labels=["top"] * 2,
+        grasps=yawed_top_grasps(grip, CARD_GRASP_YAWS_DEG), grasp_labels=["top"] * len(CARD_GRASP_YAWS_DEG),
         functional_points=resting_points(height + 0.001),
         contact_points={"top": np.array([0.0, 0.0, height]), "side": np.array([0.0, width / 2, 0.5 * height]),
                         "bottom": np.array([0.0, 0.0, 0.0])},
