@@ -137,16 +137,19 @@ def least_roll_reachable_grasp(task, arm: str, actor: sapien.Entity, grasps: Seq
 
 def pick_and_place_heading(task, arm: str, name: str, xyz: Sequence[float], yaws: Sequence[float],
                            pre_distance: float = 0.1, lift: float = 0.1, pre_height: float = 0.07,
-                           clearance: float = 0.005, retreat: float = 0.08) -> None:
+                           clearance: float = 0.005, retreat: float = 0.08,
+                           grasps: Sequence[np.ndarray] | None = None) -> None:
     """Expert of RoboTwin's `grasp -> lift -> place(align) -> open`: `arm` grasps `task.actors[name]`
-    (the reachable grasp needing the least wrist roll now and after the turn), lifts it, turns it to the
-    heading among `yaws` nearest its own (the tasks accept symmetric headings), lowers it so its
+    (the reachable grasp needing the least wrist roll now and after the turn, among `grasps`, default
+    all the asset's), lifts it, turns it to the heading among `yaws` nearest its own (the tasks
+    accept symmetric headings), lowers it so its
     bottom stands `clearance` above `xyz`, opens, retreats and goes home. Lift and retreat fall back
     to joint space where a straight line has no path (`move_up`)."""
     actor, asset = task.actors[name], task.assets[name]
     now = heading(actor)
     yaw = min(yaws, key=lambda y: abs(wrap(y - now)))
-    grasp = least_roll_reachable_grasp(task, arm, actor, asset.grasps, wrap(yaw - now), pre_distance)
+    grasp = least_roll_reachable_grasp(task, arm, actor, asset.grasps if grasps is None else grasps,
+                                       wrap(yaw - now), pre_distance)
     task.expert.grasp(arm, actor, grasp, pre_distance=pre_distance, lift=0.0)
     move_up(task, arm, lift)
     target = heading_target((xyz[0], xyz[1], xyz[2] + clearance), yaw)
