@@ -30,7 +30,8 @@ from pipeline.sim.poses import matrix_to_pose, yaw_pose
 from pipeline.sim.primitives import entity_matrix, support_target
 from pipeline.tasks.base import Phrasing, Task, described
 from pipeline.tasks.dual_placing import Motion, Placement, bottom_at, choose_placing_grasp
-from pipeline.tasks.reach import backed_off, choose_reachable_grasp, raised, straight_or_near
+from pipeline.tasks.reach import backed_off, choose_reachable_grasp, lift_near, raised, straight_or_near
+from pipeline.tasks.rising import rise
 
 BASKET_MASS_KG = 0.5
 """RoboTwin sets the basket to 0.5 kg."""
@@ -103,13 +104,14 @@ class BasketLifting(Task):
         arm, other = self.arm, OTHER[self.arm]
         job = Placement(arm, "object", self.spot())
         grasp = choose_placing_grasp(self, job, self.assets["object"].grasps_labelled("top"), self.motion)
-        expert.grasp(arm, self.actors["object"], grasp, pre_distance=self.motion.pre_distance, lift=self.motion.lift)
+        expert.grasp(arm, self.actors["object"], grasp, pre_distance=self.motion.pre_distance, lift=0.0)
+        rise(expert, (arm,), self.motion.lift)
         tcp = env.robot[arm].tcp_pose().to_transformation_matrix()
         place = bottom_at(self, "object", tcp, job.spot, self.motion.clearance)
         expert.move_to({arm: matrix_to_pose(raised(place, self.motion.pre_height))})
         expert.move_to({arm: matrix_to_pose(place)})
         expert.open_gripper(arm)
-        expert.move_by(arm, (0.0, 0.0, RISE_AFTER_RELEASE_M))
+        lift_near(expert, arm, RISE_AFTER_RELEASE_M)  # a straight rise from the spot had no path (object easy seed 11)
         basket_grasp = self.basket_grasp(other)
         goal = entity_matrix(self.actors["basket"]) @ basket_grasp
         home = np.asarray(env.config.robot.home_qpos)
