@@ -7,7 +7,8 @@ slats, pan ring segments, handle). The basket is lifted by one end with a single
 grasps ("rim_+x", "rim_-x") clamp an end wall across its thickness: the wall then sits flat between
 the finger pads, which resists the basket's weight tipping it about the grip (a grip across a
 horizontal bar would hold that torque by pad friction only). The skillet is lifted by its handle
-from above; RoboTwin's skillet weighs 0.01 kg, so pad friction holds it level.
+from above; RoboTwin's skillet weighs 0.01 kg, so pad friction holds it level given a grippy
+(silicone-coated) surface: with the default friction the held pan drooped 13 deg and slipped.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import trimesh
 
 from pipeline.assets.geometry import box, cylinder, pose, top_down_grasp, tube, tube_collision
 from pipeline.assets.kinds.common import draw, pick_color, resting_points, yawed_top_grasps
-from pipeline.assets.object_asset import ObjectAsset, VisualPart
+from pipeline.assets.object_asset import ObjectAsset, PhysicalMaterial, VisualPart
 from pipeline.assets.registry import declare_lookalikes, register_kind
 
 WICKER_DENSITY = 500.0
@@ -195,7 +196,7 @@ def make_skillet(rng: np.random.Generator, *, color=None, name: str = "skillet")
                VisualPart(cylinder(radius, floor, sections=48), body_color), VisualPart(handle, handle_color)]
     collisions = [cylinder(radius, floor, sections=16)] + tube_collision(radius - wall, radius, height - floor, floor,
                                                                          segments=16) + [handle]
-    grips = [np.array([radius + f * handle_length, 0.0, handle_z]) for f in (0.55, 0.75)]
+    grips = [np.array([radius + f * handle_length, 0.0, handle_z]) for f in (0.3, 0.5)]  # near the pan: a short lever
     grasps = [top_down_grasp(g, (0.0, s, 0.0)) for g in grips for s in (1.0, -1.0)]
     functional = resting_points(height)
     functional["inside"] = pose((0.0, 0.0, floor))
@@ -205,6 +206,7 @@ def make_skillet(rng: np.random.Generator, *, color=None, name: str = "skillet")
         mass=METAL_DENSITY * sum(part.volume for part in collisions),
         grasps=grasps, grasp_labels=["handle"] * len(grasps), functional_points=functional,
         contact_points={"inside_bottom": np.array([0.0, 0.0, floor]), "handle": grips[0]},
+        material=PhysicalMaterial(static_friction=2.0, dynamic_friction=2.0),
     )
 
 
