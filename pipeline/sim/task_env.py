@@ -106,7 +106,7 @@ class TaskEnv:
         look_rng, object_rng, text_rng, points_rng = (
             np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
         mplib.set_global_seed(seed + 1)  # OMPL rejects seed 0
-        sim = SimEnv(self.config, sample_appearance(setting, look_rng, texture_set), timer)
+        sim = SimEnv(self.config, task_cls.appearance(sample_appearance(setting, look_rng, texture_set)), timer)
         scripted = task_cls(sim)
         scripted.load_objects(sim.scene, object_rng, setting)
         if not scripted.tracked:

@@ -14,13 +14,14 @@ import math
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 import sapien
 
 from pipeline.assets import ObjectAsset, build_actor, build_articulation, clutter_kinds, make_asset
+from pipeline.sim.appearance import Appearance
 from pipeline.sim.contacts import ContactRules
 from pipeline.sim.env import SimEnv
 from pipeline.sim.primitives import Expert
@@ -90,6 +91,9 @@ class Task(ABC):
     step_limit: ClassVar[int | None] = None
     """RoboTwin's evaluation step limit (`task_config/_eval_step_limit.yml`): policy actions at its
     control period of `ROBOTWIN_CONTROL_PERIOD` physics steps; `evaluation_step_limit` rescales it."""
+    table_height_bias: ClassVar[float] = 0.0
+    """RoboTwin's `table_height_bias` (m): the task's table top sits this much above the configured
+    height, on top of the hard setting's random offset (place_dual_shoes lowers it by 0.1)."""
 
     def __init__(self, env: SimEnv):
         self.env = env
@@ -121,6 +125,14 @@ class Task(ABC):
         tolerances) plus "success". Cheap enough to call after every physics step, which is how an
         evaluation latches success (the first True ends the episode as a success)."""
         raise NotImplementedError(f"{type(self).__name__} implements neither evaluate() nor check_success()")
+
+    @classmethod
+    def appearance(cls, look: Appearance) -> Appearance:
+        """`look` with its table offset moved by `table_height_bias` (RoboTwin's table_z_bias =
+        U(-0.03, 0) + the task's bias); `look` itself when the task has none."""
+        if not cls.table_height_bias:
+            return look
+        return replace(look, table_height_offset=look.table_height_offset + cls.table_height_bias)
 
     @classmethod
     def evaluation_step_limit(cls, record_every: int) -> int:

@@ -20,8 +20,9 @@ KIND_NAMES = {CONTACT_GRASP: "grasp", CONTACT_SUPPORT: "support", CONTACT_PRESS:
 def stage(task_name: str, setting: str = "easy", seed: int = 0) -> Task:
     """The task's scene after `load_objects` and settling; the expert has not moved."""
     rng = np.random.default_rng(seed)
-    env = SimEnv(SMALL, sample_appearance(setting, rng))
-    task = get_task(task_name)(env)
+    task_cls = get_task(task_name)
+    env = SimEnv(SMALL, task_cls.appearance(sample_appearance(setting, rng)))
+    task = task_cls(env)
     task.load_objects(env.scene, rng, setting)
     env.settle(SMALL.settle_s)
     return task

@@ -1,6 +1,7 @@
 """Small desk objects of RoboTwin's single-arm "move it" tasks: the pill bottle (`080_pillbottle`,
 move_pillbottle_pad), the rubber stamp / seal (`100_seal`, stamp_seal) and the deck of playing cards
-(`081_playingcards`, move_playingcard_away: kind "card_deck").
+(`081_playingcards`, move_playingcard_away: kind "card_deck"); and the open shoe box
+(`007_shoe-box`) of place_dual_shoes.
 
 RoboTwin draws each from a few scanned models; here each is one of three procedural styles with its
 own size ranges and colours. Frames follow the other desk items (pipeline/assets/kinds/desk_items.py):
@@ -148,6 +149,41 @@ def make_card_deck(rng: np.random.Generator, *, style: str | None = None, color=
     )
 
 
+SHOE_BOX_FLOOR = 0.008
+"""m; the floor the shoes stand on (RoboTwin checks shoe z against box z + 0.01)."""
+SHOE_BOX_SLOT_OFFSET = 0.045
+"""m; the shoe slots' distance from the box centre along its y. RoboTwin's slots are 0.04 off
+centre (0.08 apart); 0.045 keeps a Panda finger (1.5 cm thick beside a 8 cm opening) off the
+first shoe while the second goes in, 5 mm inside RoboTwin's 5 cm tolerance."""
+
+
+@register_kind("shoe_box")
+def make_shoe_box(rng: np.random.Generator, *, color=None, name: str = "shoe_box") -> ObjectAsset:
+    """Open shoe box (no lid), 18-20 cm (x) by 22-24 cm (y) inside, walls 3-4 cm high, that two
+    shoes go into side by side, toes to -x: functional "slot_-y" and "slot_+y" on the floor
+    (z up, x axis = the heel-to-toe direction, object -x). Floor and four walls are its convex parts."""
+    length = draw(rng, None, 0.18, 0.20, "inner_length")
+    width = draw(rng, None, 0.22, 0.24, "inner_width")
+    wall_height = draw(rng, None, 0.03, 0.04, "wall_height")
+    box_color = pick_color(rng, color, exclude=("white",))
+    wall, floor, height = 0.006, SHOE_BOX_FLOOR, SHOE_BOX_FLOOR + wall_height
+    outer_x, outer_y = length + 2 * wall, width + 2 * wall
+    parts = [box((outer_x, outer_y, floor), (0.0, 0.0, floor / 2))]
+    for sign in (-1.0, 1.0):
+        parts.append(box((wall, width, wall_height), (sign * (length + wall) / 2, 0.0, floor + wall_height / 2)))
+        parts.append(box((outer_x, wall, wall_height), (0.0, sign * (width + wall) / 2, floor + wall_height / 2)))
+    functional = resting_points(height)
+    for sign, label in ((-1.0, "slot_-y"), (1.0, "slot_+y")):
+        functional[label] = pose((0.0, sign * SHOE_BOX_SLOT_OFFSET, floor), y_axis=(0.0, -1.0, 0.0))
+    return ObjectAsset(
+        name=name, kind="shoe_box", visuals=[VisualPart(part, box_color) for part in parts], collisions=parts,
+        mass=0.2, functional_points=functional,
+        contact_points={"inside_bottom": np.array([0.0, 0.0, floor]), "rim": np.array([0.0, outer_y / 2, height])},
+        material=PhysicalMaterial(static_friction=1.0, dynamic_friction=0.8),
+    )
+
+
+declare_lookalikes("shoe_box", "plastic_box", "tray")  # open boxes
 declare_lookalikes("pillbottle", "bottle", "can", "drink_bottle", "drink_can", "cup")  # small upright cylinders
 declare_lookalikes("card_deck", "playing_cards", "small_box", "soap")  # small flat boxes (playing_cards: place_object_basket's deck)
 declare_lookalikes("seal", "bell")  # a knob on a base
