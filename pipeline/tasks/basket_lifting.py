@@ -13,10 +13,12 @@ Success (RoboTwin): basket and object both more than 0.02 above their spawn heig
 up axis z > 0.5, the L1 distance between their origins < 0.15, the object touching the basket and
 not the table; no gripper condition. Differences: the procedural basket (`basket`) is lifted by a
 clamp across its end wall (RoboTwin's grasp frames are in its asset files) and raised 0.1, not
-0.05: held by one end, the 0.5 kg basket tips about the grip (about 25 deg) and a 0.05 lift left its
-far end, and the object lying there, within 0.02 of the table. The object is
-lifted high enough for its bottom to clear the basket's rim (RoboTwin's place moves straight to
-the spot, its scanned basket is lower).
+0.05: held by one end, the 0.5 kg basket tips about the grip, and a 0.05 lift left its far end, and
+the object lying there, within 0.02 of the table (measured with a 1.2 cm deep clamp, which let it
+tip 25 deg; the clamp now holds 2.5 cm of wall). The contact terms count contacts that push
+(PhysX also reports pairs within its contact offset). The object is lifted high enough for its
+bottom to clear the basket's rim (RoboTwin's place moves straight to the spot, its scanned basket
+is lower).
 """
 from __future__ import annotations
 
