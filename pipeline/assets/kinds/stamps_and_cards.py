@@ -75,11 +75,11 @@ SEAL_STYLES = ("square", "round", "oblong")
 
 @register_kind("seal")
 def make_seal(rng: np.random.Generator, *, style: str | None = None, color=None, name: str = "seal") -> ObjectAsset:
-    """Rubber stamp: a base (square, round or oblong, 3.5-5 cm across, its underside the stamping
+    """Rubber stamp: a base (square, round or oblong, 3-4.6 cm across, its underside the stamping
     "face"), a neck and a round knob on top; grasped from above across the knob at 8 headings,
     which centres it between the fingers (stamp_seal needs 1 cm precision)."""
     style = _style(rng, style, SEAL_STYLES)
-    size = draw(rng, None, 0.035, 0.045, "base_size")
+    size = draw(rng, None, 0.03, 0.04, "base_size")
     base_height = draw(rng, None, 0.012, 0.018, "base_height")
     neck_height = draw(rng, None, 0.02, 0.03, "neck_height")
     knob_radius = draw(rng, None, 0.013, 0.017, "knob_radius")
