@@ -185,5 +185,4 @@ def make_shoe_box(rng: np.random.Generator, *, color=None, name: str = "shoe_box
 
 declare_lookalikes("shoe_box", "plastic_box", "tray")  # open boxes
 declare_lookalikes("pillbottle", "bottle", "can", "drink_bottle", "drink_can", "cup")  # small upright cylinders
-declare_lookalikes("card_deck", "playing_cards", "small_box", "soap")  # small flat boxes (playing_cards: place_object_basket's deck)
-declare_lookalikes("seal", "bell")  # a knob on a base
+declare_lookalikes("card_deck", "playing_cards", "small_box")  # small flat boxes (playing_cards: place_object_basket's deck)
