@@ -22,7 +22,7 @@ import sapien
 from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks import register_task
-from pipeline.tasks.base import Phrasing, Task, described
+from pipeline.tasks.base import Phrasing, Task, described, footprint_radius
 from pipeline.tasks.placing import heading, pick_and_place_heading, set_mass, spot_beside, yaw_quat
 
 OBJECTS = {"mouse": (("mouse", "computer mouse"), ("wireless mouse",)),
@@ -31,6 +31,9 @@ OBJECTS = {"mouse": (("mouse", "computer mouse"), ("wireless mouse",)),
 OBJECT_MASS = 0.01
 """kg; RoboTwin sets the object and the stand to 0.01 kg."""
 XY_TOLERANCE = 0.03
+HAND_CLEARANCE = 0.05
+"""Clutter keeps this much farther from the object than its footprint (RoboTwin pads its keep-out
+rectangles): a clutter box beside a stapler left none of its grasps an IK solution (hard seed 14)."""
 
 
 @register_task
@@ -59,7 +62,8 @@ class PlaceObjectStand(Task):
                                                     yaw_quat(rng.uniform(-np.pi / 6, np.pi / 6))))
         item = make_asset(kind, rng, name="object", color=rgba(colour))
         self.add_object("object", item, sapien.Pose([*object_xy, self.table_z + 1e-3],
-                                                    yaw_quat(rng.uniform(-np.pi / 3, np.pi / 3))))
+                                                    yaw_quat(rng.uniform(-np.pi / 3, np.pi / 3))),
+                        footprint=footprint_radius(item) + HAND_CLEARANCE)
         set_mass(self.actors["object"], OBJECT_MASS)
         self.roles = {"target": "object", "support": "stand"}
         self.instruction_fields = {"object": f"{colour} {kind.replace('_', ' ')}", "stand": stand_colour}
