@@ -129,8 +129,10 @@ class DatasetStore(StoreReader):
         if mode not in ("r", "a"):
             raise ValueError(f"mode must be 'r' or 'a', not {mode!r}")
         where, local, store = cls._locate(url, mode)
-        if mode == "r" or (store is not None and cls._has_root(store, where)):
+        if mode == "r" or (store is not None and sync(store.exists("zarr.json"))):
             return super().open(url, mode)
+        # Missing or not yet whole: decide under the lock, which a process creating the store holds until the
+        # root is written (unlocked, a listing can show its zarr.json while `exists` just said there was none).
         if local is not None:
             local.mkdir(parents=True, exist_ok=True)
             store = LocalStore(local)

@@ -1,8 +1,10 @@
 """End to end on the real simulator: aim-annotate's library path rolls out place_shoe, then annotates it.
 
-Slow (a SAPIEN + mplib rollout at a small resolution on CPU); the quality figures are the
-paper's checks: value mass on the shoe while picking and on the mat while placing, and the real
-finger contact falling in the top of the map.
+Slow (a SAPIEN + mplib rollout on CPU); the quality figures are the paper's checks: value mass on
+the shoe while picking and on the mat while placing, and the real finger contact falling in the top
+of the map. At the recorded size (240x320): at 144x192 the head camera's finger contacts are visible
+but none reaches the top 10% of the pick map (0/55), at 112x160 none is visible (not diagnosed; a suspect: the
+contact check's pixel margins do not scale with the image).
 """
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ def test_rollout_then_annotate_place_shoe(tmp_path):
 
     dataset = tmp_path / "ds.zarr"
     results = run("place_shoe", str(dataset), episodes=1, setting="easy", previews=tmp_path / "previews",
-                  overwrite=False, sim_config=SimConfig(image_size=(144, 192)), create=True)
+                  overwrite=False, sim_config=SimConfig(image_size=(240, 320)), create=True)
     assert len(results) == 1 and not results[0].skipped
     result = results[0]
     store = DatasetStore.open(dataset)
