@@ -29,7 +29,7 @@ from aim_core.models.config import Variant
 from aim_core.training.checkpoint import latest_checkpoint
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.data_source import encoders_source, prepare_training_data, training_encoders
-from aim_core.training.encoders import VAE_REPORT, VAE_SUBDIR
+from aim_core.training.encoders import VAE_REPORT
 from aim_core.training.launch import LaunchResult, default_nproc, launch_training
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.model_presets import vae_steps
@@ -64,11 +64,17 @@ def train_vae(config: TrainConfig) -> dict | None:
     log = get_run_logger()
     started = time.monotonic()
     source = encoders_source(config)
-    steps = vae_steps(config.model, config.vae_steps)
-    progress, on_step = None, None
-    if steps > 0 and not (source / VAE_SUBDIR / "config.json").is_file():
-        progress = StepProgress("train-stage1-vae-progress", f"training the run's VAE in {source}", steps)
-        on_step = lambda done, loss: progress.update(done, f"loss {loss:.4f}")  # noqa: E731
+    progress: StepProgress | None = None
+
+    def on_step(done: int, loss: float) -> None:
+        """Only a VAE that really trains calls this: its progress starts at its first step (the rate from there)."""
+        nonlocal progress
+        if progress is None:
+            progress = StepProgress("train-stage1-vae-progress", f"training the run's VAE in {source}",
+                                    vae_steps(config.model, config.vae_steps), done=done)
+        else:
+            progress.update(done, f"loss {loss:.4f}")
+
     log.info("run encoders: loading or building them in %s", source)
     try:
         encoders = training_encoders(config, on_vae_step=on_step)

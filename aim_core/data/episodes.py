@@ -98,16 +98,31 @@ def complete_episodes(store: StoreReader, tasks: list[str] | None = None,
     return out
 
 
-def select_demonstrations(episodes: list[EpisodeRef], max_episodes: int | None = None) -> list[EpisodeRef]:
+@dataclass(frozen=True)
+class Demonstrations:
+    """The training episodes of a selection, and the successful ones left out for want of value maps."""
+
+    episodes: list[EpisodeRef]
+    unannotated: list[str]
+
+
+def select_demonstrations(episodes: list[EpisodeRef], max_episodes: int | None = None) -> Demonstrations:
     """The training demonstrations among `episodes`: successful and annotated, in id order.
 
     With `max_episodes`, at most that many, taken round-robin over the (task, setting) groups (each
     group's first episodes by id): a capped quick run still sees every task and setting, and the
     latent cache, preflight and training all pick the same episodes from one store.
     """
-    usable = [e for e in episodes if e.attrs.success and e.value_version() is not None]
+    usable: list[EpisodeRef] = []
+    unannotated: list[str] = []
+    for episode in episodes:
+        if episode.attrs.success:
+            if episode.value_version() is None:
+                unannotated.append(episode.episode_id)
+            else:
+                usable.append(episode)
     if max_episodes is None or len(usable) <= max_episodes:
-        return usable
+        return Demonstrations(usable, unannotated)
     groups: dict[tuple[str, str], list[EpisodeRef]] = {}
     for episode in usable:
         groups.setdefault((episode.attrs.task, episode.attrs.setting), []).append(episode)
@@ -116,4 +131,4 @@ def select_demonstrations(episodes: list[EpisodeRef], max_episodes: int | None =
         for key in sorted(groups):
             if rank < len(groups[key]) and len(chosen) < max_episodes:
                 chosen.add(groups[key][rank].episode_id)
-    return [e for e in usable if e.episode_id in chosen]
+    return Demonstrations([e for e in usable if e.episode_id in chosen], unannotated)

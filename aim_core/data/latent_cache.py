@@ -175,10 +175,9 @@ def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEnc
     key = config.key(vae)
     report = CacheReport()
     ready: list[EpisodeRef] = []
-    successful = complete_episodes(store, tasks, settings, successful_only=True)
-    report.skipped.update({e.episode_id: "no value maps (run aim-annotate first)"
-                           for e in successful if e.value_version() is None})
-    for episode in tqdm(select_demonstrations(successful, max_episodes), desc="latent cache", disable=not progress):
+    demonstrations = select_demonstrations(complete_episodes(store, tasks, settings, successful_only=True), max_episodes)
+    report.skipped.update(dict.fromkeys(demonstrations.unannotated, "no value maps (run aim-annotate first)"))
+    for episode in tqdm(demonstrations.episodes, desc="latent cache", disable=not progress):
         if is_current(cache_root, episode, key):
             report.reused.append(episode.episode_id)
         else:

@@ -70,11 +70,10 @@ class _WindowTable(Dataset):
 def demonstrations(store, tasks: list[str] | None, settings: list[str] | None,
                    max_episodes: int | None = None) -> list[EpisodeRef]:
     """`select_demonstrations` of the store's selection, warning about successful episodes not annotated yet."""
-    successful = complete_episodes(store, tasks, settings, successful_only=True)
-    unannotated = sum(e.value_version() is None for e in successful)
-    if unannotated:
-        log.warning("skipped %d episodes without value maps (run aim-annotate)", unannotated)
-    return select_demonstrations(successful, max_episodes)
+    selected = select_demonstrations(complete_episodes(store, tasks, settings, successful_only=True), max_episodes)
+    if selected.unannotated:
+        log.warning("skipped %d episodes without value maps (run aim-annotate)", len(selected.unannotated))
+    return selected.episodes
 
 
 class LatentWindowDataset(_WindowTable):

@@ -48,7 +48,7 @@ def training_encoders(config: TrainConfig, progress: bool = True,
     in `run_encoders`."""
     store = open_dataset(config.dataset)
     episodes = complete_episodes(store, config.tasks, config.settings)
-    training = select_demonstrations(episodes, config.max_episodes)
+    training = select_demonstrations(episodes, config.max_episodes).episodes
     preset = _preset(config)
     return run_encoders(config.out_dir, config.pretrained, preset, [e.attrs.instruction for e in episodes],
                         seed=config.seed, latent_episodes=training, cache_config=_cache_config(config),

@@ -50,7 +50,7 @@ def select_training_episodes(config: TrainConfig) -> TrainingSelection:
         raise TrainingInputError(f"settings must be a non-empty subset of {list(SETTINGS)}, got {settings}")
     chosen = [ref for ref in everything if ref.attrs.task in tasks and ref.attrs.setting in settings]
     successful = [ref for ref in chosen if ref.attrs.success]
-    usable = select_demonstrations(successful, config.max_episodes)
+    usable = select_demonstrations(successful, config.max_episodes).episodes
     if not usable:
         raise TrainingInputError(
             f"no usable episodes for tasks {tasks}, settings {settings} in {config.dataset!r}: "
