@@ -20,7 +20,7 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
 from pipeline.tasks.keep_heading import pick_and_place_keeping_heading
-from pipeline.tasks.placing import COLOURS_8, spot_beside, yaw_quat
+from pipeline.tasks.placing import COLOURS_8, off_centre_xy, spot_beside, yaw_quat
 
 PAD_SIZE = (0.08, 0.08, 0.001)
 XY_TOLERANCE, Z_TOLERANCE = 0.03, 0.005
@@ -40,10 +40,7 @@ class MovePillbottlePad(Task):
     step_limit = 400
 
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
-        while True:
-            bottle_xy = np.array([rng.uniform(-0.25, 0.25), rng.uniform(-0.1, 0.1)])
-            if abs(bottle_xy[0]) >= 0.05:
-                break
+        bottle_xy = off_centre_xy(rng, (-0.25, 0.25), (-0.1, 0.1), min_abs_x=0.05)
         pad_xy = spot_beside(rng, bottle_xy, y_range=(-0.2, 0.1))
         pad = make_asset("rect_pad", rng, name="pad", size_x=PAD_SIZE[0], size_y=PAD_SIZE[1],
                          thickness=PAD_SIZE[2], color=(*COLOURS_8["blue"], 1.0))

@@ -22,7 +22,7 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
 from pipeline.tasks.keep_heading import pick_and_place_keeping_heading
-from pipeline.tasks.placing import yaw_quat
+from pipeline.tasks.placing import off_centre_xy, yaw_quat
 
 MOVE_OUT = 0.3
 """How far outward (world x) RoboTwin's expert carries the deck."""
@@ -44,10 +44,7 @@ class MovePlayingcardAway(Task):
     step_limit = 400
 
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
-        while True:
-            xy = np.array([rng.uniform(-0.1, 0.1), rng.uniform(-0.2, 0.05)])
-            if abs(xy[0]) >= 0.05:
-                break
+        xy = off_centre_xy(rng, (-0.1, 0.1), (-0.2, 0.05), min_abs_x=0.05)
         yaw = np.pi / 2 + rng.uniform(-np.pi, np.pi)
         colour = random_color_name(rng, exclude=("white",))
         cards = make_asset("card_deck", rng, name="cards", color=rgba(colour))

@@ -24,8 +24,8 @@ import sapien
 from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
-from pipeline.tasks.placing import (COLOURS_8, draw_colour, mesh_quaternion, pick_and_place_heading, set_mass,
-                                    spot_beside, yaw_quat)
+from pipeline.tasks.placing import (COLOURS_8, draw_colour, mesh_quaternion, off_centre_xy, pick_and_place_heading,
+                                    set_mass, spot_beside, yaw_quat)
 
 PAD_SIZE = (0.11, 0.06, 0.001)
 PAD_MASS = 0.01
@@ -51,10 +51,7 @@ class MoveStaplerPad(Task):
     step_limit = 400
 
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
-        while True:
-            stapler_xy = np.array([rng.uniform(-0.25, 0.25), rng.uniform(-0.2, 0.0)])
-            if abs(stapler_xy[0]) >= 0.05:
-                break
+        stapler_xy = off_centre_xy(rng, (-0.25, 0.25), (-0.2, 0.0), min_abs_x=0.05)
         stapler_yaw = np.pi / 2 + rng.uniform(-np.pi, np.pi)
         pad_xy = spot_beside(rng, stapler_xy)
         pad_colour, pad_rgba = draw_colour(rng, COLOURS_8)

@@ -24,6 +24,8 @@ from pipeline.sim.poses import matrix_to_pose, yaw_pose
 from pipeline.sim.primitives import entity_matrix, support_target
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
+from pipeline.tasks.place_bread_basket import BREAD_NOUNS
+from pipeline.tasks.placing import off_centre_xy
 from pipeline.tasks.reach import backed_off, choose_reachable_grasp, place_near, raised, straight_or_near
 from pipeline.tasks.rising import rise
 
@@ -42,7 +44,6 @@ HOLD_XY, HOLD_DROP_M = (0.1, -0.05), 0.0
 rise (RoboTwin: 0.05; held by the handle's end, the pan may droop a few degrees, and 0.05 lower left
 its floor within 2.4 cm of the table, the success check's 2 cm)."""
 SIDE = {"left": -1.0, "right": 1.0}
-BREAD_NOUNS = {"loaf": ("loaf", "loaf of bread"), "roll": ("bread roll", "roll"), "bun": ("bun", "bread bun")}
 
 
 @register_task
@@ -58,10 +59,7 @@ class PlaceBreadSkillet(Task):
         places=("into", "in", "onto"))
 
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
-        while True:
-            bread_xy = np.array([rng.uniform(-0.28, 0.28), rng.uniform(-0.2, 0.05)])
-            if abs(bread_xy[0]) >= 0.2:
-                break
+        bread_xy = off_centre_xy(rng, (-0.28, 0.28), (-0.2, 0.05), min_abs_x=0.2)
         self.bread_arm = "left" if bread_xy[0] < 0 else "right"
         self.skillet_arm = "right" if self.bread_arm == "left" else "left"
         style = sorted(BREAD_NOUNS)[int(rng.integers(len(BREAD_NOUNS)))]

@@ -22,7 +22,7 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
-from pipeline.tasks.placing import heading, pick_and_place_heading, spot_beside, yaw_quat
+from pipeline.tasks.placing import heading, off_centre_xy, pick_and_place_heading, spot_beside, yaw_quat
 
 OBJECTS = {"mouse": (("mouse", "computer mouse"), ("wireless mouse",)),
            "stapler": (("stapler", "desk stapler"), ("paper stapler",))}
@@ -43,10 +43,7 @@ class PlaceObjectScale(Task):
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
         kinds = sorted(OBJECTS)
         kind = kinds[int(rng.integers(len(kinds)))]
-        while True:
-            object_xy = np.array([rng.uniform(-0.25, 0.25), rng.uniform(-0.2, 0.05)])
-            if abs(object_xy[0]) >= 0.02:
-                break
+        object_xy = off_centre_xy(rng, (-0.25, 0.25), (-0.2, 0.05), min_abs_x=0.02)
         scale_xy = spot_beside(rng, object_xy, x_range=(0.02, 0.25), y_range=(-0.2, 0.05), min_distance=0.15)
         colour = random_color_name(rng, exclude=("black", "gray"))
         scale = make_asset("electronic_scale", rng, name="scale")

@@ -23,7 +23,7 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described, footprint_radius
-from pipeline.tasks.placing import heading, pick_and_place_heading, set_mass, spot_beside, yaw_quat
+from pipeline.tasks.placing import heading, off_centre_xy, pick_and_place_heading, set_mass, spot_beside, yaw_quat
 
 OBJECTS = {"mouse": (("mouse", "computer mouse"), ("wireless mouse",)),
            "stapler": (("stapler", "desk stapler"), ("paper stapler",)),
@@ -50,10 +50,7 @@ class PlaceObjectStand(Task):
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
         kinds = sorted(OBJECTS)
         kind = kinds[int(rng.integers(len(kinds)))]
-        while True:
-            object_xy = np.array([rng.uniform(-0.28, 0.28), rng.uniform(-0.05, 0.05)])
-            if abs(object_xy[0]) >= 0.2:
-                break
+        object_xy = off_centre_xy(rng, (-0.28, 0.28), (-0.05, 0.05), min_abs_x=0.2)
         stand_xy = spot_beside(rng, object_xy, x_range=(0.0, 0.05), y_range=(-0.15, -0.1), min_distance=0.1)
         colour = random_color_name(rng, exclude=("gray",))
         stand_colour = random_color_name(rng, exclude=(colour,))

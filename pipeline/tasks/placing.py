@@ -56,6 +56,16 @@ def spot_beside(rng: np.random.Generator, other_xy: np.ndarray, x_range=(0.05, 0
             return xy
 
 
+def off_centre_xy(rng: np.random.Generator, x_range: tuple[float, float], y_range: tuple[float, float],
+                  min_abs_x: float) -> np.ndarray:
+    """RoboTwin's usual object spawn (`rand_pose` redrawn while |x| is small): x and y uniform in the
+    ranges, redrawn until |x| >= `min_abs_x`, which keeps the object off the centre line on one arm's side."""
+    while True:
+        xy = np.array([rng.uniform(*x_range), rng.uniform(*y_range)])
+        if abs(xy[0]) >= min_abs_x:
+            return xy
+
+
 def set_mass(actor: sapien.Entity, kg: float) -> None:
     """Override a dynamic actor's mass (RoboTwin fixes some, e.g. 0.01 kg for its pads)."""
     actor.find_component_by_type(sapien.physx.PhysxRigidDynamicComponent).set_mass(kg)
