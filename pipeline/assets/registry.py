@@ -6,6 +6,7 @@ factory draws every random choice from `rng`, so the same seed always yields the
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from collections.abc import Callable
 
@@ -50,6 +51,14 @@ def clutter_kinds(task_kinds) -> tuple[str, ...]:
     articulated ones, the task's own kinds and their look-alikes; sorted, so draws are reproducible."""
     excluded = set(_ARTICULATED).union(*(lookalikes(kind) for kind in task_kinds))
     return tuple(kind for kind in list_asset_kinds() if kind not in excluded)
+
+
+def draw_kind(kinds, key: int) -> str:
+    """The kind of `kinds` whose hash with `key` is highest (rendezvous, or highest-random-weight,
+    choice). Why not an index drawn into the list: adding a kind to the library would then reshuffle
+    every draw, so every seeded clutter scene changed; here a draw changes only where the new kind
+    wins (about one in `len(kinds)`)."""
+    return max(kinds, key=lambda kind: hashlib.blake2b(f"{key}:{kind}".encode(), digest_size=8).digest())
 
 
 def list_asset_kinds() -> list[str]:

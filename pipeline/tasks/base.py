@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 import sapien
 
-from pipeline.assets import ObjectAsset, build_actor, build_articulation, clutter_kinds, make_asset
+from pipeline.assets import ObjectAsset, build_actor, build_articulation, clutter_kinds, draw_kind, make_asset
 from pipeline.sim.appearance import Appearance
 from pipeline.sim.contacts import ContactRules
 from pipeline.sim.env import SimEnv
@@ -208,27 +208,33 @@ class Task(ABC):
         look-alikes (`pipeline.assets.clutter_kinds`), yaw U(±pi), placed in free table space (never
         on a task object's reserved footprint, 1 cm apart from each other, inside the table, tall
         ones in the far half); gives up after 50 failed placements; with probability 0.02 none.
-        Known to the planners as obstacle boxes."""
+        Known to the planners as obstacle boxes.
+
+        Each placement attempt draws from its own stream and picks its kind by `draw_kind`, and `rng`
+        gives exactly two draws whatever the library holds, so a kind added to the library changes
+        only the few attempts it wins instead of every hard scene (and every draw after this call)."""
         if count is None:
             count = 0 if rng.random() < CLEAN_TABLE_RATE else CLUTTER_MAX
+        attempts = np.random.SeedSequence(int(rng.integers(2**63)))
         kinds = clutter_kinds(self.assets[name].kind for name in self.assets)
         names: list[str] = []
         failures = 0
         while len(names) < count and failures < CLUTTER_FAILURES_MAX:
+            draw = np.random.default_rng(attempts.spawn(1)[0])
             name = f"distractor_{len(names)}"
-            kind = kinds[int(rng.integers(len(kinds)))]
-            asset = make_asset(kind, rng, name=name)
+            kind = draw_kind(kinds, int(draw.integers(2**63)))
+            asset = make_asset(kind, draw, name=name)
             radius = footprint_radius(asset)
             far_half = asset.bounds[1, 2] > CLUTTER_TALL_M
             x_lim, y_hi = 0.6 - radius, 0.34 - radius
             y_lo = radius if far_half else -0.34 + radius
             xy = None
             if x_lim > 0 and y_hi > y_lo:
-                xy = self.free_spot(rng, radius, x_range=(-x_lim, x_lim), y_range=(y_lo, y_hi), gap=0.01)
+                xy = self.free_spot(draw, radius, x_range=(-x_lim, x_lim), y_range=(y_lo, y_hi), gap=0.01)
             if xy is None:
                 failures += 1
                 continue
-            yaw = rng.uniform(-np.pi, np.pi)
+            yaw = draw.uniform(-np.pi, np.pi)
             pose = sapien.Pose([xy[0], xy[1], self.table_z + 1e-3], [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)])
             self.add_object(name, asset, pose, tracked=False, footprint=radius)
             center = sapien.Pose(((asset.bounds[0] + asset.bounds[1]) / 2).astype(np.float32))

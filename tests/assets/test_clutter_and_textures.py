@@ -4,7 +4,7 @@ deterministic image lists)."""
 import numpy as np
 import pytest
 
-from pipeline.assets import TEXTURE_SETS, clutter_kinds, list_asset_kinds, lookalikes, texture_from_set
+from pipeline.assets import TEXTURE_SETS, clutter_kinds, draw_kind, list_asset_kinds, lookalikes, texture_from_set
 
 
 def test_clutter_pool_is_the_library_minus_task_kinds_and_lookalikes():
@@ -14,6 +14,19 @@ def test_clutter_pool_is_the_library_minus_task_kinds_and_lookalikes():
     assert set(clutter_kinds([])) == set(list_asset_kinds()) - {"laptop"}
     assert lookalikes("block") == {"block", "small_box"} and lookalikes("bell") == {"bell"}
     assert list(pool) == sorted(pool)  # reproducible draws
+
+
+def test_a_new_kind_changes_only_the_clutter_draws_it_wins():
+    pool = clutter_kinds([])
+    grown = (*pool, "new_kind")
+    keys = range(3000)
+    before = [draw_kind(pool, k) for k in keys]
+    after = [draw_kind(grown, k) for k in keys]
+    changed = [b != a for b, a in zip(before, after)]
+    assert all(a == "new_kind" for a, c in zip(after, changed) if c)  # the rest keep their kind
+    assert 0.3 / len(grown) < np.mean(changed) < 3 / len(grown)  # about one draw in len(grown)
+    assert len(set(before)) == len(pool)  # every kind can be drawn
+    assert before == [draw_kind(tuple(reversed(pool)), k) for k in keys]  # order-free, reproducible
 
 
 def test_texture_sets_are_disjoint_and_deterministic():
