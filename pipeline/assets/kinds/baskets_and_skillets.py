@@ -1,6 +1,8 @@
 """Baskets, the skillet and the things put into them: RoboTwin's `110_basket` (place_can_basket,
 place_object_basket), `076_breadbasket` and `075_bread` (place_bread_basket), `106_skillet`
-(place_bread_skillet), `057_toycar` and `081_playingcards` (place_object_basket).
+(place_bread_skillet) and `057_toycar` (place_object_basket; its other object, RoboTwin's
+`081_playingcards`, is the kind "card_deck" of pipeline/assets/kinds/stamps_and_cards.py, the deck
+move_playingcard_away moves: one model, as in RoboTwin).
 
 The containers are concave, so their collision is a convex decomposition (floor, wall boxes or
 slats, pan ring segments, handle). The basket is lifted by one end with a single hand, so its
@@ -25,7 +27,6 @@ WICKER_DENSITY = 500.0
 BREAD_DENSITY = 250.0
 METAL_DENSITY = 2000.0
 TOY_DENSITY = 600.0
-CARD_DENSITY = 700.0
 BASKET_STYLES = ("solid", "slatted")
 """`basket` variants: plain walls, or walls of vertical slats under a rim band."""
 BREAD_BASKET_STYLES = ("round", "oval", "square")
@@ -44,8 +45,6 @@ SKEWED_ACROSS_Y_DEG = (70, 90, 110, 250, 270, 290)
 """Top-grasp headings across a narrow object's width (y), square or skewed by 20 deg, from either side:
 at some headings a low top-down grasp near a Panda's base has no IK solution (hard setting, lowered
 table), so the square grasps alone lost place_bread_basket hard seeds 2 and 3."""
-CARD_GRASP_YAWS_DEG = (78, 90, 102, 258, 270, 282)
-"""As `SKEWED_ACROSS_Y_DEG`, skewed only 12 deg: the deck is up to 6.2 cm wide (7 cm clamp limit)."""
 
 
 def _open_box(length: float, width: float, height: float, wall: float, floor: float) -> list[trimesh.Trimesh]:
@@ -242,29 +241,6 @@ def make_toy_car(rng: np.random.Generator, *, color=None, name: str = "toy_car")
     )
 
 
-@register_kind("playing_cards")
-def make_playing_cards(rng: np.random.Generator, *, color=None, name: str = "playing_cards") -> ObjectAsset:
-    """A deck of playing cards in its box lying flat (5.8-6.2 x 8.8-9.2 cm, 2.2-2.6 cm thick, long
-    side along +x), a coloured box with a white face panel; grasped from above across its short side
-    ("top", fingers opening along y)."""
-    length, width = draw(rng, None, 0.088, 0.092, "length"), draw(rng, None, 0.058, 0.062, "width")
-    height = draw(rng, None, 0.022, 0.026, "height")
-    box_color = pick_color(rng, color, exclude=("white",))
-    deck = box((length, width, height), (0.0, 0.0, height / 2))
-    panel = box((0.6 * length, 0.6 * width, 0.001), (0.0, 0.0, height + 0.0005))
-    grip = (0.0, 0.0, 0.5 * height)
-    return ObjectAsset(
-        name=name, kind="playing_cards",
-        visuals=[VisualPart(deck, box_color), VisualPart(panel, (0.95, 0.95, 0.93, 1.0))],
-        collisions=[deck], mass=CARD_DENSITY * deck.volume,
-        grasps=yawed_top_grasps(grip, CARD_GRASP_YAWS_DEG), grasp_labels=["top"] * len(CARD_GRASP_YAWS_DEG),
-        functional_points=resting_points(height + 0.001),
-        contact_points={"top": np.array([0.0, 0.0, height]), "side": np.array([0.0, width / 2, 0.5 * height]),
-                        "bottom": np.array([0.0, 0.0, 0.0])},
-    )
-
-
 declare_lookalikes("basket", "bread_basket", "plastic_box", "tray")  # open containers things are put into
 declare_lookalikes("skillet", "pot")  # cookware with handles
 declare_lookalikes("bread", "burger")  # baked food
-declare_lookalikes("playing_cards", "small_box")  # small flat boxes

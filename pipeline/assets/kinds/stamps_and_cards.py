@@ -1,6 +1,7 @@
 """Small desk objects of RoboTwin's single-arm "move it" tasks: the pill bottle (`080_pillbottle`,
 move_pillbottle_pad), the rubber stamp / seal (`100_seal`, stamp_seal) and the deck of playing cards
-(`081_playingcards`, move_playingcard_away: kind "card_deck"); and the open shoe box
+(`081_playingcards`, kind "card_deck": moved aside in move_playingcard_away, put into the basket in
+place_object_basket; RoboTwin uses the same models in both); and the open shoe box
 (`007_shoe-box`) of place_dual_shoes.
 
 RoboTwin draws each from a few scanned models; here each is one of three procedural styles with its
@@ -125,7 +126,8 @@ def make_card_deck(rng: np.random.Generator, *, style: str | None = None, color=
                     name: str = "card_deck") -> ObjectAsset:
     """Deck of playing cards lying flat, its length along object y: a tuck box (coloured, with a
     white face panel) or a bare stack (white edges, a coloured back on top). Grasped from above
-    across its width (object x), at its middle or 2 cm either way along it."""
+    across its width (object x), at its middle or 2 cm either way along it, labelled "top" as the
+    other top-grasped objects of the basket tasks (basket_lifting asks for "top")."""
     style = _style(rng, style, CARD_STYLES)
     (w_lo, w_hi), (l_lo, l_hi), (h_lo, h_hi) = CARD_STYLES[style]
     width, length = draw(rng, None, w_lo, w_hi, "width"), draw(rng, None, l_lo, l_hi, "length")
@@ -141,7 +143,7 @@ def make_card_deck(rng: np.random.Generator, *, style: str | None = None, color=
     grasps = [g for y in (-0.02, 0.0, 0.02) for g in yawed_top_grasps((0.0, y, grasp_z), (0, 180))]
     return ObjectAsset(
         name=name, kind="card_deck", visuals=visuals, collisions=[body], mass=CARDS_MASS,
-        grasps=grasps, grasp_labels=["body"] * len(grasps),
+        grasps=grasps, grasp_labels=["top"] * len(grasps),
         functional_points=resting_points(height),
         contact_points={"top": np.array([0.0, 0.0, height]), "side_left": np.array([-width / 2, 0.0, grasp_z]),
                         "side_right": np.array([width / 2, 0.0, grasp_z])},
@@ -185,4 +187,4 @@ def make_shoe_box(rng: np.random.Generator, *, color=None, name: str = "shoe_box
 
 declare_lookalikes("shoe_box", "plastic_box", "tray")  # open boxes
 declare_lookalikes("pillbottle", "bottle", "can", "drink_bottle", "drink_can", "cup")  # small upright cylinders
-declare_lookalikes("card_deck", "playing_cards", "small_box")  # small flat boxes (playing_cards: place_object_basket's deck)
+declare_lookalikes("card_deck", "small_box")  # small flat boxes
