@@ -15,8 +15,11 @@ blue, both grippers open. Step limit 1200.
 Our differences: the expert lifts 0.12 (RoboTwin 0.07, see CARRY_LIFT), and the fingers close
 across the row (along world y) rather than as RoboTwin's grasp-direction heuristic picks: the
 blocks end 6-9 cm apart along x, and a Panda hand opened to 8 cm along x would knock the
-neighbour. The value map's place region is the table (no tracked support), so its "place mass on
-the support" figure is not defined.
+neighbour. Of the grasps and turns that end that way (the least squaring turn, or a quarter turn
+more either way: the blocks are cubes) the expert takes the first, least wrist roll first, whose
+grasp, lift and straight carry the planner finds a path for (`RankingTask._grasp_and_turn`), where
+RoboTwin takes its one grasp. The value map's place region is the table (no tracked support), so
+its "place mass on the support" figure is not defined.
 
 `RankingTask` is shared with blocks_ranking_size: it differs in the blocks (`draw_blocks`), the
 target x ranges and the order in which the expert places them.
@@ -27,14 +30,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+import mplib
 import numpy as np
 import sapien
 
 from pipeline.assets import make_asset, rgba
+from pipeline.sim.poses import matrix_to_pose
 from pipeline.sim.primitives import FLIP_ABOUT_Y, entity_matrix
+from pipeline.sim.robot import HAND_FROM_TCP
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
-from pipeline.tasks.reach import lift_near, place_near
+from pipeline.tasks.reach import backed_off, lift_near, nearest_ik, place_near, raised, reachable
 from pipeline.tasks.stack_blocks_two import sample_block_xy, yaw_pose
 
 ROW_DX, ROW_DY = 0.13, 0.03
@@ -42,6 +48,8 @@ ROW_DX, ROW_DY = 0.13, 0.03
 CARRY_LIFT = 0.12
 """Lift after grasping (RoboTwin: 0.07): the carried block must clear the others, up to 6.6 cm tall,
 on the way to its target (the planner does not know the task's objects)."""
+PRE_GRASP, PRE_PLACE = 0.09, 0.09
+"""Pre-grasp distance back along the approach and carry height above the target (RoboTwin's)."""
 
 
 @dataclass(frozen=True)
@@ -114,24 +122,73 @@ class RankingTask(Task):
             if arm is not None and side != arm:
                 self.expert.home([arm])
             arm = side
-            turn = float(np.angle(np.exp(1j * -heading(block) * 4)) / 4)  # square the block to the row
-            self.expert.grasp(arm, block, self._across_row_grasp(arm, block, asset.grasps, turn),
-                              pre_distance=0.09, lift=0.0)
+            grasp, turn = self._grasp_and_turn(arm, index)
+            self.expert.grasp(arm, block, grasp, pre_distance=PRE_GRASP, lift=0.0)
             lift_near(self.expert, arm, CARRY_LIFT)
-            target = table_target(*self.targets[index], self.table_z + 0.003, heading(block) + turn)
-            place_near(self.expert, arm, block, asset.functional_points["bottom"], target, pre_height=0.09,
-                       retreat=0.07)
+            place_near(self.expert, arm, block, asset.functional_points["bottom"], self._target(index, turn),
+                       pre_height=PRE_PLACE, retreat=0.07)
         self.expert.home([arm])
 
-    def _across_row_grasp(self, arm: str, block: sapien.Entity, grasps: Sequence[np.ndarray],
-                          turn: float) -> np.ndarray:
-        """The top grasp (least wrist roll among equals) whose fingers open along world y once the
-        block is turned by `turn`: the neighbours in the row sit along x."""
+    def _target(self, index: int, turn: float) -> np.ndarray:
+        """Where block `index`'s bottom goes: its row spot, the block turned by `turn` about z."""
+        yaw = heading(self.actors[self.names[index]]) + turn
+        return table_target(*self.targets[index], self.table_z + 0.003, yaw)
+
+    def _grasp_and_turn(self, arm: str, index: int) -> tuple[np.ndarray, float]:
+        """A top grasp of block `index` and the turn (about z) it gets on the way to its spot, the
+        fingers ending across the row. First the least turn that squares the block to the row with
+        either grasp across the row after it (the least wrist roll first), then turns 90 degrees
+        either way with the other two grasps (a cube fits its spot turned by a quarter), taking the
+        first whose grasp, lift and straight carry have a collision-free path (`_can_carry`):
+        - a grasp with the fingers along y spans the hand 20 cm along y, into clutter standing
+          there (blocks_ranking_rgb hard seeds 13, 21, 30: no IK at the grasp);
+        - carried from x ~0.2 to ~0 with a 25-degree turn, the right arm's wrist (joint 7) passes
+          its limit on one of the two grasps across the row (blocks_ranking_size easy seeds 8, 30),
+          and the joint-space fallback swung the held block through the one already placed.
+        With none qualifying, the least turn and the least wrist roll (the expert before the check)."""
+        block = self.actors[self.names[index]]
+        square = float(np.angle(np.exp(1j * -heading(block) * 4)) / 4)
+        first = None
+        for turn in sorted((square, square + np.pi / 2, square - np.pi / 2), key=abs):
+            across = self._across_row_grasps(block, self.assets[self.names[index]].grasps, turn)
+            preferred = self.expert.choose_grasp(arm, block, across, turn)
+            first = first or (preferred, turn)
+            for grasp in sorted(across, key=lambda g: g is not preferred):
+                if self._can_carry(arm, index, grasp, turn):
+                    return grasp, turn
+        return first
+
+    @staticmethod
+    def _across_row_grasps(block: sapien.Entity, grasps: Sequence[np.ndarray], turn: float) -> list[np.ndarray]:
+        """The top grasps whose fingers open along world y once the block is turned by `turn`: the
+        neighbours in the row sit along x."""
         def off_row(grasp: np.ndarray) -> float:
             axis = (entity_matrix(block) @ grasp)[:3, 1]
             return abs(np.cos(np.arctan2(axis[1], axis[0]) + turn))
         best = min(off_row(g) for g in grasps)
-        return self.expert.choose_grasp(arm, block, [g for g in grasps if off_row(g) < best + 1e-6], turn)
+        return [g for g in grasps if off_row(g) < best + 1e-6]
+
+    def _can_carry(self, arm: str, index: int, grasp: np.ndarray, turn: float) -> bool:
+        """Whether the planner (table and clutter) finds postures at the pre-grasp, the grasp and the
+        lift, and a straight (screw) carry from the lift to above the spot, turning the block by
+        `turn`."""
+        robot_arm = self.expert.env.robot[arm]
+        name = self.names[index]
+        taken = entity_matrix(self.actors[name]) @ grasp
+        if not reachable(robot_arm, (matrix_to_pose(backed_off(taken, PRE_GRASP)), matrix_to_pose(taken))):
+            return False
+        lifted = nearest_ik(robot_arm, matrix_to_pose(raised(taken, CARRY_LIFT)))
+        if lifted is None:
+            return False
+        placed = self._target(index, turn) @ np.linalg.inv(self.assets[name].functional_points["bottom"]) @ grasp
+        hand = matrix_to_pose(raised(placed, PRE_PLACE)) * HAND_FROM_TCP
+        start = robot_arm.full_qpos()
+        start[:len(lifted)] = lifted
+        with robot_arm.timer.measure("planning"):
+            result = robot_arm.planner.plan_screw(mplib.Pose(hand.p, hand.q), start,
+                                                  qpos_step=robot_arm.config.screw_qpos_step,
+                                                  time_step=self.expert.env.dt)
+        return result["status"] == "Success"
 
     @staticmethod
     def _ranked(xy: np.ndarray) -> bool:
