@@ -26,7 +26,7 @@ from pipeline.sim.primitives import entity_matrix, support_target
 from pipeline.sim.robot import PlanningError
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
-from pipeline.tasks.reach import nearest_ik
+from pipeline.tasks.reach import lift_near, nearest_ik, place_near, straight_or_near
 
 HANDOVER_POINT = (0.0, -0.05, 0.22)
 """Block centre at the handover: world x, world y, height above the table."""
@@ -36,9 +36,14 @@ moving straight in to grasp."""
 RECEIVER_GRASP_OFFSET = (0.018, 0.003)
 """Receiver's TCP from the block centre (towards the receiver, up): its hand stays clear of the
 giver's finger on that face and, when placing, of the table."""
+LIFT_M = RETREAT_M = 0.08
+"""The giver's lift after grasping and the receiver's rise after releasing (RoboTwin's)."""
 PLACE_TCP_HEIGHT_M = 0.05
 """The receiver opens with its TCP this high over the table (its sideways hand is 3.2 cm thick
 either side of the TCP), so the block drops the last centimetres onto the pad."""
+RELEASE_RAISES, RELEASE_RAISE_M = 4, 0.01
+"""Where the release posture has no collision-free IK, the receiver lets go up to 3 cm higher,
+1 cm at a time (the 4-5 cm block drops flat onto the pad from there)."""
 PAD_CLEARANCE_M = 0.17
 """Clutter keeps this far from the pad centre: the receiver's sideways hand (20 cm wide, up to
 13 cm behind the TCP) comes down to 2 cm over the table there."""
@@ -101,7 +106,8 @@ class HandoverBlock(Task):
         block, asset = self.actors["block"], self.assets["block"]
         giver, receiver = self.giver, self.receiver
         inward = 1.0 if giver == "left" else -1.0  # giver -> receiver direction along world x
-        self.expert.grasp(giver, block, self.expert.choose_grasp(giver, block, asset.grasps), lift=0.08)
+        self.expert.grasp(giver, block, self.expert.choose_grasp(giver, block, asset.grasps), lift=0.0)
+        lift_near(self.expert, giver, LIFT_M)  # near the table's edge the straight lift has no screw path
 
         # giver brings the block to the handover point holding its world-x faces; receiver stands by
         half = float(asset.bounds[1, 2]) / 2
@@ -123,7 +129,7 @@ class HandoverBlock(Task):
         # receiver grasps the block's free faces, giver releases and moves away
         centre = entity_matrix(block) @ np.array([0.0, 0.0, half, 1.0])
         grasp_at = centre[:3] - approach * RECEIVER_GRASP_OFFSET[0] + np.array([0.0, 0.0, RECEIVER_GRASP_OFFSET[1]])
-        self.expert.move_to({receiver: self._side_frame(receiver, grasp_at, approach)}, straight=True)
+        straight_or_near(self.expert, receiver, self._side_frame(receiver, grasp_at, approach))
         self.expert.close_gripper(receiver)
         self.expert.open_gripper(giver)
         self.expert.move_by(giver, (0.0, 0.0, 0.08))
@@ -134,7 +140,13 @@ class HandoverBlock(Task):
                             - (entity_matrix(block) @ asset.functional_points["bottom"])[2, 3])
         target[2, 3] = max(target[2, 3], self.table_z + PLACE_TCP_HEIGHT_M - tcp_above_bottom)
         self.expert.home([giver])
-        self.expert.place(receiver, block, asset.functional_points["bottom"], target, align_orientation=False)
+        for _ in range(RELEASE_RAISES):  # clutter beside the pad can leave the low release posture no IK
+            goal = self.expert.placing_tcp(receiver, block, asset.functional_points["bottom"], target, False)
+            if nearest_ik(self.env.robot[receiver], goal) is not None:
+                break
+            target[2, 3] += RELEASE_RAISE_M
+        place_near(self.expert, receiver, block, asset.functional_points["bottom"], target, align_orientation=False,
+                   retreat=RETREAT_M)
         self.expert.home([receiver])
 
     def _side_frame(self, arm: str, position: np.ndarray, approach: np.ndarray) -> sapien.Pose:
