@@ -9,14 +9,14 @@ pre-grasp with `move_near`: the IK solution closest to the arm's current posture
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import mplib
 import numpy as np
 import sapien
 
-from data_schemas.spec import ARM_DOF
-from pipeline.sim.poses import matrix_to_pose
+from data_schemas.spec import ARM_DOF, GRIPPER_CLOSED, GRIPPER_OPEN
+from pipeline.sim.poses import matrix_to_pose, pose_to_matrix
 from pipeline.sim.primitives import Expert
 from pipeline.sim.robot import HAND_FROM_TCP, PandaArm, PlanningError
 
@@ -75,13 +75,19 @@ def choose_reachable_grasp(expert: Expert, arm: str, object_pose: np.ndarray, gr
                         f"{np.round(object_pose[:3, 3], 3).tolist()} is reachable through its whole motion")
 
 
-def move_near(expert: Expert, arm: str, tcp: sapien.Pose) -> None:
-    """Bring `arm`'s TCP to `tcp` through joint space, ending in the posture nearest the current one."""
+def near_path(expert: Expert, arm: str, tcp: sapien.Pose) -> np.ndarray:
+    """Joint path (N, 7) bringing `arm`'s TCP to `tcp` through joint space, ending in the posture
+    nearest the current one."""
     robot_arm = expert.env.robot[arm]
     qpos = nearest_ik(robot_arm, tcp)
     if qpos is None:
         raise PlanningError(f"{arm} arm: no IK solution for TCP position {np.round(tcp.p, 3).tolist()}")
-    expert.follow({arm: robot_arm.plan_to_qpos(qpos, expert.env.dt)})
+    return robot_arm.plan_to_qpos(qpos, expert.env.dt)
+
+
+def move_near(expert: Expert, arm: str, tcp: sapien.Pose) -> None:
+    """Bring `arm`'s TCP to `tcp` through joint space, ending in the posture nearest the current one."""
+    expert.follow({arm: near_path(expert, arm, tcp)})
 
 
 def grasp_near(expert: Expert, arm: str, actor: sapien.Entity, grasp: np.ndarray, pre_distance: float,
@@ -105,10 +111,32 @@ def straight_or_near(expert: Expert, arm: str, tcp: sapien.Pose) -> None:
     """Bring `arm`'s TCP to `tcp` in a straight line (screw motion) where one exists, else through
     joint space to the nearest IK posture (`move_near`); never by RRT, whose paths ignore the
     task's own objects (the planner knows only the table and the clutter)."""
-    try:
-        expert.move_to({arm: tcp}, straight=True)
-    except PlanningError:
-        move_near(expert, arm, tcp)
+    straight_or_near_together(expert, {arm: tcp})
+
+
+def straight_or_near_together(expert: Expert, tcps: Mapping[str, sapien.Pose]) -> None:
+    """`straight_or_near` for several arms moving in lockstep (a dual-arm grasp's approach): each
+    arm straight where it can, else to its nearest IK posture."""
+    paths = {}
+    for arm, tcp in tcps.items():
+        try:
+            paths[arm] = expert.env.robot[arm].plan_to_tcp(tcp, expert.env.dt, straight=True)
+        except PlanningError:
+            paths[arm] = near_path(expert, arm, tcp)
+    expert.follow(paths)
+
+
+def grasp_together_near(expert: Expert, grasps: Mapping[str, tuple[sapien.Entity, np.ndarray]],
+                        pre_distance: float) -> None:
+    """`Expert.grasp_together` without its lift, with the approach from the pre-grasp made by
+    `straight_or_near_together`: a grasp close to an arm's base (the skillet's handle 0.21 m in
+    front of the right arm's base, place_bread_skillet seed 25) has no screw path from the
+    pre-grasp, and RRT's own IK missed the posture that `nearest_ik` (more restarts) finds."""
+    goals = {arm: pose_to_matrix(expert.grasp_pose(actor, grasp)) for arm, (actor, grasp) in grasps.items()}
+    expert.set_gripper({arm: GRIPPER_OPEN for arm in grasps})
+    expert.move_to({arm: matrix_to_pose(backed_off(goal, pre_distance)) for arm, goal in goals.items()})
+    straight_or_near_together(expert, {arm: matrix_to_pose(goal) for arm, goal in goals.items()})
+    expert.set_gripper({arm: GRIPPER_CLOSED for arm in grasps})
 
 
 def place_near(expert: Expert, arm: str, actor: sapien.Entity, functional_point: np.ndarray, target: np.ndarray,
