@@ -17,7 +17,7 @@ import numpy as np
 from pipeline.sim.poses import matrix_to_pose
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks.base import Task
-from pipeline.tasks.reach import backed_off, choose_reachable_grasp, raised
+from pipeline.tasks.reach import backed_off, choose_reachable_grasp, lift_each_near, lift_near, raised
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,13 @@ def choose_placing_grasp(task: Task, job: Placement, grasps: Sequence[np.ndarray
 def pick_both_place_in_turn(task: Task, jobs: Sequence[Placement], grasps: dict[str, np.ndarray],
                             motion: Motion) -> None:
     """The whole expert: both arms grasp their objects (`grasps`: arm -> grasp in its object's
-    frame) and lift them together; each job in order: carry over the spot (while the previous arm
-    goes home), lower, open, rise; the last arm goes home."""
+    frame) and lift them (together where both straight lifts exist); each job in order: carry over
+    the spot (while the previous arm goes home), lower, open, rise (straight where it can); the last
+    arm goes home."""
     expert, env = task.expert, task.env
     expert.grasp_together({job.arm: (task.actors[job.name], grasps[job.arm]) for job in jobs},
-                          pre_distance=motion.pre_distance, lift=motion.lift)
+                          pre_distance=motion.pre_distance, lift=0.0)
+    lift_each_near(expert, [job.arm for job in jobs], motion.lift)
     home = np.asarray(env.config.robot.home_qpos)
     previous = None
     for job in jobs:
@@ -82,6 +84,6 @@ def pick_both_place_in_turn(task: Task, jobs: Sequence[Placement], grasps: dict[
         expert.follow(paths)
         expert.move_to({job.arm: matrix_to_pose(place)})
         expert.open_gripper(job.arm)
-        expert.move_by(job.arm, (0.0, 0.0, motion.retreat))
+        lift_near(expert, job.arm, motion.retreat)
         previous = job.arm
     expert.home([previous])
