@@ -20,10 +20,13 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.sim.primitives import support_target
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
+from pipeline.tasks.reach import lift_near
 
 ALONG_TOLERANCE, ACROSS_TOLERANCE = 0.05, 0.02
 YAW_TOLERANCE = np.deg2rad(15.1)
 MAT_XY = (0.0, -0.08)
+LIFT_M, RETREAT_M = 0.1, 0.08
+"""Lift after grasping the shoe and rise after letting it go (`Expert.grasp` and `Expert.place` defaults)."""
 
 
 def _yaw_quat(yaw: float) -> list[float]:
@@ -74,10 +77,12 @@ class PlaceShoe(Task):
         arm = self.nearest_arm(shoe.get_pose().p)
         turn = float(np.angle(np.exp(1j * (_heading(mat) - _heading(shoe)))))
         asset = self.assets["shoe"]
-        self.expert.grasp(arm, shoe, self.expert.choose_grasp(arm, shoe, asset.grasps, turn=turn))
+        self.expert.grasp(arm, shoe, self.expert.choose_grasp(arm, shoe, asset.grasps, turn=turn), lift=0.0)
+        lift_near(self.expert, arm, LIFT_M)  # near the table's edge a straight lift can lack a screw path
         target = support_target(mat, self.assets["shoe_mat"].functional_points["top"])
         target[2, 3] += 0.004
-        self.expert.place(arm, shoe, asset.functional_points["bottom"], target, align_orientation=True)
+        self.expert.place(arm, shoe, asset.functional_points["bottom"], target, align_orientation=True, retreat=0.0)
+        lift_near(self.expert, arm, RETREAT_M)  # over the mat's middle a straight rise can lack a screw path
         self.expert.home([arm])
 
     def evaluate(self) -> dict[str, bool]:
