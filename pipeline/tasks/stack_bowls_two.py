@@ -12,10 +12,13 @@ height above the table below `HEIGHT_TARGETS[i] + 0.02` (one-sided, as RoboTwin)
 open. Step limit 900 (stack_bowls_three: 1200).
 
 Differences from RoboTwin: the expert grasps the rim on the arm's outer side (pads flush with
-the wall) where RoboTwin names a fixed grasp frame per arm, and it releases a carried bowl 2 cm
-above where it nests in the lower one (bowl "nest" point) rather than 5 cm above the lower bowl's
-origin: our procedural bowls nest 0.7-1.6 cm apart, and the outer finger must stay above the
-lower rim. RoboTwin's bowls weigh 0.01 kg (its default for task objects); ours are ceramic
+the wall) where RoboTwin names a fixed grasp frame per arm, unless the hand would strike another
+bowl there (it tipped the neighbour, easy seeds 4 and 26) or the pre-grasp has no IK (near the
+workspace's edge or clutter, hard 34 / 19): then the next rim grasp round the bowl; the lift after
+the grasp falls back to the nearest IK posture where the straight one has no screw path (easy 12,
+28). It releases a carried bowl 2 cm above where it nests in the lower one (bowl "nest" point)
+rather than 5 cm above the lower bowl's origin: our procedural bowls nest 0.7-1.6 cm apart, and
+the outer finger must stay above the lower rim. RoboTwin's bowls weigh 0.01 kg (its default for task objects); ours are ceramic
 (~0.1 kg). Shared with stack_bowls_three (`StackBowlsTwo.count`, `HEIGHT_TARGETS`).
 """
 from __future__ import annotations
@@ -27,10 +30,12 @@ import numpy as np
 import sapien
 
 from pipeline.assets import make_asset
+from pipeline.sim.poses import matrix_to_pose
 from pipeline.sim.primitives import entity_matrix, support_target
+from pipeline.sim.robot import PlanningError
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
-from pipeline.tasks.reach import place_near
+from pipeline.tasks.reach import backed_off, lift_near, place_near, raised, reachable
 
 STACK_SPOT = (0.0, -0.1)
 """Where RoboTwin's expert puts the first bowl down."""
@@ -38,10 +43,15 @@ HEIGHT_TARGETS = (0.0, 0.03, 0.07)
 """RoboTwin's height targets above the table of the bowls sorted by height (0.74, 0.77, 0.81)."""
 HEIGHT_SLACK, XY_TOLERANCE = 0.02, 0.04
 RELEASE_GAP = 0.02
+"""A carried bowl is released this far above the height where it nests."""
 HAND_CLEARANCE = 0.1
 """Clutter keeps this far from a bowl's rim: the hand at a rim grasp reaches ~0.1 m outward, and
 the planner's IK rejects grasps whose hand overlaps a clutter box."""
-"""A carried bowl is released this far above the height where it nests."""
+HAND_REACH, HAND_HALF_WIDTH = 0.13, 0.03
+"""The hand at a rim grasp (opening axis radial, tilted out) covers a band this long outward from
+the rim and this wide either side of it: another bowl inside the band is struck on the approach
+(the planner does not know the task's own objects)."""
+PRE_DISTANCE, LIFT = 0.1, 0.1
 
 
 @register_task
@@ -91,7 +101,8 @@ class StackBowlsTwo(Task):
             if arm is not None and side != arm:
                 self.expert.home([arm])
             arm = side
-            self.expert.grasp(arm, bowl, self._outer_rim_grasp(arm, bowl, asset.grasps), pre_distance=0.1, lift=0.1)
+            self.expert.grasp(arm, bowl, self._rim_grasp(arm, name), pre_distance=PRE_DISTANCE, lift=0.0)
+            lift_near(self.expert, arm, LIFT)  # near the workspace's edge the straight lift has no screw path
             if previous is None:
                 target = np.eye(4)
                 target[:3, 3] = (*STACK_SPOT, self.table_z + 0.003)
@@ -103,16 +114,38 @@ class StackBowlsTwo(Task):
             previous = name
         self.expert.home([arm])
 
-    def _outer_rim_grasp(self, arm: str, bowl: sapien.Entity, grasps) -> np.ndarray:
-        """The rim grasp on the arm's side of the bowl (least wrist roll of the two finger
-        orders): the hand stays outboard of the stack and of the other arm."""
-        outward = -1.0 if arm == "left" else 1.0
+    def _rim_grasp(self, arm: str, name: str) -> np.ndarray:
+        """The rim grasp for `arm` on bowl `name`: among grasps whose hand band (`HAND_REACH`) keeps
+        clear of the other bowls, the one farthest to the arm's outer side (the hand stays outboard
+        of the stack and of the other arm; least wrist roll of the two finger orders), whose
+        pre-grasp, grasp and lifted poses all have IK. A neighbour on the outer side was struck by
+        the hand and tipped (bowl_1's outer rim against bowl_2), and the outermost grasp near the
+        workspace's edge or clutter can have no pre-grasp posture."""
+        bowl, grasps = self.actors[name], self.assets[name].grasps
         pose = entity_matrix(bowl)
+        outward = -1.0 if arm == "left" else 1.0
+        radius = float(self.assets[name].bounds[1, 0])
+        others = [self.actors[n].get_pose().p[:2] for n in self.names if n != name]
 
-        def outboard(grasp: np.ndarray) -> float:
-            return outward * float((pose @ grasp)[0, 3] - pose[0, 3])
-        best = max(outboard(g) for g in grasps)
-        return self.expert.choose_grasp(arm, bowl, [g for g in grasps if outboard(g) > best - 1e-6])
+        def blocked(grasp: np.ndarray) -> bool:
+            rim = (pose @ grasp)[:2, 3]
+            direction = (rim - pose[:2, 3]) / np.linalg.norm(rim - pose[:2, 3])
+            along = [np.clip(np.dot(c - rim, direction), 0.0, HAND_REACH) for c in others]
+            return any(np.linalg.norm(c - rim - t * direction) < radius + HAND_HALF_WIDTH
+                       for c, t in zip(others, along))
+
+        groups: dict[tuple[bool, float], list[np.ndarray]] = {}
+        for grasp in grasps:
+            key = (blocked(grasp), round(-outward * float((pose @ grasp)[0, 3] - pose[0, 3]), 4))
+            groups.setdefault(key, []).append(grasp)
+        robot_arm = self.expert.env.robot[arm]
+        for key in sorted(groups):
+            first = self.expert.choose_grasp(arm, bowl, groups[key])
+            for grasp in [first] + [g for g in groups[key] if g is not first]:
+                tcp = pose @ grasp
+                if reachable(robot_arm, map(matrix_to_pose, (backed_off(tcp, PRE_DISTANCE), tcp, raised(tcp, LIFT)))):
+                    return grasp
+        raise PlanningError(f"{arm} arm: no rim grasp of {name} at {np.round(pose[:3, 3], 3).tolist()} is reachable")
 
     def evaluate(self) -> dict[str, bool]:
         positions = sorted((self.actors[name].get_pose().p for name in self.names), key=lambda p: p[2])
