@@ -1,5 +1,6 @@
 """pick_diverse_bottles: both arms pick their bottle and hold it up in front (easy, hard), with a
-pick value map on the left bottle; bottles left standing, held too low or off the goal are no success."""
+pick value map on the left bottle; bottles left standing, held too low or off the goal are no success
+(in pick_dual_bottles too, which shares the check)."""
 import numpy as np
 import pytest
 
@@ -28,8 +29,9 @@ def test_expert_lifts_both_bottles_to_the_front(setting, seed):
     assert result.stats["pick"]["mass_on_actor"] >= 0.9
 
 
-def test_success_needs_both_bottles_up_at_their_goals():
-    task = stage(TASK, seed=3)
+@pytest.mark.parametrize("task_name", [TASK, "pick_dual_bottles"])  # one check, both tasks
+def test_success_needs_both_bottles_up_at_their_goals(task_name):
+    task = stage(task_name, seed=3)
     assert not task.check_success()  # expert skipped: both bottles stand on the table
     z = task.table_z + MIN_HEIGHT_M + 0.05
     for arm in ("left", "right"):  # held up at the goal (teleported: gravity pulls them down later)
