@@ -17,7 +17,8 @@ import numpy as np
 from pipeline.sim.poses import matrix_to_pose
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks.base import Task
-from pipeline.tasks.reach import backed_off, choose_reachable_grasp, lift_each_near, lift_near, raised
+from pipeline.tasks.reach import backed_off, choose_reachable_grasp, lift_near, raised
+from pipeline.tasks.rising import rise
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def pick_both_place_in_turn(task: Task, jobs: Sequence[Placement], grasps: dict[
     expert, env = task.expert, task.env
     expert.grasp_together({job.arm: (task.actors[job.name], grasps[job.arm]) for job in jobs},
                           pre_distance=motion.pre_distance, lift=0.0)
-    lift_each_near(expert, [job.arm for job in jobs], motion.lift)
+    rise(expert, [job.arm for job in jobs], motion.lift)
     home = np.asarray(env.config.robot.home_qpos)
     previous = None
     for job in jobs:

@@ -153,17 +153,6 @@ def place_near(expert: Expert, arm: str, actor: sapien.Entity, functional_point:
         lift_near(expert, arm, retreat)
 
 
-def lift_each_near(expert: Expert, arms: Sequence[str], dz: float) -> None:
-    """Lift several arms that hold separate objects `dz` straight up, together where both straight
-    lines have a screw path, else one after the other by `lift_near` (near the table's edge one
-    arm's straight lift can fail while the other's exists)."""
-    try:
-        expert.move_all_by({arm: (0.0, 0.0, dz) for arm in arms})
-    except PlanningError:
-        for arm in arms:
-            lift_near(expert, arm, dz)
-
-
 def lift_near(expert: Expert, arm: str, dz: float) -> None:
     """Move `arm`'s TCP `dz` straight up (`straight_or_near`: after a grasp or a release in an arm
     posture from which the straight line has no screw path)."""

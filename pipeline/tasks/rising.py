@@ -1,4 +1,5 @@
-"""Straight rises that survive postures near the Panda's workspace edge (bread basket, bread skillet).
+"""Straight rises that survive postures near the Panda's workspace edge (bread basket, bread skillet, the two-arm
+pick-both-place-in-turn expert).
 
 After a low grasp close to the arm's base (a lowered table in the hard setting) a straight lift may
 have no screw path; `Expert.move_all_by` then raises `PlanningError` and the episode is lost.
