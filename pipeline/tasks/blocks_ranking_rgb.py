@@ -40,7 +40,7 @@ from pipeline.sim.primitives import FLIP_ABOUT_Y, entity_matrix
 from pipeline.sim.robot import HAND_FROM_TCP
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
-from pipeline.tasks.reach import backed_off, lift_near, nearest_ik, place_near, raised, reachable
+from pipeline.tasks.reach import backed_off, grasp_and_lift_near, nearest_ik, place_near, raised, reachable
 from pipeline.tasks.stack_blocks_two import sample_block_xy, yaw_pose
 
 ROW_DX, ROW_DY = 0.13, 0.03
@@ -123,8 +123,7 @@ class RankingTask(Task):
                 self.expert.home([arm])
             arm = side
             grasp, turn = self._grasp_and_turn(arm, index)
-            self.expert.grasp(arm, block, grasp, pre_distance=PRE_GRASP, lift=0.0)
-            lift_near(self.expert, arm, CARRY_LIFT)
+            grasp_and_lift_near(self.expert, arm, block, grasp, CARRY_LIFT, pre_distance=PRE_GRASP)
             place_near(self.expert, arm, block, asset.functional_points["bottom"], self._target(index, turn),
                        pre_height=PRE_PLACE, retreat=0.07)
         self.expert.home([arm])

@@ -26,7 +26,7 @@ from pipeline.sim.primitives import entity_matrix, support_target
 from pipeline.sim.robot import PlanningError
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
-from pipeline.tasks.reach import lift_near, nearest_ik, place_near, straight_or_near
+from pipeline.tasks.reach import grasp_and_lift_near, nearest_ik, place_near, straight_or_near
 
 HANDOVER_POINT = (0.0, -0.05, 0.22)
 """Block centre at the handover: world x, world y, height above the table."""
@@ -106,8 +106,7 @@ class HandoverBlock(Task):
         block, asset = self.actors["block"], self.assets["block"]
         giver, receiver = self.giver, self.receiver
         inward = 1.0 if giver == "left" else -1.0  # giver -> receiver direction along world x
-        self.expert.grasp(giver, block, self.expert.choose_grasp(giver, block, asset.grasps), lift=0.0)
-        lift_near(self.expert, giver, LIFT_M)  # near the table's edge the straight lift has no screw path
+        grasp_and_lift_near(self.expert, giver, block, self.expert.choose_grasp(giver, block, asset.grasps), LIFT_M)
 
         # giver brings the block to the handover point holding its world-x faces; receiver stands by
         half = float(asset.bounds[1, 2]) / 2

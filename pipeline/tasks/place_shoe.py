@@ -20,7 +20,7 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.sim.primitives import support_target
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
-from pipeline.tasks.reach import lift_near
+from pipeline.tasks.reach import grasp_and_lift_near, lift_near
 
 ALONG_TOLERANCE, ACROSS_TOLERANCE = 0.05, 0.02
 YAW_TOLERANCE = np.deg2rad(15.1)
@@ -77,8 +77,8 @@ class PlaceShoe(Task):
         arm = self.nearest_arm(shoe.get_pose().p)
         turn = float(np.angle(np.exp(1j * (_heading(mat) - _heading(shoe)))))
         asset = self.assets["shoe"]
-        self.expert.grasp(arm, shoe, self.expert.choose_grasp(arm, shoe, asset.grasps, turn=turn), lift=0.0)
-        lift_near(self.expert, arm, LIFT_M)  # near the table's edge a straight lift can lack a screw path
+        grasp = self.expert.choose_grasp(arm, shoe, asset.grasps, turn=turn)
+        grasp_and_lift_near(self.expert, arm, shoe, grasp, LIFT_M)
         target = support_target(mat, self.assets["shoe_mat"].functional_points["top"])
         target[2, 3] += 0.004
         self.expert.place(arm, shoe, asset.functional_points["bottom"], target, align_orientation=True, retreat=0.0)

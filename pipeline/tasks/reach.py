@@ -153,6 +153,14 @@ def place_near(expert: Expert, arm: str, actor: sapien.Entity, functional_point:
         lift_near(expert, arm, retreat)
 
 
+def grasp_and_lift_near(expert: Expert, arm: str, actor: sapien.Entity, grasp: np.ndarray, lift: float,
+                        **grasp_options) -> None:
+    """`Expert.grasp` (`grasp_options`: its `pre_distance`) with the straight lift made by `lift_near`:
+    near the table's edge or the arm's base the straight lift after closing can have no screw path."""
+    expert.grasp(arm, actor, grasp, lift=0.0, **grasp_options)
+    lift_near(expert, arm, lift)
+
+
 def lift_near(expert: Expert, arm: str, dz: float) -> None:
     """Move `arm`'s TCP `dz` straight up (`straight_or_near`: after a grasp or a release in an arm
     posture from which the straight line has no screw path)."""

@@ -23,7 +23,7 @@ from pipeline.assets import make_asset, rgba
 from pipeline.sim.primitives import support_target
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
-from pipeline.tasks.reach import lift_near, place_near
+from pipeline.tasks.reach import grasp_and_lift_near, place_near
 
 BLOCK_SIZE = 0.05
 TOLERANCE = np.array([0.025, 0.025, 0.012])
@@ -53,7 +53,7 @@ def yaw_pose(xyz, yaw: float) -> sapien.Pose:
 def stack_in_order(task: Task, names: Sequence[str]) -> None:
     """RoboTwin's stacking expert: the first block to STACK_SPOT on the table, each next one onto
     the previous one's top face; each block is taken by the arm on its side (lift 0.07, lowered
-    from 0.05 above, retreat 0.07; `lift_near` and `place_near`, as a straight lift near the table's
+    from 0.05 above, retreat 0.07; `grasp_and_lift_near` and `place_near`, as a straight lift near the table's
     edge or retreat from a stack top has no path in some arm postures), and switching arms sends the
     other arm home first."""
     expert = task.expert
@@ -64,8 +64,7 @@ def stack_in_order(task: Task, names: Sequence[str]) -> None:
         if arm is not None and side != arm:
             expert.home([arm])
         arm = side
-        expert.grasp(arm, block, expert.choose_grasp(arm, block, asset.grasps), lift=0.0)
-        lift_near(expert, arm, 0.07)
+        grasp_and_lift_near(expert, arm, block, expert.choose_grasp(arm, block, asset.grasps), 0.07)
         if previous is None:
             target = np.eye(4)
             target[:3, 3] = (*STACK_SPOT, task.table_z)

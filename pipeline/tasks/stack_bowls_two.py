@@ -35,7 +35,7 @@ from pipeline.sim.primitives import entity_matrix, support_target
 from pipeline.sim.robot import PlanningError
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
-from pipeline.tasks.reach import backed_off, lift_near, place_near, raised, reachable
+from pipeline.tasks.reach import backed_off, grasp_and_lift_near, place_near, raised, reachable
 
 STACK_SPOT = (0.0, -0.1)
 """Where RoboTwin's expert puts the first bowl down."""
@@ -101,8 +101,7 @@ class StackBowlsTwo(Task):
             if arm is not None and side != arm:
                 self.expert.home([arm])
             arm = side
-            self.expert.grasp(arm, bowl, self._rim_grasp(arm, name), pre_distance=PRE_DISTANCE, lift=0.0)
-            lift_near(self.expert, arm, LIFT)  # near the workspace's edge the straight lift has no screw path
+            grasp_and_lift_near(self.expert, arm, bowl, self._rim_grasp(arm, name), LIFT, pre_distance=PRE_DISTANCE)
             if previous is None:
                 target = np.eye(4)
                 target[:3, 3] = (*STACK_SPOT, self.table_z + 0.003)
