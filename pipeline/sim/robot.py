@@ -156,19 +156,23 @@ class PandaArm:
             joint.set_drive_target(self.gripper_command * PANDA_FINGER_OPEN_M)
 
     # -- planning ----------------------------------------------------------------------------
-    def plan_to_tcp(self, goal: sapien.Pose, time_step: float, straight: bool = False) -> np.ndarray:
+    def plan_to_tcp(self, goal: sapien.Pose, time_step: float, straight: bool = False,
+                    start_arm_qpos: np.ndarray | None = None) -> np.ndarray:
         """Joint path (N, 7) sampled every `time_step` s that brings the TCP to `goal` (world).
 
         A screw motion (straight line in SE(3), deterministic) is tried first; RRT-Connect is the
         fallback, unless `straight=True` forbids it. Raises `PlanningError` when no path is found.
         A goal the TCP already holds gives a one-row path (mplib cannot time-parameterise a
-        zero-length path and would raise a bare RuntimeError).
+        zero-length path and would raise a bare RuntimeError). `start_arm_qpos` [7] plans from that
+        posture instead of the current one (an expert checking a later move before committing to it).
         """
-        if _same_pose(self.tcp_pose(), goal):
+        start = self.full_qpos()
+        if start_arm_qpos is not None:
+            start[:ARM_DOF] = start_arm_qpos
+        elif _same_pose(self.tcp_pose(), goal):
             return self.arm_qpos()[None]
         hand_goal = goal * HAND_FROM_TCP
         target = mplib.Pose(hand_goal.p, hand_goal.q)
-        start = self.full_qpos()
         with self.timer.measure("planning"):
             result = self.planner.plan_screw(target, start, qpos_step=self.config.screw_qpos_step,
                                              time_step=time_step)

@@ -30,14 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-import mplib
 import numpy as np
 import sapien
 
 from pipeline.assets import make_asset, rgba
 from pipeline.sim.poses import matrix_to_pose
 from pipeline.sim.primitives import FLIP_ABOUT_Y, entity_matrix
-from pipeline.sim.robot import HAND_FROM_TCP
+from pipeline.sim.robot import PlanningError
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
 from pipeline.tasks.reach import backed_off, grasp_and_lift_near, nearest_ik, place_near, raised, reachable
@@ -180,14 +179,12 @@ class RankingTask(Task):
         if lifted is None:
             return False
         placed = self._target(index, turn) @ np.linalg.inv(self.assets[name].functional_points["bottom"]) @ grasp
-        hand = matrix_to_pose(raised(placed, PRE_PLACE)) * HAND_FROM_TCP
-        start = robot_arm.full_qpos()
-        start[:len(lifted)] = lifted
-        with robot_arm.timer.measure("planning"):
-            result = robot_arm.planner.plan_screw(mplib.Pose(hand.p, hand.q), start,
-                                                  qpos_step=robot_arm.config.screw_qpos_step,
-                                                  time_step=self.expert.env.dt)
-        return result["status"] == "Success"
+        try:
+            robot_arm.plan_to_tcp(matrix_to_pose(raised(placed, PRE_PLACE)), self.expert.env.dt, straight=True,
+                                  start_arm_qpos=lifted)
+        except PlanningError:
+            return False
+        return True
 
     @staticmethod
     def _ranked(xy: np.ndarray) -> bool:

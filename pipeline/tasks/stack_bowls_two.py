@@ -18,8 +18,8 @@ workspace's edge or clutter, hard 34 / 19): then the next rim grasp round the bo
 the grasp falls back to the nearest IK posture where the straight one has no screw path (easy 12,
 28). It releases a carried bowl 2 cm above where it nests in the lower one (bowl "nest" point)
 rather than 5 cm above the lower bowl's origin: our procedural bowls nest 0.7-1.6 cm apart, and
-the outer finger must stay above the lower rim. RoboTwin's bowls weigh 0.01 kg (its default for task objects); ours are ceramic
-(~0.1 kg). Shared with stack_bowls_three (`StackBowlsTwo.count`, `HEIGHT_TARGETS`).
+the outer finger must stay above the lower rim. RoboTwin's bowls weigh 0.01 kg (its default for
+task objects); ours are ceramic (~0.1 kg). Shared with stack_bowls_three (`StackBowlsTwo.count`, `HEIGHT_TARGETS`).
 """
 from __future__ import annotations
 
