@@ -10,7 +10,7 @@ in the object frame, as annotated by `pipeline.assets`.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import sapien
@@ -25,6 +25,13 @@ FLIP_ABOUT_Y = np.diag([-1.0, 1.0, -1.0, 1.0])
 
 def entity_matrix(entity: sapien.Entity) -> np.ndarray:
     return pose_to_matrix(entity.get_pose())
+
+
+def backed_off(tcp: np.ndarray, distance: float) -> np.ndarray:
+    """A world 4x4 TCP pose moved `distance` back along its approach (z) axis: the pre-grasp."""
+    out = tcp.copy()
+    out[:3, 3] -= tcp[:3, 2] * distance
+    return out
 
 
 class Expert:
@@ -122,18 +129,16 @@ class Expert:
         self.grasp_together({arm: (actor, grasp)}, pre_distance, lift)
 
     def grasp_together(self, grasps: Mapping[str, tuple[sapien.Entity, np.ndarray]],
-                       pre_distance: float = 0.08, lift: float = 0.1) -> None:
+                       pre_distance: float = 0.08, lift: float = 0.1,
+                       approach: Callable[[dict[str, sapien.Pose]], None] | None = None) -> None:
         """Several arms grasp at once (dual-arm lift, handover): every phase runs in lockstep.
-        `grasps` maps arm -> (actor, grasp in that actor's frame)."""
+        `grasps` maps arm -> (actor, grasp in that actor's frame). `approach` moves the arms from the
+        pre-grasp onto their grasp poses (default `move_to`; an expert may pass a move with its own
+        fallback, e.g. `reach.grasp_together_near`)."""
         goals = {arm: pose_to_matrix(self.grasp_pose(actor, grasp)) for arm, (actor, grasp) in grasps.items()}
-        pres = {}
-        for arm, goal in goals.items():
-            pre = goal.copy()
-            pre[:3, 3] -= goal[:3, 2] * pre_distance
-            pres[arm] = matrix_to_pose(pre)
         self.set_gripper({arm: GRIPPER_OPEN for arm in grasps})
-        self.move_to(pres)
-        self.move_to({arm: matrix_to_pose(goal) for arm, goal in goals.items()})
+        self.move_to({arm: matrix_to_pose(backed_off(goal, pre_distance)) for arm, goal in goals.items()})
+        (approach or self.move_to)({arm: matrix_to_pose(goal) for arm, goal in goals.items()})
         self.set_gripper({arm: GRIPPER_CLOSED for arm in grasps})
         if lift:
             self.move_all_by({arm: (0.0, 0.0, lift) for arm in grasps})

@@ -15,9 +15,9 @@ import mplib
 import numpy as np
 import sapien
 
-from data_schemas.spec import ARM_DOF, GRIPPER_CLOSED, GRIPPER_OPEN
-from pipeline.sim.poses import matrix_to_pose, pose_to_matrix
-from pipeline.sim.primitives import Expert
+from data_schemas.spec import ARM_DOF
+from pipeline.sim.poses import matrix_to_pose
+from pipeline.sim.primitives import Expert, backed_off
 from pipeline.sim.robot import HAND_FROM_TCP, PandaArm, PlanningError
 
 IK_TRIES = 40
@@ -30,13 +30,6 @@ def raised(tcp: np.ndarray, dz: float) -> np.ndarray:
     """A world 4x4 pose moved `dz` metres up."""
     out = tcp.copy()
     out[2, 3] += dz
-    return out
-
-
-def backed_off(tcp: np.ndarray, distance: float) -> np.ndarray:
-    """A world 4x4 TCP pose moved `distance` back along its approach (z) axis: the pre-grasp."""
-    out = tcp.copy()
-    out[:3, 3] -= tcp[:3, 2] * distance
     return out
 
 
@@ -132,11 +125,7 @@ def grasp_together_near(expert: Expert, grasps: Mapping[str, tuple[sapien.Entity
     `straight_or_near_together`: a grasp close to an arm's base (the skillet's handle 0.21 m in
     front of the right arm's base, place_bread_skillet seed 25) has no screw path from the
     pre-grasp, and RRT's own IK missed the posture that `nearest_ik` (more restarts) finds."""
-    goals = {arm: pose_to_matrix(expert.grasp_pose(actor, grasp)) for arm, (actor, grasp) in grasps.items()}
-    expert.set_gripper({arm: GRIPPER_OPEN for arm in grasps})
-    expert.move_to({arm: matrix_to_pose(backed_off(goal, pre_distance)) for arm, goal in goals.items()})
-    straight_or_near_together(expert, {arm: matrix_to_pose(goal) for arm, goal in goals.items()})
-    expert.set_gripper({arm: GRIPPER_CLOSED for arm in grasps})
+    expert.grasp_together(grasps, pre_distance, lift=0.0, approach=lambda tcps: straight_or_near_together(expert, tcps))
 
 
 def place_near(expert: Expert, arm: str, actor: sapien.Entity, functional_point: np.ndarray, target: np.ndarray,
