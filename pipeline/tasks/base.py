@@ -61,12 +61,15 @@ class Phrasing:
         return sorted(out)
 
 
-def described(colour: str, seen_nouns: tuple[str, ...],
+def described(colour: str | None, seen_nouns: tuple[str, ...],
               unseen_nouns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(seen, unseen) noun phrases of a coloured object, as RoboTwin's per-object descriptions:
-    each noun with and without its colour ("the red cup", "the cup")."""
+    each noun with and without its colour ("the red cup", "the cup"); `colour` None (an object of
+    many colours, no one of which names it): the nouns alone."""
+    forms = ("the {colour} {noun}", "the {noun}") if colour else ("the {noun}",)
+
     def phrases(nouns):
-        return tuple(p for noun in nouns for p in (f"the {colour} {noun}", f"the {noun}"))
+        return tuple(form.format(colour=colour, noun=noun) for noun in nouns for form in forms)
     return phrases(seen_nouns), phrases(unseen_nouns)
 
 

@@ -9,10 +9,11 @@ it 5 mm above the platform.
 
 Success (RoboTwin): the object origin within 0.03 in x and in y of the stand origin; both grippers
 open. No height condition. Step limit 400.
-Intentional differences: RoboTwin draws a mouse, stapler, bell, Rubik's cube, toy car or remote
-control; ours draws a mouse, stapler or remote control (the procedural bell has no grasp
-annotation, and there is no Rubik's cube or toy car kind). The display stand is procedural
-(round, square or two-tier pedestal; RoboTwin: 5 models).
+The object is, as RoboTwin's, a mouse, stapler, bell, Rubik's cube, toy car or remote control.
+Intentional differences: the objects and the display stand are procedural (the stand a round,
+square or two-tier pedestal; RoboTwin: 5 models); the Rubik's cube keeps its own dark body and
+stickers and is named without a colour; the bell is held by its button (its dome is too wide, or
+where narrow enough too steep, for a Panda hand to hold).
 """
 from __future__ import annotations
 
@@ -27,7 +28,14 @@ from pipeline.tasks.placing import heading, off_centre_xy, pick_and_place_headin
 
 OBJECTS = {"mouse": (("mouse", "computer mouse"), ("wireless mouse",)),
            "stapler": (("stapler", "desk stapler"), ("paper stapler",)),
+           "bell": (("bell", "desk bell"), ("service bell",)),
+           "rubiks_cube": (("Rubik's cube", "puzzle cube"), ("magic cube",)),
+           "toy_car": (("toy car", "car"), ("model car",)),
            "remote_control": (("remote control", "remote"), ("TV remote",))}
+"""Kinds the object is drawn from -> (seen, unseen) nouns for the instruction."""
+MULTICOLOURED = ("rubiks_cube",)
+"""Kinds whose look is many colours (a Rubik's cube's stickers): built in their own colours and
+named by their noun alone."""
 OBJECT_MASS = 0.01
 """kg; RoboTwin sets the object and the stand to 0.01 kg."""
 XY_TOLERANCE = 0.03
@@ -57,14 +65,16 @@ class PlaceObjectStand(Task):
         stand = make_asset("display_stand", rng, name="stand", color=rgba(stand_colour))
         self.add_object("stand", stand, sapien.Pose([*stand_xy, self.table_z + 1e-3],
                                                     yaw_quat(rng.uniform(-np.pi / 6, np.pi / 6))))
-        item = make_asset(kind, rng, name="object", color=rgba(colour))
+        coloured = kind not in MULTICOLOURED
+        item = make_asset(kind, rng, name="object", color=rgba(colour) if coloured else None)
         self.add_object("object", item, sapien.Pose([*object_xy, self.table_z + 1e-3],
                                                     yaw_quat(rng.uniform(-np.pi / 3, np.pi / 3))),
                         footprint=footprint_radius(item) + HAND_CLEARANCE)
         set_mass(self.actors["object"], OBJECT_MASS)
         self.roles = {"target": "object", "support": "stand"}
-        self.instruction_fields = {"object": f"{colour} {kind.replace('_', ' ')}", "stand": stand_colour}
-        self.descriptions = {"object": described(colour, *OBJECTS[kind]),
+        noun = OBJECTS[kind][0][0]
+        self.instruction_fields = {"object": f"{colour} {noun}" if coloured else noun, "stand": stand_colour}
+        self.descriptions = {"object": described(colour if coloured else None, *OBJECTS[kind]),
                              "stand": described(stand_colour, ("display stand", "stand"), ("pedestal",))}
         if setting == "hard":
             self.add_distractors(rng)

@@ -1,19 +1,23 @@
-"""place_object_stand: the expert puts the mouse, stapler or remote on the display stand (easy,
-hard) with grasp and stand contacts whose value maps sit on the object and the stand; the success
-check (RoboTwin's) rejects an object off the stand's centre and a gripper left closed."""
+"""place_object_stand: the expert puts the object on the display stand (easy, hard; seeds drawing the
+kinds added last: the Rubik's cube, the toy car and the bell) with grasp and stand contacts whose
+value maps sit on the object and the stand; the success check (RoboTwin's) rejects an object off the
+stand's centre and a gripper left closed."""
 import numpy as np
 import pytest
 
+from pipeline.tasks.place_object_stand import OBJECTS
 from tests.tasks.conftest import contact_summary, place_actor, stage, successful_expert_episode
 from tests.tasks.placement_checks import assert_pick_and_place_maps
 
 TASK = "place_object_stand"
 
 
-@pytest.mark.parametrize("setting,seed", [("easy", 0), ("hard", 1)])
-def test_expert_puts_the_object_on_the_stand(setting, seed):
+@pytest.mark.parametrize("setting,seed,kind", [("easy", 0, "rubiks_cube"), ("hard", 1, "toy_car"),
+                                               ("easy", 21, "bell"), ("hard", 25, "bell")])
+def test_expert_puts_the_object_on_the_stand(setting, seed, kind):
     episode = successful_expert_episode(TASK, setting, seed)
     assert episode.attrs.roles == {"target": "object", "support": "stand"}
+    assert any(noun in episode.attrs.instruction for noun in OBJECTS[kind][0]), episode.attrs.instruction
     contacts = contact_summary(episode)
     assert contacts["grasp"] and all("finger" in body for body in contacts["grasp"])
     assert "stand" in contacts["support"]

@@ -1,6 +1,7 @@
 """Tools acted with or on: the bell (press its button) and the hammer (strike with its head).
 
-The bell is not grasped; its functional "button" (z up, press along -z) is the press target.
+The bell's functional "button" (z up, press along -z) is the press target (click_bell); it is
+grasped from above by the button (place_object_stand), the fingertips just clear of the dome.
 The hammer lies on its side: handle along +x, head across y at the +x end; it is grasped from
 above on the handle, and its functional "head" is the striking face at +y (z = striking direction).
 """
@@ -10,18 +11,27 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.assets.geometry import box, cylinder, dome, horizontal_cylinder, pose
-from pipeline.assets.kinds.common import draw, grasps_across_y, pick_color, resting_points
+from pipeline.assets.kinds.common import draw, grasps_across_y, pick_color, resting_points, yawed_top_grasps
 from pipeline.assets.object_asset import ObjectAsset, VisualPart
 from pipeline.assets.palette import rgba
 from pipeline.assets.registry import register_kind
 
 BELL_DENSITY = 1500.0
+FINGERTIP_BELOW_TCP = 0.009
+"""How far a Panda's finger collision meshes reach below the TCP (8.8 mm)."""
+BELL_GRASP_CLEARANCE = 0.002
+"""Gap the fingertips keep above the dome's top while they close on the button. Why the button and
+not the dome: the dome is 8-10 cm across at its foot, too wide for a Panda hand (< 7 cm); where it
+is narrow enough it slopes so steeply that the squeeze pushed the bell out of the fingers while it
+was carried (hard seeds 31, 32 dropped it); the button's sides are vertical."""
+BELL_GRASP_YAWS_DEG = tuple(range(0, 360, 45))
+"""The bell is round: every 45 deg of yaw, so the least wrist roll is never far."""
 HAMMER_DENSITY = 1500.0  # one uniform density: wood handle + hollow-ish head, keeps the CoM near the grip
 
 
 @register_kind("bell")
 def make_bell(rng: np.random.Generator, *, radius: float | None = None, color=None, name: str = "bell") -> ObjectAsset:
-    """Desk bell: base disc, dome and a small button on top."""
+    """Desk bell: base disc, dome and a small button on top; grasped from above by the button."""
     radius = draw(rng, radius, 0.045, 0.055, "radius")
     dome_height = draw(rng, None, 0.035, 0.045, "dome_height")
     base_height, button_radius, button_height = 0.012, 0.008, 0.012
@@ -33,12 +43,14 @@ def make_bell(rng: np.random.Generator, *, radius: float | None = None, color=No
     top = button_bottom + button_height
     functional = resting_points(top)
     functional["button"] = pose((0.0, 0.0, top))
+    grip_z = base_height + dome_height + BELL_GRASP_CLEARANCE + FINGERTIP_BELOW_TCP
+    grasps = yawed_top_grasps((0.0, 0.0, grip_z), BELL_GRASP_YAWS_DEG)
     return ObjectAsset(
         name=name, kind="bell",
         visuals=[VisualPart(base, rgba("black")), VisualPart(shell, dome_color), VisualPart(button, rgba("gray"))],
         collisions=[base, shell, button],
         mass=BELL_DENSITY * (base.volume + shell.volume + button.volume),
-        functional_points=functional,
+        grasps=grasps, grasp_labels=["button"] * len(grasps), functional_points=functional,
         contact_points={"button": np.array([0.0, 0.0, top]),
                         "dome": np.array([0.6 * radius, 0.0, base_height + 0.5 * dome_height])},
     )
