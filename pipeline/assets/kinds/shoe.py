@@ -1,9 +1,9 @@
 """A procedural shoe: a flat sole plus a wedge-shaped upper, heel at -x, toe at +x.
 
 Both parts are convex hulls, so they double as the collision decomposition. The shoe is grasped
-from above across its width (object y), below the lowest point of the upper so the pads close on
-the shoe's sides. Functional "heel" and "toe" (z pointing outward along -x / +x) give the
-orientation a placing task must match against the shoe mat's "top" x axis.
+from above across its width (object y), high enough that the pads close on the upper's sides, not
+on the sole's rim (see `GRASP_ABOVE_SOLE`). Functional "heel" and "toe" (z pointing outward along
+-x / +x) give the orientation a placing task must match against the shoe mat's "top" x axis.
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ from pipeline.assets.palette import rgba
 from pipeline.assets.registry import register_kind
 
 RUBBER_DENSITY = 350.0  # sole + upper, effective (a shoe is mostly air)
+GRASP_ABOVE_SOLE = 0.025
+"""Grasp (TCP) height above the sole's top. The sole's rim is the shoe's widest part and a Panda
+fingertip reaches ~9 mm below the TCP, so with the TCP at mid-upper height (21-28 mm up) the fingers
+squeezed that rim 15-20 mm up, and the pick region's splat spilled from there onto the table beside
+the shoe (place_dual_shoes easy pick mass 0.77-0.94). 2.5 cm up, the fingertips close on the upper
+~1.6 cm above the rim. Not higher: at 3 cm a shoe tilted in the fingers while the arm turned it
+toward the box and was lost (place_dual_shoes easy seed 5)."""
 
 
 def _outline(length: float, width: float, samples: int = 40) -> np.ndarray:
@@ -51,7 +58,7 @@ def make_shoe(rng: np.random.Generator, *, length: float | None = None, width: f
     upper = trimesh.convex.convex_hull(np.vstack([
         _ring(outline * 0.96, sole_height), _ring(collar, heel_height), _ring(toe_cap, toe_height)]))
 
-    grasp_height = sole_height + 0.5 * (toe_height - sole_height)
+    grasp_height = sole_height + GRASP_ABOVE_SOLE
     grasps = grasps_across_y([(x, 0.0, grasp_height) for x in (-0.15 * length, 0.0, 0.12 * length)])
     labels = ["width"] * len(grasps)
     functional = resting_points(heel_height)
