@@ -73,6 +73,8 @@ class Profile:
     lr: float = 1e-3
     sampling_steps: int = 8
     videos: int = 1
+    short_history: bool = False
+    """TrainConfig.short_history: every window also with a one-frame history."""
 
 
 PROFILES = {
@@ -118,6 +120,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                        batch_size=profile.batch_size, seed=0,
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
                        max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
+                       short_history=profile.short_history,
                        log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps)
 
 
@@ -150,8 +153,8 @@ def value_map_quality(bundle: Path, heldout: Path, cache: Path, max_windows: int
         chunk = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions)
         predicted = decode_frames(vae, chunk.value_latents, "value")[0]
         truth = decode_frames(vae, batch.value_latents, "value")[0]
-        episode_index, anchor = windows.table[index]
-        episode = windows.episodes[episode_index]
+        episode, window = windows.window(index)
+        anchor = window.anchor
         for k in range(predicted.shape[0]):
             frame = (anchor + 1 + k) * frames_per_latent
             if frame >= episode.attrs.num_steps:
@@ -232,6 +235,8 @@ def main() -> None:
     p.add_argument("--vae-steps", type=int, help="override the VAE's training steps")
     p.add_argument("--heldout-seeds", type=int, help="override held-out evaluation seeds per task")
     p.add_argument("--train-seeds", type=int, help="override training evaluation seeds per task")
+    p.add_argument("--short-history", action="store_true",
+                   help="also train every window with a one-frame history (TrainConfig.short_history)")
     p.add_argument("--skip-eval", action="store_true")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the runs already trained under --out (results.json is updated)")
@@ -241,7 +246,8 @@ def main() -> None:
                                                     ("train_steps", args.train_steps),
                                                     ("episodes", args.episodes), ("vae_steps", args.vae_steps),
                                                     ("heldout_seeds", args.heldout_seeds),
-                                                    ("train_seeds", args.train_seeds)) if v is not None})
+                                                    ("train_seeds", args.train_seeds),
+                                                    ("short_history", args.short_history or None)) if v is not None})
     gpu = torch.cuda.is_available()
     if not gpu:
         torch.set_num_threads(1)

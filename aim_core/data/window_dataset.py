@@ -35,13 +35,14 @@ class _WindowTable(Dataset):
     """The (episode, anchor) table and the normalised actions of a set of episodes."""
 
     def __init__(self, episodes: list[EpisodeRef], num_steps: list[int], layout: ChunkLayout, grid: StepGrid,
-                 stats: ActionStats):
+                 stats: ActionStats, short_history: bool = False):
         grid.check_layout(layout)
         self.episodes, self.layout, self.grid, self.stats = episodes, layout, grid, stats
         low, high = torch.tensor(stats.low), torch.tensor(stats.high)
         self.actions = [normalize_actions(torch.from_numpy(e.read("action")).float(), low, high)
                         for e in episodes]
-        self.table = [(i, j) for i, n in enumerate(num_steps) for j in window_anchors(n, layout)]
+        self.table = [(i, j, h) for i, n in enumerate(num_steps) for j in window_anchors(n, layout)
+                      for h in _histories(history_length(j, layout), short_history)]
         if not self.table:
             raise ValueError(f"no training windows in {len(episodes)} episodes: each needs at least "
                              f"{1 + layout.future_frames} latent frames "
@@ -54,17 +55,26 @@ class _WindowTable(Dataset):
     def history_groups(self) -> list[list[int]]:
         """Window indices by history length (1..F_h, empty lengths left out): batches must not mix them."""
         groups: dict[int, list[int]] = {}
-        for index, (_, anchor) in enumerate(self.table):
-            groups.setdefault(history_length(anchor, self.layout), []).append(index)
+        for index, (_, _, history) in enumerate(self.table):
+            groups.setdefault(history, []).append(index)
         return [groups[h] for h in sorted(groups)]
 
     def window(self, index: int) -> tuple[EpisodeRef, WindowIndex]:
-        episode, anchor = self.table[index]
-        return self.episodes[episode], window_index(anchor, self.layout, self.grid)
+        episode, anchor, history = self.table[index]
+        return self.episodes[episode], window_index(anchor, self.layout, self.grid, history)
 
     def _window_actions(self, index: int, w: WindowIndex) -> dict[str, torch.Tensor]:
         actions = self.actions[self.table[index][0]]
         return {"past_actions": actions[w.past_action_rows], "actions": actions[w.future_action_rows]}
+
+
+def _histories(longest: int, short_history: bool) -> tuple[int, ...]:
+    """History lengths a window is trained with: its full one, and with `short_history` also one frame
+    (no past actions), as at an episode's first step. Why: past actions already say which arm moves and
+    where, so a window with them can be fitted without reading the image; only the first step's windows
+    (one per episode) force the image to decide, e.g. which arm reaches for the bell
+    (benchmarks/RESULTS.md, Learning: wrong arm on 4 of 5 new scenes, right on 6 of 6 training ones)."""
+    return (longest, 1) if short_history and longest > 1 else (longest,)
 
 
 def demonstrations(store, tasks: list[str] | None, settings: list[str] | None,
@@ -81,7 +91,7 @@ class LatentWindowDataset(_WindowTable):
 
     def __init__(self, dataset: str | Path, layout: ChunkLayout, cache: str | Path | None = None,
                  tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False,
-                 max_episodes: int | None = None):
+                 max_episodes: int | None = None, short_history: bool = False):
         store = open_dataset(dataset)
         self.cache_root = open_cache_root(store, cache, mode="r")
         episodes, groups, stale = [], [], []
@@ -109,7 +119,7 @@ class LatentWindowDataset(_WindowTable):
         if stats is None:
             raise FileNotFoundError("no action statistics stored for this episode set: build_latent_cache stores "
                                     "them (or call load_or_compute_action_stats)")
-        super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats)
+        super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats, short_history)
         self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
         self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
 

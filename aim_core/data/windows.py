@@ -89,11 +89,15 @@ def window_anchors(num_steps: int, layout: ChunkLayout) -> range:
     return range(0, num_steps - layout.future_frames)
 
 
-def window_index(anchor: int, layout: ChunkLayout, grid: StepGrid) -> WindowIndex:
+def window_index(anchor: int, layout: ChunkLayout, grid: StepGrid, history: int | None = None) -> WindowIndex:
+    """The window anchored at `anchor`, with its full history (`history_length`) or a shorter one."""
     if anchor < 0:
         raise ValueError(f"anchor must be >= 0, got {anchor}")
     f = grid.frames_per_step
-    history = history_length(anchor, layout)
+    longest = history_length(anchor, layout)
+    history = longest if history is None else history
+    if not 1 <= history <= longest:
+        raise ValueError(f"history must be in 1..{longest} at anchor {anchor}, got {history}")
     first = anchor - history + 1
     return WindowIndex(
         anchor=anchor,

@@ -43,6 +43,10 @@ class TrainConfig:
     max_episodes: int | None = None
     """At most this many demonstrations, round-robin over the selected tasks and settings
     (`aim_core.data.episodes.select_demonstrations`); None: every one."""
+    short_history: bool = False
+    """Also train every window with a one-frame history (no past actions), as at an episode's first
+    step, so that more than one window per episode must read the image to choose its actions
+    (`aim_core.data.window_dataset._histories`). Doubles the windows of an epoch."""
     steps: int = 1000
     batch_size: int = 2
     seed: int = 0

@@ -143,5 +143,6 @@ def open_training_data(config: TrainConfig) -> TrainingData:
     """Open the cached windows of a run whose cache `prepare_training_data` has built."""
     layout = window_layout(config)
     windows = LatentWindowDataset(config.dataset, layout, cache=config.latent_cache_dir, tasks=config.tasks,
-                                  settings=config.settings, max_episodes=config.max_episodes)
+                                  settings=config.settings, max_episodes=config.max_episodes,
+                                  short_history=config.short_history)
     return TrainingData(config, windows, layout, encoders_source(config))

@@ -122,6 +122,18 @@ def test_latent_windows_are_aligned_and_collate_to_an_aim_batch(store, vae, text
         batch.validate(config)
     with pytest.raises(ValueError, match="actions_per_frame"):
         LatentWindowDataset(store, ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=2), cache=cache)
+    # short_history: every window past an episode's first frame is also trained from its current frame alone
+    short = LatentWindowDataset(store, layout, cache=cache, preload=True, short_history=True)
+    one_frame, two_frames = short.history_groups()
+    assert (len(one_frame), len(two_frames)) == (2 + 3, 3)
+    assert sorted(short.window(i)[1].anchor for i in one_frame) == [0, 0, 1, 1, 2]
+    for i in one_frame:
+        item, a = short[i], short.window(i)[1].anchor
+        assert item["obs_latents"][0, :, 0, 0].tolist() == [a] and item["past_actions"].shape[0] == 0
+        assert item["rgb_latents"][0, :, 0, 0].tolist() == [a + 1]
+        future = denormalize_actions(item["actions"], low, high)[:, 0]
+        assert torch.allclose(future, torch.arange(4 * a, 4 * (a + 1), dtype=torch.float32), atol=1e-3)
+    AIMBatch.coerce(collate_windows([short[i] for i in one_frame])).validate(config)
 
 
 def test_missing_cache_is_a_clear_error(store):

@@ -42,6 +42,11 @@ def test_windows_start_at_the_first_frame_and_their_history_grows_to_f_h():
     assert [history_length(j, layout) for j in window_anchors(6, layout)] == [1, 2, 3, 3]
     with pytest.raises(ValueError, match="anchor"):
         window_index(-1, layout, grid)
+    short = window_index(7, layout, grid, history=1)  # the current frame alone, as at a rollout's start
+    assert (short.obs_steps, short.past_action_rows, short.future_action_rows) == (slice(7, 8), slice(28, 28),
+                                                                                    slice(28, 36))
+    with pytest.raises(ValueError, match="history must be in 1..2"):
+        window_index(1, layout, grid, history=3)
 
 
 def test_pixel_windows_hold_the_right_steps(make_store, add_episode):

@@ -53,11 +53,11 @@ def test_the_policy_sees_exactly_the_training_windows(tiny_config):
     for t in range(len(rgb)):
         policy.select_action(Observation(rgb[t], np.zeros(16, np.float32), episode.attrs.instruction, t))
         policy.observe_executed(actions[t])  # teacher forcing: the recorded command was executed
-    anchors = [anchor for index, anchor in windows.table if index == 0]
+    anchors = [anchor for index, anchor, _ in windows.table if index == 0]
     assert len(planned) >= len(anchors) == 4 and anchors[0] == 0
 
     for anchor, (text, obs, past) in zip(anchors, planned):
-        item = windows[windows.table.index((0, anchor))]
+        item = windows[windows.table.index((0, anchor, min(anchor + 1, model.config.layout.history_frames)))]
         assert obs.shape[2] == min(anchor + 1, model.config.layout.history_frames)
         assert torch.equal(obs[0], item["obs_latents"].float()), f"history latents differ at anchor {anchor}"
         if anchor == 0:

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from aim_core.training.cli import build_parser, config_from_args
 from aim_core.training.config import TrainConfig
 from aim_core.training.preflight import TrainingInputError, preflight
 
@@ -71,3 +72,11 @@ def test_cli_reports_bad_input_without_training(tmp_path):
     assert proc.returncode == 2
     assert "aim-train: dataset" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_cli_flags_reach_the_train_config(tmp_path):
+    args = ["--dataset", str(tmp_path / "d.zarr"), "--out", str(tmp_path / "run"), "--variant", "unified"]
+    plain, short = (config_from_args(build_parser().parse_args(args + extra)) for extra in ([], ["--short-history"]))
+    assert (plain.short_history, short.short_history) == (False, True)
+    assert short.model_overrides == {"variant": "unified"}
+    assert TrainConfig.from_dict(short.to_dict()) == short  # train_config.json keeps it for --resume
