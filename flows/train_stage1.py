@@ -91,8 +91,9 @@ def train_vae(config: TrainConfig) -> dict | None:
     report = json.loads(report_file.read_text())
     psnr, share = report.get("psnr", {}), report.get("value_mass_share", {})
     create_markdown_artifact(
-        f"## Run VAE: {encoders.source}\n\n| steps | s | params | loss first -> last | PSNR rgb | PSNR value | "
-        f"PSNR value region | value mass on region (orig / decoded) |\n|---|---|---|---|---|---|---|---|\n"
+        f"## Run VAE: {encoders.source}\n\n| steps | training s | params | loss first -> last | PSNR rgb (dB) | "
+        f"PSNR value (dB) | PSNR value region (dB) | value mass on region (orig / decoded) |\n"
+        f"|---|---|---|---|---|---|---|---|\n"
         f"| {report['steps']} | {report['seconds']} | {report['parameters']} | {report['first_loss']:.3f} -> "
         f"{report['final_loss']:.3f} | {psnr.get('rgb')} | {psnr.get('value')} | {psnr.get('value_region')} | "
         f"{share.get('original')} / {share.get('decoded')} |\n", key="train-stage1-vae",
