@@ -34,15 +34,20 @@ def make_block(rng: np.random.Generator, *, size: float | None = None, color=Non
     size = sample if size is None else float(size)
     color = pick_color(rng, color)
     mesh = box((size, size, size), (0.0, 0.0, size / 2))
-    center = (0.0, 0.0, size / 2)
     return ObjectAsset(
         name=name, kind="block",
         visuals=[VisualPart(mesh, color)], collisions=[mesh],
-        mass=WOOD_DENSITY * mesh.volume,
-        grasps=yawed_top_grasps(center, (0, 90, 180, 270)), grasp_labels=["top"] * 4,
-        functional_points=resting_points(size),
-        contact_points={"top": np.array([0.0, 0.0, size]), "center": np.array(center)},
+        mass=WOOD_DENSITY * mesh.volume, **_cube_handling(size),
     )
+
+
+def _cube_handling(size: float) -> dict:
+    """Grasps and points of a cube of edge `size` standing on z = 0 (block, Rubik's cube): grasped
+    from above along either side, resting on its bottom, contacts at its top and centre."""
+    center = (0.0, 0.0, size / 2)
+    return {"grasps": yawed_top_grasps(center, (0, 90, 180, 270)), "grasp_labels": ["top"] * 4,
+            "functional_points": resting_points(size),
+            "contact_points": {"top": np.array([0.0, 0.0, size]), "center": np.array(center)}}
 
 
 STICKER_COLOURS = ("white", "yellow", "red", "orange", "blue", "green")
@@ -90,14 +95,10 @@ def make_rubiks_cube(rng: np.random.Generator, *, size: float | None = None, col
             by_colour.setdefault(int(colour), []).append(sticker)
     stickers = [VisualPart(trimesh.util.concatenate(parts), rgba(STICKER_COLOURS[colour]))
                 for colour, parts in sorted(by_colour.items())]
-    center = (0.0, 0.0, size / 2)
     return ObjectAsset(
         name=name, kind="rubiks_cube",
         visuals=[VisualPart(body, body_color), *stickers], collisions=[body],
-        mass=PUZZLE_DENSITY * body.volume,
-        grasps=yawed_top_grasps(center, (0, 90, 180, 270)), grasp_labels=["top"] * 4,
-        functional_points=resting_points(size),
-        contact_points={"top": np.array([0.0, 0.0, size]), "center": np.array(center)},
+        mass=PUZZLE_DENSITY * body.volume, **_cube_handling(size),
     )
 
 
