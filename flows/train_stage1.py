@@ -253,6 +253,7 @@ def train_stage1(
     val_every: int = TrainConfig.val_every,
     max_minutes: float | None = QUICK_MAX_MINUTES,
     vae_steps: int | None = None,
+    short_history: bool = TrainConfig.short_history,
     resume: bool = True,
     gpus: int | None = None,
 ) -> str:
@@ -291,6 +292,8 @@ def train_stage1(
             counted); when used up, training stops with a checkpoint. Default 5; null: train until `steps`.
         vae_steps: Steps of the run's small VAE when no `pretrained` weights (null: the model's default:
             aim-tiny 0 = random, aim-small 600).
+        short_history: Also train every window from its current frame alone (no past frames or actions),
+            as at a rollout's first step; off by default (see TrainConfig.short_history).
         resume: Continue from the newest checkpoint in `out_dir` if there is one.
         gpus: Training processes (one per GPU); null: every visible GPU, or one CPU process without GPUs.
     """
@@ -300,7 +303,7 @@ def train_stage1(
                          settings=settings, max_episodes=max_episodes, model_overrides={"variant": variant}, steps=steps, batch_size=batch_size,
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
                          checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes,
-                         vae_steps=vae_steps)
+                         vae_steps=vae_steps, short_history=short_history)
     nproc = gpus if gpus is not None else default_nproc()
     record_parameters("train-stage1", effective, notes={
         "gpus": f"null = every visible GPU: {nproc} process(es) here" if gpus is None else "",
