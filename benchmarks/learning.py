@@ -82,6 +82,9 @@ PROFILES = {
     # measured ~0.3 s/step fill the 8 minutes (the 2026-12-01 run used 600 steps, which ended each run in 3-5 min)
     "quick": Profile(tasks=["click_bell"], episodes=20, train_minutes=8.0, train_steps=1500, batch_size=4,
                      vae_steps=400, heldout_seeds=5, train_seeds=2),
+    # medium: the 100 demonstrations of click_bell (generated in ~8 min on 2 cores), one task
+    "medium": Profile(tasks=["click_bell"], episodes=100, train_minutes=25.0, train_steps=5000, batch_size=4,
+                      vae_steps=400, heldout_seeds=10, train_seeds=4),
     "full": Profile(tasks=["click_bell", "place_shoe"], episodes=100, train_minutes=60.0, train_steps=4000,
                     batch_size=8, vae_steps=1500, heldout_seeds=20, train_seeds=10, heldout_episodes=3),
 }

@@ -63,9 +63,11 @@ class AIMModel(ModelMixin, ConfigMixin):
         super().__init__()
         self.register_to_config(**config.to_dict())
         c = self._typed_config = config
-        self.video_embed = LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim, text_dim=c.text_dim)
+        self.video_embed = LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim, text_dim=c.text_dim,
+                                       position_table=c.grid_position_table)
         self.value_embed = (LatentEmbed(c.latent_channels, c.width, c.patch_size, c.freq_dim,
-                                        noise_tokens=c.value_noise_tokens) if c.has_value_stream else None)
+                                        noise_tokens=c.value_noise_tokens, position_table=c.grid_position_table)
+                            if c.has_value_stream else None)
         # E_a of executed actions, with its own (t = 0) conditioning: the history's only action weights.
         self.past_action_encoder = action_mlp(c.action_dim, c.action_width, c.action_width)
         self.past_action_embed = nn.ModuleDict({"condition_embedder": ConditionEmbedder(c.action_width, c.freq_dim)})

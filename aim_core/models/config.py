@@ -68,6 +68,12 @@ class AIMConfig:
     action_width: int = 768
     action_ffn_dim: int = 3072
     value_noise_tokens: int = 1
+    grid_position_table: int = 0
+    """Rows/columns of a learned absolute position embedding added to every latent token (row + column
+    tables, zero at initialisation, so a Wan-initialised stream starts unchanged); 0: none, RoPE alone as
+    in Wan. Why: RoPE only shifts attention logits, so what an action token reads from an attended image
+    token carries no location; with tokens that cannot say where they are, the action stream of a small
+    model ignored where the bell is (benchmarks/RESULTS.md, Learning: the side is decided by the noise)."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
@@ -84,6 +90,8 @@ class AIMConfig:
             raise ValueError(f"head_dim must be even and >= 6 for 3D RoPE, got {self.head_dim}")
         if self.text_len < 1:
             raise ValueError(f"text_len must be >= 1, got {self.text_len}")
+        if self.grid_position_table < 0:
+            raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:
             raise ValueError("temporal patch size must be 1 (one token frame per latent frame)")
 
@@ -158,11 +166,12 @@ def aim_small_config(**overrides: Any) -> AIMConfig:
     """A model that learns closed-loop skills in about an hour on one CPU thread (~2.5 M parameters).
 
     Sized for 96x128 camera views (a 192x256 canvas: 12x16 latents of a 16-channel small Wan VAE,
-    6x8 tokens per frame): 4 layers of 4 heads x 32 (width 128), FFN 512; action streams 64 wide.
+    6x8 tokens per frame): 4 layers of 4 heads x 32 (width 128), FFN 512; action streams 64 wide; absolute
+    grid positions (`grid_position_table`) for frames up to 32x32 tokens.
     """
     base: dict[str, Any] = dict(
         latent_channels=16, num_layers=4, num_heads=4, head_dim=32, ffn_dim=512, text_dim=32, freq_dim=64,
-        text_len=64, action_width=64, action_ffn_dim=256,
+        text_len=64, action_width=64, action_ffn_dim=256, grid_position_table=32,
         layout=ChunkLayout(history_frames=2, future_frames=2, actions_per_frame=4),
     )
     base.update(overrides)

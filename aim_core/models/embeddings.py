@@ -40,20 +40,31 @@ class LatentEmbed(nn.Module):
     """Latent video [B, C, F, h, w] -> tokens [B, F*h/ph*w/pw, W] (3D patch conv) + timestep conditioning."""
 
     def __init__(self, channels: int, width: int, patch_size: tuple[int, int, int], freq_dim: int,
-                 text_dim: int | None = None, noise_tokens: int = 0) -> None:
+                 text_dim: int | None = None, noise_tokens: int = 0, position_table: int = 0) -> None:
         super().__init__()
         self.patch_size = tuple(patch_size)
         self.patch_embedding = nn.Conv3d(channels, width, kernel_size=patch_size, stride=patch_size)
         self.condition_embedder = ConditionEmbedder(width, freq_dim, text_dim)
         # n^m: learned value-noise tokens appended to the value stream (paper 4.3.2)
         self.noise_tokens = nn.Parameter(torch.randn(1, noise_tokens, width) * 0.02) if noise_tokens else None
+        # AIMConfig.grid_position_table: absolute row and column embeddings, zero at initialisation
+        self.row_positions = nn.Parameter(torch.zeros(position_table, width)) if position_table else None
+        self.col_positions = nn.Parameter(torch.zeros(position_table, width)) if position_table else None
 
     def forward(self, latents: torch.Tensor) -> torch.Tensor:
-        _, _, _, h, w = latents.shape
+        _, _, frames, h, w = latents.shape
         ph, pw = self.patch_size[1:]
         if h % ph or w % pw:
             raise ValueError(f"latent grid {h}x{w} is not divisible by the patch size {ph}x{pw}")
-        return self.patch_embedding(latents).flatten(2).transpose(1, 2).contiguous()
+        tokens = self.patch_embedding(latents).flatten(2).transpose(1, 2)
+        if self.row_positions is not None:
+            rows, cols, table = h // ph, w // pw, self.row_positions.shape[0]
+            if rows > table or cols > table:
+                raise ValueError(f"a {rows}x{cols}-token frame exceeds the {table}x{table} position table "
+                                 "(AIMConfig.grid_position_table)")
+            grid = self.row_positions[:rows, None] + self.col_positions[None, :cols]
+            tokens = tokens + grid.reshape(1, rows * cols, -1).repeat(1, frames, 1).to(tokens.dtype)
+        return tokens.contiguous()
 
 
 class OutputNorm(nn.Module):

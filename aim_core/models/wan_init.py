@@ -25,6 +25,8 @@ from aim_core.models.config import AIMConfig
 _WAN_SHAPE_FIELDS = ("latent_channels", "patch_size", "num_layers", "num_heads", "head_dim", "ffn_dim",
                      "text_dim", "freq_dim", "eps")
 _IGNORED_WAN_KEYS = ("norm_added_q",)  # diffusers ignores these on load as well
+_AIM_ONLY_EMBED_KEYS = ("row_positions", "col_positions")
+"""AIMConfig.grid_position_table: Wan has no absolute positions; they stay at their zero initialisation."""
 
 
 def read_wan_config(wan_dir: str | Path) -> dict:
@@ -117,7 +119,8 @@ def load_wan_state(model: AIMModel, wan_state: dict[str, torch.Tensor]) -> list[
             loaded[value_key] = tensor
     if unused:
         raise ValueError(f"Wan tensors with no AIM counterpart: {sorted(unused)[:8]} ({len(unused)} in all)")
-    missing = [k for k in own if (k.startswith(("video_embed.", "video_head.")) or ".video." in k) and k not in loaded]
+    missing = [k for k in own if (k.startswith(("video_embed.", "video_head.")) or ".video." in k) and k not in loaded
+               and not k.endswith(_AIM_ONLY_EMBED_KEYS)]
     if missing:
         raise ValueError(f"the Wan checkpoint lacks video-stream tensors: {missing[:8]} ({len(missing)} in all)")
     if model.config.action_init == "video":
