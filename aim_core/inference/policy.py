@@ -173,6 +173,13 @@ class AIMPolicy:
         self._executed.append(normed)
         return self.codec.denormalize(normed).cpu().numpy().astype(np.float32)
 
+    def queued_actions(self) -> np.ndarray:
+        """Joint targets [n, ACTION_DIM] still queued from the current chunk (what the next n calls of
+        `select_action` return unless the policy is reset): the rest of the plan, for inspection."""
+        if not self._queue:
+            return np.zeros((0, self.codec.config.action_dim), np.float32)
+        return self.codec.denormalize(torch.stack(self._queue)).cpu().numpy().astype(np.float32)
+
     @torch.no_grad()
     def observe_executed(self, action: np.ndarray) -> None:
         """Tell the policy the command really executed at the last step, if it was not the one it chose

@@ -76,3 +76,13 @@ def test_inconsistent_stride_or_missing_statistics_is_refused(parts):
         AIMPolicy(model, ActionCodec(action_dim=16), encoders.vae, encoders.text, NoiseSchedule(), SPEC)
     with pytest.raises(ValueError, match="execute_frames"):
         make_policy(parts, execute_frames=3)
+
+
+def test_queued_actions_are_the_rest_of_the_plan_in_order(parts):
+    policy = make_policy(parts, execute_frames=2)
+    assert policy.queued_actions().shape == (0, 16)  # nothing planned before the first observation
+    policy.select_action(_obs(0))
+    queued = policy.queued_actions()
+    assert queued.shape == (7, 16) and queued.dtype == np.float32  # 2 latent frames x 4 actions, one taken
+    returned = [policy.select_action(_obs(t)) for t in range(1, 8)]
+    np.testing.assert_allclose(np.stack(returned), queued, rtol=1e-6, atol=1e-6)
