@@ -7,9 +7,11 @@ are trained with the same budget - a fixed wall time per variant on one CPU thre
 count on a GPU - and evaluated closed loop on held-out seeds (expert-solvable seeds from 100000) and on
 training seeds (fitting vs generalisation), beside the replayed expert and the hold policy. Also
 measured: loss curves (PNG) and, on held-out recorded episodes, the quality of the predicted value maps
-(share of the predicted map's mass on the true contact region, value/map >= 0.5).
+(share of the predicted map's mass on the true contact region, value/map >= 0.5) and the first-chunk arm choice
+(does the chunk planned from the first frame alone move the demonstration's arm?).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile quick   # ~85 min on 2 shared cores
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile medium  # 100 demos: ~3 h for 3 variants
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile full    # see PROFILES (hours on CPU)
 
 Outputs under --out (default benchmarks/out/learning-<profile>): results.json, results.md,
