@@ -185,8 +185,8 @@ def value_map_quality(bundle: Path, heldout: Path, cache: Path, max_windows: int
 
 def acting_arm(actions: np.ndarray, start: np.ndarray) -> str:
     """The arm whose commands (7 joints + gripper) end farthest from the episode's initial joints."""
-    far = {arm: float(np.abs(actions[-1, np.r_[ACTION_LAYOUT[f"{arm}_arm"], ACTION_LAYOUT[f"{arm}_gripper"]]]
-                             - start[np.r_[ACTION_LAYOUT[f"{arm}_arm"], ACTION_LAYOUT[f"{arm}_gripper"]]]).sum())
+    moved = np.abs(actions[-1] - start)
+    far = {arm: float(moved[ACTION_LAYOUT[f"{arm}_arm"]].sum() + moved[ACTION_LAYOUT[f"{arm}_gripper"]].sum())
            for arm in ARMS}
     return max(far, key=far.get)
 

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import torch
 
+from aim_core.data.windows import history_length
 from aim_core.eval.evaluate import EvalConfig, checkpoint_sim_config, evaluate_checkpoints
 from aim_core.inference.bundle import BUNDLE_PARTS, check_bundle
 from data_schemas.observation import Observation
@@ -57,7 +58,7 @@ def test_the_policy_sees_exactly_the_training_windows(tiny_config):
     assert len(planned) >= len(anchors) == 4 and anchors[0] == 0
 
     for anchor, (text, obs, past) in zip(anchors, planned):
-        item = windows[windows.table.index((0, anchor, min(anchor + 1, model.config.layout.history_frames)))]
+        item = windows[windows.table.index((0, anchor, history_length(anchor, model.config.layout)))]
         assert obs.shape[2] == min(anchor + 1, model.config.layout.history_frames)
         assert torch.equal(obs[0], item["obs_latents"].float()), f"history latents differ at anchor {anchor}"
         if anchor == 0:
