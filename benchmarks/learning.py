@@ -84,6 +84,10 @@ class Profile:
     videos: int = 1
     short_history: bool = False
     """TrainConfig.short_history: every window also with a one-frame history."""
+    action_keypoints: int = 32
+    """AIMConfig.action_keypoints of every variant (0: the action stream reads the frame by attention only)."""
+    plan_from_noise: float = 0.25
+    """FlowMatchingConfig.plan_from_noise: share of each batch trained at pure noise (the first sampling step)."""
 
 
 PROFILES = {
@@ -127,7 +131,9 @@ def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: 
 
 
 def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache: Path, gpu: bool) -> TrainConfig:
-    return TrainConfig(dataset=str(dataset), out_dir=str(out), model="aim-small", model_overrides={"variant": variant},
+    return TrainConfig(dataset=str(dataset), out_dir=str(out), model="aim-small",
+                       model_overrides={"variant": variant, "action_keypoints": profile.action_keypoints},
+                       loss={"plan_from_noise": profile.plan_from_noise},
                        tasks=profile.tasks, settings=["easy"], steps=profile.train_steps,
                        batch_size=profile.batch_size, seed=0,
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
@@ -277,6 +283,8 @@ def main() -> None:
     p.add_argument("--train-seeds", type=int, help="override training evaluation seeds per task")
     p.add_argument("--short-history", action="store_true",
                    help="also train every window with a one-frame history (TrainConfig.short_history)")
+    p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
+    p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--skip-eval", action="store_true")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the runs already trained under --out (results.json is updated)")
@@ -287,7 +295,9 @@ def main() -> None:
                                                     ("episodes", args.episodes), ("vae_steps", args.vae_steps),
                                                     ("heldout_seeds", args.heldout_seeds),
                                                     ("train_seeds", args.train_seeds),
-                                                    ("short_history", args.short_history or None)) if v is not None})
+                                                    ("short_history", args.short_history or None),
+                                                    ("action_keypoints", args.action_keypoints),
+                                                    ("plan_from_noise", args.plan_from_noise)) if v is not None})
     gpu = torch.cuda.is_available()
     if not gpu:
         torch.set_num_threads(1)

@@ -256,7 +256,8 @@ class ChunkSampler:
 
         def velocity(sigma: float, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
             rgb, value, actions = self._split(states)
-            future = m.embed_future(first_future, rgb, value, actions, t_video=timestep(sigma), t_action=timestep(sigma))
+            future = m.embed_future(first_future, rgb, value, actions, t_video=timestep(sigma), t_action=timestep(sigma),
+                                    obs_latents=obs_latents)
             hiddens, _ = m.run(future, text, cache)
             return tuple(m.decode(s, h) for s, h in zip(future, hiddens))
 

@@ -30,7 +30,8 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from aim_core.models.config import AIMConfig
-from aim_core.models.embeddings import ConditionEmbedder, LatentEmbed, LatentHead, OutputNorm, action_mlp
+from aim_core.models.embeddings import (ConditionEmbedder, LatentEmbed, LatentHead, ObservationKeypoints, OutputNorm,
+                                        action_mlp)
 from aim_core.models.intent_mask import FUTURE_STEP, Role, TokenMeta
 from aim_core.models.kv_cache import KVCache
 from aim_core.models.mot_block import STREAMS, MoTBlock, Segment
@@ -74,6 +75,8 @@ class AIMModel(ModelMixin, ConfigMixin):
         # E_a / D_a of the noisy future actions and their velocity: the Stage II action head with the stream.
         self.action_encoder = action_mlp(c.action_dim, c.action_width, c.action_width)
         self.action_embed = nn.ModuleDict({"condition_embedder": ConditionEmbedder(c.action_width, c.freq_dim)})
+        self.action_keypoint_encoder = (ObservationKeypoints(c.latent_channels, c.action_keypoints, c.action_width)
+                                        if c.action_keypoints else None)
         self.blocks = nn.ModuleList(MoTBlock(c, last=i == c.num_layers - 1) for i in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
         self.value_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps) if c.has_value_stream else None
@@ -139,12 +142,16 @@ class AIMModel(ModelMixin, ConfigMixin):
                        grid=(frames, rows, cols), extra_tokens=extra)
 
     def _action_segment(self, role: Role, actions: torch.Tensor, t: torch.Tensor, after_frame: int,
-                        steps: torch.Tensor) -> Segment:
+                        steps: torch.Tensor, current_frame: torch.Tensor | None = None) -> Segment:
         c = self.config
         if actions.ndim != 3 or actions.shape[-1] != c.action_dim:
             raise ValueError(f"{role.name.lower()} actions must be [B, n, {c.action_dim}], got {list(actions.shape)}")
         stream = "past_action" if role == Role.PAST_ACTION else "action"
         tokens = getattr(self, f"{stream}_encoder")(actions)
+        if role == Role.ACTION and self.action_keypoint_encoder is not None:
+            if current_frame is None:
+                raise ValueError("action_keypoints > 0: the future actions need the current observation (obs_latents)")
+            tokens = tokens + self.action_keypoint_encoder(current_frame).unsqueeze(1)
         positions = action_positions(after_frame, actions.shape[1], c.layout.actions_per_frame)
         temb, tproj = getattr(self, f"{stream}_embed").condition_embedder(t, tokens.dtype)
         rope = rope_from_positions(positions.to(tokens.device), c.head_dim, c.rope_theta)
@@ -178,9 +185,12 @@ class AIMModel(ModelMixin, ConfigMixin):
 
     def embed_future(self, first_frame: int, rgb_latents: torch.Tensor | None = None,
                      value_latents: torch.Tensor | None = None, actions: torch.Tensor | None = None,
-                     t_video: torch.Tensor | float | None = None, t_action: torch.Tensor | float | None = None
-                     ) -> list[Segment]:
-        """Noisy future tokens; first_frame = number of history frames (index of the first future frame)."""
+                     t_video: torch.Tensor | float | None = None, t_action: torch.Tensor | float | None = None,
+                     obs_latents: torch.Tensor | None = None) -> list[Segment]:
+        """Noisy future tokens; first_frame = number of history frames (index of the first future frame).
+
+        ``obs_latents`` (the history's observation latents) are read only for their last, current frame, and only
+        when the config has ``action_keypoints``."""
         segments = []
         if rgb_latents is not None:
             t = _timestep(t_video, rgb_latents.shape[0], rgb_latents.device, "t_video")
@@ -193,7 +203,8 @@ class AIMModel(ModelMixin, ConfigMixin):
         if actions is not None:
             t = _timestep(t_action, actions.shape[0], actions.device, "t_action")
             steps = torch.full((actions.shape[1],), FUTURE_STEP, dtype=torch.long)
-            segments.append(self._action_segment(Role.ACTION, actions, t, first_frame - 1, steps))
+            current = None if obs_latents is None else obs_latents[:, :, -1]
+            segments.append(self._action_segment(Role.ACTION, actions, t, first_frame - 1, steps, current))
         return segments
 
     # ------------------------------------------------------------------ network
@@ -233,7 +244,7 @@ class AIMModel(ModelMixin, ConfigMixin):
         """Full recomputation of one window (training, reference sampling): velocities of the future tokens."""
         history = self.embed_history(obs_latents, past_actions)
         first_future = 0 if obs_latents is None else obs_latents.shape[2]
-        future = self.embed_future(first_future, rgb_latents, value_latents, actions, t_video, t_action)
+        future = self.embed_future(first_future, rgb_latents, value_latents, actions, t_video, t_action, obs_latents)
         if not future:
             raise ValueError("give at least one of rgb_latents, value_latents, actions")
         text = self.text_context(text_embeds) if text_embeds is not None else None

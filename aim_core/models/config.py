@@ -74,6 +74,11 @@ class AIMConfig:
     in Wan. Why: RoPE only shifts attention logits, so what an action token reads from an attended image
     token carries no location; with tokens that cannot say where they are, the action stream of a small
     model ignored where the bell is (benchmarks/RESULTS.md, Learning: the side is decided by the noise)."""
+    action_keypoints: int = 0
+    """Spatial-softmax keypoints of the current observation latent added to every future-action token
+    (`aim_core.models.embeddings.ObservationKeypoints`, part of the action head); 0: none, the action stream
+    reads the current frame through attention alone, as in the paper. It uses only the current observation,
+    which the intent-causal mask lets actions see."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
@@ -90,6 +95,8 @@ class AIMConfig:
             raise ValueError(f"head_dim must be even and >= 6 for 3D RoPE, got {self.head_dim}")
         if self.text_len < 1:
             raise ValueError(f"text_len must be >= 1, got {self.text_len}")
+        if self.action_keypoints < 0:
+            raise ValueError(f"action_keypoints must be >= 0, got {self.action_keypoints}")
         if self.grid_position_table < 0:
             raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:

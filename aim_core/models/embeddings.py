@@ -36,6 +36,36 @@ def action_mlp(d_in: int, d_out: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d_in, hidden), nn.SiLU(), nn.Linear(hidden, d_out))
 
 
+class ObservationKeypoints(nn.Module):
+    """Current observation latent [B, C, h, w] -> one vector [B, W] for the future-action tokens.
+
+    K feature maps (3x3 conv, SiLU, 1x1 conv) each become a spatial softmax whose expected (x, y) in [-1, 1]
+    is a keypoint; an MLP maps the 2K coordinates to the action width, its last layer zero at initialisation
+    (the model starts as if it had no keypoints). Why: the action stream reads the current frame only
+    through attention, and a small model's action queries spread it evenly over the image tokens: where the
+    target is never reached the actions (benchmarks/RESULTS.md, Learning). Spatial-softmax keypoints are how
+    visuomotor policies (Levine et al. 2016, robomimic, Diffusion Policy) hand an action decoder positions.
+    """
+
+    def __init__(self, channels: int, keypoints: int, width: int) -> None:
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(channels, width, 3, padding=1), nn.SiLU(), nn.Conv2d(width, keypoints, 1))
+        self.project = action_mlp(2 * keypoints, width, width)
+        nn.init.zeros_(self.project[-1].weight)
+        nn.init.zeros_(self.project[-1].bias)
+
+    def keypoints(self, frame: torch.Tensor) -> torch.Tensor:
+        """[B, C, h, w] -> [B, K, 2]: the expected (x, y) of each feature map's spatial softmax, in [-1, 1]."""
+        h, w = frame.shape[-2:]
+        weights = self.features(frame).flatten(2).float().softmax(dim=-1)  # [B, K, h*w]
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, h, device=frame.device),
+                                torch.linspace(-1, 1, w, device=frame.device), indexing="ij")
+        return weights @ torch.stack([xs, ys], dim=-1).reshape(h * w, 2)
+
+    def forward(self, frame: torch.Tensor) -> torch.Tensor:
+        return self.project(self.keypoints(frame).flatten(1).to(frame.dtype))
+
+
 class LatentEmbed(nn.Module):
     """Latent video [B, C, F, h, w] -> tokens [B, F*h/ph*w/pw, W] (3D patch conv) + timestep conditioning."""
 

@@ -11,6 +11,12 @@ level s shared by its future RGB, value-map and action tokens, and the sampler m
 together step by step over the same levels. So the action stream is trained on exactly the world
 states it reads at inference (a world as noisy as its own actions), with no separate action schedule
 and no clean-world special case.
+
+``plan_from_noise`` puts a share of every batch at s = 1, the state of the first sampling step: all
+future streams pure noise, so only the observation, the action history and the instruction can say
+what comes. Why: below s = 1 the noisy future streams (and the noisy actions themselves) already show
+most of the answer, so a model can reach a low loss without ever reading the scene and then leaves
+the decision that matters most (which arm, where) to the initial noise (benchmarks/RESULTS.md, Learning).
 """
 from __future__ import annotations
 
@@ -33,22 +39,31 @@ class FlowMatchingConfig:
     logit_std: float = 1.0
     lambda_map: float = 1.0
     lambda_act: float = 1.0
+    plan_from_noise: float = 0.0
+    """Share of each batch (rounded to whole samples) trained at s = 1 for every future stream."""
 
     def __post_init__(self) -> None:
         if self.timestep_sampling not in ("logit_normal", "uniform"):
             raise ValueError(f"timestep_sampling must be 'logit_normal' or 'uniform', got {self.timestep_sampling!r}")
         if self.logit_std <= 0:
             raise ValueError(f"logit_std must be > 0, got {self.logit_std}")
+        if not 0.0 <= self.plan_from_noise <= 1.0:
+            raise ValueError(f"plan_from_noise must be in [0, 1], got {self.plan_from_noise}")
 
 
 def sample_sigmas(n: int, cfg: FlowMatchingConfig, schedule: NoiseSchedule, device,
                   generator: torch.Generator | None = None) -> torch.Tensor:
-    """n training noise levels: uniform or logit-normal in (0, 1), then shifted by the model's schedule."""
+    """n training noise levels: uniform or logit-normal in (0, 1), shifted by the model's schedule; the last
+    round(n * plan_from_noise) of them are 1 (pure noise)."""
     if cfg.timestep_sampling == "uniform":
         u = torch.rand(n, generator=generator, device=device)
     else:
         u = torch.sigmoid(cfg.logit_mean + cfg.logit_std * torch.randn(n, generator=generator, device=device))
-    return schedule.shift_sigmas(u)
+    sigma = schedule.shift_sigmas(u)
+    planned = round(n * cfg.plan_from_noise)
+    if planned:
+        sigma[n - planned:] = 1.0
+    return sigma
 
 
 def _noised(x0: torch.Tensor, sigma: torch.Tensor, generator: torch.Generator | None

@@ -173,3 +173,31 @@ def test_save_load_round_trip_is_exact(tmp_path, tiny_config, batch_factory):
     other.save_config(tmp_path / "ckpt")  # a config that does not fit the weights
     with pytest.raises(ValueError, match="does not hold this AIMModel's weights"):
         AIMModel.from_pretrained(tmp_path / "ckpt")
+
+
+def test_plan_from_noise_trains_a_share_of_each_batch_at_the_first_sampling_step(tiny_model, tiny_config,
+                                                                                   batch_factory):
+    """plan_from_noise: the last round(n * share) samples are at s = 1 for every stream (pure noise, as the
+    sampler's first step sees them); the others keep the usual draw."""
+    schedule = NoiseSchedule(shift=3.0)
+    plain = sample_sigmas(8, FlowMatchingConfig(), schedule, "cpu", torch.Generator().manual_seed(1))
+    planned = sample_sigmas(8, FlowMatchingConfig(plan_from_noise=0.25), schedule, "cpu",
+                            torch.Generator().manual_seed(1))
+    torch.testing.assert_close(planned[:6], plain[:6])
+    assert planned[6:].tolist() == [1.0, 1.0] and plain[6:].max() < 1.0
+    assert euler_sigmas(8, schedule)[0] == 1.0  # the level the sampler starts from
+    seen = []
+    hook = tiny_model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw), with_kwargs=True)
+    batch = batch_factory(tiny_config, batch=4)
+    for name in ("rgb_latents", "value_latents", "actions"):
+        setattr(batch, name, torch.full_like(getattr(batch, name), 1000.0))
+    try:
+        flow_matching_loss(tiny_model, batch, FlowMatchingConfig(plan_from_noise=0.5), schedule,
+                           generator=torch.Generator().manual_seed(4))
+    finally:
+        hook.remove()
+    for name in ("rgb_latents", "value_latents", "actions"):  # no trace of the data in the planned samples
+        assert seen[0][name][2:].abs().max() < 10 and seen[0][name][:2].mean() > 10, name
+    assert seen[0]["t_action"][2:].tolist() == [1000.0, 1000.0]
+    with pytest.raises(ValueError, match="plan_from_noise"):
+        FlowMatchingConfig(plan_from_noise=1.5)
