@@ -36,6 +36,10 @@ def action_mlp(d_in: int, d_out: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d_in, hidden), nn.SiLU(), nn.Linear(hidden, d_out))
 
 
+INITIAL_SHARPNESS = 3.0
+"""Softmax factor on standardised keypoint logits at initialisation: the top cells of a frame carry most weight."""
+
+
 class ObservationKeypoints(nn.Module):
     """Current observation latent [B, C, h, w] -> one vector [B, W] for the future-action tokens.
 
@@ -50,6 +54,9 @@ class ObservationKeypoints(nn.Module):
     def __init__(self, channels: int, keypoints: int, width: int) -> None:
         super().__init__()
         self.features = nn.Sequential(nn.Conv2d(channels, width, 3, padding=1), nn.SiLU(), nn.Conv2d(width, keypoints, 1))
+        # logits are standardised over the frame, then sharpened by a learned per-keypoint factor: a softmax of raw
+        # small-init logits is near uniform (every keypoint at the centre, whatever the scene), and stays so
+        self.temperature = nn.Parameter(torch.full((keypoints,), INITIAL_SHARPNESS))
         self.project = action_mlp(2 * keypoints, width, width)
         nn.init.zeros_(self.project[-1].weight)
         nn.init.zeros_(self.project[-1].bias)
@@ -57,7 +64,9 @@ class ObservationKeypoints(nn.Module):
     def keypoints(self, frame: torch.Tensor) -> torch.Tensor:
         """[B, C, h, w] -> [B, K, 2]: the expected (x, y) of each feature map's spatial softmax, in [-1, 1]."""
         h, w = frame.shape[-2:]
-        weights = self.features(frame).flatten(2).float().softmax(dim=-1)  # [B, K, h*w]
+        logits = self.features(frame).flatten(2).float()  # [B, K, h*w]
+        logits = (logits - logits.mean(dim=-1, keepdim=True)) / (logits.std(dim=-1, keepdim=True) + 1e-6)
+        weights = (logits * self.temperature.float().view(1, -1, 1)).softmax(dim=-1)
         ys, xs = torch.meshgrid(torch.linspace(-1, 1, h, device=frame.device),
                                 torch.linspace(-1, 1, w, device=frame.device), indexing="ij")
         return weights @ torch.stack([xs, ys], dim=-1).reshape(h * w, 2)

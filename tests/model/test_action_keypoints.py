@@ -28,11 +28,12 @@ def _wake(model: AIMModel) -> None:
 
 def test_a_keypoint_lands_on_the_bright_cell():
     encoder = ObservationKeypoints(channels=2, keypoints=1, width=8)
-    with torch.no_grad():  # one feature map = 20 x channel 0, so its softmax peaks on channel 0's bright cell
+    with torch.no_grad():  # one feature map = channel 0, sharpened 20x, so its softmax peaks on the bright cell
         for p in encoder.features.parameters():
             p.zero_()
         encoder.features[0].weight[0, 0, 1, 1] = 1.0
-        encoder.features[2].weight[0, 0] = 20.0
+        encoder.features[2].weight[0, 0] = 1.0
+        encoder.temperature.fill_(20.0)
     frame = torch.zeros(1, 2, 5, 9)
     frame[0, 0, 4, 2] = 1.0  # row 4 of 5 (y = +1), column 2 of 9 (x = -0.5)
     (x, y), = encoder.keypoints(frame)[0].tolist()
