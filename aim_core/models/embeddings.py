@@ -46,9 +46,11 @@ class ObservationKeypoints(nn.Module):
     K feature maps (3x3 conv, SiLU, 1x1 conv) each become a spatial softmax whose expected (x, y) in [-1, 1]
     is a keypoint; an MLP maps the 2K coordinates to the action width, its last layer zero at initialisation
     (the model starts as if it had no keypoints). Why: the action stream reads the current frame only
-    through attention, and a small model's action queries spread it evenly over the image tokens: where the
-    target is never reached the actions (benchmarks/RESULTS.md, Learning). Spatial-softmax keypoints are how
+    through attention, and a small model's action queries spread it evenly over the image tokens, so where the
+    target is does not reach the actions (benchmarks/RESULTS.md, Learning). Spatial-softmax keypoints are how
     visuomotor policies (Levine et al. 2016, robomimic, Diffusion Policy) hand an action decoder positions.
+    Measured: decisive on a synthetic left/right task (tests/model/test_first_chunk_reads_the_scene.py), but on
+    100 click_bell demos the flow-matching loss alone did not move them onto the bell (RESULTS, fourth session).
     """
 
     def __init__(self, channels: int, keypoints: int, width: int) -> None:
