@@ -4,8 +4,9 @@ A synthetic bimanual choice in miniature: a bright cell on the left or right hal
 which way every action goes, the future value map marks the same cell (as a contact map would), and
 nothing else tells. A tiny AIM trained with the recipe of the learning benchmark (spatial-softmax
 keypoints for the action tokens, a share of each batch at pure noise) must, on cells it never saw, sample
-chunks that go the right way. On click_bell the same decision (which arm) was left to the initial noise
-before the recipe (benchmarks/RESULTS.md, Learning).
+chunks that go the right way (measured 32/32; 14/32 without keypoints). On click_bell the same decision
+(which arm) is still left to the initial noise with this recipe: there the flow loss did not move the
+keypoints onto the bell (benchmarks/RESULTS.md, Learning, fourth session).
 """
 import torch
 
@@ -32,8 +33,8 @@ def scenes(n: int, g: torch.Generator, train: bool) -> dict[str, torch.Tensor]:
         obs[i, 0, 0, row[i], col[i]] += 3.0
         value[i, 0, :, row[i], col[i]] = 3.0
     direction = (1.0 - 2.0 * side.float()).view(n, 1, 1)
-    return dict(obs_latents=obs, past_actions=torch.zeros(n, 0, model_config.action_dim), rgb_latents=obs.expand(-1, -1, lay.future_frames, -1, -1).clone(),
-                value_latents=value, actions=direction.expand(n, lay.future_actions, model_config.action_dim).clone(),
+    return dict(obs_latents=obs, past_actions=torch.zeros(n, 0, model_config.action_dim),
+                rgb_latents=obs.expand(-1, -1, lay.future_frames, -1, -1).clone(), value_latents=value, actions=direction.expand(n, lay.future_actions, model_config.action_dim).clone(),
                 text_embeds=torch.zeros(n, 5, model_config.text_dim), side=side)
 
 
