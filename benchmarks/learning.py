@@ -88,6 +88,8 @@ class Profile:
     """AIMConfig.action_keypoints of every variant (0: the action stream reads the frame by attention only)."""
     plan_from_noise: float = 0.25
     """FlowMatchingConfig.plan_from_noise: share of each batch trained at pure noise (the first sampling step)."""
+    opening_repeats: int = 1
+    """TrainConfig.opening_repeats: each episode's opening window trained this many times per epoch."""
 
 
 PROFILES = {
@@ -138,7 +140,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                        batch_size=profile.batch_size, seed=0,
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
                        max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
-                       short_history=profile.short_history,
+                       short_history=profile.short_history, opening_repeats=profile.opening_repeats,
                        log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps)
 
 
@@ -285,6 +287,7 @@ def main() -> None:
                    help="also train every window with a one-frame history (TrainConfig.short_history)")
     p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
+    p.add_argument("--opening-repeats", type=int, help="override TrainConfig.opening_repeats (1: none)")
     p.add_argument("--skip-eval", action="store_true")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the runs already trained under --out (results.json is updated)")
@@ -297,7 +300,8 @@ def main() -> None:
                                                     ("train_seeds", args.train_seeds),
                                                     ("short_history", args.short_history or None),
                                                     ("action_keypoints", args.action_keypoints),
-                                                    ("plan_from_noise", args.plan_from_noise)) if v is not None})
+                                                    ("plan_from_noise", args.plan_from_noise),
+                                                    ("opening_repeats", args.opening_repeats)) if v is not None})
     gpu = torch.cuda.is_available()
     if not gpu:
         torch.set_num_threads(1)

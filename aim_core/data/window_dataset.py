@@ -52,11 +52,16 @@ class _WindowTable(Dataset):
     def __len__(self) -> int:
         return len(self.table)
 
-    def history_groups(self) -> list[list[int]]:
-        """Window indices by history length (1..F_h, empty lengths left out): batches must not mix them."""
+    def history_groups(self, opening_repeats: int = 1) -> list[list[int]]:
+        """Window indices by history length (1..F_h, empty lengths left out): batches must not mix them.
+
+        Each episode's opening window (anchor 0: no past actions, the scene alone decides which arm
+        moves and where) is listed `opening_repeats` times, so an epoch trains it that often."""
+        if opening_repeats < 1:
+            raise ValueError(f"opening_repeats must be >= 1, got {opening_repeats}")
         groups: dict[int, list[int]] = {}
-        for index, (_, _, history) in enumerate(self.table):
-            groups.setdefault(history, []).append(index)
+        for index, (_, anchor, history) in enumerate(self.table):
+            groups.setdefault(history, []).extend([index] * (opening_repeats if anchor == 0 else 1))
         return [groups[h] for h in sorted(groups)]
 
     def window(self, index: int) -> tuple[EpisodeRef, WindowIndex]:

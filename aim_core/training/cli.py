@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--short-history", action="store_true",
                    help="also train every window from its current frame alone (no past actions), as at an "
                    "episode's first step, so the image must choose the actions (TrainConfig.short_history)")
+    p.add_argument("--opening-repeats", type=int, default=TrainConfig.opening_repeats,
+                   help="train each episode's opening window (no past actions) this many times per epoch "
+                   "(TrainConfig.opening_repeats)")
     p.add_argument("--steps", type=int, default=TrainConfig.steps)
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--lr", type=float, default=OptimConfig.lr, help="peak learning rate (> 0)")
@@ -72,7 +75,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         dataset=args.dataset, out_dir=args.out, model=args.config, pretrained=args.pretrained,
         model_overrides={"variant": args.variant} if args.variant else {},
         tasks=_split(args.tasks), settings=_split(args.settings),
-        max_episodes=args.max_episodes, short_history=args.short_history, steps=args.steps, batch_size=args.batch_size,
+        max_episodes=args.max_episodes, short_history=args.short_history,
+        opening_repeats=args.opening_repeats, steps=args.steps, batch_size=args.batch_size,
         seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps),
         precision=args.precision, parallel=args.parallel, activation_checkpointing=args.activation_checkpointing,
         checkpoint_every=args.checkpoint_every, log_every=args.log_every, val_every=args.val_every,

@@ -47,6 +47,10 @@ class TrainConfig:
     """Also train every window with a one-frame history (no past actions), as at an episode's first
     step, so that more than one window per episode must read the image to choose its actions
     (`aim_core.data.window_dataset._histories`). Doubles the windows of an epoch."""
+    opening_repeats: int = 1
+    """Each episode's opening window (its first step, no past actions) is trained this many times per
+    epoch. Why: it is the only window whose actions the image alone must choose (past actions already
+    say which arm moves), and it is one window in ~25 (benchmarks/RESULTS.md, Learning)."""
     steps: int = 1000
     batch_size: int = 2
     seed: int = 0
@@ -94,6 +98,8 @@ class TrainConfig:
             problems.append(f"vae_steps must be >= 0 (got {self.vae_steps})")
         if self.frame_stride < 1:
             problems.append(f"frame_stride must be >= 1 (got {self.frame_stride})")
+        if self.opening_repeats < 1:
+            problems.append(f"opening_repeats must be >= 1 (got {self.opening_repeats})")
         if self.max_episodes is not None and self.max_episodes < 1:
             problems.append(f"max_episodes must be >= 1 or unset for all (got {self.max_episodes})")
         if self.tasks is not None and len(self.tasks) == 0:

@@ -93,8 +93,9 @@ class TrainingData:
         return len(self.windows)
 
     def history_groups(self) -> list[list[int]]:
-        """Window indices by history length, for `StepBatchSampler` (a batch never mixes lengths)."""
-        return self.windows.history_groups()
+        """Window indices by history length, for `StepBatchSampler` (a batch never mixes lengths); opening
+        windows repeated `TrainConfig.opening_repeats` times."""
+        return self.windows.history_groups(self.config.opening_repeats)
 
     def batch(self, indices: list[int], device: torch.device) -> AIMBatch:
         fields = collate_windows([self.windows[i] for i in indices])
@@ -135,7 +136,7 @@ class TrainingData:
     def validation_indices(self, count: int) -> list[int]:
         """Evenly spread, fixed windows (the same ones at every validation) of the longest history
         (one batch: the same history length for all)."""
-        group = self.history_groups()[-1]
+        group = self.windows.history_groups()[-1]
         return sorted({group[int(i)] for i in np.linspace(0, len(group) - 1, num=min(count, len(group)))})
 
 

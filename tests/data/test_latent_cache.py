@@ -134,6 +134,12 @@ def test_latent_windows_are_aligned_and_collate_to_an_aim_batch(store, vae, text
         future = denormalize_actions(item["actions"], low, high)[:, 0]
         assert torch.allclose(future, torch.arange(4 * a, 4 * (a + 1), dtype=torch.float32), atol=1e-3)
     AIMBatch.coerce(collate_windows([short[i] for i in one_frame])).validate(config)
+    # opening_repeats: only each episode's anchor-0 window is listed again, inside its own history group
+    assert ds.history_groups(opening_repeats=3) == [[0, 0, 0, 3, 3, 3], [1, 2, 4]]
+    assert [sorted(g) for g in short.history_groups(opening_repeats=2)] == \
+        [sorted(one_frame + [i for i in one_frame if short.window(i)[1].anchor == 0]), sorted(two_frames)]
+    with pytest.raises(ValueError, match="opening_repeats"):
+        ds.history_groups(opening_repeats=0)
 
 
 def test_missing_cache_is_a_clear_error(store):
