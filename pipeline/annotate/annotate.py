@@ -54,12 +54,24 @@ def _per_view(points: np.ndarray, views: int) -> np.ndarray:
     return np.broadcast_to(points[:, None], (points.shape[0], views) + points.shape[1:]).reshape(-1, points.shape[1], 3)
 
 
+def _item_label(episode: EpisodeData, region: ContactRegion, params: AnnotationParams) -> int | None:
+    """Segmentation label of the actor the region lies on, for the item-buffer visibility test; None
+    when it is off, the episode has no segmentation, or the region is in world coordinates (a place
+    region on the table is taken on the object's own surface at its final pose, where the object is
+    not yet during the carry)."""
+    labels = episode.attrs.segmentation_labels
+    if not params.item_visibility or "segmentation" not in episode.arrays or region.frame not in labels:
+        return None
+    return labels.index(region.frame)
+
+
 def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion, params: AnnotationParams,
                   out: np.ndarray, out_rgb: np.ndarray, quality: PhaseQuality) -> None:
     """Render the region into out[steps] and its colours into out_rgb[steps], updating the quality figures."""
     arr = episode.arrays
     views = arr["intrinsics"].shape[0]
     h, w = out.shape[2:]
+    own_label = _item_label(episode, region, params)
     for start in range(0, len(steps), STEPS_PER_CHUNK):
         chunk = steps[start:start + STEPS_PER_CHUNK]
         points, contacts = region.at_steps(episode, chunk)
@@ -67,11 +79,11 @@ def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion
         intr = np.broadcast_to(arr["intrinsics"][None].astype(np.float64), (n, views, 3, 3)).reshape(-1, 3, 3)
         extr = arr["extrinsics"][chunk].astype(np.float64).reshape(-1, 4, 4)
         depth = np.asarray(arr["depth"][chunk]).reshape(-1, h, w)
-        maps = render_value_maps(_per_view(points, views), intr, extr, depth, params, region.weights)
+        seg = np.asarray(arr["segmentation"][chunk]).reshape(-1, h, w) if "segmentation" in arr else None
+        maps = render_value_maps(_per_view(points, views), intr, extr, depth, params, region.weights, seg, own_label)
         contact_uv, contact_z = project(_per_view(contacts, views), intr, extr)
         contact_visible = visible_points(contact_uv, contact_z, depth, params.depth_tolerance_m,
-                                         params.occlusion_margin_px)
-        seg = np.asarray(arr["segmentation"][chunk]).reshape(-1, h, w) if quality.label is not None else None
+                                         params.occlusion_margin_px, seg, own_label)
         quality.add(maps, seg, contact_uv, contact_visible)
         out[chunk] = maps.reshape(n, views, h, w)
         out_rgb[chunk] = colorize(maps, params.colormap).reshape(n, views, h, w, 3)

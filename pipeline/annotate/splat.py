@@ -29,14 +29,20 @@ def depth_to_metres(raw: np.ndarray) -> np.ndarray:
 
 
 def visible_points(uv: np.ndarray, z: np.ndarray, depth: np.ndarray, tolerance_m: float,
-                   margin_px: int = 0) -> np.ndarray:
+                   margin_px: int = 0, segmentation: np.ndarray | None = None,
+                   own_label: int | None = None) -> np.ndarray:
     """Which projected points [B, N] are inside the image, in front of the camera and not occluded.
 
     `depth` [B, H, W] is the recorded depth of each view; a point is hidden when it lies more than
     `tolerance_m` behind the nearest recorded surface within `margin_px` pixels of its pixel.
     The margin drops points that a pixel's rounding puts just past an object's silhouette although
     the object hides them (the far side of a thin object). Pixels without a depth return (0) hide
-    nothing.
+    nothing. With `segmentation` [B, H, W] and `own_label` (the tracked actor the points lie on), a
+    point is also hidden when its pixel shows another tracked actor (an item buffer): the depth
+    tolerance, which absorbs depth sampling on slanted surfaces, cannot reject a cover thinner than
+    itself (a nested bowl's 5 mm wall over the support's inner wall). Untracked pixels (label -1:
+    robot, table, clutter) are left to the depth test, so the fingers closing on a pick region
+    still show it on themselves, as the paper's projection does.
     """
     b, h, w = depth.shape
     col = np.rint(uv[..., 0]).astype(np.int64)
@@ -47,7 +53,11 @@ def visible_points(uv: np.ndarray, z: np.ndarray, depth: np.ndarray, tolerance_m
     surface = np.min([_nearest(depth_to_metres(depth[batch, np.clip(row + dr, 0, h - 1),
                                                      np.clip(col + dc, 0, w - 1)]))
                       for dr in offsets for dc in offsets], axis=0)
-    return inside & (z <= surface + tolerance_m)
+    visible = inside & (z <= surface + tolerance_m)
+    if segmentation is not None and own_label is not None:
+        shown = segmentation[batch, np.clip(row, 0, h - 1), np.clip(col, 0, w - 1)]
+        visible &= (shown == own_label) | (shown < 0)
+    return visible
 
 
 def _nearest(surface: np.ndarray) -> np.ndarray:
@@ -126,14 +136,17 @@ def normalise(maps: np.ndarray, percentile: float = 100.0) -> np.ndarray:
 
 
 def render_value_maps(points_world: np.ndarray, intrinsics: np.ndarray, extrinsics: np.ndarray, depth: np.ndarray,
-                      params: AnnotationParams, weights: np.ndarray | None = None) -> np.ndarray:
+                      params: AnnotationParams, weights: np.ndarray | None = None,
+                      segmentation: np.ndarray | None = None, own_label: int | None = None) -> np.ndarray:
     """Value maps [B, H, W] in [0, 1] of world points [B, N, 3] (optional weights [N]) seen by B views.
 
-    Points hidden behind recorded geometry (depth [B, H, W]) leave no mass; a view with no
+    Points hidden behind recorded geometry (depth [B, H, W]; with segmentation [B, H, W] and the
+    points' actor label, also behind another actor: `visible_points`) leave no mass; a view with no
     visible point is all zero ("no value").
     """
     uv, z = project(points_world, intrinsics, extrinsics)
-    visible = visible_points(uv, z, depth, params.depth_tolerance_m, params.occlusion_margin_px)
+    visible = visible_points(uv, z, depth, params.depth_tolerance_m, params.occlusion_margin_px,
+                             segmentation, own_label)
     visible = visible.astype(np.float32)
     if weights is not None:
         visible *= weights[None, :]

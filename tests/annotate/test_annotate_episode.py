@@ -1,5 +1,7 @@
 """annotate_episode on the scripted pick-and-place episode (exact geometry, see conftest)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -112,3 +114,26 @@ def test_tool_strike_after_grasp_is_the_place_region(scripted_episode):
     phase = res.arrays["value/phase"]
     assert (phase[:7] == PHASE_PICK).all() and (phase[7:] == PHASE_PLACE).all()
     assert res.attrs["regions"]["place"]["kind"] == "press" and res.attrs["regions"]["place"]["frame"] == "pad"
+
+
+def test_a_thin_cover_of_another_tracked_actor_hides_the_place_region(scripted_episode):
+    """Stack-like case: a 5 mm sheet labelled as the box lies over the whole pad
+    (inside the 12 mm depth tolerance). With the item buffer the pad's region is hidden there and
+    the place maps are empty; without it the value lands on the sheet. Pick maps do not change."""
+    arrays = dict(scripted_episode.arrays)
+    depth, seg = arrays["depth"].copy(), arrays["segmentation"].copy()
+    pad = np.zeros(seg.shape, bool)
+    pad[:] = seg == 1
+    depth[pad] -= 5
+    seg[pad] = 0
+    arrays.update(depth=depth, segmentation=seg)
+    covered = EpisodeData(scripted_episode.attrs, arrays)
+    on = annotate_episode(covered, PARAMS)
+    off = annotate_episode(covered, replace(PARAMS, item_visibility=False))
+    place = on.arrays["value/phase"] == PHASE_PLACE
+    assert place.any() and (on.arrays["value/phase"] == off.arrays["value/phase"]).all()
+    assert on.arrays["value/map"][place].max() == 0 and off.arrays["value/map"][place].max() == 1
+    assert off.stats["place"]["mass_on_actor"] < 0.1
+    pick = on.arrays["value/phase"] == PHASE_PICK
+    np.testing.assert_array_equal(on.arrays["value/map"][pick], off.arrays["value/map"][pick])
+    assert on.attrs["digest"] != off.attrs["digest"]

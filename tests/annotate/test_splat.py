@@ -135,3 +135,19 @@ def test_a_view_whose_value_the_gate_removes_reads_as_empty():
     """The point's pixel and its surroundings show surfaces 10+ cm away: no faint traces scaled up to 1."""
     depth = np.full((1, H, W), 1100, np.uint16)
     assert render_value_maps(np.array([[[0.0, 0.0, 1.0]]]), K[None], np.eye(4)[None], depth, PARAMS).max() == 0
+
+
+def test_item_buffer_hides_points_under_a_thin_cover_of_another_tracked_actor():
+    """A point 5 mm behind the surface its pixel shows passes the 12 mm depth test; the segmentation
+    decides: another tracked actor there (a nested bowl's wall) hides it, its own actor or an
+    untracked pixel (robot, table: -1) does not."""
+    depth = np.full((1, H, W), 995, np.uint16)  # the visible surface, 5 mm in front of the point
+    point = np.array([[[0.0, 0.0, 1.0]]])
+    no_gate = AnnotationParams(surface_gate_m=0)
+    shown = {}
+    for name, label in (("own", 0), ("other", 1), ("untracked", -1)):
+        seg = np.full((1, H, W), label, np.int16)
+        shown[name] = render_value_maps(point, K[None], np.eye(4)[None], depth, no_gate,
+                                        segmentation=seg, own_label=0).sum()
+    assert shown["own"] > 0 and shown["untracked"] > 0
+    assert shown["other"] == 0
