@@ -246,11 +246,18 @@ def success_by(outcome, policy: str, task: str) -> tuple[int, int]:
     return sum(bool(r.success) for r in rows), len(rows)
 
 
+def first_arm_agreement(outcome, policy: str, task: str) -> tuple[int, int]:
+    """Closed loop: on how many seeds the policy's first moving arm is the expert's on the same seed."""
+    expert = {r.seed: r.first_arm for r in outcome.results if r.policy == "expert" and r.task == task}
+    rows = [r for r in outcome.results if r.policy == policy and r.task == task and r.seed in expert]
+    return sum(r.first_arm == expert[r.seed] for r in rows), len(rows)
+
+
 def markdown(results: dict) -> str:
     tasks = results["profile"]["tasks"]
     head = ["policy"] + [f"{t} held-out" for t in tasks] + [f"{t} train seeds" for t in tasks] + [
         "steps", "s/step", "final loss act / rgb / map", "value mass on contact region (pred / GT-through-VAE / area)",
-        "first chunk moves the demo's arm (held-out recorded)"]
+        "first chunk moves the demo's arm (held-out recorded)", "closed loop: first moving arm = expert's (held-out)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in list(results["variants"]) + ["expert", "hold"]:
         row = [name]
@@ -267,6 +274,8 @@ def markdown(results: dict) -> str:
                     "{agree}/{episodes}".format(**info["first_chunk_arm"]) if "first_chunk_arm" in info else "-"]
         else:
             row += ["-"] * 5
+        arms = [results["first_arm"].get(name, {}).get(task) for task in tasks] if "first_arm" in results else []
+        row.append(", ".join(f"{ok}/{n}" for ok, n in filter(None, arms)) or "-")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
@@ -379,6 +388,9 @@ def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results:
         outcome = evaluate_checkpoints(bundles, config, policy_config)
         for name in list(bundles) + ["expert", "hold"]:
             results["success"][split][name] = {t: success_by(outcome, name, t) for t in profile.tasks}
+            if split == "heldout":
+                results.setdefault("first_arm", {})[name] = {t: first_arm_agreement(outcome, name, t)
+                                                             for t in profile.tasks}
         results["success"][split]["seeds"] = outcome.seeds
         results["timings_s"][f"eval_{split}"] = round(time.perf_counter() - clock, 1)
         (out / "results.json").write_text(json.dumps(results, indent=1, default=str))

@@ -8,8 +8,20 @@ import numpy as np
 from aim_core.eval.policies import Policy
 from aim_core.eval.report import EpisodeResult
 from aim_core.eval.video import EpisodeVideo
-from data_schemas import ACTION_DIM
+from data_schemas import ACTION_DIM, ACTION_LAYOUT
 from pipeline.sim.task_env import TaskEnv
+
+
+FIRST_MOVE_RAD = 0.1
+"""Joint-space distance (L2 over an arm's 7 joints) from the reset posture at which an arm counts as moving."""
+
+
+def moved_arm(start_qpos: np.ndarray, qpos: np.ndarray) -> str | None:
+    """The arm (of ACTION_LAYOUT) whose joints moved furthest from `start_qpos`, if at least FIRST_MOVE_RAD."""
+    moved = {arm.removesuffix("_arm"): float(np.linalg.norm(qpos[part] - start_qpos[part]))
+             for arm, part in ACTION_LAYOUT.items() if arm.endswith("_arm")}
+    arm = max(moved, key=moved.get)
+    return arm if moved[arm] >= FIRST_MOVE_RAD else None
 
 
 class PolicyError(RuntimeError):
@@ -30,6 +42,7 @@ def run_episode(env: TaskEnv, policy: Policy, max_steps: int, video: EpisodeVide
     where = f"{policy.name} on {task}/{setting} seed {seed}"
     start = time.perf_counter()
     obs = env.observe()
+    start_qpos, first_arm = np.asarray(obs.qpos, dtype=np.float64), None
     policy.reset()
     while env.steps < max_steps and not env.success:
         try:
@@ -42,7 +55,8 @@ def run_episode(env: TaskEnv, policy: Policy, max_steps: int, video: EpisodeVide
         if video is not None:
             video.add(obs.images, getattr(policy, "value_images", None))
         obs = env.step(action)
+        first_arm = first_arm or moved_arm(start_qpos, np.asarray(obs.qpos, dtype=np.float64))
     if video is not None:
         video.add(obs.images, getattr(policy, "value_images", None))
     return EpisodeResult(policy=policy.name, task=task, setting=setting, seed=seed, success=env.success,
-                         steps=env.steps, wall_s=time.perf_counter() - start)
+                         steps=env.steps, wall_s=time.perf_counter() - start, first_arm=first_arm)

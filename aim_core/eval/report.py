@@ -35,6 +35,10 @@ class EpisodeResult:
     success: bool
     steps: int
     wall_s: float
+    first_arm: str | None = None
+    """"left" or "right": the arm whose joints first moved `FIRST_MOVE_RAD` from the reset posture (None:
+    neither did). Compared with the expert's on the same seed, it shows whether a policy that does not
+    succeed yet at least chose the arm from the scene (benchmarks/learning.py)."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from aim_core.eval.episode import run_episode
+from aim_core.eval.episode import FIRST_MOVE_RAD, moved_arm, run_episode
 from aim_core.eval.policies import HoldPolicy, ReplayPolicy
 from data_schemas.spec import ACTION_LAYOUT, ARMS
 from pipeline.record.rollout import rollout_episode
@@ -114,6 +114,25 @@ def test_replayed_expert_succeeds_and_holding_still_does_not(env):
     env.reset(TASK, "easy", 0)
     hold = run_episode(env, HoldPolicy(), max_steps=20)
     assert not hold.success and hold.steps == 20
+    assert hold.first_arm is None  # nothing moved
+    for seed in (0, 1, 2):  # the replayed expert's first arm is the one the scene asks for
+        env.reset("click_bell", "easy", seed)
+        bell = env.run_expert()
+        env.reset("click_bell", "easy", seed)
+        replay = run_episode(env, ReplayPolicy(bell.actions), max_steps=bell.steps)
+        assert replay.first_arm == env.task.side_arm
+
+
+def test_moved_arm_is_the_arm_that_moved_furthest_past_the_threshold():
+    start = np.zeros(16)
+    qpos = start.copy()
+    qpos[ACTION_LAYOUT["left_arm"]] = FIRST_MOVE_RAD / 4  # L2 over 7 joints: 0.66 x the threshold
+    assert moved_arm(start, qpos) is None
+    qpos[ACTION_LAYOUT["right_arm"].start] = 1.5 * FIRST_MOVE_RAD
+    qpos[ACTION_LAYOUT["right_gripper"]] = 5.0  # grippers do not count
+    assert moved_arm(start, qpos) == "right"
+    qpos[ACTION_LAYOUT["left_arm"]] = FIRST_MOVE_RAD
+    assert moved_arm(start, qpos) == "left"
 
 
 class _BreaksOnSecondEpisode:
