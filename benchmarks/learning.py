@@ -88,8 +88,9 @@ class Profile:
     """AIMConfig.action_keypoints of every variant (0: the action stream reads the frame by attention only)."""
     plan_from_noise: float = 0.25
     """FlowMatchingConfig.plan_from_noise: share of each batch trained at pure noise (the first sampling step)."""
-    opening_repeats: int = 1
-    """TrainConfig.opening_repeats: each episode's opening window trained this many times per epoch."""
+    opening_repeats: int = 10
+    """TrainConfig.opening_repeats: each episode's opening window trained this many times per epoch (medium,
+    100 demos: first-chunk arm 11/20 -> 20/20 on held-out recorded episodes, closed loop 10/10; RESULTS)."""
 
 
 PROFILES = {
