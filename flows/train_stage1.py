@@ -254,6 +254,7 @@ def train_stage1(
     max_minutes: float | None = QUICK_MAX_MINUTES,
     vae_steps: int | None = None,
     short_history: bool = TrainConfig.short_history,
+    opening_repeats: int = TrainConfig.opening_repeats,
     resume: bool = True,
     gpus: int | None = None,
 ) -> str:
@@ -294,6 +295,9 @@ def train_stage1(
             aim-tiny 0 = random, aim-small 600).
         short_history: Also train every window from its current frame alone (no past frames or actions),
             as at a rollout's first step; off by default (see TrainConfig.short_history).
+        opening_repeats: Train each episode's opening window (no past actions: the image alone chooses the
+            arm and the target) this many times per epoch; 1: as often as any window (see
+            TrainConfig.opening_repeats; the learning benchmark uses 10).
         resume: Continue from the newest checkpoint in `out_dir` if there is one.
         gpus: Training processes (one per GPU); null: every visible GPU, or one CPU process without GPUs.
     """
@@ -303,7 +307,7 @@ def train_stage1(
                          settings=settings, max_episodes=max_episodes, model_overrides={"variant": variant}, steps=steps, batch_size=batch_size,
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
                          checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes,
-                         vae_steps=vae_steps, short_history=short_history)
+                         vae_steps=vae_steps, short_history=short_history, opening_repeats=opening_repeats)
     nproc = gpus if gpus is not None else default_nproc()
     record_parameters("train-stage1", effective, notes={
         "gpus": f"null = every visible GPU: {nproc} process(es) here" if gpus is None else "",
