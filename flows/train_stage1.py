@@ -260,9 +260,10 @@ def train_stage1(
 ) -> str:
     """Train AIM Stage I on `dataset` into `out_dir`; returns the final checkpoint folder.
 
-    With no parameters this is a quick CPU run: aim-tiny on 48x64 views for 5 minutes of training,
-    after encoding at most 24 selected episodes once (the latent cache: ~0.1 s per recorded step at 48x64 on a
-    shared 2-core machine, i.e. ~15 s for a 150-step episode; its progress and ETA are the
+    With no parameters this is a quick CPU run: aim-tiny on 48x64 views for 1000 steps (at most 5 minutes) of
+    training, after encoding at most 24 selected episodes once (the latent cache: ~0.1 s per recorded step at
+    48x64 on a shared 2-core machine, i.e. ~15 s for a 150-step episode; 6.5 min in all on the default dataset's
+    24 selected episodes, benchmarks/RESULTS.md; its progress and ETA are the
     `train-stage1-latent-cache` artifact; later runs with the same out_dir reuse it). To scale up: set
     `max_episodes=null` (every demonstration), `model=aim-small` (or aim-5b with
     `pretrained` Wan2.2 weights on GPUs), `camera_hw=null`, `max_minutes=null` and `steps`.
