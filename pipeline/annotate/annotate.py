@@ -17,7 +17,7 @@ from pipeline.annotate.events import detect_events
 from pipeline.annotate.geometry import project
 from pipeline.annotate.params import AnnotationParams
 from pipeline.annotate.phases import plan_phases
-from pipeline.annotate.quality import PhaseQuality
+from pipeline.annotate.quality import PhaseQuality, segmentation_label
 from pipeline.annotate.regions import ContactRegion, pick_region, place_region, press_region
 from pipeline.annotate.splat import render_value_maps, visible_points
 
@@ -59,10 +59,7 @@ def _item_label(episode: EpisodeData, region: ContactRegion, params: AnnotationP
     when it is off, the episode has no segmentation, or the region is in world coordinates (a place
     region on the table is taken on the object's own surface at its final pose, where the object is
     not yet during the carry)."""
-    labels = episode.attrs.segmentation_labels
-    if not params.item_visibility or "segmentation" not in episode.arrays or region.frame not in labels:
-        return None
-    return labels.index(region.frame)
+    return segmentation_label(episode, region.frame) if params.item_visibility else None
 
 
 def _render_phase(episode: EpisodeData, steps: np.ndarray, region: ContactRegion, params: AnnotationParams,

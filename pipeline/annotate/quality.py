@@ -18,13 +18,19 @@ from pipeline.annotate.params import AnnotationParams
 ROLE_OF_REGION = {"pick": "target", "place": "support", "press": "pressed"}
 
 
+def segmentation_label(episode: EpisodeData, actor: str | None) -> int | None:
+    """The segmentation label of a tracked actor, or None when the episode has no segmentation or does not
+    label that actor (None: the region is in world coordinates)."""
+    labels = episode.attrs.segmentation_labels
+    return labels.index(actor) if actor in labels and "segmentation" in episode.arrays else None
+
+
 class PhaseQuality:
     """Accumulates the figures of one phase over chunks of rendered maps (step-major, all views)."""
 
     def __init__(self, episode: EpisodeData, region_kind: str, params: AnnotationParams):
-        labels = episode.attrs.segmentation_labels
         actor = episode.attrs.roles.get(ROLE_OF_REGION[region_kind])
-        self.label = labels.index(actor) if actor in labels and "segmentation" in episode.arrays else None
+        self.label = segmentation_label(episode, actor)
         self.actor, self.kind, self.params = actor, region_kind, params
         self.cameras = list(episode.attrs.camera_names)
         views = len(self.cameras)

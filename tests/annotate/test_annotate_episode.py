@@ -122,8 +122,7 @@ def test_a_thin_cover_of_another_tracked_actor_hides_the_place_region(scripted_e
     the place maps are empty; without it the value lands on the sheet. Pick maps do not change."""
     arrays = dict(scripted_episode.arrays)
     depth, seg = arrays["depth"].copy(), arrays["segmentation"].copy()
-    pad = np.zeros(seg.shape, bool)
-    pad[:] = seg == 1
+    pad = seg == 1
     depth[pad] -= 5
     seg[pad] = 0
     arrays.update(depth=depth, segmentation=seg)

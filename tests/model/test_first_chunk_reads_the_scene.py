@@ -34,7 +34,8 @@ def scenes(n: int, g: torch.Generator, train: bool) -> dict[str, torch.Tensor]:
         value[i, 0, :, row[i], col[i]] = 3.0
     direction = (1.0 - 2.0 * side.float()).view(n, 1, 1)
     return dict(obs_latents=obs, past_actions=torch.zeros(n, 0, model_config.action_dim),
-                rgb_latents=obs.expand(-1, -1, lay.future_frames, -1, -1).clone(), value_latents=value, actions=direction.expand(n, lay.future_actions, model_config.action_dim).clone(),
+                rgb_latents=obs.expand(-1, -1, lay.future_frames, -1, -1).clone(), value_latents=value,
+                actions=direction.expand(n, lay.future_actions, model_config.action_dim).clone(),
                 text_embeds=torch.zeros(n, 5, model_config.text_dim), side=side)
 
 
