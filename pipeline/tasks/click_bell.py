@@ -24,6 +24,9 @@ BUTTON_XY_M, BUTTON_Z_M = 0.025, 0.03
 PRESS_DEPTH_M = 0.004
 """How far the TCP target goes below the button's top (the drive stops on contact)."""
 HOVER_M = 0.06
+"""Where the press starts and ends, above the button's top. As in RoboTwin the demonstration ends there
+(no way home): a way home retraces the approach, so every state of it would be demonstrated twice, with
+opposite next moves, and a policy at the hover could not tell which one it is in (measured: it rose)."""
 
 
 @register_task
@@ -72,7 +75,6 @@ class ClickBell(Task):
         self.expert.close_gripper(arm)
         for pose in (hover, press, hover):  # joint-space hops to the nearest posture: no joint-limit traps
             move_near(self.expert, arm, pose)
-        self.expert.home([arm])
 
     def evaluate(self) -> dict[str, bool]:
         out = {"clicked": self.clicks.happened, "gripper_closed": self.gripper_closed(self.side_arm)}

@@ -6,6 +6,7 @@ import pytest
 from data_schemas import PHASE_PICK
 from pipeline.annotate import annotate_episode
 from pipeline.sim.primitives import entity_matrix
+from pipeline.tasks.click_bell import HOVER_M, PRESS_DEPTH_M
 from tests.tasks.conftest import contact_summary, stage, successful_expert_episode
 
 TASK = "click_bell"
@@ -22,6 +23,11 @@ def test_expert_clicks_the_bell(setting, seed):
     result = annotate_episode(episode)
     assert result.attrs["events"]["press_step"] is not None
     assert PHASE_PICK in set(result.arrays["value/phase"].tolist())
+    tcp = episode.arrays["ee_pose"][..., :3]
+    arm = int(np.argmax(tcp[0, :, 2] - tcp[:, :, 2].min(axis=0)))  # the arm that went down
+    lowest = int(np.argmin(tcp[:, arm, 2]))
+    rise = tcp[-1, arm] - tcp[lowest, arm]  # as RoboTwin, the demonstration ends at the hover, not at home
+    assert np.linalg.norm(rise[:2]) < 0.01 and abs(rise[2] - (HOVER_M + PRESS_DEPTH_M)) < 0.015, rise
 
 
 def test_success_needs_a_contact_on_the_button():
