@@ -285,7 +285,8 @@ def test_aim_ships_as_a_robotwin_policy_folder(tmp_path, capsys):
                      "--no-reference", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     [episode] = json.loads((out / "episodes.json").read_text())
-    assert episode["policy"] == "aim" and episode["steps"] == 6 and not episode["success"]
+    # the step limit, ceil(0.05 x the expert's 81-100-step click_bell episode), ends the untrained policy's episode
+    assert episode["policy"] == "aim" and episode["steps"] == 5 and not episode["success"]
     assert "cameras 32x48" in (out / "success.md").read_text()  # the bundle's world, from its policy.json
 
 
