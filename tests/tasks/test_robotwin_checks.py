@@ -20,10 +20,13 @@ def test_evaluate_names_its_conditions_and_is_cheap(task_name):
     result = task.evaluate()
     assert "success" in result and len(result) >= 3 and all(isinstance(v, bool) for v in result.values())
     assert result["success"] is False and task.check_success() is False  # the expert has not moved
-    start = time.process_time()  # CPU time: the machine is shared
-    for _ in range(50):
-        task.evaluate()
-    assert (time.process_time() - start) / 50 < 2e-3  # per physics step at 250 Hz must stay cheap
+    rounds = []  # CPU time, best of 5 rounds: the machine is shared, and a loaded one slows a whole round
+    for _ in range(5):
+        start = time.process_time()
+        for _ in range(10):
+            task.evaluate()
+        rounds.append((time.process_time() - start) / 10)
+    assert min(rounds) < 2e-3, rounds  # per physics step at 250 Hz must stay cheap
 
 
 def test_place_shoe_needs_centre_heading_and_open_grippers():
