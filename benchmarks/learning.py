@@ -1,6 +1,7 @@
 """Benchmark (not a test): does a trained AIM succeed closed loop, and how does it compare with its ablations?
 
-For each profile: expert demonstrations (easy) are generated or reused; one small Wan VAE is trained
+For each profile: expert demonstrations (easy) are generated or reused (a store recorded by an older expert
+revision, `Task.expert_revision`, is refused: delete it or pass another --data); one small Wan VAE is trained
 on them and frozen (shared by every variant: same encoders, same latent cache); then `aim`, `unified`
 (value stream kept, actions also see future RGB) and `no-value` (no value stream, LingBot-VA-style)
 are trained with the same budget - a fixed wall time per variant on one CPU thread, or a fixed step

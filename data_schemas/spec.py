@@ -177,6 +177,8 @@ class EpisodeAttrs(BaseModel):
     complete: bool = False
     instruction_type: Literal["seen", "unseen"] = "seen"
     """Whether `instruction` came from the task's training (seen) or held-out (unseen) templates."""
+    expert_revision: int = Field(default=1, ge=1)
+    """`Task.expert_revision` of the scripted expert that recorded it (episodes from before this field: 1)."""
     sim: dict[str, Any] = Field(default_factory=dict)
     """The simulator settings it was recorded with (`pipeline.sim.config.SimConfig.to_dict()`); empty in
     episodes recorded before SimConfig existed, whose untyped `rollout_config` attr holds them."""

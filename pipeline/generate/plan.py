@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from data_schemas.spec import Setting, episode_id
+from data_schemas.spec import EpisodeAttrs, Setting, episode_id
 from pipeline.annotate.params import AnnotationParams
 from pipeline.sim.config import SimConfig
 
@@ -102,6 +102,39 @@ def unit_is_done(store, unit: EpisodeUnit, params: AnnotationParams | None) -> b
     return stored is not None and stored.get("digest") == params.digest()
 
 
+class StaleEpisodesError(ValueError):
+    """The store already holds episodes of the job that this code would record differently."""
+
+
+def recorded_differently(attrs: EpisodeAttrs, spec: DatasetSpec) -> str | None:
+    """Why the stored episode `attrs` is not what `spec` records today (None when it is): another
+    expert revision of its task, image size or control period."""
+    from pipeline.tasks import get_task
+
+    revision = get_task(attrs.task).expert_revision
+    if attrs.expert_revision != revision:
+        return f"expert revision {attrs.expert_revision}, this code's is {revision}"
+    if tuple(attrs.image_size) != tuple(spec.resolution):
+        (h, w), (job_h, job_w) = attrs.image_size, spec.resolution
+        return f"image size {h}x{w}, the job asks {job_h}x{job_w}"
+    record_every = round(attrs.physics_rate_hz / attrs.control_rate_hz)
+    if record_every != spec.record_every:
+        return f"record_every {record_every}, the job asks {spec.record_every}"
+    return None
+
+
+def refuse_stale(store, units: list[EpisodeUnit], spec: DatasetSpec) -> None:
+    """Raise `StaleEpisodesError` when any stored episode of `units` was recorded differently: resuming
+    would keep it (or reuse its arrays for annotation) beside episodes recorded the new way."""
+    stale = [(u.episode_id, why) for u in units if store.has_episode(u.episode_id)
+             and (why := recorded_differently(store.read_attrs(u.episode_id), spec))]
+    if stale:
+        first, why = stale[0]
+        raise StaleEpisodesError(
+            f"{store.url} holds {len(stale)} episode(s) of this job recorded differently ({first}: {why}); "
+            "write to a new store, or re-record them (aim-rollout --overwrite)")
+
+
 def missing_units(spec: DatasetSpec, output: str | Path,
                   params: AnnotationParams | None = None) -> list[EpisodeUnit]:
     """The units of `spec` that `output` lacks (creating an empty store there if none exists).
@@ -109,11 +142,13 @@ def missing_units(spec: DatasetSpec, output: str | Path,
     With `spec.annotate`, a unit also counts as missing while its value maps were made with
     other parameters than `params` (default: `AnnotationParams()`).
 
-    Opening the store first also rejects an output that is not an AIM dataset before any work runs.
+    Opening the store first also rejects an output that is not an AIM dataset before any work runs,
+    and `refuse_stale` one whose episodes of the job another expert revision or sampling recorded.
     """
     from pipeline.record.store import DatasetStore
 
     units = all_units(spec)
     store = DatasetStore.open(output, mode="a")
+    refuse_stale(store, units, spec)
     annotation = (params or AnnotationParams()) if spec.annotate else None
     return [u for u in units if not unit_is_done(store, u, annotation)]

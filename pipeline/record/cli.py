@@ -250,6 +250,7 @@ def rollout_main(argv: Sequence[str] | None = None) -> int:
         parser.error("--episodes must be >= 1 and --seed >= 0")
 
     from pipeline.generate import DatasetSpec, generate_locally  # the simulator stack loads only when recording
+    from pipeline.generate.plan import StaleEpisodesError
     from pipeline.tasks import list_tasks
 
     if args.task not in list_tasks():
@@ -263,7 +264,7 @@ def rollout_main(argv: Sequence[str] | None = None) -> int:
             results = generate_locally(spec, args.out, overwrite=args.overwrite,
                                        on_step=lambda step: progress.update(steps, completed=step),
                                        on_result=lambda _: (progress.advance(episodes), progress.reset(steps)))
-    except (SchemaError, ClaimLostError, OSError) as exc:
+    except (SchemaError, ClaimLostError, StaleEpisodesError, OSError) as exc:
         console.print(f"[red]error:[/red] {_one_line(exc)}")
         return 2
     console.print(_summary_table(results, args.episodes - len(results)))

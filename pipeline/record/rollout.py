@@ -112,6 +112,7 @@ def rollout_episode(task: str, setting: str, seed: int, config: SimConfig | None
         num_steps=len(recorder.frames), image_size=config.image_size, object_names=list(scripted.tracked),
         contact_bodies=list(recorder.contacts.bodies), segmentation_labels=list(scripted.tracked),
         roles=dict(scripted.roles), success=run.success, sim=config.to_dict(),
+        expert_revision=type(scripted).expert_revision,
         timing=timer.as_dict(time.perf_counter() - start), failure=run.failure,
         appearance=asdict(env.sim.appearance), recording=asdict(options))
     env.close()

@@ -33,6 +33,7 @@ opposite next moves, and a policy at the hover could not tell which one it is in
 class ClickBell(Task):
     name = "click_bell"
     step_limit = 400
+    expert_revision = 2  # 2: the episode ends at the hover after the press (1 went home afterwards)
     phrasing = Phrasing(
         frames=("{verb} {bell} {place}.", "{verb} the button on top of {bell} {place}.",
                 "{verb} {bell} with a closed gripper {place}.", "Reach over and {verb} {bell} {place}.",

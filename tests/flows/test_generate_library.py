@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from data_schemas.validate import EpisodeData
 from pipeline.annotate.annotate import AnnotationResult
 from pipeline.annotate.params import AnnotationParams
 from pipeline.generate import DatasetSpec, EpisodeUnit, all_units, commit_episode, dataset_report, missing_units
-from pipeline.generate.plan import normalize_output
+from pipeline.generate.plan import StaleEpisodesError, normalize_output
 from pipeline.generate.report import SAMPLE_HEIGHT, overlay_step
 from pipeline.record.store import DatasetStore
 from pipeline.record.synthetic import synthetic_episode, synthetic_value_maps
@@ -55,7 +56,8 @@ def test_normalize_output_keeps_urls_and_absolutises_paths(tmp_path, monkeypatch
 
 def test_missing_units_follow_the_store(tmp_path):
     out = str(tmp_path / "ds.zarr")
-    spec = DatasetSpec(tasks=[TASK], episodes_per_task=3, settings=["easy"], seed=0, annotate=True)
+    spec = DatasetSpec(tasks=[TASK], episodes_per_task=3, settings=["easy"], seed=0, annotate=True,
+                       resolution=(24, 32))  # synthetic episodes' size
     assert [u.seed for u in missing_units(spec, out)] == [0, 1, 2]
 
     ep0, ep1 = synthetic_episode(TASK, "easy", 0), synthetic_episode(TASK, "easy", 1)
@@ -72,6 +74,34 @@ def test_missing_units_follow_the_store(tmp_path):
     assert not again.written and again.annotated  # never written twice
     with pytest.raises(ValueError, match="annotation of"):
         commit_episode(out, ep1, _annotation(ep0))
+
+
+def test_missing_units_refuse_episodes_recorded_differently(tmp_path):
+    """A store resumed after the expert changed (click_bell: revision 2 ends at the hover) or with another
+    image size or control period would mix two kinds of demonstration: refused, naming the episode and
+    the difference, and the store keeps what it had."""
+    out = str(tmp_path / "ds.zarr")
+    spec = DatasetSpec(tasks=["click_bell"], episodes_per_task=2, settings=["easy"], resolution=(24, 32),
+                       annotate=False)
+    old = synthetic_episode("click_bell", "easy", 0)  # expert_revision 1, the default of older episodes
+    assert old.attrs.expert_revision == 1
+    commit_episode(out, old)
+    with pytest.raises(StaleEpisodesError, match=r"1 episode\(s\) .*click_bell-easy-000000: expert revision 1, "
+                                                 r"this code's is 2\); write to a new store, or re-record"):
+        missing_units(spec, out)
+    assert DatasetStore.open(out).episode_ids() == ["click_bell-easy-000000"]
+
+    current = replace_attrs(old, expert_revision=2)
+    commit_episode(out, current, overwrite=True)
+    assert [u.seed for u in missing_units(spec, out)] == [1]
+    with pytest.raises(StaleEpisodesError, match="image size 24x32, the job asks 48x64"):
+        missing_units(spec.model_copy(update={"resolution": (48, 64)}), out)
+    with pytest.raises(StaleEpisodesError, match="record_every 15, the job asks 5"):
+        missing_units(spec.model_copy(update={"record_every": 5}), out)
+
+
+def replace_attrs(episode, **changes):
+    return EpisodeData(attrs=episode.attrs.model_copy(update=changes), arrays=episode.arrays)
 
 
 def test_missing_units_refuses_a_store_that_is_not_a_dataset(tmp_path):

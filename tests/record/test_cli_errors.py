@@ -35,6 +35,15 @@ def test_absurd_and_untrainable_resolutions_are_refused_before_simulating(tmp_pa
     assert not (tmp_path / "d").exists()
 
 
+def test_resuming_a_store_recorded_by_an_older_expert_is_refused(store, store_path) -> None:
+    """click_bell's expert changed (revision 2): topping up a store of revision-1 episodes would mix both."""
+    store.write_episode(synthetic_episode("click_bell", "easy", 0))
+    before = tree_snapshot(store_path)
+    out = run("aim-rollout", "--task", "click_bell", "--setting", "easy", "--episodes", "2", "--out", str(store_path))
+    one_line_refusal(out, "click_bell-easy-000000: expert revision 1, this code's is 2", "--overwrite")
+    assert tree_snapshot(store_path) == before
+
+
 def test_read_only_output_folder(tmp_path) -> None:
     """--out inside a folder this user cannot write (root writes anywhere except sysfs)."""
     if os.geteuid() == 0:

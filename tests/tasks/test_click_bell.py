@@ -17,6 +17,7 @@ def test_expert_clicks_the_bell(setting, seed):
     episode = successful_expert_episode(TASK, setting, seed)
     attrs = episode.attrs
     assert attrs.roles == {"pressed": "bell"}
+    assert attrs.expert_revision == 2  # the hover ending: stores of revision 1 are refused, not topped up
     contacts = contact_summary(episode)
     assert contacts["press"] and all("finger" in body for body in contacts["press"])
     assert "grasp" not in contacts  # pressing is not grasping
