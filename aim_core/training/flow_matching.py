@@ -20,6 +20,7 @@ the decision that matters most (which arm, where) to the initial noise (benchmar
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -40,7 +41,7 @@ class FlowMatchingConfig:
     lambda_map: float = 1.0
     lambda_act: float = 1.0
     plan_from_noise: float = 0.0
-    """Share of each batch (rounded to whole samples) trained at s = 1 for every future stream."""
+    """Share of each batch trained at s = 1 for every future stream (whole samples, exact on average)."""
 
     def __post_init__(self) -> None:
         if self.timestep_sampling not in ("logit_normal", "uniform"):
@@ -54,13 +55,17 @@ class FlowMatchingConfig:
 def sample_sigmas(n: int, cfg: FlowMatchingConfig, schedule: NoiseSchedule, device,
                   generator: torch.Generator | None = None) -> torch.Tensor:
     """n training noise levels: uniform or logit-normal in (0, 1), shifted by the model's schedule; the last
-    round(n * plan_from_noise) of them are 1 (pure noise)."""
+    n * plan_from_noise of them are 1 (pure noise), the fraction rounded up with its own probability, so the
+    share is exact on average at any batch size (round() gave batch 2 at 0.25 no planned sample at all)."""
     if cfg.timestep_sampling == "uniform":
         u = torch.rand(n, generator=generator, device=device)
     else:
         u = torch.sigmoid(cfg.logit_mean + cfg.logit_std * torch.randn(n, generator=generator, device=device))
     sigma = schedule.shift_sigmas(u)
-    planned = round(n * cfg.plan_from_noise)
+    expected = n * cfg.plan_from_noise
+    planned = math.floor(expected)
+    if expected > planned and torch.rand((), generator=generator, device=device) < expected - planned:
+        planned += 1
     if planned:
         sigma[n - planned:] = 1.0
     return sigma

@@ -177,8 +177,9 @@ def test_save_load_round_trip_is_exact(tmp_path, tiny_config, batch_factory):
 
 def test_plan_from_noise_trains_a_share_of_each_batch_at_the_first_sampling_step(tiny_model, tiny_config,
                                                                                    batch_factory):
-    """plan_from_noise: the last round(n * share) samples are at s = 1 for every stream (pure noise, as the
-    sampler's first step sees them); the others keep the usual draw."""
+    """plan_from_noise: the last n * share samples are at s = 1 for every stream (pure noise, as the
+    sampler's first step sees them); the others keep the usual draw. A fractional count is rounded up
+    with its own probability: batch 2 at 0.25 plans a quarter of its samples on average (round() gave 0)."""
     schedule = NoiseSchedule(shift=3.0)
     plain = sample_sigmas(8, FlowMatchingConfig(), schedule, "cpu", torch.Generator().manual_seed(1))
     planned = sample_sigmas(8, FlowMatchingConfig(plan_from_noise=0.25), schedule, "cpu",
@@ -186,6 +187,10 @@ def test_plan_from_noise_trains_a_share_of_each_batch_at_the_first_sampling_step
     torch.testing.assert_close(planned[:6], plain[:6])
     assert planned[6:].tolist() == [1.0, 1.0] and plain[6:].max() < 1.0
     assert euler_sigmas(8, schedule)[0] == 1.0  # the level the sampler starts from
+    generator = torch.Generator().manual_seed(2)
+    small = torch.stack([sample_sigmas(2, FlowMatchingConfig(plan_from_noise=0.25), schedule, "cpu", generator)
+                         for _ in range(4000)])
+    assert (small[:, 0] < 1.0).all() and abs((small == 1.0).float().mean().item() - 0.25) < 0.02
     seen = []
     hook = tiny_model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw), with_kwargs=True)
     batch = batch_factory(tiny_config, batch=4)
