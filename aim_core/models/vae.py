@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from diffusers import AutoencoderKLWan
 from diffusers.models.autoencoders.autoencoder_kl_wan import WanCausalConv3d, patchify
+from diffusers.utils import is_accelerate_available
 
 from aim_core.models.frozen_module import FrozenModule
 
@@ -157,7 +158,8 @@ class VideoVAE(FrozenModule):
         quiet = _OwnConfigKeys()
         logging.getLogger("diffusers.configuration_utils").addFilter(quiet)
         try:
-            model = AutoencoderKLWan.from_pretrained(str(folder), torch_dtype=dtype, local_files_only=True)
+            model = AutoencoderKLWan.from_pretrained(str(folder), torch_dtype=dtype, local_files_only=True,
+                                                     low_cpu_mem_usage=is_accelerate_available())
         finally:
             logging.getLogger("diffusers.configuration_utils").removeFilter(quiet)
         try:

@@ -1,4 +1,6 @@
 """The shared Wan2.2 VAE wrapper: tiny random config, save/load round trip, shapes, errors."""
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -37,7 +39,15 @@ def test_latents_are_normalised_with_the_config_mean_std(tmp_path):
 
 def test_save_load_round_trip_in_diffusers_layout(tiny_vae, tmp_path):
     tiny_vae.save_pretrained(tmp_path / "Wan2.2-TI2V-5B-Diffusers" / "vae")
-    loaded = VideoVAE.from_pretrained(tmp_path / "Wan2.2-TI2V-5B-Diffusers")
+    warnings: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = warnings.append
+    logging.getLogger("diffusers").addHandler(handler)
+    try:
+        loaded = VideoVAE.from_pretrained(tmp_path / "Wan2.2-TI2V-5B-Diffusers")
+    finally:
+        logging.getLogger("diffusers").removeHandler(handler)
+    assert not warnings, [w.getMessage() for w in warnings]  # e.g. low_cpu_mem_usage asked without accelerate
     assert loaded.digest() == tiny_vae.digest()
     video = np.random.default_rng(1).integers(0, 256, (1, 1, 16, 32, 3), dtype=np.uint8)
     assert torch.equal(loaded.encode(video), tiny_vae.encode(video))
