@@ -82,6 +82,9 @@ class Profile:
     image_size: tuple[int, int] = (96, 128)
     lr: float = 1e-3
     sampling_steps: int = 8
+    execute_frames: int | None = None
+    """PolicyConfig.execute_frames at evaluation: latent frames' worth of each chunk executed before the next is
+    planned (None: the whole chunk, 2 frames = 8 actions for aim-small)."""
     videos: int = 1
     short_history: bool = False
     """TrainConfig.short_history: every window also with a one-frame history."""
@@ -299,6 +302,8 @@ def main() -> None:
     p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--opening-repeats", type=int, help="override TrainConfig.opening_repeats (1: none)")
+    p.add_argument("--execute-frames", type=int,
+                   help="evaluation: latent frames of each chunk executed before replanning (default: the whole chunk)")
     p.add_argument("--skip-eval", action="store_true")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the runs already trained under --out (results.json is updated)")
@@ -312,7 +317,8 @@ def main() -> None:
                                                     ("short_history", args.short_history or None),
                                                     ("action_keypoints", args.action_keypoints),
                                                     ("plan_from_noise", args.plan_from_noise),
-                                                    ("opening_repeats", args.opening_repeats)) if v is not None})
+                                                    ("opening_repeats", args.opening_repeats),
+                                                    ("execute_frames", args.execute_frames)) if v is not None})
     gpu = torch.cuda.is_available()
     if not gpu:
         torch.set_num_threads(1)
@@ -324,7 +330,8 @@ def main() -> None:
     runs = {v: out / "runs" / v for v in variants}
     if args.eval_only:
         results = json.loads((out / "results.json").read_text())
-        results["profile"].update(heldout_seeds=profile.heldout_seeds, train_seeds=profile.train_seeds)
+        results["profile"].update(heldout_seeds=profile.heldout_seeds, train_seeds=profile.train_seeds,
+                                  execute_frames=profile.execute_frames)
         bundles = {v: latest_checkpoint(runs[v]) for v in variants}
     else:
         bundles = train_all(args, profile, out, variants, runs, results, gpu)
@@ -379,7 +386,7 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
 
 def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results: dict) -> None:
     """Closed loop on held-out seeds (expert-solvable, from 100000) and on training seeds (from 0)."""
-    policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps)
+    policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps, execute_frames=profile.execute_frames)
     for split, seed_start, count, instructions in (("heldout", EVAL_SEED_START, profile.heldout_seeds, "unseen"),
                                                    ("train", 0, profile.train_seeds, "seen")):
         clock = time.perf_counter()
