@@ -16,6 +16,7 @@ data the writer never committed. The rules (layout in `pipeline/record/store.py`
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -34,7 +35,7 @@ from data_schemas.integrity import (DECODE_ERRORS, MANIFEST_ATTR, IntegrityError
 from data_schemas.locking import store_lock
 from data_schemas.spec import EPISODE_ARRAYS, EPISODES_GROUP, INDEX_GROUP, EpisodeAttrs
 from data_schemas.validate import EpisodeData, SchemaError, check_store_attrs, parse_episode_attrs
-from data_schemas.value_layout import VALUE_GROUP, is_value_name, live_version, value_name
+from data_schemas.value_layout import VALUE_GROUP, is_value_name, live_version, value_member, value_name
 
 _EPISODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 INDEX_COLUMNS = ("episode_id", "task", "setting", "seed", "num_steps", "success", "annotated")
@@ -271,6 +272,17 @@ class StoreReader:
     def live_value_version(self, episode_id: str) -> str | None:
         """Name of the live value-map version (changes on every re-annotation), None if not annotated."""
         return self._live_version_name(episode_id)
+
+    def live_value_fingerprint(self, episode_id: str, name: str) -> str | None:
+        """Digest of the sealed bytes of value array `name` (e.g. "value/rgb") in the live version: its shape and
+        each stored object's size and CRC-32, from the manifest. Unlike the version name it does not change when
+        a re-annotation writes identical maps, so what was computed from them (cached latents) stays valid.
+        None if not annotated or the version has no manifest entry for it."""
+        live = self._live_value(self._complete_group(episode_id))
+        member = value_member(name)
+        sealed = None if live is None or member is None else \
+            (live[0].attrs.get(MANIFEST_ATTR) or {}).get("arrays", {}).get(member)
+        return None if sealed is None else hashlib.sha256(json.dumps(sealed, sort_keys=True).encode()).hexdigest()[:16]
 
     # ------------------------------------------------------------------ value maps
     @staticmethod

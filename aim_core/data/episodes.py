@@ -77,6 +77,10 @@ class EpisodeRef:
         """Name of the live value-map version (changes on every re-annotation), None if not annotated."""
         return self.store.live_value_version(self.episode_id)
 
+    def value_fingerprint(self, name: str) -> str | None:
+        """Content digest of live value array `name` (same bytes, same digest, whatever the version)."""
+        return self.store.live_value_fingerprint(self.episode_id, name)
+
 
 def complete_episodes(store: StoreReader, tasks: list[str] | None = None,
                       settings: list[str] | None = None, successful_only: bool = False) -> list[EpisodeRef]:

@@ -9,13 +9,15 @@ was trained) and stores, in the cache root (the dataset itself by default):
                                                        VAE's RGB statistics
     episodes/<id>/latents/value  float16 [N, C, h, w]  same for the value-map canvas (value/rgb), with the
                                                        VAE's value statistics
-    episodes/<id>/latents        attrs: cache_key, vae_digest, value_version, frame_stride,
+    episodes/<id>/latents        attrs: cache_key, vae_digest, value_version, value_digest, frame_stride,
                                  temporal_compression, camera_hw, num_steps, complete (last)
     text/<instruction_key>       float32 [L, D] text-encoder states; attrs instruction, encoder_digest
     stats                        attrs: action normalisation statistics (see action_stats)
 
 An episode is re-encoded when the VAE (weights or config, latent statistics included), the canvas
-size, the frame stride or the live value-map version changed; otherwise it is reused. `complete`
+size, the frame stride or its value canvas changed (a new live version whose `value/rgb` bytes differ:
+a re-annotation that writes the same maps, e.g. after a parameter change that does not touch this task,
+keeps the latents); otherwise it is reused. `complete`
 is written last, so an interrupted build leaves nothing a reader would trust.
 """
 from __future__ import annotations
@@ -23,8 +25,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -97,8 +101,16 @@ def is_current(cache_root: zarr.Group, episode: EpisodeRef, key: str) -> bool:
     if group is None:
         return False
     attrs = group.attrs
-    return (attrs.get("complete") is True and attrs.get("cache_key") == key
-            and attrs.get("value_version") == episode.value_version())
+    return attrs.get("complete") is True and attrs.get("cache_key") == key and encodes_live_values(attrs, episode)
+
+
+def encodes_live_values(attrs: Mapping[str, Any], episode: EpisodeRef) -> bool:
+    """Whether cached latents with `attrs` encode the episode's live value canvas: the version they were encoded
+    from is still live, or the live one holds the same bytes (`value_digest`)."""
+    if attrs.get("value_version") == episode.value_version():
+        return True
+    digest = attrs.get("value_digest")
+    return digest is not None and digest == episode.value_fingerprint(LATENT_SOURCES["value"])
 
 
 def episode_videos(episode: EpisodeRef, config: LatentCacheConfig, temporal_compression: int
@@ -119,6 +131,7 @@ def encode_episode(episode: EpisodeRef, vae: VideoVAE, config: LatentCacheConfig
                .to(LATENT_DTYPE).cpu().numpy() for stream, video in videos.items()}
     camera_hw = [videos["rgb"].shape[1] // 2, videos["rgb"].shape[2] // 2]
     attrs = {"cache_key": config.key(vae), "vae_digest": vae.digest(), "value_version": episode.value_version(),
+             "value_digest": episode.value_fingerprint(LATENT_SOURCES["value"]),
              "frame_stride": config.frame_stride, "temporal_compression": vae.temporal, "camera_hw": camera_hw,
              "num_steps": num_steps}
     return latents, attrs

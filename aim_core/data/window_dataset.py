@@ -21,7 +21,7 @@ from torch.utils.data import Dataset
 
 from aim_core.data.action_stats import load_or_compute_action_stats, stored_action_stats
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset, select_demonstrations
-from aim_core.data.latent_cache import cached_latents, episode_canvases
+from aim_core.data.latent_cache import cached_latents, encodes_live_values, episode_canvases
 from aim_core.data.windows import StepGrid, WindowIndex, history_length, window_anchors, window_index
 from aim_core.models.action_codec import ActionStats, normalize_actions
 from aim_core.models.config import ChunkLayout
@@ -103,7 +103,7 @@ class LatentWindowDataset(_WindowTable):
         for episode in demonstrations(store, tasks, settings, max_episodes):
             group = cached_latents(self.cache_root, episode.episode_id)
             if group is None or group.attrs.get("complete") is not True \
-                    or group.attrs.get("value_version") != episode.value_version():
+                    or not encodes_live_values(group.attrs.asdict(), episode):
                 stale.append(episode.episode_id)
                 continue
             episodes.append(episode)

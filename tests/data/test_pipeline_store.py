@@ -1,7 +1,8 @@
 """Contract check: aim_core.data reads a store written by the recorder's own DatasetStore.
 
 aim_core never imports pipeline; this test does, to prove both sides agree on the layout
-(complete flag, live value-map versions) and that a re-annotation invalidates cached latents.
+(complete flag, live value-map versions) and that a re-annotation with other maps invalidates cached
+latents, one with the same maps does not.
 """
 import numpy as np
 import pytest
@@ -43,6 +44,12 @@ def test_windows_and_cache_from_a_recorder_store(tmp_path):
     latent = LatentWindowDataset(store.url, layout)
     assert len(latent) == 5 and latent[0]["value_latents"].shape == (4, 1, 2, 2)
     before = latent[2]["value_latents"]       # window 2 is episode b's first
+
+    _, same_value = _episode("a", 9)          # re-annotated with other params but identical maps (new version):
+    store.write_value("a", same_value, params={"sigma": 5.0})    # the latents still encode them, nothing re-encoded
+    assert store.live_value_version("a") == "v0002" and len(LatentWindowDataset(store.url, layout)) == 5
+    unchanged = build_latent_cache(store.url, encoders.vae, encoders.text, progress=False)
+    assert unchanged.built == [] and unchanged.reused == ["a", "b"]
 
     _, new_value = _episode("b", 13)
     new_value["value/rgb"][:] = 200
