@@ -114,12 +114,12 @@ def recorded_differently(attrs: EpisodeAttrs, spec: DatasetSpec) -> str | None:
     revision = get_task(attrs.task).expert_revision
     if attrs.expert_revision != revision:
         return f"expert revision {attrs.expert_revision}, this code's is {revision}"
-    if tuple(attrs.image_size) != tuple(spec.resolution):
-        (h, w), (job_h, job_w) = attrs.image_size, spec.resolution
+    recorded = attrs.recorded_sim()
+    if tuple(recorded["image_size"]) != tuple(spec.resolution):
+        (h, w), (job_h, job_w) = recorded["image_size"], spec.resolution
         return f"image size {h}x{w}, the job asks {job_h}x{job_w}"
-    record_every = round(attrs.physics_rate_hz / attrs.control_rate_hz)
-    if record_every != spec.record_every:
-        return f"record_every {record_every}, the job asks {spec.record_every}"
+    if recorded["record_every"] != spec.record_every:
+        return f"record_every {recorded['record_every']}, the job asks {spec.record_every}"
     return None
 
 
