@@ -9,7 +9,8 @@ count on a GPU - and evaluated closed loop on held-out seeds (expert-solvable se
 training seeds (fitting vs generalisation), beside the replayed expert and the hold policy. Also
 measured: loss curves (PNG) and, on held-out recorded episodes, the quality of the predicted value maps
 (share of the predicted map's mass on the true contact region, value/map >= 0.5) and the first-chunk arm choice
-(does the chunk planned from the first frame alone move the demonstration's arm?).
+(does the chunk planned from the first frame alone move the demonstration's arm?) and, on training windows,
+how much the chunk follows the image versus the action history (`history_reliance`).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile quick   # ~85 min on 2 shared cores
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile medium  # 100 demos: ~3 h for 3 variants
@@ -90,6 +91,8 @@ class Profile:
     """TrainConfig.short_history: every window also with a one-frame history."""
     action_keypoints: int = 32
     """AIMConfig.action_keypoints of every variant (0: the action stream reads the frame by attention only)."""
+    action_prior_keypoints: int = 0
+    """AIMConfig.action_prior_keypoints of every variant (0: no action prior, the stream denoises the chunk)."""
     plan_from_noise: float = 0.25
     """FlowMatchingConfig.plan_from_noise: share of each batch trained at pure noise (the first sampling step)."""
     opening_repeats: int = 10
@@ -139,7 +142,8 @@ def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: 
 
 def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache: Path, gpu: bool) -> TrainConfig:
     return TrainConfig(dataset=str(dataset), out_dir=str(out), model="aim-small",
-                       model_overrides={"variant": variant, "action_keypoints": profile.action_keypoints},
+                       model_overrides={"variant": variant, "action_keypoints": profile.action_keypoints,
+                                        "action_prior_keypoints": profile.action_prior_keypoints},
                        loss={"plan_from_noise": profile.plan_from_noise},
                        tasks=profile.tasks, settings=["easy"], steps=profile.train_steps,
                        batch_size=profile.batch_size, seed=0,
@@ -222,6 +226,47 @@ def first_chunk_arm_choice(bundle: Path, recorded: Path) -> dict:
     return {"agree": agree, "episodes": len(episodes)}
 
 
+@torch.no_grad()
+def history_reliance(bundle: Path, dataset: Path, cache: Path, anchors: tuple[int, ...] = (2, 4, 6),
+                     pairs: int = 12) -> dict:
+    """On training windows a few latent frames into the episode: how far the sampled chunk moves when the images
+    are swapped for another episode's (same acting arm) and when the past actions are, as a share of the two
+    demonstrations' own difference (median over `pairs` pairs per anchor). Why: a policy that follows the
+    history and not the image continues whatever motion it started, and misses a target it must see; on
+    click_bell the image moved the chunk 2-16% and the history 55-101% (RESULTS, eighth session)."""
+    policy = AIMPolicy.from_pretrained(bundle)
+    model, schedule = policy.model, NoiseSchedule.load(bundle)
+    windows = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache))
+    full = model.config.layout.history_frames
+    index = {(e, anchor): i for i, (e, anchor, history) in enumerate(windows.table) if history == full}
+    arm = {}
+    for e, episode in enumerate(windows.episodes):
+        arm[e] = acting_arm(episode.read("action", slice(0, episode.attrs.num_steps)), episode.read("qpos", slice(0, 1))[0])
+    rng, out = np.random.default_rng(0), {}
+    for anchor in anchors:
+        present = [e for e in arm if (e, anchor) in index]
+        ratios = []
+        for _ in range(pairs if len(present) > 1 else 0):
+            i = int(rng.choice(present))
+            others = [e for e in present if e != i and arm[e] == arm[i]]
+            if not others:
+                continue
+            a, b = windows[index[(i, anchor)]], windows[index[(int(rng.choice(others)), anchor)]]
+            chunks = []
+            for obs, past in ((a, a), (b, a), (a, b)):
+                batch = AIMBatch.coerce(collate_windows([{**a, "obs_latents": obs["obs_latents"],
+                                                          "past_actions": past["past_actions"]}]))
+                sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=8, seed=0))
+                chunks.append(sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions).actions[0])
+            apart = float((b["actions"] - a["actions"]).norm())
+            if apart > 0:
+                ratios.append((float((chunks[1] - chunks[0]).norm()) / apart, float((chunks[2] - chunks[0]).norm()) / apart))
+        if ratios:
+            image, history = np.median(np.array(ratios), axis=0)
+            out[str(anchor)] = {"image": round(float(image), 3), "history": round(float(history), 3), "pairs": len(ratios)}
+    return out
+
+
 def loss_curves(runs: dict[str, Path], path: Path) -> None:
     import matplotlib
 
@@ -262,7 +307,8 @@ def markdown(results: dict) -> str:
     tasks = results["profile"]["tasks"]
     head = ["policy"] + [f"{t} held-out" for t in tasks] + [f"{t} train seeds" for t in tasks] + [
         "steps", "s/step", "final loss act / rgb / map", "value mass on contact region (pred / GT-through-VAE / area)",
-        "first chunk moves the demo's arm (held-out recorded)", "closed loop: first moving arm = expert's (held-out)"]
+        "first chunk moves the demo's arm (held-out recorded)", "chunk moved by swapping image / history (latent frame k)",
+        "closed loop: first moving arm = expert's (held-out)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in list(results["variants"]) + ["expert", "hold"]:
         row = [name]
@@ -276,9 +322,11 @@ def markdown(results: dict) -> str:
             row += [str(info["steps"]), f"{info['s_per_step']:.2f}",
                     " / ".join(f"{final.get(k, math.nan):.3f}" for k in ("loss/act", "loss/rgb", "loss/map")),
                     "{predicted} / {ground_truth_vae} / {area} ({windows} frames)".format(**info["value_maps"]),
-                    "{agree}/{episodes}".format(**info["first_chunk_arm"]) if "first_chunk_arm" in info else "-"]
+                    "{agree}/{episodes}".format(**info["first_chunk_arm"]) if "first_chunk_arm" in info else "-",
+                    ", ".join(f"k={k}: {r['image']:.2f} / {r['history']:.2f}"
+                              for k, r in info.get("history_reliance", {}).items()) or "-"]
         else:
-            row += ["-"] * 5
+            row += ["-"] * 6
         arms = [results["first_arm"].get(name, {}).get(task) for task in tasks] if "first_arm" in results else []
         row.append(", ".join(f"{ok}/{n}" for ok, n in filter(None, arms)) or "-")
         lines.append("| " + " | ".join(row) + " |")
@@ -300,6 +348,8 @@ def main() -> None:
     p.add_argument("--short-history", action="store_true",
                    help="also train every window with a one-frame history (TrainConfig.short_history)")
     p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
+    p.add_argument("--action-prior-keypoints", type=int,
+                   help="override AIMConfig.action_prior_keypoints (0: no action prior)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--opening-repeats", type=int, help="override TrainConfig.opening_repeats (1: none)")
     p.add_argument("--execute-frames", type=int,
@@ -316,6 +366,7 @@ def main() -> None:
                                                     ("train_seeds", args.train_seeds),
                                                     ("short_history", args.short_history or None),
                                                     ("action_keypoints", args.action_keypoints),
+                                                    ("action_prior_keypoints", args.action_prior_keypoints),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("opening_repeats", args.opening_repeats),
                                                     ("execute_frames", args.execute_frames)) if v is not None})
@@ -379,6 +430,7 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
             "checkpoint": str(result.checkpoint)}
         results["variants"][variant]["value_maps"] = value_map_quality(result.checkpoint, heldout, out / "heldout_cache")
         results["variants"][variant]["first_chunk_arm"] = first_chunk_arm_choice(result.checkpoint, choice)
+        results["variants"][variant]["history_reliance"] = history_reliance(result.checkpoint, dataset, cache)
         (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
     loss_curves(runs, out / "loss_curves.png")
     return bundles

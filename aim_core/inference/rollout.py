@@ -207,9 +207,11 @@ class ChunkSampler:
         with self._autocast(obs_latents):
             velocity = self._velocity(text_embeds, obs_latents, past_actions)
             out = euler_sample(tuple(states), velocity, sigmas, transition)
+            prior = m.action_prior(obs_latents, past_actions)  # the action stream denoised chunk - prior
         value = out[1] if m.config.has_value_stream else None
         trace = ActionTrace(sde, records) if sde is not None else None
-        return Chunk(rgb_latents=out[0], value_latents=value, actions=out[-1], trace=trace)
+        actions = out[-1] if prior is None else out[-1] + prior.to(out[-1].dtype)
+        return Chunk(rgb_latents=out[0], value_latents=value, actions=actions, trace=trace)
 
     def action_transitions(self, text_embeds: torch.Tensor, obs_latents: torch.Tensor,
                            past_actions: torch.Tensor | None, trace: ActionTrace) -> list[tuple[torch.Tensor, float]]:

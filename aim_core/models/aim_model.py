@@ -30,8 +30,8 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from aim_core.models.config import AIMConfig
-from aim_core.models.embeddings import (ConditionEmbedder, LatentEmbed, LatentHead, ObservationKeypoints, OutputNorm,
-                                        action_mlp)
+from aim_core.models.embeddings import (ActionPrior, ConditionEmbedder, LatentEmbed, LatentHead, ObservationKeypoints,
+                                        OutputNorm, action_mlp)
 from aim_core.models.intent_mask import FUTURE_STEP, Role, TokenMeta
 from aim_core.models.kv_cache import KVCache
 from aim_core.models.mot_block import STREAMS, MoTBlock, Segment
@@ -46,6 +46,7 @@ class AIMOutput:
     rgb: torch.Tensor | None = None     # [B, C, F_f, h, w]
     value: torch.Tensor | None = None   # [B, C, F_f, h, w]
     action: torch.Tensor | None = None  # [B, n, action_dim]
+    action_prior: torch.Tensor | None = None  # [B, n, action_dim] (forward with only_action_prior=True)
 
 
 def _timestep(t: torch.Tensor | float | None, batch: int, device, name: str) -> torch.Tensor:
@@ -77,6 +78,9 @@ class AIMModel(ModelMixin, ConfigMixin):
         self.action_embed = nn.ModuleDict({"condition_embedder": ConditionEmbedder(c.action_width, c.freq_dim)})
         self.action_keypoint_encoder = (ObservationKeypoints(c.latent_channels, c.action_keypoints, c.action_width)
                                         if c.action_keypoints else None)
+        self.action_prior_head = (ActionPrior(c.latent_channels, c.action_prior_keypoints, c.action_dim,
+                                              c.layout.future_actions, c.action_width)
+                                  if c.action_prior_keypoints else None)
         self.blocks = nn.ModuleList(MoTBlock(c, last=i == c.num_layers - 1) for i in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
         self.value_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps) if c.has_value_stream else None
@@ -239,9 +243,15 @@ class AIMModel(ModelMixin, ConfigMixin):
     def forward(self, obs_latents: torch.Tensor | None = None, past_actions: torch.Tensor | None = None,
                 rgb_latents: torch.Tensor | None = None, value_latents: torch.Tensor | None = None,
                 actions: torch.Tensor | None = None, text_embeds: torch.Tensor | None = None,
-                t_video: torch.Tensor | float | None = None, t_action: torch.Tensor | float | None = None
-                ) -> AIMOutput:
-        """Full recomputation of one window (training, reference sampling): velocities of the future tokens."""
+                t_video: torch.Tensor | float | None = None, t_action: torch.Tensor | float | None = None,
+                only_action_prior: bool = False) -> AIMOutput:
+        """Full recomputation of one window (training, reference sampling): velocities of the future tokens.
+
+        With ``only_action_prior`` it returns the window's `action_prior` alone (no transformer pass): the loss
+        needs it before it noises the actions, and a wrapped model (DDP, FSDP2) must be called through forward.
+        """
+        if only_action_prior:
+            return AIMOutput(action_prior=self.action_prior(obs_latents, past_actions))
         history = self.embed_history(obs_latents, past_actions)
         first_future = 0 if obs_latents is None else obs_latents.shape[2]
         future = self.embed_future(first_future, rgb_latents, value_latents, actions, t_video, t_action, obs_latents)
@@ -254,6 +264,14 @@ class AIMModel(ModelMixin, ConfigMixin):
         outputs = {s.meta.role[0].item(): self.decode(s, h) for s, h in zip(future, hiddens[len(history):])}
         return AIMOutput(outputs.get(Role.RGB), outputs.get(Role.VALUE), outputs.get(Role.ACTION))
 
+    def action_prior(self, obs_latents: torch.Tensor, past_actions: torch.Tensor | None) -> torch.Tensor | None:
+        """The chunk [B, n, A] the action stream refines: `ActionPrior` of the current frame and the last past
+        action; None without one (the stream denoises the chunk itself). Sampling adds it to the denoised
+        residual, training subtracts it from the target (`flow_matching_loss`)."""
+        if self.action_prior_head is None:
+            return None
+        return self.action_prior_head(obs_latents[:, :, -1], past_actions)
+
     def stream_parameters(self, stream: str) -> list[nn.Parameter]:
         """Parameters private to one stream (video, value, past_action, action); together they are all
         parameters, each in exactly one stream."""
@@ -264,8 +282,10 @@ class AIMModel(ModelMixin, ConfigMixin):
 
     def action_head_parameters(self) -> list[nn.Parameter]:
         """What Stage II trains: the future-action stream (per-layer weights, encoder, decoder, output norm,
-        timestep embedder). No history or world token depends on them."""
-        return self.stream_parameters("action")
+        timestep embedder). No history or world token depends on them. The action prior stays fixed: Stage II's
+        likelihoods are of the denoised residual, which is the policy's chunk only while the prior is fixed."""
+        prior = set() if self.action_prior_head is None else {id(p) for p in self.action_prior_head.parameters()}
+        return [p for p in self.stream_parameters("action") if id(p) not in prior]
 
     # ------------------------------------------------------------------ persistence
     @classmethod

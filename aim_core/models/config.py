@@ -79,6 +79,10 @@ class AIMConfig:
     (`aim_core.models.embeddings.ObservationKeypoints`, part of the action head); 0: none, the action stream
     reads the current frame through attention alone, as in the paper. It uses only the current observation,
     which the intent-causal mask lets actions see."""
+    action_prior_keypoints: int = 0
+    """Keypoints of the action prior (`aim_core.models.embeddings.ActionPrior`): a chunk regressed from the current
+    observation and the last executed action, which the action stream refines (it denoises chunk - prior);
+    0: none, the action stream denoises the chunk itself, as in the paper."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
@@ -97,6 +101,8 @@ class AIMConfig:
             raise ValueError(f"text_len must be >= 1, got {self.text_len}")
         if self.action_keypoints < 0:
             raise ValueError(f"action_keypoints must be >= 0, got {self.action_keypoints}")
+        if self.action_prior_keypoints < 0:
+            raise ValueError(f"action_prior_keypoints must be >= 0, got {self.action_prior_keypoints}")
         if self.grid_position_table < 0:
             raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:

@@ -40,18 +40,10 @@ INITIAL_SHARPNESS = 3.0
 """Softmax factor on standardised keypoint logits at initialisation: the top cells of a frame carry most weight."""
 
 
-class ObservationKeypoints(nn.Module):
-    """Current observation latent [B, C, h, w] -> one vector [B, W] for the future-action tokens.
-
-    K feature maps (3x3 conv, SiLU, 1x1 conv) each become a spatial softmax whose expected (x, y) in [-1, 1]
-    is a keypoint; an MLP maps the 2K coordinates to the action width, its last layer zero at initialisation
-    (the model starts as if it had no keypoints). Why: the action stream reads the current frame only
-    through attention, and a small model's action queries spread it evenly over the image tokens, so where the
-    target is does not reach the actions (benchmarks/RESULTS.md, Learning). Spatial-softmax keypoints are how
-    visuomotor policies (Levine et al. 2016, robomimic, Diffusion Policy) hand an action decoder positions.
-    Measured: decisive on a synthetic left/right task (tests/model/test_first_chunk_reads_the_scene.py), but on
-    100 click_bell demos the flow-matching loss alone did not move them onto the bell (RESULTS, fourth session).
-    """
+class SpatialKeypoints(nn.Module):
+    """Latent frame [B, C, h, w] -> K keypoints [B, K, 2]: K feature maps (3x3 conv, SiLU, 1x1 conv), each a
+    spatial softmax whose expected (x, y) in [-1, 1] is a keypoint (Levine et al. 2016, robomimic, Diffusion
+    Policy: how visuomotor policies hand a decoder positions)."""
 
     def __init__(self, channels: int, keypoints: int, width: int) -> None:
         super().__init__()
@@ -59,9 +51,6 @@ class ObservationKeypoints(nn.Module):
         # logits are standardised over the frame, then sharpened by a learned per-keypoint factor: a softmax of raw
         # small-init logits is near uniform (every keypoint at the centre, whatever the scene), and stays so
         self.temperature = nn.Parameter(torch.full((keypoints,), INITIAL_SHARPNESS))
-        self.project = action_mlp(2 * keypoints, width, width)
-        nn.init.zeros_(self.project[-1].weight)
-        nn.init.zeros_(self.project[-1].bias)
 
     def keypoints(self, frame: torch.Tensor) -> torch.Tensor:
         """[B, C, h, w] -> [B, K, 2]: the expected (x, y) of each feature map's spatial softmax, in [-1, 1]."""
@@ -73,8 +62,58 @@ class ObservationKeypoints(nn.Module):
                                 torch.linspace(-1, 1, w, device=frame.device), indexing="ij")
         return weights @ torch.stack([xs, ys], dim=-1).reshape(h * w, 2)
 
+
+class ObservationKeypoints(SpatialKeypoints):
+    """Current observation latent [B, C, h, w] -> one vector [B, W] for the future-action tokens.
+
+    An MLP maps the 2K keypoint coordinates to the action width, its last layer zero at initialisation (the
+    model starts as if it had no keypoints). Why: the action stream reads the current frame only through
+    attention, and a small model's action queries spread it evenly over the image tokens, so where the target
+    is does not reach the actions (benchmarks/RESULTS.md, Learning). Measured: decisive on a synthetic
+    left/right task (tests/model/test_first_chunk_reads_the_scene.py), but on 100 click_bell demos the
+    flow-matching loss alone did not move them onto the bell (RESULTS, fourth session).
+    """
+
+    def __init__(self, channels: int, keypoints: int, width: int) -> None:
+        super().__init__(channels, keypoints, width)
+        self.project = action_mlp(2 * keypoints, width, width)
+        nn.init.zeros_(self.project[-1].weight)
+        nn.init.zeros_(self.project[-1].bias)
+
     def forward(self, frame: torch.Tensor) -> torch.Tensor:
         return self.project(self.keypoints(frame).flatten(1).to(frame.dtype))
+
+
+class ActionPrior(SpatialKeypoints):
+    """Current observation latent + the last executed action -> a regressed estimate of the future chunk.
+
+    The estimate [B, n, A] (normalised actions) is trained by its own regression term
+    (`FlowMatchingConfig.lambda_prior`) and is the mean the flow starts from: the action stream denoises the
+    residual (chunk - estimate) from N(0, I), so the chunk is the estimate plus a learned, possibly multi-modal
+    correction. Why: with the action history in the window, flow matching fits most chunks by continuing the
+    past motion and leaves the target to the noise; on 100 click_bell demos, swapping a mid-approach window's
+    images for another episode's moved the sampled chunk by 16% and 2% of the two demos' difference (4 and 6
+    latent frames in), swapping its past actions by 55% and 101% (benchmarks/RESULTS.md, Learning, eighth
+    session), while a directly supervised conv + spatial softmax reads the bell's position from the same
+    latents to 1-2 cm. The last action (zeros and a flag at an episode's opening, where there is none) says
+    where the arm is. Its own keypoints, not the action tokens', so Stage II can keep it fixed
+    (`AIMModel.action_head_parameters`).
+    """
+
+    def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int) -> None:
+        super().__init__(channels, keypoints, width)
+        self.actions, self.action_dim = actions, action_dim
+        self.regress = action_mlp(2 * keypoints + action_dim + 1, actions * action_dim, width)
+
+    def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None) -> torch.Tensor:
+        """Current frame [B, C, h, w] and the window's past actions [B, m, A] (m may be 0, or None) -> [B, n, A]."""
+        points = self.keypoints(frame)
+        b = points.shape[0]
+        if past_actions is None or past_actions.shape[1] == 0:
+            last, known = points.new_zeros(b, self.action_dim), points.new_zeros(b, 1)
+        else:
+            last, known = past_actions[:, -1].to(points.dtype), points.new_ones(b, 1)
+        return self.regress(torch.cat([points.flatten(1), last, known], dim=1)).view(b, self.actions, self.action_dim)
 
 
 class LatentEmbed(nn.Module):

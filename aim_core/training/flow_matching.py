@@ -17,6 +17,10 @@ future streams pure noise, so only the observation, the action history and the i
 what comes. Why: below s = 1 the noisy future streams (and the noisy actions themselves) already show
 most of the answer, so a model can reach a low loss without ever reading the scene and then leaves
 the decision that matters most (which arm, where) to the initial noise (benchmarks/RESULTS.md, Learning).
+
+A model with an action prior (``AIMConfig.action_prior_keypoints``) regresses the clean chunk from the
+current frame and the last executed action (term ``prior``, weight ``lambda_prior``), and its action stream
+denoises the residual chunk - prior (the prior detached there), which the sampler adds back.
 """
 from __future__ import annotations
 
@@ -42,6 +46,8 @@ class FlowMatchingConfig:
     lambda_act: float = 1.0
     plan_from_noise: float = 0.0
     """Share of each batch trained at s = 1 for every future stream (whole samples, exact on average)."""
+    lambda_prior: float = 1.0
+    """Weight of the action prior's regression onto the clean chunk (models with an action prior only)."""
 
     def __post_init__(self) -> None:
         if self.timestep_sampling not in ("logit_normal", "uniform"):
@@ -88,7 +94,9 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     b, device = batch.rgb_latents.shape[0], batch.rgb_latents.device
     sigma = sample_sigmas(b, cfg, schedule, device, generator)
     rgb_in, rgb_target = _noised(batch.rgb_latents, sigma, generator)
-    act_in, act_target = _noised(batch.actions, sigma, generator)
+    prior = (model(obs_latents=batch.obs_latents, past_actions=batch.past_actions, only_action_prior=True).action_prior
+             if config.action_prior_keypoints else None)  # the stream denoises chunk - prior
+    act_in, act_target = _noised(batch.actions if prior is None else batch.actions - prior.detach(), sigma, generator)
     value_in = value_target = None
     if config.has_value_stream:
         value_in, value_target = _noised(batch.value_latents, sigma, generator)
@@ -101,4 +109,7 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     if value_target is not None:
         terms["map"] = F.mse_loss(out.value.float(), value_target.float())
         loss = loss + cfg.lambda_map * terms["map"]
+    if prior is not None:
+        terms["prior"] = F.mse_loss(prior.float(), batch.actions.float())
+        loss = loss + cfg.lambda_prior * terms["prior"]
     return loss, {k: float(v.detach()) for k, v in terms.items()}

@@ -38,10 +38,12 @@ def window(model: AIMModel, frames: int = 2, seed: int = 5):
             torch.randn(1, past, c.action_dim, generator=g) if past else None)
 
 
-@pytest.fixture
-def model() -> AIMModel:
+@pytest.fixture(params=[0, 3], ids=["paper", "action-prior"])
+def model(request) -> AIMModel:
+    """The paper's action stream, and one that refines an action prior (its likelihoods are of the residual)."""
     torch.manual_seed(0)
-    return AIMModel(aim_tiny_config(layout=LAYOUT)).eval()
+    return AIMModel(aim_tiny_config(layout=LAYOUT, action_keypoints=request.param,
+                                    action_prior_keypoints=request.param)).eval()
 
 
 def test_zero_noise_sde_is_the_deterministic_sampler(model):

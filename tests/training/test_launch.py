@@ -14,16 +14,23 @@ def test_command_uses_torchrun_only_for_several_processes(tmp_path):
     assert multi[1:3] == ["-m", "torch.distributed.run"] and "--nproc-per-node=4" in multi and "--resume" not in multi
 
 
-@pytest.mark.parametrize("parallel", ["ddp", pytest.param("fsdp2", marks=pytest.mark.slow)])
-def test_two_gloo_ranks_train_and_write_one_full_checkpoint(tiny_config, parallel):
-    config = tiny_config(steps=2, batch_size=1, checkpoint_every=1, parallel=parallel, val_every=2)
+PRIOR = {"action_keypoints": 2, "action_prior_keypoints": 2}
+"""The action prior is called by the loss outside the wrapped model's forward: DDP and FSDP2 must still train it."""
+
+
+@pytest.mark.parametrize("parallel, model", [("ddp", {}), ("ddp", PRIOR), pytest.param("fsdp2", {}, marks=pytest.mark.slow),
+                                             pytest.param("fsdp2", PRIOR, marks=pytest.mark.slow)])
+def test_two_gloo_ranks_train_and_write_one_full_checkpoint(tiny_config, parallel, model):
+    config = tiny_config(steps=2, batch_size=1, checkpoint_every=1, parallel=parallel, val_every=2,
+                         model_overrides=model)
     result = launch_training(config, resume=False, nproc=2, poll_s=0.5)
     assert result.step == 2 and result.stopped == "completed"
     assert [m["step"] for m in read_metrics(config.out_dir)] == [1, 2]
     assert read_metrics(config.out_dir)[0]["throughput/samples_per_s"] > 0
     state = read_checkpoint_state(result.checkpoint)
     assert state.config["parallel"] == parallel
-    AIMModel.from_pretrained(result.checkpoint / "transformer")  # gathered full weights, loadable without a process group
+    loaded = AIMModel.from_pretrained(result.checkpoint / "transformer")  # gathered full weights, no process group
+    assert "loss/prior" in read_metrics(config.out_dir)[-1] if model else loaded.action_prior_head is None
 
 
 def test_sigterm_stops_after_the_step_with_a_checkpoint(tiny_config):
