@@ -352,6 +352,7 @@ def main() -> None:
                    help="override AIMConfig.action_prior_keypoints (0: no action prior)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--opening-repeats", type=int, help="override TrainConfig.opening_repeats (1: none)")
+    p.add_argument("--sampling-steps", type=int, help="evaluation: denoising steps per chunk (default: the profile's)")
     p.add_argument("--execute-frames", type=int,
                    help="evaluation: latent frames of each chunk executed before replanning (default: the whole chunk)")
     p.add_argument("--skip-eval", action="store_true")
@@ -369,7 +370,8 @@ def main() -> None:
                                                     ("action_prior_keypoints", args.action_prior_keypoints),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("opening_repeats", args.opening_repeats),
-                                                    ("execute_frames", args.execute_frames)) if v is not None})
+                                                    ("execute_frames", args.execute_frames),
+                                                    ("sampling_steps", args.sampling_steps)) if v is not None})
     gpu = torch.cuda.is_available()
     if not gpu:
         torch.set_num_threads(1)
@@ -382,7 +384,7 @@ def main() -> None:
     if args.eval_only:
         results = json.loads((out / "results.json").read_text())
         results["profile"].update(heldout_seeds=profile.heldout_seeds, train_seeds=profile.train_seeds,
-                                  execute_frames=profile.execute_frames)
+                                  execute_frames=profile.execute_frames, sampling_steps=profile.sampling_steps)
         bundles = {v: latest_checkpoint(runs[v]) for v in variants}
     else:
         bundles = train_all(args, profile, out, variants, runs, results, gpu)
