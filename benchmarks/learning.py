@@ -43,6 +43,7 @@ from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, evaluate_checkpo
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models.batch import AIMBatch
+from aim_core.models.config import aim_small_config
 from aim_core.models.schedule import NoiseSchedule
 from aim_core.training.checkpoint import latest_checkpoint
 from aim_core.training.config import OptimConfig, TrainConfig
@@ -93,6 +94,8 @@ class Profile:
     """AIMConfig.action_keypoints of every variant (0: the action stream reads the frame by attention only)."""
     action_prior_keypoints: int = 0
     """AIMConfig.action_prior_keypoints of every variant (0: no action prior, the stream denoises the chunk)."""
+    history_frames: int | None = None
+    """Latent frames of history per window (None: aim-small's 2, i.e. 8 recorded steps)."""
     plan_from_noise: float = 0.25
     """FlowMatchingConfig.plan_from_noise: share of each batch trained at pure noise (the first sampling step)."""
     opening_repeats: int = 10
@@ -143,7 +146,10 @@ def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: 
 def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache: Path, gpu: bool) -> TrainConfig:
     return TrainConfig(dataset=str(dataset), out_dir=str(out), model="aim-small",
                        model_overrides={"variant": variant, "action_keypoints": profile.action_keypoints,
-                                        "action_prior_keypoints": profile.action_prior_keypoints},
+                                        "action_prior_keypoints": profile.action_prior_keypoints,
+                                        **({"layout": asdict(replace(aim_small_config().layout,
+                                                              history_frames=profile.history_frames))}
+                                           if profile.history_frames else {})},
                        loss={"plan_from_noise": profile.plan_from_noise},
                        tasks=profile.tasks, settings=["easy"], steps=profile.train_steps,
                        batch_size=profile.batch_size, seed=0,
@@ -350,6 +356,7 @@ def main() -> None:
     p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
     p.add_argument("--action-prior-keypoints", type=int,
                    help="override AIMConfig.action_prior_keypoints (0: no action prior)")
+    p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--opening-repeats", type=int, help="override TrainConfig.opening_repeats (1: none)")
     p.add_argument("--sampling-steps", type=int, help="evaluation: denoising steps per chunk (default: the profile's)")
@@ -368,6 +375,7 @@ def main() -> None:
                                                     ("short_history", args.short_history or None),
                                                     ("action_keypoints", args.action_keypoints),
                                                     ("action_prior_keypoints", args.action_prior_keypoints),
+                                                    ("history_frames", args.history_frames),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("opening_repeats", args.opening_repeats),
                                                     ("execute_frames", args.execute_frames),

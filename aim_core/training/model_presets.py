@@ -7,7 +7,7 @@ preset, the data's requirements and the user's overrides, and refuses contradict
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,8 @@ from typing import Any
 from torch import nn
 
 from aim_core.models.aim_model import AIMModel
-from aim_core.models.config import LEGACY_MASK_VARIANTS, AIMConfig, aim_5b_config, aim_small_config, aim_tiny_config
+from aim_core.models.config import (LEGACY_MASK_VARIANTS, AIMConfig, ChunkLayout, aim_5b_config, aim_small_config,
+                                    aim_tiny_config)
 from aim_core.models.schedule import AIM_5B_SCHEDULE, AIM_TINY_SCHEDULE, NoiseSchedule
 from aim_core.training.vae_training import VAETrainConfig
 
@@ -42,7 +43,10 @@ def vae_training_config(preset: str, latent_channels: int, seed: int = 0, steps:
 
 
 def model_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
-    """A run's model overrides as `AIMConfig` fields: a run configured before `variant` existed said `mask`."""
+    """A run's model overrides as `AIMConfig` fields: a run configured before `variant` existed said `mask`; a
+    `layout` read from a config file is a dict, compared with the data's `ChunkLayout` as one."""
+    if isinstance(overrides.get("layout"), Mapping):
+        overrides = {**overrides, "layout": ChunkLayout(**overrides["layout"])}
     if "mask" in overrides and "variant" not in overrides:
         if overrides["mask"] not in LEGACY_MASK_VARIANTS:
             raise ValueError(f"legacy mask override must be one of {sorted(LEGACY_MASK_VARIANTS)}, "

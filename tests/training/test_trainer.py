@@ -11,6 +11,7 @@ from aim_core.inference.bundle import check_bundle
 from aim_core.training.checkpoint import list_checkpoints, read_checkpoint_state, train_state_dir
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.schedule import warmup_cosine_factor
+from aim_core.training.config import TrainConfig
 from aim_core.training.trainer import train_stage1
 
 
@@ -66,3 +67,15 @@ def test_no_value_ablation_trains_without_value_stream(tiny_config, tmp_path):
     assert "loss/map" not in metrics[-1] and metrics[-1]["loss/total"] > 0
     assert json.loads((result.checkpoint / "transformer" / "config.json").read_text())["variant"] == "no-value"
     assert (tmp_path / "run" / "validation" / "validation-future-000002.png").stat().st_size > 0
+
+
+def test_a_longer_history_from_a_config_file_trains_and_a_contradiction_is_still_refused(tiny_config):
+    """model_overrides.layout arrives as a dict from a JSON config: it was refused as contradicting the data's
+    ChunkLayout even when equal; an actions-per-frame the cache does not have is still refused."""
+    longer = {"history_frames": 3, "future_frames": 2, "actions_per_frame": 4}  # the tiny cache: 4 per latent frame
+    config = TrainConfig.from_dict(json.loads(tiny_config(steps=1, model_overrides={"layout": longer}).to_json()))
+    result = train_stage1(config)
+    assert json.loads((result.checkpoint / "transformer" / "config.json").read_text())["layout"] == longer
+    with pytest.raises(ValueError, match="contradict the data"):
+        train_stage1(tiny_config(steps=1, model_overrides={"layout": {**longer, "actions_per_frame": 3}}))
+
