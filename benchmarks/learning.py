@@ -248,6 +248,7 @@ def history_reliance(bundle: Path, dataset: Path, cache: Path, anchors: tuple[in
     arm = {}
     for e, episode in enumerate(windows.episodes):
         arm[e] = acting_arm(episode.read("action", slice(0, episode.attrs.num_steps)), episode.read("qpos", slice(0, 1))[0])
+    sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=8, seed=0))
     rng, out = np.random.default_rng(0), {}
     for anchor in anchors:
         present = [e for e in arm if (e, anchor) in index]
@@ -262,7 +263,7 @@ def history_reliance(bundle: Path, dataset: Path, cache: Path, anchors: tuple[in
             for obs, past in ((a, a), (b, a), (a, b)):
                 batch = AIMBatch.coerce(collate_windows([{**a, "obs_latents": obs["obs_latents"],
                                                           "past_actions": past["past_actions"]}]))
-                sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=8, seed=0))
+                sampler.reset()  # the same initial noise for all three: only the swapped input differs
                 chunks.append(sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions).actions[0])
             apart = float((b["actions"] - a["actions"]).norm())
             if apart > 0:
