@@ -98,6 +98,8 @@ class Profile:
     """Latent frames of history per window (None: aim-small's 2, i.e. 8 recorded steps)."""
     plan_from_noise: float = 0.25
     """FlowMatchingConfig.plan_from_noise: share of each batch trained at pure noise (the first sampling step)."""
+    history_noise: float = 0.0
+    """FlowMatchingConfig.history_noise: largest std of the noise on the past actions (0: clean histories)."""
     opening_repeats: int = 10
     """TrainConfig.opening_repeats: each episode's opening window trained this many times per epoch (medium,
     100 demos: first-chunk arm 11/20 -> 20/20 on held-out recorded episodes, closed loop 10/10; RESULTS)."""
@@ -150,7 +152,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                                         **({"layout": asdict(replace(aim_small_config().layout,
                                                               history_frames=profile.history_frames))}
                                            if profile.history_frames else {})},
-                       loss={"plan_from_noise": profile.plan_from_noise},
+                       loss={"plan_from_noise": profile.plan_from_noise, "history_noise": profile.history_noise},
                        tasks=profile.tasks, settings=["easy"], steps=profile.train_steps,
                        batch_size=profile.batch_size, seed=0,
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
@@ -359,6 +361,7 @@ def main() -> None:
                    help="override AIMConfig.action_prior_keypoints (0: no action prior)")
     p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
+    p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
     p.add_argument("--opening-repeats", type=int, help="override TrainConfig.opening_repeats (1: none)")
     p.add_argument("--sampling-steps", type=int, help="evaluation: denoising steps per chunk (default: the profile's)")
     p.add_argument("--execute-frames", type=int,
@@ -378,6 +381,7 @@ def main() -> None:
                                                     ("action_prior_keypoints", args.action_prior_keypoints),
                                                     ("history_frames", args.history_frames),
                                                     ("plan_from_noise", args.plan_from_noise),
+                                                    ("history_noise", args.history_noise),
                                                     ("opening_repeats", args.opening_repeats),
                                                     ("execute_frames", args.execute_frames),
                                                     ("sampling_steps", args.sampling_steps)) if v is not None})

@@ -48,6 +48,9 @@ class FlowMatchingConfig:
     """Share of each batch trained at s = 1 for every future stream (whole samples, exact on average)."""
     lambda_prior: float = 1.0
     """Weight of the action prior's regression onto the clean chunk (models with an action prior only)."""
+    history_noise: float = 0.0
+    """Largest std of the Gaussian noise added to each sample's past actions (normalised units); each sample
+    draws its own std uniform in [0, history_noise], so clean histories (as at inference) stay in the mix."""
 
     def __post_init__(self) -> None:
         if self.timestep_sampling not in ("logit_normal", "uniform"):
@@ -56,6 +59,8 @@ class FlowMatchingConfig:
             raise ValueError(f"logit_std must be > 0, got {self.logit_std}")
         if not 0.0 <= self.plan_from_noise <= 1.0:
             raise ValueError(f"plan_from_noise must be in [0, 1], got {self.plan_from_noise}")
+        if self.history_noise < 0:
+            raise ValueError(f"history_noise must be >= 0, got {self.history_noise}")
 
 
 def sample_sigmas(n: int, cfg: FlowMatchingConfig, schedule: NoiseSchedule, device,
@@ -84,6 +89,19 @@ def _noised(x0: torch.Tensor, sigma: torch.Tensor, generator: torch.Generator | 
     return (1 - s) * x0 + s * noise, noise - x0
 
 
+def _perturbed_history(past_actions: torch.Tensor | None, history_noise: float,
+                       generator: torch.Generator | None) -> torch.Tensor | None:
+    """The past actions with per-sample Gaussian noise (std uniform in [0, history_noise]). Why: a policy that
+    reads its action history copies it (behaviour cloning's causal confusion), and in closed loop that history is
+    its own, a little off the demonstrations'; a noisy history makes the images say where the arm is."""
+    if past_actions is None or not history_noise or past_actions.shape[1] == 0:
+        return past_actions
+    b = past_actions.shape[0]
+    std = history_noise * torch.rand(b, generator=generator, device=past_actions.device)
+    noise = torch.randn(past_actions.shape, generator=generator, device=past_actions.device)
+    return past_actions + (std.view(b, 1, 1) * noise).to(past_actions.dtype)
+
+
 def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Tensor], cfg: FlowMatchingConfig,
                        schedule: NoiseSchedule, generator: torch.Generator | None = None
                        ) -> tuple[torch.Tensor, dict[str, float]]:
@@ -94,14 +112,15 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     b, device = batch.rgb_latents.shape[0], batch.rgb_latents.device
     sigma = sample_sigmas(b, cfg, schedule, device, generator)
     rgb_in, rgb_target = _noised(batch.rgb_latents, sigma, generator)
-    prior = (model(obs_latents=batch.obs_latents, past_actions=batch.past_actions, only_action_prior=True).action_prior
+    past_actions = _perturbed_history(batch.past_actions, cfg.history_noise, generator)
+    prior = (model(obs_latents=batch.obs_latents, past_actions=past_actions, only_action_prior=True).action_prior
              if config.action_prior_keypoints else None)  # the stream denoises chunk - prior
     act_in, act_target = _noised(batch.actions if prior is None else batch.actions - prior.detach(), sigma, generator)
     value_in = value_target = None
     if config.has_value_stream:
         value_in, value_target = _noised(batch.value_latents, sigma, generator)
     t = schedule.timesteps(sigma)
-    out = model(obs_latents=batch.obs_latents, past_actions=batch.past_actions, rgb_latents=rgb_in,
+    out = model(obs_latents=batch.obs_latents, past_actions=past_actions, rgb_latents=rgb_in,
                 value_latents=value_in, actions=act_in, text_embeds=batch.text_embeds, t_video=t, t_action=t)
     terms = {"rgb": F.mse_loss(out.rgb.float(), rgb_target.float()),
              "act": F.mse_loss(out.action.float(), act_target.float())}

@@ -206,3 +206,26 @@ def test_plan_from_noise_trains_a_share_of_each_batch_at_the_first_sampling_step
     assert seen[0]["t_action"][2:].tolist() == [1000.0, 1000.0]
     with pytest.raises(ValueError, match="plan_from_noise"):
         FlowMatchingConfig(plan_from_noise=1.5)
+
+
+def test_history_noise_perturbs_the_past_actions_the_model_reads(tiny_model, tiny_config, batch_factory):
+    """history_noise: every sample's past actions get Gaussian noise of its own std in [0, history_noise], in
+    the action prior's input and in the model's alike; the targets (the chunk) stay clean; 0 changes nothing."""
+    schedule = NoiseSchedule(shift=3.0)
+    batch = batch_factory(tiny_config, batch=64)
+    assert batch.past_actions.shape[1] > 0
+    seen = []
+    hook = tiny_model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw), with_kwargs=True)
+    try:
+        flow_matching_loss(tiny_model, batch, FlowMatchingConfig(), schedule, generator=torch.Generator().manual_seed(0))
+        flow_matching_loss(tiny_model, batch, FlowMatchingConfig(history_noise=0.5), schedule,
+                           generator=torch.Generator().manual_seed(0))
+    finally:
+        hook.remove()
+    torch.testing.assert_close(seen[0]["past_actions"], batch.past_actions)
+    offset = seen[-1]["past_actions"] - batch.past_actions
+    per_sample = offset.flatten(1).std(dim=1)
+    assert per_sample.max() < 0.5 * 1.3 and per_sample.max() > 0.35 and per_sample.min() < 0.1
+    assert per_sample.std() > 0.08  # the std differs per sample, clean-ish histories included
+    with pytest.raises(ValueError, match="history_noise"):
+        FlowMatchingConfig(history_noise=-0.1)
