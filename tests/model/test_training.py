@@ -208,23 +208,32 @@ def test_plan_from_noise_trains_a_share_of_each_batch_at_the_first_sampling_step
         FlowMatchingConfig(plan_from_noise=1.5)
 
 
-def test_history_noise_perturbs_the_past_actions_the_model_reads(tiny_model, tiny_config, batch_factory):
-    """history_noise: every sample's past actions get Gaussian noise of its own std in [0, history_noise], in
-    the action prior's input and in the model's alike; the targets (the chunk) stay clean; 0 changes nothing."""
+@pytest.mark.parametrize("prior_keypoints", [0, 3], ids=["no-prior", "action-prior"])
+def test_history_noise_perturbs_the_past_actions_the_model_reads(tiny_config, batch_factory, prior_keypoints):
+    """history_noise: every sample's past actions get Gaussian noise of its own std in [0, history_noise], the
+    same perturbed history in the action prior's input (where the model has one) and in the model's; 0 changes
+    nothing."""
+    torch.manual_seed(0)
+    model = AIMModel(aim_tiny_config(layout=tiny_config.layout, action_keypoints=prior_keypoints,
+                                     action_prior_keypoints=prior_keypoints)).eval()
     schedule = NoiseSchedule(shift=3.0)
-    batch = batch_factory(tiny_config, batch=64)
+    batch = batch_factory(model.config, batch=64)
     assert batch.past_actions.shape[1] > 0
+    calls = 2 if prior_keypoints else 1  # the prior's own forward, then the model's
     seen = []
-    hook = tiny_model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw), with_kwargs=True)
+    hook = model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["past_actions"]), with_kwargs=True)
     try:
-        flow_matching_loss(tiny_model, batch, FlowMatchingConfig(), schedule, generator=torch.Generator().manual_seed(0))
-        flow_matching_loss(tiny_model, batch, FlowMatchingConfig(history_noise=0.5), schedule,
+        flow_matching_loss(model, batch, FlowMatchingConfig(), schedule, generator=torch.Generator().manual_seed(0))
+        flow_matching_loss(model, batch, FlowMatchingConfig(history_noise=0.5), schedule,
                            generator=torch.Generator().manual_seed(0))
     finally:
         hook.remove()
-    torch.testing.assert_close(seen[0]["past_actions"], batch.past_actions)
-    offset = seen[-1]["past_actions"] - batch.past_actions
-    per_sample = offset.flatten(1).std(dim=1)
+    assert len(seen) == 2 * calls
+    for clean in seen[:calls]:
+        torch.testing.assert_close(clean, batch.past_actions)
+    for noisy in seen[calls + 1:]:
+        assert noisy is seen[calls]
+    per_sample = (seen[calls] - batch.past_actions).flatten(1).std(dim=1)
     assert per_sample.max() < 0.5 * 1.3 and per_sample.max() > 0.35 and per_sample.min() < 0.1
     assert per_sample.std() > 0.08  # the std differs per sample, clean-ish histories included
     with pytest.raises(ValueError, match="history_noise"):
