@@ -13,7 +13,7 @@ measured: loss curves (PNG) and, on held-out recorded episodes, the quality of t
 how much the chunk follows the image versus the action history (`history_reliance`).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile quick   # ~85 min on 2 shared cores
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile medium  # 100 demos: ~3 h for 3 variants
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile medium  # 100 demos: ~75-90 min a variant
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile full    # see PROFILES (hours on CPU)
 
 Outputs under --out (default benchmarks/out/learning-<profile>): results.json, results.md,
