@@ -55,6 +55,7 @@ from aim_core.training.validation import decode_frames
 from aim_core.training.vae_training import mass_share
 from data_schemas import ACTION_LAYOUT, ARMS
 from data_schemas.observation import Observation
+from pipeline.annotate.params import AnnotationParams
 from pipeline.sim.config import SimConfig
 
 VARIANTS = ("aim", "unified", "no-value")
@@ -441,6 +442,9 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     heldout = generate(profile, Path(args.data), HELDOUT_SEED, profile.heldout_episodes, f"{args.profile}-heldout")
     choice = generate(profile, Path(args.data), CHOICE_SEED, profile.choice_episodes, f"{args.profile}-choice")
     results["timings_s"]["generate"] = round(time.perf_counter() - clock, 1)
+    # generate() (re-)annotates with the working tree's parameters: runs compared from one shared data folder
+    # trained on the same value maps only if they record the same digest
+    results["annotation_digest"] = AnnotationParams().digest()
 
     cache = out / "latent_cache"
     first = runs[variants[0]]
