@@ -379,17 +379,16 @@ def main() -> None:
     p.add_argument("--sampling-steps", type=int, help="evaluation: denoising steps per chunk (default: the profile's)")
     p.add_argument("--execute-frames", type=int,
                    help="evaluation: latent frames of each chunk executed before replanning (default: the whole chunk)")
-    p.add_argument("--step-limit-factor", type=float,
-                   help="evaluation: step limit = this x the longest expert episode (default: the profile's)")
-    p.add_argument("--robotwin-step-limit", action="store_true",
-                   help="evaluation: RoboTwin's step limit per task (the medium and full profiles' default)")
+    step_limit = p.add_mutually_exclusive_group()
+    step_limit.add_argument("--step-limit-factor", type=float,
+                            help="evaluation: step limit = this x the longest expert episode (default: the profile's)")
+    step_limit.add_argument("--robotwin-step-limit", action="store_true",
+                            help="evaluation: RoboTwin's step limit per task (the medium and full profiles' default)")
     p.add_argument("--skip-eval", action="store_true")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the runs already trained under --out (results.json is updated)")
     args = p.parse_args()
     profile = PROFILES[args.profile]
-    if args.robotwin_step_limit and args.step_limit_factor is not None:
-        p.error("--robotwin-step-limit and --step-limit-factor exclude each other")
     if args.robotwin_step_limit:
         profile = replace(profile, step_limit_factor=None)
     profile = replace(profile, **{k: v for k, v in (("train_minutes", args.train_minutes),
