@@ -384,10 +384,15 @@ def main() -> None:
                             help="evaluation: step limit = this x the longest expert episode (default: the profile's)")
     step_limit.add_argument("--robotwin-step-limit", action="store_true",
                             help="evaluation: RoboTwin's step limit per task (the medium and full profiles' default)")
+    p.add_argument("--workers", type=int, default=os.cpu_count(),
+                   help="CPU: torch threads of the VAE and latent cache, and evaluation processes (default: one per "
+                        "core); each variant still trains on one thread, the issue's fixed budget")
     p.add_argument("--skip-eval", action="store_true")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the runs already trained under --out (results.json is updated)")
     args = p.parse_args()
+    if args.workers < 1:
+        p.error(f"--workers must be >= 1, got {args.workers}")
     profile = PROFILES[args.profile]
     if args.robotwin_step_limit:
         profile = replace(profile, step_limit_factor=None)
@@ -425,7 +430,7 @@ def main() -> None:
     else:
         bundles = train_all(args, profile, out, variants, runs, results, gpu)
     if not args.skip_eval:
-        evaluate_all(profile, out, bundles, results)
+        evaluate_all(profile, out, bundles, results, args.workers)
     table = markdown(results)
     (out / "results.md").write_text(table)
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
@@ -448,12 +453,16 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     cache = out / "latent_cache"
     first = runs[variants[0]]
     clock = time.perf_counter()
+    single = torch.get_num_threads()
+    if not gpu:
+        torch.set_num_threads(args.workers)  # the VAE and the caches are preparation, not the variants' budget
     prepare_training_data(train_config(profile, dataset, first, variants[0], cache, gpu))  # trains the VAE once
-    results["timings_s"]["vae_and_cache"] = round(time.perf_counter() - clock, 1)
     vae_report = json.loads((first / ENCODERS_DIR / VAE_REPORT).read_text()) if (first / ENCODERS_DIR / VAE_REPORT).is_file() else {}
     results["vae"] = {k: v for k, v in vae_report.items() if k != "losses"}
     encoders = training_encoders(train_config(profile, dataset, first, variants[0], cache, gpu), progress=False)
     build_latent_cache(str(heldout), encoders.vae, encoders.text, cache=out / "heldout_cache", progress=False)
+    torch.set_num_threads(single)
+    results["timings_s"]["vae_and_cache"] = round(time.perf_counter() - clock, 1)
 
     bundles = {}
     for variant in variants:
@@ -477,8 +486,9 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     return bundles
 
 
-def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results: dict) -> None:
-    """Closed loop on held-out seeds (expert-solvable, from 100000) and on training seeds (from 0)."""
+def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results: dict, workers: int) -> None:
+    """Closed loop on held-out seeds (expert-solvable, from 100000) and on training seeds (from 0), in
+    `workers` processes."""
     policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps, execute_frames=profile.execute_frames)
     for split, seed_start, count, instructions in (("heldout", EVAL_SEED_START, profile.heldout_seeds, "unseen"),
                                                    ("train", 0, profile.train_seeds, "seen")):
@@ -486,7 +496,7 @@ def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results:
         config = EvalConfig(tasks=profile.tasks, out_dir=str(out / f"eval-{split}"), settings=["easy"],
                             episodes=count, seed_start=seed_start, step_limit_factor=profile.step_limit_factor,
                             instruction_type=instructions, sim=SimConfig(image_size=profile.image_size),
-                            videos=profile.videos)
+                            videos=profile.videos, workers=min(workers, count))
         outcome = evaluate_checkpoints(bundles, config, policy_config)
         for name in list(bundles) + ["expert", "hold"]:
             results["success"][split][name] = {t: success_by(outcome, name, t) for t in profile.tasks}

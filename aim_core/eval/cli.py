@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="step limit = this x the longest expert episode (default: each task's RoboTwin limit)")
     p.add_argument("--videos", type=int, default=EvalConfig.videos, help="videos per policy, task and setting")
     p.add_argument("--no-reference", action="store_true", help="skip the expert and hold rows")
+    p.add_argument("--workers", type=int, default=EvalConfig.workers,
+                   help="processes playing the episodes, each with its own simulator and policy copy (checkpoints "
+                        "only); this process's torch threads are shared out among them")
     p.add_argument("--steps", type=int, help="denoising steps per chunk (default: the bundle's policy.json)")
     p.add_argument("--execute-frames", type=int, help="latent frames of each chunk to execute (default all)")
     p.add_argument("--robotwin-policy", metavar="DIR",
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                             settings=[s for s in args.settings.split(",") if s], episodes=args.episodes,
                             seed_start=seed_start, step_limit_factor=args.step_limit_factor,
                             instruction_type=args.instruction_type, videos=args.videos,
-                            reference_policies=not args.no_reference, sim=sim)
+                            reference_policies=not args.no_reference, sim=sim, workers=args.workers)
     except (ValueError, FileNotFoundError) as exc:
         print(f"aim-eval: {exc}", file=sys.stderr)
         return 2

@@ -9,16 +9,25 @@ after every physics step and latched, and the task's own RoboTwin step limit (`T
 rescaled to the control period), or `step_limit_factor` x the longest expert episode when given.
 The success table (CSV / markdown / PNG, with the protocol stated) and the first episodes of each
 policy as videos (AIM's with its predicted value maps) are written to `out_dir`.
+
+Checkpoints can be evaluated in `workers` spawned processes, each with its own simulator and copy of
+every policy, one episode at a time from a shared queue: an episode is a few hundred single-threaded
+policy and render steps, so processes are what parallelises it. Every episode resets its policy's
+noise stream, so the results are the ones a single process gives.
 """
 from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+import torch
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from aim_core.eval.episode import PolicyError, run_episode
 from aim_core.eval.policies import HoldPolicy, Policy, ReplayPolicy
@@ -71,6 +80,9 @@ class EvalConfig:
     """Add the expert (replayed) and the trivial hold policy as reference rows."""
     sim: SimConfig = field(default_factory=SimConfig)
     """The world to evaluate in: a checkpoint's own (`checkpoint_sim_config`) for trained policies."""
+    workers: int = 1
+    """Processes playing the episodes of checkpoints (`evaluate_checkpoints`), each with its own simulator
+    and policies and this process's torch threads shared out; 1: this process."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -87,6 +99,8 @@ class EvalConfig:
             problems.append(f"episodes must be >= 1, got {self.episodes}")
         if self.step_limit_factor is not None and self.step_limit_factor <= 0:
             problems.append(f"step_limit_factor must be > 0 (or None for RoboTwin's limits), got {self.step_limit_factor}")
+        if self.workers < 1:
+            problems.append(f"workers must be >= 1, got {self.workers}")
         if self.instruction_type not in INSTRUCTION_TYPES:
             problems.append(f"instruction_type must be one of {INSTRUCTION_TYPES}, got {self.instruction_type!r}")
         if problems:
@@ -164,26 +178,43 @@ class PairOutcome:
     videos: list[Path]
 
 
+def play_episode(config: EvalConfig, env: TaskEnv, rows: dict[str, RowRunner], name: str, run: ExpertRun,
+                 step_limit: int, video_path: Path | None) -> tuple[EpisodeResult, Path | None]:
+    """Row `name`'s episode on the evaluation seed of `run` (and its video, saved to `video_path` if given)."""
+    task, setting = run.task, run.setting
+    video = EpisodeVideo() if video_path is not None else None
+    config.reset(env, task, setting, run.seed)
+    result = replace(rows[name](env, run, step_limit, video), policy=name)
+    return result, (video.save(video_path) if video is not None else None)
+
+
 def evaluate_pair(config: EvalConfig, task: str, setting: str, rows: dict[str, RowRunner],
                   env: TaskEnv | None = None, on_episode: Callable[[EpisodeResult], None] | None = None,
-                  into: dict[str, PairOutcome] | None = None) -> PairOutcome:
-    """Find the evaluation seeds of (task, setting) and play every row on each of them. With `into`, the
-    pair is registered there before its first episode, so a failing policy leaves what finished."""
+                  into: dict[str, PairOutcome] | None = None, pool: ProcessPoolExecutor | None = None
+                  ) -> PairOutcome:
+    """Find the evaluation seeds of (task, setting) and play every row on each of them, here or (`pool`,
+    from `worker_pool`) in its worker processes. With `into`, the pair is registered there before its
+    first episode, so a failing policy leaves what finished."""
     env = env or TaskEnv(config.sim)
     runs = solvable_seeds(env, config, task, setting)
     pair = PairOutcome(seeds=[r.seed for r in runs], step_limit=config.step_limit(task, runs), results=[], videos=[])
     if into is not None:
         into[f"{task}/{setting}"] = pair
-    for name, play in rows.items():
-        for index, run in enumerate(runs):
-            video = EpisodeVideo() if index < config.videos else None
-            config.reset(env, task, setting, run.seed)
-            result = replace(play(env, run, pair.step_limit, video), policy=name)
-            pair.results.append(result)
-            if video is not None:
-                pair.videos.append(video.save(Path(config.out_dir) / "videos" / f"{name}-{task}-{setting}-{run.seed}.mp4"))
-            if on_episode is not None:
-                on_episode(result)
+    videos = Path(config.out_dir) / "videos"
+    episodes = [(name, run, videos / f"{name}-{task}-{setting}-{run.seed}.mp4" if index < config.videos else None)
+                for name in rows for index, run in enumerate(runs)]
+    if pool is None:
+        played = (play_episode(config, env, rows, name, run, pair.step_limit, path) for name, run, path in episodes)
+    else:
+        futures: list[Future] = [pool.submit(_play_in_worker, name, run, pair.step_limit, path)
+                                 for name, run, path in episodes]
+        played = (future.result() for future in futures)
+    for result, video in played:
+        pair.results.append(result)
+        if video is not None:
+            pair.videos.append(video)
+        if on_episode is not None:
+            on_episode(result)
     return pair
 
 
@@ -218,15 +249,17 @@ def write_outcome(config: EvalConfig, pairs: dict[str, PairOutcome]) -> EvalOutc
                        seeds=seeds)
 
 
-def evaluate_rows(config: EvalConfig, rows_for: Callable[[str, str], dict[str, RowRunner]], row_count: int
-                  ) -> EvalOutcome:
+def evaluate_rows(config: EvalConfig, rows_for: Callable[[str, str], dict[str, RowRunner]], row_count: int,
+                  pool: ProcessPoolExecutor | None = None) -> EvalOutcome:
     """Play the rows `rows_for(task, setting)` (`row_count` of them) on the evaluation seeds of every task
-    and setting; write tables and videos. A `PolicyError` is raised after the episodes that finished
-    before it are written, with the output folder named."""
+    and setting, here or in `pool`'s workers (which hold the same rows); write tables and videos. A
+    `PolicyError` is raised after the episodes that finished before it are written, with the output
+    folder named."""
     Path(config.out_dir).mkdir(parents=True, exist_ok=True)
     env = TaskEnv(config.sim)
     pairs: dict[str, PairOutcome] = {}
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
     try:
         with Progress(*columns) as progress:
             bar = progress.add_task("evaluate", total=len(config.tasks) * len(config.settings) * config.episodes
@@ -235,7 +268,7 @@ def evaluate_rows(config: EvalConfig, rows_for: Callable[[str, str], dict[str, R
                 for setting in config.settings:
                     progress.update(bar, description=f"{task}/{setting}")
                     evaluate_pair(config, task, setting, rows_for(task, setting), env,
-                                  on_episode=lambda r: progress.advance(bar), into=pairs)
+                                  on_episode=lambda r: progress.advance(bar), into=pairs, pool=pool)
     except PolicyError as exc:
         kept = sum(len(p.results) for p in pairs.values())
         if kept:
@@ -275,5 +308,42 @@ def checkpoint_sim_config(checkpoint: str | Path) -> SimConfig:
 
 def evaluate_checkpoints(checkpoints: dict[str, str | Path], config: EvalConfig,
                          policy_config: PolicyConfig = PolicyConfig()) -> EvalOutcome:
-    """Evaluate Stage I checkpoints (row name -> checkpoint folder), plus the reference rows."""
-    return evaluate_policies(config, aim_policies(checkpoints, config, policy_config))
+    """Evaluate Stage I checkpoints (row name -> checkpoint folder), plus the reference rows, in this
+    process or in `config.workers` processes."""
+    rows = with_references(config, aim_policies(checkpoints, config, policy_config))  # loaded here too: fails early
+    if config.workers == 1:
+        return evaluate_rows(config, lambda task, setting: rows, len(rows))
+    with worker_pool(checkpoints, config, policy_config) as pool:
+        try:
+            return evaluate_rows(config, lambda task, setting: rows, len(rows), pool)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+def worker_pool(checkpoints: dict[str, str | Path], config: EvalConfig, policy_config: PolicyConfig
+                ) -> ProcessPoolExecutor:
+    """`config.workers` spawned processes, each holding a simulator and the rows of `checkpoints` (plus the
+    reference rows), with this process's torch threads shared out among them."""
+    threads = max(1, torch.get_num_threads() // config.workers)
+    return ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(checkpoints, config, policy_config, threads))
+
+
+_WORKER: tuple[EvalConfig, TaskEnv, dict[str, RowRunner]] | None = None
+"""A worker process's evaluation config, simulator and rows (`worker_pool`)."""
+
+
+def _init_worker(checkpoints: dict[str, str | Path], config: EvalConfig, policy_config: PolicyConfig,
+                 threads: int) -> None:
+    global _WORKER
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    torch.set_num_threads(threads)
+    _WORKER = (config, TaskEnv(config.sim), with_references(config, aim_policies(checkpoints, config, policy_config)))
+
+
+def _play_in_worker(name: str, run: ExpertRun, step_limit: int, video_path: Path | None
+                    ) -> tuple[EpisodeResult, Path | None]:
+    assert _WORKER is not None, "called outside a worker_pool process"
+    config, env, rows = _WORKER
+    return play_episode(config, env, rows, name, run, step_limit, video_path)

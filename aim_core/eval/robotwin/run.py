@@ -89,6 +89,9 @@ def evaluate_robotwin_policy(config: EvalConfig, folder: str | Path | PolicyFold
     """Evaluate a RoboTwin policy folder (and, if enabled, the reference rows) on every task and setting of
     `config`; write the tables. On a `PolicyError` the finished episodes are written, then it is raised
     with the output folder named."""
+    if config.workers != 1:
+        raise ValueError(f"a RoboTwin policy folder is evaluated in one process; drop workers={config.workers} "
+                         "(parallel workers are for policy bundles)")
     if not isinstance(folder, PolicyFolder):
         folder = load_policy_folder(folder, overrides)
     references = with_references(config, {}) if config.reference_policies else {}
