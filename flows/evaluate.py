@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, aim_policies, checkpoint_sim_config,
                                     evaluate_pair, reference_policies as reference_rows, with_references,
-                                    write_outcome)
+                                    worker_pool, write_outcome)
 from aim_core.eval.report import png_data_uri, summary_rates, video_sections
 from aim_core.eval.robotwin import PolicyFolder, load_policy_folder, robotwin_row
 from aim_core.inference.policy import PolicyConfig
@@ -37,7 +37,10 @@ def evaluate_task_setting(config: EvalConfig, task_name: str, setting: str, chec
     rows = with_references(config, aim_policies(checkpoints, config, policy_config))
     if folder is not None:
         rows = {**robotwin_row(config, folder, task_name, setting), **rows}
-    return evaluate_pair(config, task_name, setting, rows, on_episode=on_episode)
+    if config.workers == 1:
+        return evaluate_pair(config, task_name, setting, rows, on_episode=on_episode)
+    with worker_pool(checkpoints, config, policy_config) as pool:
+        return evaluate_pair(config, task_name, setting, rows, on_episode=on_episode, pool=pool)
 
 
 @flow(name="evaluate", description=__doc__.splitlines()[0])
@@ -58,6 +61,7 @@ def evaluate(
     record_every: int | None = None,
     robotwin_policy: str | None = None,
     policy_args: dict[str, Any] | None = None,
+    workers: int = EvalConfig.workers,
 ) -> dict:
     """Success rates per task and setting of `checkpoint` (row "aim") and `extra_checkpoints` (named rows).
 
@@ -87,6 +91,8 @@ def evaluate(
         robotwin_policy: A RoboTwin policy folder (deploy_policy.py + deploy_policy.yml, e.g. policies/aim)
             evaluated as one more row, named after the folder, under the same protocol; empty: none.
         policy_args: deploy_policy.yml values to override for `robotwin_policy`, e.g. {"checkpoint": "..."}.
+        workers: Processes playing the episodes of each task and setting, each with its own simulator and
+            policy copies (checkpoints and reference rows; not with `robotwin_policy`); 1: the task's own.
     """
     effective = dict(locals())
     log = get_run_logger()
@@ -95,10 +101,12 @@ def evaluate(
     sim = sim.with_(image_size=image_size, record_every=record_every)
     config = EvalConfig(tasks=list(tasks), out_dir=out_dir, settings=list(settings), episodes=episodes,
                         seed_start=seed_start, step_limit_factor=step_limit_factor, instruction_type=instruction_type,
-                        videos=videos, reference_policies=reference_policies, sim=sim)
+                        videos=videos, reference_policies=reference_policies, sim=sim, workers=workers)
     policy_config = PolicyConfig(num_inference_steps=sampling_steps)
     if not checkpoints and not reference_policies and not robotwin_policy:
         raise ValueError("nothing to evaluate: give a checkpoint or a robotwin_policy, or keep reference_policies=True")
+    if robotwin_policy and workers != 1:
+        raise ValueError(f"a robotwin_policy folder is evaluated in one process; drop workers={workers}")
     folder = load_policy_folder(robotwin_policy, policy_args) if robotwin_policy else None
     if folder is not None and folder.name in checkpoints | reference_rows():
         raise ValueError(f"robotwin_policy folder {folder.path} has the name of another row ({folder.name}); "

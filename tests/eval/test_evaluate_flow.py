@@ -22,14 +22,17 @@ def test_bad_selection_fails_before_any_simulation(prefect_server, tmp_path):
         flow(tasks=["fold_towel"], out_dir=str(tmp_path / "eval"))
     with pytest.raises(ValueError, match="nothing to evaluate"):
         flow(tasks=["stack_blocks_two"], out_dir=str(tmp_path / "eval"), reference_policies=False)
+    with pytest.raises(ValueError, match="one process"):
+        flow(tasks=["stack_blocks_two"], out_dir=str(tmp_path / "eval"), robotwin_policy="policies/aim", workers=2)
     assert not (tmp_path / "eval").exists()
 
 
 @pytest.mark.slow
 def test_reference_rows_on_expert_solvable_seeds(prefect_server, tmp_path):
+    """Played by two worker processes (`workers`), as a user spreads a long evaluation over cores."""
     flow = load_flow("evaluate")
     out = flow(tasks=["stack_blocks_two"], out_dir=str(tmp_path / "eval"), settings=["easy"], episodes=1,
-               image_size=(32, 48), videos=1, step_limit_factor=1.5)
+               image_size=(32, 48), videos=1, step_limit_factor=1.5, workers=2)
     assert out["summary"]["expert"]["easy"] == 1.0  # evaluation seeds are the ones the expert solves
     assert "Protocol: RoboTwin 2.0 evaluation; 1 expert-solvable seeds" in open(out["markdown"]).read()
     assert out["summary"]["hold"]["easy"] == 0.0
