@@ -28,6 +28,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -55,6 +56,7 @@ from aim_core.training.validation import decode_frames
 from aim_core.training.vae_training import mass_share
 from data_schemas import ACTION_LAYOUT, ARMS
 from data_schemas.observation import Observation
+from data_schemas.store import StoreReader
 from pipeline.annotate.params import AnnotationParams
 from pipeline.sim.config import SimConfig
 
@@ -155,6 +157,27 @@ def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: 
         generate_annotated_dataset(ChainConfig(out_dir=str(out), tasks=[task], episodes_per_task=episodes,
                                                seed=seed, image_size=profile.image_size))
     return out / "dataset.zarr"
+
+
+def annotation_digests(dataset: Path) -> set[str]:
+    """The value-map parameter digests the episodes of `dataset` carry (empty: no store, or none annotated)."""
+    if not dataset.exists():
+        return set()
+    store = StoreReader.open(dataset)
+    return {params["digest"] for episode in store.episode_ids() if (params := store.value_params(episode))}
+
+
+def refuse_reannotation(data_root: Path, names: list[str]) -> None:
+    """Exit 2 before `generate()` would rewrite the value maps of demonstrations that earlier runs of a
+    comparison may have trained on: runs from one data folder are comparable only on the same maps."""
+    ours = AnnotationParams().digest()
+    for name in names:
+        stored = annotation_digests(data_root / name / "dataset.zarr") - {ours}
+        if stored:
+            print(f"learning.py: {data_root / name} was annotated with other value-map parameters (digest "
+                  f"{', '.join(sorted(stored))}; this tree's is {ours}); pass --reannotate to rewrite its maps (runs "
+                  "trained on the old ones are then not comparable) or another --data", file=sys.stderr)
+            raise SystemExit(2)
 
 
 def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache: Path, gpu: bool) -> TrainConfig:
@@ -387,6 +410,8 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count(),
                    help="CPU: torch threads of the VAE and latent cache, and evaluation processes (default: one per "
                         "core); each variant still trains on one thread, the issue's fixed budget")
+    p.add_argument("--reannotate", action="store_true",
+                   help="let generation rewrite value maps made with other annotation parameters (refused otherwise)")
     p.add_argument("--skip-eval", action="store_true")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the runs already trained under --out (results.json is updated)")
@@ -442,13 +467,14 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
               gpu: bool) -> dict[str, Path]:
     """Generate (or reuse) the data, train the VAE once, train every variant; measure value maps."""
     clock = time.perf_counter()
-    dataset = generate(profile, Path(args.data), 0, profile.episodes, args.profile)
-    heldout = generate(profile, Path(args.data), HELDOUT_SEED, profile.heldout_episodes, f"{args.profile}-heldout")
-    choice = generate(profile, Path(args.data), CHOICE_SEED, profile.choice_episodes, f"{args.profile}-choice")
+    names = [args.profile, f"{args.profile}-heldout", f"{args.profile}-choice"]
+    if not args.reannotate:
+        refuse_reannotation(Path(args.data), names)
+    dataset = generate(profile, Path(args.data), 0, profile.episodes, names[0])
+    heldout = generate(profile, Path(args.data), HELDOUT_SEED, profile.heldout_episodes, names[1])
+    choice = generate(profile, Path(args.data), CHOICE_SEED, profile.choice_episodes, names[2])
     results["timings_s"]["generate"] = round(time.perf_counter() - clock, 1)
-    # generate() (re-)annotates with the working tree's parameters: runs compared from one shared data folder
-    # trained on the same value maps only if they record the same digest
-    results["annotation_digest"] = AnnotationParams().digest()
+    results["annotation_digest"] = sorted(annotation_digests(dataset))  # the value maps these runs trained on
 
     cache = out / "latent_cache"
     first = runs[variants[0]]
