@@ -408,8 +408,9 @@ def main() -> None:
     step_limit.add_argument("--robotwin-step-limit", action="store_true",
                             help="evaluation: RoboTwin's step limit per task (the medium and full profiles' default)")
     p.add_argument("--workers", type=int, default=os.cpu_count(),
-                   help="CPU: torch threads of the VAE and latent cache, and evaluation processes (default: one per "
-                        "core); each variant still trains on one thread, the issue's fixed budget")
+                   help="evaluation processes, one torch thread each (default: one per core); training stays on "
+                        "one thread (the issue's fixed budget), and so do the VAE and latent cache: on a shared "
+                        "2-core machine a second torch thread made them 10-20x slower (RESULTS, Train & eval)")
     p.add_argument("--reannotate", action="store_true",
                    help="let generation rewrite value maps made with other annotation parameters (refused otherwise)")
     p.add_argument("--skip-eval", action="store_true")
@@ -479,15 +480,11 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     cache = out / "latent_cache"
     first = runs[variants[0]]
     clock = time.perf_counter()
-    single = torch.get_num_threads()
-    if not gpu:
-        torch.set_num_threads(args.workers)  # the VAE and the caches are preparation, not the variants' budget
     prepare_training_data(train_config(profile, dataset, first, variants[0], cache, gpu))  # trains the VAE once
     vae_report = json.loads((first / ENCODERS_DIR / VAE_REPORT).read_text()) if (first / ENCODERS_DIR / VAE_REPORT).is_file() else {}
     results["vae"] = {k: v for k, v in vae_report.items() if k != "losses"}
     encoders = training_encoders(train_config(profile, dataset, first, variants[0], cache, gpu), progress=False)
     build_latent_cache(str(heldout), encoders.vae, encoders.text, cache=out / "heldout_cache", progress=False)
-    torch.set_num_threads(single)
     results["timings_s"]["vae_and_cache"] = round(time.perf_counter() - clock, 1)
 
     bundles = {}
