@@ -21,8 +21,9 @@ import json
 import math
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -314,20 +315,25 @@ def evaluate_checkpoints(checkpoints: dict[str, str | Path], config: EvalConfig,
     if config.workers == 1:
         return evaluate_rows(config, lambda task, setting: rows, len(rows))
     with worker_pool(checkpoints, config, policy_config) as pool:
-        try:
-            return evaluate_rows(config, lambda task, setting: rows, len(rows), pool)
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
+        return evaluate_rows(config, lambda task, setting: rows, len(rows), pool)
 
 
+@contextmanager
 def worker_pool(checkpoints: dict[str, str | Path], config: EvalConfig, policy_config: PolicyConfig
-                ) -> ProcessPoolExecutor:
+                ) -> Iterator[ProcessPoolExecutor]:
     """`config.workers` spawned processes, each holding a simulator and the rows of `checkpoints` (plus the
-    reference rows), with this process's torch threads shared out among them."""
+    reference rows), with this process's torch threads shared out among them. On an error (a failing
+    policy, Ctrl-C) the episodes not started yet are dropped instead of played to the end."""
     threads = max(1, torch.get_num_threads() // config.workers)
-    return ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn"),
+    pool = ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(checkpoints, config, policy_config, threads))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown()
 
 
 _WORKER: tuple[EvalConfig, TaskEnv, dict[str, RowRunner]] | None = None
