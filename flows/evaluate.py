@@ -18,11 +18,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, aim_policies, checkpoint_sim_config,
-                                    evaluate_pair, reference_policies as reference_rows, with_references,
-                                    worker_pool, write_outcome)
+from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, checkpoint_rows, checkpoint_sim_config,
+                                    evaluate_pair, reference_policies as reference_rows, worker_pool, write_outcome)
 from aim_core.eval.report import png_data_uri, summary_rates, video_sections
-from aim_core.eval.robotwin import PolicyFolder, load_policy_folder, robotwin_row
+from aim_core.eval.robotwin import PolicyFolder, load_policy_folder, refuse_workers, robotwin_row
 from aim_core.inference.policy import PolicyConfig
 from data_schemas.spec import Setting
 from pipeline.sim.config import SimConfig
@@ -34,7 +33,7 @@ from flows.progress import StepProgress, record_parameters
 def evaluate_task_setting(config: EvalConfig, task_name: str, setting: str, checkpoints: dict[str, str],
                           policy_config: PolicyConfig, folder: PolicyFolder | None = None,
                           on_episode=None) -> PairOutcome:
-    rows = with_references(config, aim_policies(checkpoints, config, policy_config))
+    rows = checkpoint_rows(checkpoints, config, policy_config)
     if folder is not None:
         rows = {**robotwin_row(config, folder, task_name, setting), **rows}
     if config.workers == 1:
@@ -105,8 +104,8 @@ def evaluate(
     policy_config = PolicyConfig(num_inference_steps=sampling_steps)
     if not checkpoints and not reference_policies and not robotwin_policy:
         raise ValueError("nothing to evaluate: give a checkpoint or a robotwin_policy, or keep reference_policies=True")
-    if robotwin_policy and workers != 1:
-        raise ValueError(f"a robotwin_policy folder is evaluated in one process; drop workers={workers}")
+    if robotwin_policy:
+        refuse_workers(config)
     folder = load_policy_folder(robotwin_policy, policy_args) if robotwin_policy else None
     if folder is not None and folder.name in checkpoints | reference_rows():
         raise ValueError(f"robotwin_policy folder {folder.path} has the name of another row ({folder.name}); "

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -301,6 +300,13 @@ def aim_policies(checkpoints: dict[str, str | Path], config: EvalConfig,
     return policies
 
 
+def checkpoint_rows(checkpoints: dict[str, str | Path], config: EvalConfig, policy_config: PolicyConfig
+                    ) -> dict[str, RowRunner]:
+    """The rows of AIM bundles (plus the reference rows, if enabled): what this process and every
+    `worker_pool` process play."""
+    return with_references(config, aim_policies(checkpoints, config, policy_config))
+
+
 def checkpoint_sim_config(checkpoint: str | Path) -> SimConfig:
     """The world the bundle's training data was recorded in (its `policy.json`), to evaluate it in."""
     spec = PolicySpec.load(check_bundle(checkpoint))
@@ -311,7 +317,7 @@ def evaluate_checkpoints(checkpoints: dict[str, str | Path], config: EvalConfig,
                          policy_config: PolicyConfig = PolicyConfig()) -> EvalOutcome:
     """Evaluate Stage I checkpoints (row name -> checkpoint folder), plus the reference rows, in this
     process or in `config.workers` processes."""
-    rows = with_references(config, aim_policies(checkpoints, config, policy_config))  # loaded here too: fails early
+    rows = checkpoint_rows(checkpoints, config, policy_config)  # loaded here with workers too: fails early
     if config.workers == 1:
         return evaluate_rows(config, lambda task, setting: rows, len(rows))
     with worker_pool(checkpoints, config, policy_config) as pool:
@@ -343,9 +349,8 @@ _WORKER: tuple[EvalConfig, TaskEnv, dict[str, RowRunner]] | None = None
 def _init_worker(checkpoints: dict[str, str | Path], config: EvalConfig, policy_config: PolicyConfig,
                  threads: int) -> None:
     global _WORKER
-    os.environ["OMP_NUM_THREADS"] = str(threads)
     torch.set_num_threads(threads)
-    _WORKER = (config, TaskEnv(config.sim), with_references(config, aim_policies(checkpoints, config, policy_config)))
+    _WORKER = (config, TaskEnv(config.sim), checkpoint_rows(checkpoints, config, policy_config))
 
 
 def _play_in_worker(name: str, run: ExpertRun, step_limit: int, video_path: Path | None

@@ -84,14 +84,20 @@ def robotwin_row(config: EvalConfig, folder: PolicyFolder, task: str, setting: s
     return {folder.name: lambda env, run, limit, video: run_robotwin_episode(env, folder, model, limit, video)}
 
 
+def refuse_workers(config: EvalConfig) -> None:
+    """A RoboTwin policy folder runs in the evaluating process (its model is built per task and setting
+    by the folder's own code), so `config.workers` must be 1."""
+    if config.workers != 1:
+        raise ValueError(f"a RoboTwin policy folder is evaluated in one process; drop workers={config.workers} "
+                         "(parallel workers are for policy bundles)")
+
+
 def evaluate_robotwin_policy(config: EvalConfig, folder: str | Path | PolicyFolder,
                              overrides: dict[str, Any] | None = None) -> EvalOutcome:
     """Evaluate a RoboTwin policy folder (and, if enabled, the reference rows) on every task and setting of
     `config`; write the tables. On a `PolicyError` the finished episodes are written, then it is raised
     with the output folder named."""
-    if config.workers != 1:
-        raise ValueError(f"a RoboTwin policy folder is evaluated in one process; drop workers={config.workers} "
-                         "(parallel workers are for policy bundles)")
+    refuse_workers(config)
     if not isinstance(folder, PolicyFolder):
         folder = load_policy_folder(folder, overrides)
     references = with_references(config, {}) if config.reference_policies else {}
