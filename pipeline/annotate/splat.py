@@ -72,7 +72,8 @@ def pixel_sigmas(z: np.ndarray, focal: np.ndarray, params: AnnotationParams) -> 
 
 
 def splat(uv: np.ndarray, z: np.ndarray, weights: np.ndarray, intrinsics: np.ndarray, shape: tuple[int, int],
-          params: AnnotationParams, depth: np.ndarray | None = None) -> np.ndarray:
+          params: AnnotationParams, depth: np.ndarray | None = None, segmentation: np.ndarray | None = None,
+          own_label: int | None = None) -> np.ndarray:
     """Sum of unit-peak Gaussians at uv [B, N, 2] with weights [B, N] -> unnormalised maps [B, H, W].
 
     Per view, only the window holding the weighted points' Gaussians out to `TRUNCATE` sigmas is
@@ -81,7 +82,12 @@ def splat(uv: np.ndarray, z: np.ndarray, weights: np.ndarray, intrinsics: np.nda
     recorded surface lies far in front of or behind the splats covering it (e.g. the table behind
     an object's silhouette) keeps exp(-dz^2 / 2 gate^2) of their value, so value stays on the
     surfaces near the contact region. The splats' depth at a pixel is their weighted mean,
-    obtained with a second product.
+    obtained with a second product. With `segmentation` [B, H, W] and `own_label`, the item buffer
+    of `visible_points` also applies to every pixel a splat covers: pixels showing another tracked
+    actor get no value, so a splat does not spread from the region's surface onto a neighbouring
+    object at nearly the same depth (a nested bowl's rim beside the support's inner wall), which
+    neither the depth gate nor the point test can reject; untracked pixels (robot, table, clutter)
+    keep theirs.
     """
     h, w = shape
     sigma_x = pixel_sigmas(z, intrinsics[:, 0, 0], params).astype(np.float32)
@@ -106,6 +112,9 @@ def splat(uv: np.ndarray, z: np.ndarray, weights: np.ndarray, intrinsics: np.nda
             offset = np.where(surface > 0, surface - splat_depth, 0.0)
             factor = np.exp(-0.5 * (offset / params.surface_gate_m) ** 2)
             value *= np.where(factor >= GATE_FLOOR, factor, 0.0)
+        if segmentation is not None and own_label is not None:
+            shown = segmentation[b, r0:r1, c0:c1]
+            value *= (shown == own_label) | (shown < 0)
         out[b, r0:r1, c0:c1] = value
     return out
 
@@ -141,8 +150,8 @@ def render_value_maps(points_world: np.ndarray, intrinsics: np.ndarray, extrinsi
     """Value maps [B, H, W] in [0, 1] of world points [B, N, 3] (optional weights [N]) seen by B views.
 
     Points hidden behind recorded geometry (depth [B, H, W]; with segmentation [B, H, W] and the
-    points' actor label, also behind another actor: `visible_points`) leave no mass; a view with no
-    visible point is all zero ("no value").
+    points' actor label, also behind another actor: `visible_points`) leave no mass, and their splats
+    leave none on another actor's pixels (`splat`); a view with no visible point is all zero ("no value").
     """
     uv, z = project(points_world, intrinsics, extrinsics)
     visible = visible_points(uv, z, depth, params.depth_tolerance_m, params.occlusion_margin_px,
@@ -150,4 +159,5 @@ def render_value_maps(points_world: np.ndarray, intrinsics: np.ndarray, extrinsi
     visible = visible.astype(np.float32)
     if weights is not None:
         visible *= weights[None, :]
-    return normalise(splat(uv, z, visible, intrinsics, depth.shape[1:], params, depth), params.peak_percentile)
+    maps = splat(uv, z, visible, intrinsics, depth.shape[1:], params, depth, segmentation, own_label)
+    return normalise(maps, params.peak_percentile)

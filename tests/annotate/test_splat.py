@@ -151,3 +151,21 @@ def test_item_buffer_hides_points_under_a_thin_cover_of_another_tracked_actor():
                                         segmentation=seg, own_label=0).sum()
     assert shown["own"] > 0 and shown["untracked"] > 0
     assert shown["other"] == 0
+
+
+def test_item_buffer_keeps_a_splat_off_a_neighbouring_tracked_actor():
+    """A visible point next to another tracked actor at the same depth (the rim of the bowl under the
+    support): its splat covers both, but only its own actor's and untracked pixels keep value."""
+    depth = np.full((1, H, W), 1000, np.uint16)
+    point = np.array([[[0.0, 0.0, 1.0]]])  # pixel (160, 120), sigma 3 px
+    params = AnnotationParams(splat_sigma_m=0.01, peak_percentile=100, surface_gate_m=0)
+    seg = np.zeros((1, H, W), np.int16)    # own actor (0) left of column 162
+    seg[0, :, 162:] = 1                    # another tracked actor from column 162
+    seg[0, :119, 162:] = -1                # ... except untracked pixels (robot) above row 119
+    maps = render_value_maps(point, K[None], np.eye(4)[None], depth, params, segmentation=seg, own_label=0)[0]
+    plain = render_value_maps(point, K[None], np.eye(4)[None], depth, params)[0]
+    other = seg[0] == 1
+    assert plain[other].sum() > 0.1 * plain.sum()  # without the buffer a good share lands on the neighbour
+    assert maps[other].sum() == 0
+    np.testing.assert_allclose(maps[~other], plain[~other], rtol=1e-6)  # own and untracked pixels keep theirs
+    assert maps[seg[0] == -1].sum() > 0
