@@ -1,6 +1,7 @@
 """The `evaluate` flow: closed-loop success rates of AIM checkpoints (and RoboTwin policy folders), with reference rows.
 
-Thin by design: each (task, setting) is one Prefect task calling `aim_core.eval.evaluate_pair`
+Thin by design: the bundles are loaded (and, with `workers`, the worker processes started) once per
+run; each (task, setting) is one Prefect task calling `aim_core.eval.evaluate_pair`
 (expert-solvable seeds, then every policy on each); the flow writes the success table (CSV,
 markdown, bar chart) and publishes it, the per-pair seeds and the video paths as artifacts.
 
@@ -11,6 +12,8 @@ markdown, bar chart) and publishes it, the per-pair seeds and the video paths as
 """
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +21,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, checkpoint_rows, checkpoint_sim_config,
-                                    evaluate_pair, reference_policies as reference_rows, worker_pool, write_outcome)
+from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, RowRunner, checkpoint_rows,
+                                    checkpoint_sim_config, evaluate_pair, reference_policies as reference_rows,
+                                    worker_pool, write_outcome)
 from aim_core.eval.report import png_data_uri, summary_rates, video_sections
 from aim_core.eval.robotwin import PolicyFolder, load_policy_folder, refuse_workers, robotwin_row
 from aim_core.inference.policy import PolicyConfig
@@ -30,16 +34,12 @@ from flows.progress import StepProgress, record_parameters
 
 
 @task(name="evaluate-task-setting", cache_policy=NO_CACHE)
-def evaluate_task_setting(config: EvalConfig, task_name: str, setting: str, checkpoints: dict[str, str],
-                          policy_config: PolicyConfig, folder: PolicyFolder | None = None,
-                          on_episode=None) -> PairOutcome:
-    rows = checkpoint_rows(checkpoints, config, policy_config)
+def evaluate_task_setting(config: EvalConfig, task_name: str, setting: str, rows: dict[str, RowRunner],
+                          folder: PolicyFolder | None = None, on_episode=None,
+                          pool: ProcessPoolExecutor | None = None) -> PairOutcome:
     if folder is not None:
         rows = {**robotwin_row(config, folder, task_name, setting), **rows}
-    if config.workers == 1:
-        return evaluate_pair(config, task_name, setting, rows, on_episode=on_episode)
-    with worker_pool(checkpoints, config, policy_config) as pool:
-        return evaluate_pair(config, task_name, setting, rows, on_episode=on_episode, pool=pool)
+    return evaluate_pair(config, task_name, setting, rows, on_episode=on_episode, pool=pool)
 
 
 @flow(name="evaluate", description=__doc__.splitlines()[0])
@@ -90,8 +90,8 @@ def evaluate(
         robotwin_policy: A RoboTwin policy folder (deploy_policy.py + deploy_policy.yml, e.g. policies/aim)
             evaluated as one more row, named after the folder, under the same protocol; empty: none.
         policy_args: deploy_policy.yml values to override for `robotwin_policy`, e.g. {"checkpoint": "..."}.
-        workers: Processes playing the episodes of each task and setting, each with its own simulator and
-            policy copies (checkpoints and reference rows; not with `robotwin_policy`); 1: the task's own.
+        workers: Processes playing the episodes, started once for the run, each with its own simulator and
+            policy copies (checkpoints and reference rows; not with `robotwin_policy`); 1: the flow's own.
     """
     effective = dict(locals())
     log = get_run_logger()
@@ -128,12 +128,15 @@ def evaluate(
         progress.update(finished[0], f"{result.policy} {result.task}/{result.setting} seed {result.seed}: "
                                      f"{'success' if result.success else 'failure'}", force=True)  # one line each
 
+    # the bundles are loaded once, and worker processes (which hold their own copies) started once per run
+    rows = checkpoint_rows(checkpoints, config, policy_config) if checkpoints or reference_policies else {}
     try:
-        for task_name, setting in todo:
-            pairs[f"{task_name}/{setting}"] = evaluate_task_setting.with_options(
-                task_run_name=f"evaluate-{task_name}-{setting}")(config, task_name, setting, checkpoints,
-                                                                  policy_config, folder, on_episode)
-            log.info("%s/%s done", task_name, setting)
+        with worker_pool(checkpoints, config, policy_config) if config.workers > 1 else nullcontext() as pool:
+            for task_name, setting in todo:
+                pairs[f"{task_name}/{setting}"] = evaluate_task_setting.with_options(
+                    task_run_name=f"evaluate-{task_name}-{setting}")(config, task_name, setting, rows, folder,
+                                                                      on_episode, pool)
+                log.info("%s/%s done", task_name, setting)
     except BaseException as exc:
         progress.finish(f"failed: {type(exc).__name__}: {exc}")
         raise

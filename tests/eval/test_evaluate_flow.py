@@ -29,13 +29,15 @@ def test_bad_selection_fails_before_any_simulation(prefect_server, tmp_path):
 
 @pytest.mark.slow
 def test_reference_rows_on_expert_solvable_seeds(prefect_server, tmp_path):
-    """Played by two worker processes (`workers`), as a user spreads a long evaluation over cores."""
+    """Played by two worker processes (`workers`, started once for both tasks), as a user spreads a long
+    evaluation over cores."""
     flow = load_flow("evaluate")
-    out = flow(tasks=["stack_blocks_two"], out_dir=str(tmp_path / "eval"), settings=["easy"], episodes=1,
-               image_size=(32, 48), videos=1, step_limit_factor=1.5, workers=2)
+    out = flow(tasks=["stack_blocks_two", "click_bell"], out_dir=str(tmp_path / "eval"), settings=["easy"],
+               episodes=1, image_size=(32, 48), videos=1, step_limit_factor=1.5, workers=2)
     assert out["summary"]["expert"]["easy"] == 1.0  # evaluation seeds are the ones the expert solves
     assert "Protocol: RoboTwin 2.0 evaluation; 1 expert-solvable seeds" in open(out["markdown"]).read()
     assert out["summary"]["hold"]["easy"] == 0.0
     rows = list(csv.DictReader(open(out["csv"])))
-    assert {r["policy"] for r in rows} == {"expert", "hold"}
-    assert len(out["videos"]) == 2
+    assert {(r["policy"], r["task"]) for r in rows} == {(p, t) for p in ("expert", "hold")
+                                                       for t in ("stack_blocks_two", "click_bell")}
+    assert len(out["videos"]) == 4
