@@ -53,6 +53,10 @@ CONTACT_PRESS = 2  # a gripper or tool presses/strikes a part (button, hinge, be
 
 DEPTH_SCALE_MM = 1000.0
 """`depth` is stored as uint16 millimetres: metres * DEPTH_SCALE_MM (0 = no return)."""
+SEGMENTATION_UNTRACKED = -1
+"""`segmentation` value of pixels showing nothing tracked: robot, clutter, wall, ground."""
+SEGMENTATION_TABLE = -2
+"""`segmentation` value of the table's pixels (episodes recorded before it have -1 there)."""
 
 IMAGE_SIDE_MULTIPLE = 8
 """Camera H and W must be multiples of this: training packs three views into a 2H x 2W canvas that the video
@@ -101,7 +105,7 @@ EPISODE_ARRAYS: tuple[ArraySpec, ...] = (
     ArraySpec("rgb", "uint8", ("T", "V", "H", "W", 3), doc="camera colour, cameras in CAMERA_NAMES order"),
     ArraySpec("depth", "uint16", ("T", "V", "H", "W"), doc="depth in millimetres along the optical axis"),
     ArraySpec("segmentation", "int16", ("T", "V", "H", "W"), required=False,
-              doc="actor index per pixel (attrs.segmentation_labels), -1 background"),
+              doc="actor index per pixel (attrs.segmentation_labels); -2 the table, -1 anything else"),
     ArraySpec("intrinsics", "float32", ("V", 3, 3), time_major=False, doc="pinhole K per camera"),
     ArraySpec("extrinsics", "float32", ("T", "V", 4, 4), doc="world-to-camera, OpenCV convention"),
     ArraySpec("qpos", "float32", ("T", "D"), doc="measured joints, ACTION_LAYOUT order"),

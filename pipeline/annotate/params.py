@@ -39,8 +39,8 @@ class AnnotationParams:
     """... or at any pixel this close (catches the far side of thin objects at their silhouette)."""
     item_visibility: bool = True
     """... or, where the episode has a segmentation, when its pixel shows another tracked actor than
-    the one the region lies on: a cover thinner than depth_tolerance_m hides it too (visible_points);
-    and a splat puts no value on pixels showing another tracked actor (splat)."""
+    the one the region lies on, or the table: a cover thinner than depth_tolerance_m hides it too
+    (visible_points); and a splat puts no value on those pixels (splat)."""
     grasp_hold_steps: int = 2
     """An effective grasp: two fingers of one arm on the target for this many consecutive steps."""
     settle_speed_mps: float = 0.02

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from data_schemas import DEPTH_SCALE_MM
+from data_schemas import DEPTH_SCALE_MM, SEGMENTATION_UNTRACKED
 from pipeline.annotate.geometry import project
 from pipeline.annotate.params import AnnotationParams
 
@@ -38,11 +38,11 @@ def visible_points(uv: np.ndarray, z: np.ndarray, depth: np.ndarray, tolerance_m
     The margin drops points that a pixel's rounding puts just past an object's silhouette although
     the object hides them (the far side of a thin object). Pixels without a depth return (0) hide
     nothing. With `segmentation` [B, H, W] and `own_label` (the tracked actor the points lie on), a
-    point is also hidden when its pixel shows another tracked actor (an item buffer): the depth
-    tolerance, which absorbs depth sampling on slanted surfaces, cannot reject a cover thinner than
-    itself (a nested bowl's 5 mm wall over the support's inner wall). Untracked pixels (label -1:
-    robot, table, clutter) are left to the depth test, so the fingers closing on a pick region
-    still show it on themselves, as the paper's projection does.
+    point is also hidden when its pixel shows another tracked actor or the table (an item buffer):
+    the depth tolerance, which absorbs depth sampling on slanted surfaces, cannot reject a cover
+    thinner than itself (a nested bowl's 5 mm wall over the support's inner wall). Untracked pixels
+    (robot, clutter) are left to the depth test, so the fingers closing on a pick region still show
+    it on themselves, as the paper's projection does.
     """
     b, h, w = depth.shape
     col = np.rint(uv[..., 0]).astype(np.int64)
@@ -56,8 +56,14 @@ def visible_points(uv: np.ndarray, z: np.ndarray, depth: np.ndarray, tolerance_m
     visible = inside & (z <= surface + tolerance_m)
     if segmentation is not None and own_label is not None:
         shown = segmentation[batch, np.clip(row, 0, h - 1), np.clip(col, 0, w - 1)]
-        visible &= (shown == own_label) | (shown < 0)
+        visible &= item_pixels(shown, own_label)
     return visible
+
+
+def item_pixels(shown: np.ndarray, own_label: int) -> np.ndarray:
+    """Where a region on actor `own_label` may show (segmentation values `shown`): its own actor's
+    pixels and untracked ones (robot, clutter), not another tracked actor's nor the table's."""
+    return (shown == own_label) | (shown == SEGMENTATION_UNTRACKED)
 
 
 def _nearest(surface: np.ndarray) -> np.ndarray:
@@ -84,10 +90,10 @@ def splat(uv: np.ndarray, z: np.ndarray, weights: np.ndarray, intrinsics: np.nda
     surfaces near the contact region. The splats' depth at a pixel is their weighted mean,
     obtained with a second product. With `segmentation` [B, H, W] and `own_label`, the item buffer
     of `visible_points` also applies to every pixel a splat covers: pixels showing another tracked
-    actor get no value, so a splat does not spread from the region's surface onto a neighbouring
-    object at nearly the same depth (a nested bowl's rim beside the support's inner wall), which
-    neither the depth gate nor the point test can reject; untracked pixels (robot, table, clutter)
-    keep theirs.
+    actor or the table get no value, so a splat does not spread from the region's surface onto a
+    neighbouring surface at nearly the same depth (a nested bowl's rim beside the support's inner
+    wall, the table 1-2 mm below a pad's edge), which neither the depth gate nor the point test can
+    reject; untracked pixels (robot, clutter) keep theirs.
     """
     h, w = shape
     sigma_x = pixel_sigmas(z, intrinsics[:, 0, 0], params).astype(np.float32)
@@ -113,8 +119,7 @@ def splat(uv: np.ndarray, z: np.ndarray, weights: np.ndarray, intrinsics: np.nda
             factor = np.exp(-0.5 * (offset / params.surface_gate_m) ** 2)
             value *= np.where(factor >= GATE_FLOOR, factor, 0.0)
         if segmentation is not None and own_label is not None:
-            shown = segmentation[b, r0:r1, c0:c1]
-            value *= (shown == own_label) | (shown < 0)
+            value *= item_pixels(segmentation[b, r0:r1, c0:c1], own_label)
         out[b, r0:r1, c0:c1] = value
     return out
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from data_schemas import EpisodeAttrs, EpisodeData, episode_id, validate_episode
+from data_schemas import SEGMENTATION_TABLE, EpisodeAttrs, EpisodeData, episode_id, validate_episode
 from pipeline.sim.config import SimConfig
 from pipeline.sim.contacts import ContactCollector
 from pipeline.sim.poses import pose_to_xyzwxyz
@@ -52,6 +52,7 @@ class EpisodeRecorder:
         self.lut = np.full(lut_size, -1, dtype=np.int16)
         for index, entity_id in enumerate(entity_ids):
             self.lut[entity_id] = index
+        self.lut[env.sim.workspace.table.per_scene_id] = SEGMENTATION_TABLE
         self.frames: list[dict[str, np.ndarray]] = []
         self.start_step = self.sim.num_steps
 

@@ -4,6 +4,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from data_schemas import SEGMENTATION_TABLE, SEGMENTATION_UNTRACKED
 from pipeline.annotate.colorize import colorize
 from pipeline.annotate.params import AnnotationParams
 from pipeline.annotate.splat import render_value_maps
@@ -139,33 +140,35 @@ def test_a_view_whose_value_the_gate_removes_reads_as_empty():
 
 def test_item_buffer_hides_points_under_a_thin_cover_of_another_tracked_actor():
     """A point 5 mm behind the surface its pixel shows passes the 12 mm depth test; the segmentation
-    decides: another tracked actor there (a nested bowl's wall) hides it, its own actor or an
-    untracked pixel (robot, table: -1) does not."""
+    decides: another tracked actor (a nested bowl's wall) or the table there hides it, its own actor
+    or an untracked pixel (robot, clutter: -1) does not."""
     depth = np.full((1, H, W), 995, np.uint16)  # the visible surface, 5 mm in front of the point
     point = np.array([[[0.0, 0.0, 1.0]]])
     no_gate = AnnotationParams(surface_gate_m=0)
     shown = {}
-    for name, label in (("own", 0), ("other", 1), ("untracked", -1)):
+    for name, label in (("own", 0), ("other", 1), ("table", SEGMENTATION_TABLE), ("untracked", -1)):
         seg = np.full((1, H, W), label, np.int16)
         shown[name] = render_value_maps(point, K[None], np.eye(4)[None], depth, no_gate,
                                         segmentation=seg, own_label=0).sum()
     assert shown["own"] > 0 and shown["untracked"] > 0
-    assert shown["other"] == 0
+    assert shown["other"] == 0 and shown["table"] == 0
 
 
-def test_item_buffer_keeps_a_splat_off_a_neighbouring_tracked_actor():
-    """A visible point next to another tracked actor at the same depth (the rim of the bowl under the
-    support): its splat covers both, but only its own actor's and untracked pixels keep value."""
+@pytest.mark.parametrize("neighbour", [1, SEGMENTATION_TABLE])
+def test_item_buffer_keeps_a_splat_off_a_neighbouring_surface(neighbour):
+    """A visible point next to another tracked actor (the rim of the bowl under the support) or the table
+    (1-2 mm below a pad's edge) at the same depth: its splat covers both, but only its own actor's and
+    untracked pixels (robot, clutter) keep value."""
     depth = np.full((1, H, W), 1000, np.uint16)
     point = np.array([[[0.0, 0.0, 1.0]]])  # pixel (160, 120), sigma 3 px
     params = AnnotationParams(splat_sigma_m=0.01, peak_percentile=100, surface_gate_m=0)
     seg = np.zeros((1, H, W), np.int16)    # own actor (0) left of column 162
-    seg[0, :, 162:] = 1                    # another tracked actor from column 162
-    seg[0, :119, 162:] = -1                # ... except untracked pixels (robot) above row 119
+    seg[0, :, 162:] = neighbour            # the neighbouring surface from column 162
+    seg[0, :119, 162:] = SEGMENTATION_UNTRACKED  # ... except untracked pixels (robot) above row 119
     maps = render_value_maps(point, K[None], np.eye(4)[None], depth, params, segmentation=seg, own_label=0)[0]
     plain = render_value_maps(point, K[None], np.eye(4)[None], depth, params)[0]
-    other = seg[0] == 1
+    other = seg[0] == neighbour
     assert plain[other].sum() > 0.1 * plain.sum()  # without the buffer a good share lands on the neighbour
     assert maps[other].sum() == 0
     np.testing.assert_allclose(maps[~other], plain[~other], rtol=1e-6)  # own and untracked pixels keep theirs
-    assert maps[seg[0] == -1].sum() > 0
+    assert maps[seg[0] == SEGMENTATION_UNTRACKED].sum() > 0

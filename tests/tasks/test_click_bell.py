@@ -3,7 +3,7 @@ on the bell; a bell never touched, or touched off the button, is no click."""
 import numpy as np
 import pytest
 
-from data_schemas import PHASE_PICK
+from data_schemas import PHASE_PICK, SEGMENTATION_TABLE, SEGMENTATION_UNTRACKED
 from pipeline.annotate import annotate_episode
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks.click_bell import HOVER_M, PRESS_DEPTH_M
@@ -29,6 +29,21 @@ def test_expert_clicks_the_bell(setting, seed):
     lowest = int(np.argmin(tcp[:, arm, 2]))
     rise = tcp[-1, arm] - tcp[lowest, arm]  # as RoboTwin, the demonstration ends at the hover, not at home
     assert np.linalg.norm(rise[:2]) < 0.01 and abs(rise[2] - (HOVER_M + PRESS_DEPTH_M)) < 0.015, rise
+    assert_table_segmented(episode)
+
+
+def assert_table_segmented(episode):
+    """The head view labels the bell 0, the table SEGMENTATION_TABLE (the item buffer keeps value maps
+    off it) and everything else (robot, wall, clutter) SEGMENTATION_UNTRACKED."""
+    seg, depth = episode.arrays["segmentation"][0, 0], episode.arrays["depth"][0, 0] / 1000.0
+    assert set(np.unique(seg).tolist()) <= {SEGMENTATION_TABLE, SEGMENTATION_UNTRACKED, 0}
+    assert (seg == 0).any() and (seg == SEGMENTATION_UNTRACKED).any() and (seg == SEGMENTATION_TABLE).mean() > 0.3
+    k, cam_to_world = episode.arrays["intrinsics"][0], np.linalg.inv(episode.arrays["extrinsics"][0, 0])
+    rows, cols = np.nonzero(seg == SEGMENTATION_TABLE)
+    z = depth[rows, cols]
+    cam = np.stack([(cols - k[0, 2]) * z / k[0, 0], (rows - k[1, 2]) * z / k[1, 1], z, np.ones_like(z)])
+    height = (cam_to_world @ cam)[2]
+    assert np.mean(np.abs(height - np.median(height)) < 0.005) > 0.9  # the flat table top, seen from above
 
 
 def test_success_needs_a_contact_on_the_button():
