@@ -40,9 +40,11 @@ def visible_points(uv: np.ndarray, z: np.ndarray, depth: np.ndarray, tolerance_m
     nothing. With `segmentation` [B, H, W] and `own_label` (the tracked actor the points lie on), a
     point is also hidden when its pixel shows another tracked actor or the table (an item buffer):
     the depth tolerance, which absorbs depth sampling on slanted surfaces, cannot reject a cover
-    thinner than itself (a nested bowl's 5 mm wall over the support's inner wall). Untracked pixels
-    (robot, clutter) are left to the depth test, so the fingers closing on a pick region still show
-    it on themselves, as the paper's projection does.
+    thinner than itself (a nested bowl's 5 mm wall over the support's inner wall). A point more than
+    the tolerance in front of the surface its pixel shows is not covered by it (rounding put it just
+    past its own silhouette: a handle's edge over the table far below) and stays visible. Untracked
+    pixels (robot, clutter) are left to the depth test, so the fingers closing on a pick region still
+    show it on themselves, as the paper's projection does.
     """
     b, h, w = depth.shape
     col = np.rint(uv[..., 0]).astype(np.int64)
@@ -55,8 +57,9 @@ def visible_points(uv: np.ndarray, z: np.ndarray, depth: np.ndarray, tolerance_m
                       for dr in offsets for dc in offsets], axis=0)
     visible = inside & (z <= surface + tolerance_m)
     if segmentation is not None and own_label is not None:
-        shown = segmentation[batch, np.clip(row, 0, h - 1), np.clip(col, 0, w - 1)]
-        visible &= item_pixels(shown, own_label)
+        pixel = (batch, np.clip(row, 0, h - 1), np.clip(col, 0, w - 1))
+        in_front = z < _nearest(depth_to_metres(depth[pixel])) - tolerance_m  # a silhouette's rounding, not a cover
+        visible &= item_pixels(segmentation[pixel], own_label) | in_front
     return visible
 
 

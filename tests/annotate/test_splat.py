@@ -7,7 +7,7 @@ import pytest
 from data_schemas import SEGMENTATION_TABLE, SEGMENTATION_UNTRACKED
 from pipeline.annotate.colorize import colorize
 from pipeline.annotate.params import AnnotationParams
-from pipeline.annotate.splat import render_value_maps
+from pipeline.annotate.splat import render_value_maps, visible_points
 
 H, W, F = 240, 320, 300.0
 # the analytic camera follows OpenCV (pixel centres at integers); 3 px at 1 m; plain max normalisation
@@ -172,3 +172,13 @@ def test_item_buffer_keeps_a_splat_off_a_neighbouring_surface(neighbour):
     assert maps[other].sum() == 0
     np.testing.assert_allclose(maps[~other], plain[~other], rtol=1e-6)  # own and untracked pixels keep theirs
     assert maps[seg[0] == SEGMENTATION_UNTRACKED].sum() > 0
+
+
+def test_item_buffer_leaves_a_point_well_in_front_of_the_surface_its_pixel_shows():
+    """A point at 1.0 m whose pixel shows the table 20 cm behind (a handle's edge, rounded just past its
+    silhouette) is not covered by the table: it stays visible; 5 mm behind it is hidden."""
+    uv, z = np.array([[[160.0, 120.0]]]), np.array([[1.0]])
+    seg = np.full((1, H, W), SEGMENTATION_TABLE, np.int16)
+    for surface_mm, seen in ((1200, True), (995, False)):
+        depth = np.full((1, H, W), surface_mm, np.uint16)
+        assert visible_points(uv, z, depth, 0.012, segmentation=seg, own_label=0)[0, 0] == seen, surface_mm
