@@ -5,6 +5,8 @@ that does not show the phase's actor is back-projected by its recorded depth and
 contact region (distance to its nearest point) and the table top (height within 3 mm of the commonest
 height of the view's untracked pixels). Prints the on-target share and how the rest splits; a spill
 within a couple of splat radii of the region, on a neighbouring surface, is the splat's own tail.
+`all_within_*`: the share of the whole map within that distance of the region, whatever the pixels
+show: a figure no segmentation rule can raise by cutting value off other surfaces alone.
 
     .venv/bin/python benchmarks/annotate_spill.py --dataset /tmp/aim_bench_annotate.zarr --phase place \
         --episodes move_stapler_pad,place_fan
@@ -12,6 +14,7 @@ within a couple of splat radii of the region, on a neighbouring surface, is the 
 from __future__ import annotations
 
 import argparse
+import json
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -60,7 +63,8 @@ def spill(store: DatasetStore, episode_id: str, phase: int) -> dict | None:
     label = segmentation_label(episode, episode.attrs.roles.get(ROLE_OF_REGION[region.kind]))
     maps = annotate_episode(episode, params).arrays["value/map"].astype(np.float32)
     arr = episode.arrays
-    sums = {"maps": 0, "on_target": 0.0, "table": 0.0, **{f"within_{int(r * 1000)}mm": 0.0 for r in RADII_M}}
+    sums = {"maps": 0, "on_target": 0.0, "table": 0.0, **{f"within_{int(r * 1000)}mm": 0.0 for r in RADII_M},
+            **{f"all_within_{int(r * 1000)}mm": 0.0 for r in RADII_M}}
     for step in np.flatnonzero(plan.phase == phase):
         points, _ = region.at_steps(episode, np.array([step]))
         tree = cKDTree(points[0])
@@ -73,6 +77,10 @@ def spill(store: DatasetStore, episode_id: str, phase: int) -> dict | None:
             k, ext = arr["intrinsics"][view], arr["extrinsics"][step, view]
             sums["maps"] += 1
             sums["on_target"] += float((value * (seg == label)).sum() / total)
+            rows, cols = np.nonzero(value > 0)  # every lit pixel, whatever it shows: a label-free figure
+            distance, _ = tree.query(back_project(rows, cols, depth, k, ext))
+            for radius in RADII_M:
+                sums[f"all_within_{int(radius * 1000)}mm"] += float((value[rows, cols] * (distance <= radius)).sum() / total)
             rows, cols = np.nonzero((seg != label) & (value > 0))
             if not len(rows):
                 continue
@@ -92,6 +100,7 @@ def main() -> None:
     parser.add_argument("--dataset", required=True, help="a recorded store (e.g. benchmarks/annotate.py's --dataset)")
     parser.add_argument("--phase", choices=("pick", "place"), default="place")
     parser.add_argument("--episodes", default="", help="comma-separated episode-id prefixes (default: all)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per episode")
     args = parser.parse_args()
     store = DatasetStore.open(args.dataset, mode="r")
     prefixes = args.episodes.split(",") if args.episodes else [""]
@@ -100,7 +109,8 @@ def main() -> None:
         if any(episode_id.startswith(p) for p in prefixes):
             shares = spill(store, episode_id, phase)
             if shares is not None:
-                print(episode_id, args.phase, " ".join(f"{k} {v:.3f}" for k, v in shares.items()), flush=True)
+                print(json.dumps({"episode": episode_id, "phase": args.phase, **shares}) if args.json else
+                  " ".join([episode_id, args.phase] + [f"{k} {v:.3f}" for k, v in shares.items()]), flush=True)
 
 
 if __name__ == "__main__":
