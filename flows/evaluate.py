@@ -13,7 +13,6 @@ markdown, bar chart) and publishes it, the per-pair seeds and the video paths as
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +130,7 @@ def evaluate(
     # the bundles are loaded once, and worker processes (which hold their own copies) started once per run
     rows = checkpoint_rows(checkpoints, config, policy_config) if checkpoints or reference_policies else {}
     try:
-        with worker_pool(checkpoints, config, policy_config) if config.workers > 1 else nullcontext() as pool:
+        with worker_pool(checkpoints, config, policy_config) as pool:
             for task_name, setting in todo:
                 pairs[f"{task_name}/{setting}"] = evaluate_task_setting.with_options(
                     task_run_name=f"evaluate-{task_name}-{setting}")(config, task_name, setting, rows, folder,

@@ -318,18 +318,20 @@ def evaluate_checkpoints(checkpoints: dict[str, str | Path], config: EvalConfig,
     """Evaluate Stage I checkpoints (row name -> checkpoint folder), plus the reference rows, in this
     process or in `config.workers` processes."""
     rows = checkpoint_rows(checkpoints, config, policy_config)  # loaded here with workers too: fails early
-    if config.workers == 1:
-        return evaluate_rows(config, lambda task, setting: rows, len(rows))
     with worker_pool(checkpoints, config, policy_config) as pool:
         return evaluate_rows(config, lambda task, setting: rows, len(rows), pool)
 
 
 @contextmanager
 def worker_pool(checkpoints: dict[str, str | Path], config: EvalConfig, policy_config: PolicyConfig
-                ) -> Iterator[ProcessPoolExecutor]:
+                ) -> Iterator[ProcessPoolExecutor | None]:
     """`config.workers` spawned processes, each holding a simulator and the rows of `checkpoints` (plus the
-    reference rows), with this process's torch threads shared out among them. On an error (a failing
-    policy, Ctrl-C) the episodes not started yet are dropped instead of played to the end."""
+    reference rows), with this process's torch threads shared out among them; None with one worker (the
+    episodes are then played in this process). On an error (a failing policy, Ctrl-C) the episodes not
+    started yet are dropped instead of played to the end."""
+    if config.workers == 1:
+        yield None
+        return
     threads = max(1, torch.get_num_threads() // config.workers)
     pool = ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(checkpoints, config, policy_config, threads))

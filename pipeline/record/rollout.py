@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from data_schemas import SEGMENTATION_TABLE, EpisodeAttrs, EpisodeData, episode_id, validate_episode
+from data_schemas import SEGMENTATION_TABLE, SEGMENTATION_UNTRACKED, EpisodeAttrs, EpisodeData, episode_id, validate_episode
 from pipeline.sim.config import SimConfig
 from pipeline.sim.contacts import ContactCollector
 from pipeline.sim.poses import pose_to_xyzwxyz
@@ -49,7 +49,7 @@ class EpisodeRecorder:
         self.contacts = ContactCollector(self.task.contact_rules())
         entity_ids = [self.task.actors[name].per_scene_id for name in self.task.tracked]
         lut_size = max([e.per_scene_id for e in self.sim.scene.get_entities()] + [0]) + 1
-        self.lut = np.full(lut_size, -1, dtype=np.int16)
+        self.lut = np.full(lut_size, SEGMENTATION_UNTRACKED, dtype=np.int16)
         for index, entity_id in enumerate(entity_ids):
             self.lut[entity_id] = index
         self.lut[env.sim.workspace.table.per_scene_id] = SEGMENTATION_TABLE

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import sapien
 
-from data_schemas.spec import CAMERA_NAMES, DEPTH_SCALE_MM
+from data_schemas.spec import CAMERA_NAMES, DEPTH_SCALE_MM, SEGMENTATION_UNTRACKED
 from pipeline.sim.config import CameraConfig
 from pipeline.sim.poses import look_at, pose_to_matrix
 from pipeline.sim.render_keepalive import keep_render_pipelines_warm
@@ -73,7 +73,7 @@ class CameraRig:
 
     def capture(self, segmentation_lut: np.ndarray | None) -> dict[str, np.ndarray]:
         """Render every camera. `segmentation_lut` maps SAPIEN per-scene entity ids to actor
-        indices (-1 elsewhere); None skips segmentation."""
+        indices (SEGMENTATION_UNTRACKED elsewhere); None skips segmentation."""
         self.scene.update_render()
         rgb, depth, seg = [], [], []
         for camera in self.cameras:
@@ -86,7 +86,7 @@ class CameraRig:
             if segmentation_lut is not None:
                 ids = camera.get_picture("Segmentation")[..., 1].astype(np.int64)
                 inside = ids < len(segmentation_lut)
-                seg.append(np.where(inside, segmentation_lut[np.where(inside, ids, 0)], -1))
+                seg.append(np.where(inside, segmentation_lut[np.where(inside, ids, 0)], SEGMENTATION_UNTRACKED))
         out = {"rgb": np.stack(rgb), "depth": np.stack(depth)}
         if segmentation_lut is not None:
             out["segmentation"] = np.stack(seg).astype(np.int16)
