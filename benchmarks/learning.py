@@ -110,6 +110,8 @@ class Profile:
     """FlowMatchingConfig.plan_from_noise: share of each batch trained at pure noise (the first sampling step)."""
     history_noise: float = 0.0
     """FlowMatchingConfig.history_noise: largest std of the noise on the past actions (0: clean histories)."""
+    ema_decay: float = 0.0
+    """TrainConfig.ema_decay: the bundles act with a moving average of the weights (0: the last step's)."""
     opening_repeats: int = 10
     """TrainConfig.opening_repeats: each episode's opening window trained this many times per epoch (medium,
     100 demos: first-chunk arm 11/20 -> 20/20 on held-out recorded episodes, closed loop 10/10; RESULTS)."""
@@ -193,7 +195,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
                        max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
                        short_history=profile.short_history, opening_repeats=profile.opening_repeats,
-                       log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps)
+                       ema_decay=profile.ema_decay, log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps)
 
 
 def share_encoders(source_run: Path, run: Path) -> None:
@@ -398,6 +400,7 @@ def main() -> None:
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
     p.add_argument("--opening-repeats", type=int, help="override TrainConfig.opening_repeats (1: none)")
+    p.add_argument("--ema-decay", type=float, help="override TrainConfig.ema_decay (0: no moving average)")
     p.add_argument("--seed", type=int, help="override the training seed (0)")
     p.add_argument("--sampling-steps", type=int, help="evaluation: denoising steps per chunk (default: the profile's)")
     p.add_argument("--execute-frames", type=int,
@@ -434,6 +437,7 @@ def main() -> None:
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("history_noise", args.history_noise),
                                                     ("opening_repeats", args.opening_repeats),
+                                                    ("ema_decay", args.ema_decay),
                                                     ("seed", args.seed),
                                                     ("step_limit_factor", args.step_limit_factor),
                                                     ("execute_frames", args.execute_frames),

@@ -255,6 +255,7 @@ def train_stage1(
     vae_steps: int | None = None,
     short_history: bool = TrainConfig.short_history,
     opening_repeats: int = TrainConfig.opening_repeats,
+    ema_decay: float = TrainConfig.ema_decay,
     resume: bool = True,
     gpus: int | None = None,
 ) -> str:
@@ -299,6 +300,8 @@ def train_stage1(
         opening_repeats: Train each episode's opening window (no past actions: the image alone chooses the
             arm and the target) this many times per epoch; 1: as often as any window (see
             TrainConfig.opening_repeats; the learning benchmark uses 10).
+        ema_decay: Checkpoints act with a moving average of the weights whose decay grows to this, e.g.
+            0.999; 0: with the last step's weights (see TrainConfig.ema_decay).
         resume: Continue from the newest checkpoint in `out_dir` if there is one.
         gpus: Training processes (one per GPU); null: every visible GPU, or one CPU process without GPUs.
     """
@@ -308,7 +311,8 @@ def train_stage1(
                          settings=settings, max_episodes=max_episodes, model_overrides={"variant": variant}, steps=steps, batch_size=batch_size,
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
                          checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes,
-                         vae_steps=vae_steps, short_history=short_history, opening_repeats=opening_repeats)
+                         vae_steps=vae_steps, short_history=short_history, opening_repeats=opening_repeats,
+                         ema_decay=ema_decay)
     nproc = gpus if gpus is not None else default_nproc()
     record_parameters("train-stage1", effective, notes={
         "gpus": f"null = every visible GPU: {nproc} process(es) here" if gpus is None else "",

@@ -4,7 +4,9 @@
                                          action codec, encoders, scheduler.json, policy.json; acts alone
     <out_dir>/train_state/step-000100/   optimizer.safetensors (keys "state/<param fqn>/<name>") and
                                          state.json: step, optimizer param groups, LR-scheduler state,
-                                         run config, metrics, data description
+                                         run config, metrics, data description; with a moving average
+                                         of the weights (`TrainConfig.ema_decay`) also model.safetensors,
+                                         the trained weights, while the bundle holds the average
 
 Both are built under temporary names and renamed, training state first, so an interruption never
 leaves a checkpoint that `--resume` would pick half written; a step counts as a checkpoint when
@@ -25,16 +27,20 @@ from typing import Any
 import torch
 from diffusers.utils import SAFETENSORS_WEIGHTS_NAME
 from safetensors.torch import load_file, save_file
-from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict, set_state_dict
+from diffusers.training_utils import EMAModel
+from torch.distributed.checkpoint.state_dict import (StateDictOptions, get_model_state_dict, get_state_dict,
+                                                     set_state_dict)
 
 from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, add_encoders
 from aim_core.models.action_codec import ActionCodec
 from aim_core.models.schedule import NoiseSchedule
+from aim_core.training.ema import averaged_weights
 
 CHECKPOINTS_DIR = "checkpoints"
 TRAIN_STATE_DIR = "train_state"
 STEP_PREFIX = "step-"
 OPTIMIZER_FILE = "optimizer.safetensors"
+TRAINED_WEIGHTS_FILE = "model.safetensors"
 STATE_FILE = "state.json"
 
 
@@ -129,19 +135,26 @@ def _write_atomically(final: Path, fill) -> None:
 def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler, config: dict[str, Any],
                     bundle: BundleParts, metrics: dict[str, Any] | None = None,
-                    data: dict[str, Any] | None = None, keep: int = 2, is_writer: bool = True) -> Path:
+                    data: dict[str, Any] | None = None, keep: int = 2, is_writer: bool = True,
+                    ema: EMAModel | None = None) -> Path:
     """Write the bundle and training state of `step`; call on every rank (gathering is collective),
-    rank 0 writes. `model` may be wrapped (DDP/FSDP2). Keeps the newest `keep` checkpoints."""
-    model_sd, optim_sd = get_state_dict(model, optimizer,
-                                        options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+    rank 0 writes. `model` may be wrapped (DDP/FSDP2). With `ema` the bundle acts with the averaged
+    weights and the trained ones go to the training state. Keeps the newest `keep` checkpoints."""
+    options = StateDictOptions(full_state_dict=True, cpu_offload=True)
+    model_sd, optim_sd = get_state_dict(model, optimizer, options=options)
+    model_sd = _detached_copy(model_sd)
+    network = getattr(model, "module", model)
+    with averaged_weights(ema, network):
+        bundle_sd = model_sd if ema is None else _detached_copy(get_model_state_dict(model, options=options))
     final = checkpoint_dir(out_dir, step)
     if not is_writer:
         return final
-    network = getattr(model, "module", model)
 
     def fill_state(tmp: Path) -> None:
         optim_tensors, optim_meta = _flatten_optimizer(optim_sd)
         save_file(optim_tensors, str(tmp / OPTIMIZER_FILE))
+        if ema is not None:
+            save_file(model_sd, str(tmp / TRAINED_WEIGHTS_FILE), metadata={"format": "pt"})
         state = {"step": step, "optimizer": optim_meta, "scheduler": scheduler.state_dict(), "config": config,
                  "metrics": metrics or {}, "data": data or {}}
         with open(tmp / STATE_FILE, "w") as fh:
@@ -152,8 +165,7 @@ def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, opti
     def fill_bundle(tmp: Path) -> None:
         transformer = tmp / TRANSFORMER_DIR
         transformer.mkdir()
-        save_file({k: v.detach().to("cpu").contiguous().clone() for k, v in model_sd.items()},
-                  str(transformer / SAFETENSORS_WEIGHTS_NAME), metadata={"format": "pt"})
+        save_file(bundle_sd, str(transformer / SAFETENSORS_WEIGHTS_NAME), metadata={"format": "pt"})
         network.save_config(transformer)
         bundle.codec.save_pretrained(tmp / ACTION_CODEC_DIR)
         add_encoders(tmp, bundle.encoders_source)
@@ -166,6 +178,11 @@ def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, opti
         shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(train_state_dir(old), ignore_errors=True)
     return final
+
+
+def _detached_copy(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """CPU copies that later in-place changes of the parameters (the average swapped in) cannot reach."""
+    return {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
 
 
 def _json_default(value: Any) -> Any:
@@ -191,10 +208,12 @@ def read_checkpoint_state(path: str | Path) -> CheckpointState:
 
 def load_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler) -> CheckpointState:
-    """Restore model, optimizer and scheduler from the checkpoint whose bundle is `path` (every rank calls this)."""
+    """Restore model, optimizer and scheduler from the checkpoint whose bundle is `path` (every rank calls this):
+    the trained weights, which are the bundle's unless the run averages them (`bundle_weights` reads those)."""
     info = read_checkpoint_state(path)
     raw = json.loads((train_state_dir(info.path) / STATE_FILE).read_text())
-    model_sd = load_file(str(info.path / TRANSFORMER_DIR / SAFETENSORS_WEIGHTS_NAME))
+    trained = train_state_dir(info.path) / TRAINED_WEIGHTS_FILE
+    model_sd = load_file(str(trained)) if trained.is_file() else bundle_weights(info.path)
     optim_sd = _unflatten_optimizer(load_file(str(train_state_dir(info.path) / OPTIMIZER_FILE)), raw["optimizer"])
     try:
         set_state_dict(model, optimizer, model_state_dict=model_sd, optim_state_dict=optim_sd)
@@ -202,3 +221,8 @@ def load_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.o
         raise CheckpointError(f"checkpoint {path} does not fit this model/optimizer: {exc}") from exc
     scheduler.load_state_dict(raw["scheduler"])
     return info
+
+
+def bundle_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """The transformer weights a checkpoint's bundle acts with (the moving average when the run keeps one)."""
+    return load_file(str(Path(path) / TRANSFORMER_DIR / SAFETENSORS_WEIGHTS_NAME))

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=OptimConfig.lr, help="peak learning rate (> 0)")
     p.add_argument("--warmup-steps", type=int, default=OptimConfig.warmup_steps)
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--ema-decay", type=float, default=TrainConfig.ema_decay,
+                   help="checkpoints act with a moving average of the weights, of at most this decay, e.g. 0.999 "
+                   "(0: the last step's weights; TrainConfig.ema_decay)")
     p.add_argument("--checkpoint-every", type=int, default=TrainConfig.checkpoint_every)
     p.add_argument("--val-every", type=int, default=TrainConfig.val_every)
     p.add_argument("--log-every", type=int, default=TrainConfig.log_every)
@@ -77,7 +80,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         tasks=_split(args.tasks), settings=_split(args.settings),
         max_episodes=args.max_episodes, short_history=args.short_history,
         opening_repeats=args.opening_repeats, steps=args.steps, batch_size=args.batch_size,
-        seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps),
+        seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps), ema_decay=args.ema_decay,
         precision=args.precision, parallel=args.parallel, activation_checkpointing=args.activation_checkpointing,
         checkpoint_every=args.checkpoint_every, log_every=args.log_every, val_every=args.val_every,
         max_minutes=args.max_minutes, latent_cache=args.latent_cache)

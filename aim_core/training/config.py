@@ -55,6 +55,12 @@ class TrainConfig:
     batch_size: int = 2
     seed: int = 0
     optim: OptimConfig = field(default_factory=OptimConfig)
+    ema_decay: float = 0.0
+    """Largest decay of the moving average of the weights that checkpoints' policy bundles act with
+    (`aim_core.training.ema`); 0: no average, bundles hold the last step's weights."""
+    ema_power: float = 0.75
+    """Warm-up of that average: its decay at step s is 1 - (1 + s)^-power until it reaches `ema_decay`
+    (0.75 as in Diffusion Policy: ~0.998 after 5000 steps)."""
     precision: Precision = "auto"
     """auto: bf16 autocast on CUDA, fp32 on CPU."""
     activation_checkpointing: bool = False
@@ -98,6 +104,10 @@ class TrainConfig:
             problems.append(f"vae_steps must be >= 0 (got {self.vae_steps})")
         if self.frame_stride < 1:
             problems.append(f"frame_stride must be >= 1 (got {self.frame_stride})")
+        if not 0.0 <= self.ema_decay < 1.0:
+            problems.append(f"ema_decay must be in [0, 1), 0 for none (got {self.ema_decay})")
+        if self.ema_power <= 0:
+            problems.append(f"ema_power must be > 0 (got {self.ema_power})")
         if self.opening_repeats < 1:
             problems.append(f"opening_repeats must be >= 1 (got {self.opening_repeats})")
         if self.max_episodes is not None and self.max_episodes < 1:

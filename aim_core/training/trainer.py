@@ -25,10 +25,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from aim_core.models.action_codec import ActionCodec
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import AIMConfig
-from aim_core.training.checkpoint import BundleParts, latest_checkpoint, load_checkpoint, save_checkpoint
+from aim_core.training.checkpoint import (BundleParts, bundle_weights, latest_checkpoint, load_checkpoint,
+                                          save_checkpoint)
 from aim_core.training.config import TrainConfig
 from aim_core.training.data_source import TrainingData, open_training_data, prepare_training_data
 from aim_core.training.distributed import DistContext, init_distributed, resolve_parallel, shutdown_distributed, wrap_model
+from aim_core.training.ema import averaged_weights, make_ema, restore_ema
 from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss
 from aim_core.training.metrics_log import TrainingLog
 from aim_core.training.model_presets import NOISE_SCHEDULES, build_model, model_blocks, run_model_config
@@ -130,11 +132,14 @@ class StageOneTrainer:
         self.scheduler = warmup_cosine_scheduler(self.optimizer, opt.warmup_steps, config.steps, opt.min_lr_ratio)
         self.sampler = StepBatchSampler(self.data.history_groups(), config.batch_size, config.seed, self.ctx.rank,
                                         self.ctx.world_size)
+        self.ema = make_ema(self.model, config)
         self.start_step = 0
         if resume:
             found = latest_checkpoint(self.out_dir)
             if found is not None:
                 self.start_step = load_checkpoint(found, self.wrapped, self.optimizer, self.scheduler).step
+                if self.ema is not None:
+                    restore_ema(self.ema, self.model, self.wrapped, bundle_weights(found), self.start_step)
         self.log = TrainingLog(self.out_dir, resume_step=self.start_step) if self.ctx.is_main else None
         if self.ctx.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -145,7 +150,8 @@ class StageOneTrainer:
                              encoders_source=self.data.encoders_source)
         return save_checkpoint(self.out_dir, step, self.wrapped, self.optimizer, self.scheduler,
                                config=self.config.to_dict(), bundle=bundle, metrics=metrics,
-                               data=self.data.metadata(), keep=self.config.keep_checkpoints, is_writer=self.ctx.is_main)
+                               data=self.data.metadata(), keep=self.config.keep_checkpoints, is_writer=self.ctx.is_main,
+                               ema=self.ema)
 
     def _train_step(self, step: int) -> tuple[float, dict[str, float], float]:
         seed = step_seed(self.config.seed, step, self.ctx.rank)
@@ -165,17 +171,21 @@ class StageOneTrainer:
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
+        if self.ema is not None:
+            self.ema.step(self.model.parameters())
         return float(loss.detach()), {k: float(v) for k, v in terms.items()}, float(grad_norm)
 
     def _validate(self, step: int) -> None:
+        """A validation image of the weights the step's bundle acts with (the average, when kept)."""
         sharded_root = self.parallel == "fsdp2"
-        if sharded_root:  # the rollout calls submodules of the root directly: gather the root's own params
-            self.model.unshard()
-        try:
-            image = validation_image(self.model, self.noise_schedule, self.data, step)
-        finally:
-            if sharded_root:
-                self.model.reshard()
+        with averaged_weights(self.ema, self.model):
+            if sharded_root:  # the rollout calls submodules of the root directly: gather the root's own params
+                self.model.unshard()
+            try:
+                image = validation_image(self.model, self.noise_schedule, self.data, step)
+            finally:
+                if sharded_root:
+                    self.model.reshard()
         if self.log is not None:
             self.log.image(step, "validation/future", image)
 
@@ -204,6 +214,8 @@ class StageOneTrainer:
                     metrics = _mean_over_ranks({"loss/total": loss_value, **{f"loss/{k}": v for k, v in terms.items()},
                                                 "grad_norm": grad_norm}, self.ctx)
                     metrics["lr"] = self.scheduler.get_last_lr()[0]
+                    if self.ema is not None:
+                        metrics["ema_decay"] = self.ema.cur_decay_value
                     metrics["throughput/steps_per_s"] = window_steps / elapsed
                     metrics["throughput/samples_per_s"] = window_steps * cfg.batch_size * self.ctx.world_size / elapsed
                     metrics["epoch"] = self.sampler.epoch_of(step)

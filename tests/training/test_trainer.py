@@ -59,6 +59,49 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
     assert read_metrics(config.out_dir) == again
 
 
+def _bundle_weights(checkpoint):
+    return load_file(str(checkpoint / "transformer" / "diffusion_pytorch_model.safetensors"))
+
+
+def test_bundles_act_with_the_moving_average_of_the_weights_and_a_resumed_run_keeps_it(tiny_config, tmp_path):
+    plain = tiny_config(out_dir=str(tmp_path / "plain"), steps=2, checkpoint_every=1)
+    train_stage1(plain)
+    trained = [_bundle_weights(p) for p in list_checkpoints(plain.out_dir)]  # weights after steps 1 and 2
+
+    config = tiny_config(out_dir=str(tmp_path / "ema"), steps=2, checkpoint_every=1, ema_decay=0.99, ema_power=0.75)
+    result = train_stage1(config)
+    first, second = list_checkpoints(config.out_dir)
+    # the average does not change training: the trained weights sit in the training state, as without it
+    kept = load_file(str(train_state_dir(second) / "model.safetensors"))
+    assert all(torch.equal(kept[k], trained[1][k]) for k in trained[1])
+    # step 1 starts the average at the weights (decay 0), step 2 mixes with decay 1 - 2^-0.75
+    for key, value in _bundle_weights(first).items():
+        torch.testing.assert_close(value, trained[0][key])
+    decay = 1 - 2 ** -0.75
+    averaged = _bundle_weights(second)
+    moved = [k for k in averaged if not torch.equal(trained[0][k], trained[1][k])]
+    assert moved, "two steps changed no weight"
+    for key in moved:
+        torch.testing.assert_close(averaged[key], decay * trained[0][key] + (1 - decay) * trained[1][key])
+        assert not torch.equal(averaged[key], trained[1][key])
+    assert read_metrics(config.out_dir)[-1]["ema_decay"] == pytest.approx(decay)
+    assert result.checkpoint == second
+
+    longer = tiny_config(out_dir=str(tmp_path / "long"), steps=6, checkpoint_every=3, ema_decay=0.99, val_every=3)
+    uninterrupted = _bundle_weights(train_stage1(longer).checkpoint)
+    last = list_checkpoints(longer.out_dir)[-1]
+    shutil.rmtree(last)
+    shutil.rmtree(train_state_dir(last))
+    resumed = _bundle_weights(train_stage1(longer, resume=True).checkpoint)
+    assert all(torch.equal(resumed[k], uninterrupted[k]) for k in uninterrupted)
+
+
+@pytest.mark.parametrize("fields", [{"ema_decay": 1.0}, {"ema_decay": -0.1}, {"ema_power": 0.0}])
+def test_a_moving_average_that_cannot_work_is_refused(fields):
+    with pytest.raises(ValueError, match="ema_"):
+        TrainConfig(dataset="d.zarr", out_dir="out", **fields)
+
+
 def test_no_value_ablation_trains_without_value_stream(tiny_config, tmp_path):
     config = tiny_config(steps=2, model_overrides={"variant": "no-value"}, val_every=2, activation_checkpointing=True,
                          precision="bf16")  # the GPU paths, exercised on CPU
