@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 
 from aim_core.models.aim_model import AIMModel
 from aim_core.inference.bundle import check_bundle
-from aim_core.training.checkpoint import list_checkpoints, read_checkpoint_state, train_state_dir
+from aim_core.training.checkpoint import bundle_weights, list_checkpoints, read_checkpoint_state, train_state_dir
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.schedule import warmup_cosine_factor
 from aim_core.training.config import TrainConfig
@@ -38,7 +38,7 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
     assert state.model_config["variant"] == "aim" and state.data["num_episodes"] == 3
     check_bundle(result.checkpoint)  # a checkpoint is a policy bundle; its transformer a loadable model folder
     model = AIMModel.from_pretrained(result.checkpoint / "transformer")
-    weights = load_file(str(result.checkpoint / "transformer" / "diffusion_pytorch_model.safetensors"))
+    weights = bundle_weights(result.checkpoint)
     assert all(torch.equal(model.state_dict()[k], v) for k, v in weights.items())
     assert not any(p.name.startswith("optimizer") for p in result.checkpoint.rglob("*"))  # resume state sits beside
     optimizer_state = load_file(str(train_state_dir(result.checkpoint) / "optimizer.safetensors"))
@@ -59,14 +59,10 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
     assert read_metrics(config.out_dir) == again
 
 
-def _bundle_weights(checkpoint):
-    return load_file(str(checkpoint / "transformer" / "diffusion_pytorch_model.safetensors"))
-
-
 def test_bundles_act_with_the_moving_average_of_the_weights_and_a_resumed_run_keeps_it(tiny_config, tmp_path):
     plain = tiny_config(out_dir=str(tmp_path / "plain"), steps=2, checkpoint_every=1)
     train_stage1(plain)
-    trained = [_bundle_weights(p) for p in list_checkpoints(plain.out_dir)]  # weights after steps 1 and 2
+    trained = [bundle_weights(p) for p in list_checkpoints(plain.out_dir)]  # weights after steps 1 and 2
 
     config = tiny_config(out_dir=str(tmp_path / "ema"), steps=2, checkpoint_every=1, ema_decay=0.99, ema_power=0.75)
     result = train_stage1(config)
@@ -75,10 +71,10 @@ def test_bundles_act_with_the_moving_average_of_the_weights_and_a_resumed_run_ke
     kept = load_file(str(train_state_dir(second) / "model.safetensors"))
     assert all(torch.equal(kept[k], trained[1][k]) for k in trained[1])
     # step 1 starts the average at the weights (decay 0), step 2 mixes with decay 1 - 2^-0.75
-    for key, value in _bundle_weights(first).items():
+    for key, value in bundle_weights(first).items():
         torch.testing.assert_close(value, trained[0][key])
     decay = 1 - 2 ** -0.75
-    averaged = _bundle_weights(second)
+    averaged = bundle_weights(second)
     moved = [k for k in averaged if not torch.equal(trained[0][k], trained[1][k])]
     assert moved, "two steps changed no weight"
     for key in moved:
@@ -88,11 +84,11 @@ def test_bundles_act_with_the_moving_average_of_the_weights_and_a_resumed_run_ke
     assert result.checkpoint == second
 
     longer = tiny_config(out_dir=str(tmp_path / "long"), steps=6, checkpoint_every=3, ema_decay=0.99, val_every=3)
-    uninterrupted = _bundle_weights(train_stage1(longer).checkpoint)
+    uninterrupted = bundle_weights(train_stage1(longer).checkpoint)
     last = list_checkpoints(longer.out_dir)[-1]
     shutil.rmtree(last)
     shutil.rmtree(train_state_dir(last))
-    resumed = _bundle_weights(train_stage1(longer, resume=True).checkpoint)
+    resumed = bundle_weights(train_stage1(longer, resume=True).checkpoint)
     assert all(torch.equal(resumed[k], uninterrupted[k]) for k in uninterrupted)
 
 
