@@ -90,6 +90,8 @@ class Profile:
     execute_frames: int | None = None
     """PolicyConfig.execute_frames at evaluation: latent frames' worth of each chunk executed before the next is
     planned (None: the whole chunk, 2 frames = 8 actions for aim-small)."""
+    chunk_samples: int = 1
+    """PolicyConfig.chunk_samples at evaluation: chunks sampled per plan whose actions are averaged."""
     videos: int = 1
     seed: int = 0
     """TrainConfig.seed of every variant (initial weights, window order, noise): a second seed measures how much
@@ -406,6 +408,8 @@ def main() -> None:
     p.add_argument("--sampling-steps", type=int, help="evaluation: denoising steps per chunk (default: the profile's)")
     p.add_argument("--execute-frames", type=int,
                    help="evaluation: latent frames of each chunk executed before replanning (default: the whole chunk)")
+    p.add_argument("--chunk-samples", type=int,
+                   help="evaluation: chunks sampled per plan whose actions are averaged (default: the profile's)")
     step_limit = p.add_mutually_exclusive_group()
     step_limit.add_argument("--step-limit-factor", type=float,
                             help="evaluation: step limit = this x the longest expert episode (default: the profile's)")
@@ -442,6 +446,7 @@ def main() -> None:
                                                     ("seed", args.seed),
                                                     ("step_limit_factor", args.step_limit_factor),
                                                     ("execute_frames", args.execute_frames),
+                                                    ("chunk_samples", args.chunk_samples),
                                                     ("sampling_steps", args.sampling_steps)) if v is not None})
     gpu = torch.cuda.is_available()
     if not gpu:
@@ -456,6 +461,7 @@ def main() -> None:
         results = json.loads((out / "results.json").read_text())
         results["profile"].update(heldout_seeds=profile.heldout_seeds, train_seeds=profile.train_seeds,
                                   execute_frames=profile.execute_frames, sampling_steps=profile.sampling_steps,
+                                  chunk_samples=profile.chunk_samples,
                                   step_limit_factor=profile.step_limit_factor)
         bundles = {v: latest_checkpoint(runs[v]) for v in variants}
     else:
@@ -517,7 +523,8 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
 def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results: dict, workers: int) -> None:
     """Closed loop on held-out seeds (expert-solvable, from 100000) and on training seeds (from 0), in
     `workers` processes."""
-    policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps, execute_frames=profile.execute_frames)
+    policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps, execute_frames=profile.execute_frames,
+                                 chunk_samples=profile.chunk_samples)
     for split, seed_start, count, instructions in (("heldout", EVAL_SEED_START, profile.heldout_seeds, "unseen"),
                                                    ("train", 0, profile.train_seeds, "seen")):
         clock = time.perf_counter()

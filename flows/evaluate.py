@@ -55,6 +55,7 @@ def evaluate(
     videos: int = EvalConfig.videos,
     reference_policies: bool = True,
     sampling_steps: int | None = None,
+    chunk_samples: int = 1,
     image_size: tuple[int, int] | None = None,
     record_every: int | None = None,
     robotwin_policy: str | None = None,
@@ -84,6 +85,7 @@ def evaluate(
         reference_policies: Add the reference rows "expert" (the scripted expert's recorded actions
             replayed: a ceiling) and "hold" (keeps the start posture: a floor).
         sampling_steps: Denoising steps of the AIM policies; null: each bundle's own.
+        chunk_samples: Chunks each AIM policy samples per plan (one batch) and averages; 1: a single draw.
         image_size: Camera size [H, W]; null: what the first checkpoint was trained on.
         record_every: Physics steps per control step; null: what the first checkpoint was trained on.
         robotwin_policy: A RoboTwin policy folder (deploy_policy.py + deploy_policy.yml, e.g. policies/aim)
@@ -100,7 +102,7 @@ def evaluate(
     config = EvalConfig(tasks=list(tasks), out_dir=out_dir, settings=list(settings), episodes=episodes,
                         seed_start=seed_start, step_limit_factor=step_limit_factor, instruction_type=instruction_type,
                         videos=videos, reference_policies=reference_policies, sim=sim, workers=workers)
-    policy_config = PolicyConfig(num_inference_steps=sampling_steps)
+    policy_config = PolicyConfig(num_inference_steps=sampling_steps, chunk_samples=chunk_samples)
     if not checkpoints and not reference_policies and not robotwin_policy:
         raise ValueError("nothing to evaluate: give a checkpoint or a robotwin_policy, or keep reference_policies=True")
     if robotwin_policy:

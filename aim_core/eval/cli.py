@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "only); this process's torch threads are shared out among them")
     p.add_argument("--steps", type=int, help="denoising steps per chunk (default: the bundle's policy.json)")
     p.add_argument("--execute-frames", type=int, help="latent frames of each chunk to execute (default all)")
+    p.add_argument("--chunk-samples", type=int, default=PolicyConfig.chunk_samples,
+                   help="chunks sampled per plan (one batch) whose actions are averaged (default 1: one draw)")
     p.add_argument("--robotwin-policy", metavar="DIR",
                    help="evaluate a RoboTwin policy folder (deploy_policy.py + deploy_policy.yml, e.g. policies/aim) "
                         "instead of checkpoints; its row is the folder's name")
@@ -122,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.robotwin_policy:
         return robotwin_main(args, config)
-    policy_config = PolicyConfig(num_inference_steps=args.steps, execute_frames=args.execute_frames)
     try:
+        policy_config = PolicyConfig(num_inference_steps=args.steps, execute_frames=args.execute_frames,
+                                     chunk_samples=args.chunk_samples)
         outcome = evaluate_checkpoints(checkpoints, config, policy_config)
     except (PolicyError, BundleError, ValueError) as exc:  # a broken bundle or policy: finished episodes are written
         print("aim-eval: " + " ".join(str(exc).split()), file=sys.stderr)

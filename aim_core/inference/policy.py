@@ -6,7 +6,8 @@ a latent frame equals the training cache's whole-episode encoding of that frame;
 rounded through float16 as the cache stores them. When the action queue runs dry the policy
 hands the history window (`HistoryWindow`: a training window's frames and executed actions) to
 the `ChunkSampler` and queues the first `execute_frames` latent frames' worth of the predicted
-chunk, denormalised by the bundle's action codec. Executing whole latent frames means new
+chunk (or the mean of `chunk_samples` chunks sampled together), denormalised by the bundle's action codec.
+Executing whole latent frames means new
 observations always complete whole latent frames. The first predicted value map of each chunk is
 kept as colour images (`value_images`) for evaluation videos.
 
@@ -47,6 +48,18 @@ class PolicyConfig:
     precision: str = "fp32"
     action_sde: FlowSDE | None = None
     """Stochastic action steps (Stage II rollouts); None: the deterministic sampler."""
+    chunk_samples: int = 1
+    """Chunks sampled per plan, in one batch from independent noise, whose actions are averaged: the mean of
+    N draws from the flow estimates the expected chunk, cutting the sampling noise of where the arm goes
+    (~1/sqrt(N)) at N times the transformer's cost (the VAE encoding, shared, is not repeated). Suits a
+    task with one way to act; a task with several (left or right arm) may average them into neither."""
+
+    def __post_init__(self) -> None:
+        if self.chunk_samples < 1:
+            raise ValueError(f"chunk_samples must be >= 1, got {self.chunk_samples}")
+        if self.chunk_samples > 1 and self.action_sde is not None:
+            raise ValueError("chunk_samples > 1 averages chunks, which a stochastic policy (action_sde) must not: "
+                             "GRPO needs the log-probability of the one chunk executed")
 
 
 @dataclass
@@ -88,6 +101,7 @@ class AIMPolicy:
                                                                     precision=config.precision))
         self.history = HistoryWindow(layout)
         self.action_sde = config.action_sde
+        self.chunk_samples = config.chunk_samples
         self.reset()
 
     def load_action_head(self, state: dict[str, torch.Tensor]) -> None:
@@ -150,13 +164,15 @@ class AIMPolicy:
         self._pending, self._executed = [], []
         obs, past = self.history.tensors()
         stochastic = {"sde": self.action_sde} if self.action_sde is not None else {}
-        chunk = self.sampler.sample(self._text, obs, past, **stochastic)
-        self._queue = list(chunk.actions[0, :self.execute_actions])
+        n = self.chunk_samples
+        chunk = self.sampler.sample(self._text.expand(n, -1, -1), obs.expand(n, -1, -1, -1, -1),
+                                    None if past is None else past.expand(n, -1, -1), **stochastic)
+        self._queue = list(chunk.actions.mean(0)[:self.execute_actions])
         if chunk.trace is not None:
             self.chunks.append(ChunkRecord(self._text, obs, past, chunk.trace, chunk.value_latents,
                                            chunk.actions[0, :self.execute_actions], self._steps - 1))
         if chunk.value_latents is not None:
-            canvas = self.vae.decode(chunk.value_latents[:, :, :1], stream="value")[0, 0].cpu().numpy()
+            canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
             self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
 
     @torch.no_grad()

@@ -86,3 +86,36 @@ def test_queued_actions_are_the_rest_of_the_plan_in_order(parts):
     assert queued.shape == (7, 16) and queued.dtype == np.float32  # 2 latent frames x 4 actions, one taken
     returned = [policy.select_action(_obs(t)) for t in range(1, 8)]
     np.testing.assert_allclose(np.stack(returned), queued, rtol=1e-6, atol=1e-6)
+
+
+def test_averaged_chunks_are_the_mean_of_draws_planned_together(parts):
+    """chunk_samples=N: one batch of N chunks from independent noise, the queue holds their mean; N=1 is the
+    single-draw policy bit for bit, and the mean varies less from noise seed to noise seed than one draw."""
+    np.testing.assert_array_equal(make_policy(parts, chunk_samples=1).select_action(_obs(0)),
+                                  make_policy(parts).select_action(_obs(0)))
+    policy = make_policy(parts, chunk_samples=4)
+    drawn = []
+    sample = policy.sampler.sample
+    policy.sampler.sample = lambda text, obs, past: drawn.append(sample(text, obs, past)) or drawn[-1]
+    first = policy.select_action(_obs(0))
+    actions = drawn[0].actions
+    assert actions.shape[0] == 4 and not torch.allclose(actions[0], actions[1])  # independent draws
+    np.testing.assert_allclose(first, policy.codec.denormalize(actions.mean(0)[0]).numpy(), rtol=1e-6, atol=1e-6)
+
+    def spread(n: int) -> float:
+        firsts = []
+        for seed in range(6):
+            p = make_policy(parts, chunk_samples=n, seed=seed)
+            firsts.append(p.select_action(_obs(0)))
+        return float(np.std(np.stack(firsts), axis=0).mean())
+
+    assert spread(8) < 0.6 * spread(1)
+
+
+def test_averaging_chunks_is_refused_where_it_cannot_apply():
+    from aim_core.inference.sampler import FlowSDE
+
+    with pytest.raises(ValueError, match="chunk_samples must be >= 1"):
+        PolicyConfig(chunk_samples=0)
+    with pytest.raises(ValueError, match="log-probability"):
+        PolicyConfig(chunk_samples=2, action_sde=FlowSDE(noise_level=0.5, steps=(0,)))

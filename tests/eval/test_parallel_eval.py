@@ -43,3 +43,5 @@ def test_bad_worker_counts_are_refused(tmp_path, capsys):
     assert aim_eval(["--tasks", "click_bell", "--out", str(tmp_path / "x"), "--workers", "2",
                      "--robotwin-policy", "policies/aim"]) == 2
     assert "one process" in capsys.readouterr().err
+    assert aim_eval(["--tasks", "click_bell", "--out", str(tmp_path / "x"), "--chunk-samples", "0"]) == 2
+    assert "chunk_samples must be >= 1" in capsys.readouterr().err
