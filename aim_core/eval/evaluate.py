@@ -12,11 +12,13 @@ policy as videos (AIM's with its predicted value maps) are written to `out_dir`.
 
 Checkpoints can be evaluated in `workers` spawned processes, each with its own simulator and copy of
 every policy, one episode at a time from a shared queue: an episode is a few hundred single-threaded
-policy and render steps, so processes are what parallelises it. Every episode resets its policy's
+policy and render steps, so processes are what parallelises it. The workers also run the expert's seed
+search, `workers` seeds at a time, keeping seed order. Every episode resets its policy's
 noise stream, so the results are the ones a single process gives.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import multiprocessing
@@ -136,15 +138,18 @@ class EvalOutcome:
     """"task/setting" -> evaluation seeds."""
 
 
-def solvable_seeds(env: TaskEnv, config: EvalConfig, task: str, setting: str) -> list[ExpertRun]:
+def solvable_seeds(env: TaskEnv, config: EvalConfig, task: str, setting: str,
+                   pool: ProcessPoolExecutor | None = None) -> list[ExpertRun]:
     """The first `config.episodes` seeds from `config.seed_start` the expert solves, in the evaluation
-    build of each seed (RoboTwin's evaluation seeds)."""
+    build of each seed (RoboTwin's evaluation seeds); with `pool` (`worker_pool`), the expert runs in its
+    workers, `config.workers` seeds at a time, and the seeds found are the same."""
     count, seed_start = config.episodes, config.seed_start
     max_tries = config.max_seed_tries or 3 * count
+    seeds = range(seed_start, seed_start + max_tries)
+    runs = (expert_run(config, env, task, setting, seed) for seed in seeds) if pool is None \
+        else _expert_runs_in_workers(pool, config.workers, task, setting, seeds)
     found: list[ExpertRun] = []
-    for seed in range(seed_start, seed_start + max_tries):
-        config.reset(env, task, setting, seed)
-        run = env.run_expert()
+    for run in runs:
         if run.success:
             found.append(run)
             if len(found) == count:
@@ -153,6 +158,28 @@ def solvable_seeds(env: TaskEnv, config: EvalConfig, task: str, setting: str) ->
         raise RuntimeError(f"the expert solved none of seeds {seed_start}..{seed_start + max_tries - 1} of "
                            f"{task}/{setting}; raise max_seed_tries or check the task")
     return found
+
+
+def expert_run(config: EvalConfig, env: TaskEnv, task: str, setting: str, seed: int) -> ExpertRun:
+    """The expert on the evaluation build of one seed."""
+    config.reset(env, task, setting, seed)
+    return env.run_expert()
+
+
+def _expert_runs_in_workers(pool: ProcessPoolExecutor, width: int, task: str, setting: str,
+                            seeds: range) -> Iterator[ExpertRun]:
+    """Expert runs of `seeds` in seed order, `width` in flight at a time; the ones not started when the
+    caller stops reading are cancelled."""
+    remaining = iter(seeds)
+    pending = [pool.submit(_expert_in_worker, task, setting, seed) for seed in itertools.islice(remaining, width)]
+    try:
+        while pending:
+            run = pending.pop(0).result()
+            pending += [pool.submit(_expert_in_worker, task, setting, seed) for seed in itertools.islice(remaining, 1)]
+            yield run
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def reference_policies() -> dict[str, PolicyFactory]:
@@ -196,7 +223,7 @@ def evaluate_pair(config: EvalConfig, task: str, setting: str, rows: dict[str, R
     from `worker_pool`) in its worker processes. With `into`, the pair is registered there before its
     first episode, so a failing policy leaves what finished."""
     env = env or TaskEnv(config.sim)
-    runs = solvable_seeds(env, config, task, setting)
+    runs = solvable_seeds(env, config, task, setting, pool)
     pair = PairOutcome(seeds=[r.seed for r in runs], step_limit=config.step_limit(task, runs), results=[], videos=[])
     if into is not None:
         into[f"{task}/{setting}"] = pair
@@ -353,6 +380,12 @@ def _init_worker(checkpoints: dict[str, str | Path], config: EvalConfig, policy_
     global _WORKER
     torch.set_num_threads(threads)
     _WORKER = (config, TaskEnv(config.sim), checkpoint_rows(checkpoints, config, policy_config))
+
+
+def _expert_in_worker(task: str, setting: str, seed: int) -> ExpertRun:
+    assert _WORKER is not None, "called outside a worker_pool process"
+    config, env, _ = _WORKER
+    return expert_run(config, env, task, setting, seed)
 
 
 def _play_in_worker(name: str, run: ExpertRun, step_limit: int, video_path: Path | None

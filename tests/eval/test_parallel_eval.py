@@ -45,3 +45,26 @@ def test_bad_worker_counts_are_refused(tmp_path, capsys):
     assert "one process" in capsys.readouterr().err
     assert aim_eval(["--tasks", "click_bell", "--out", str(tmp_path / "x"), "--chunk-samples", "0"]) == 2
     assert "chunk_samples must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_worker_processes_find_the_seeds_one_process_finds(tmp_path):
+    """The expert's seed search in the workers keeps seed order and skips the seeds it cannot solve
+    (move_stapler_pad's evaluation build of seed 23 fails its check) exactly as one process does."""
+    from aim_core.eval.evaluate import solvable_seeds, worker_pool
+    from aim_core.inference.policy import PolicyConfig
+    from pipeline.sim.config import SimConfig
+    from pipeline.sim.task_env import TaskEnv
+
+    config = EvalConfig(tasks=["move_stapler_pad"], out_dir=str(tmp_path), settings=["easy"], episodes=2,
+                        seed_start=22, sim=SimConfig(image_size=(48, 64)), workers=2)
+    env = TaskEnv(config.sim)
+    try:
+        serial = solvable_seeds(env, config, "move_stapler_pad", "easy")
+        with worker_pool({}, config, PolicyConfig()) as pool:
+            pooled = solvable_seeds(env, config, "move_stapler_pad", "easy", pool)
+    finally:
+        env.close()
+    assert [r.seed for r in serial] == [22, 24]
+    assert [(r.seed, r.success, r.steps) for r in pooled] == [(r.seed, r.success, r.steps) for r in serial]
+    assert all((p.actions == s.actions).all() for p, s in zip(pooled, serial))
