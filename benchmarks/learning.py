@@ -185,7 +185,8 @@ def refuse_reannotation(data_root: Path, names: list[str]) -> None:
             raise SystemExit(2)
 
 
-def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache: Path, gpu: bool) -> TrainConfig:
+def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache: Path, gpu: bool,
+                 cache_workers: int = 1) -> TrainConfig:
     return TrainConfig(dataset=str(dataset), out_dir=str(out), model="aim-small",
                        model_overrides={"variant": variant, "action_keypoints": profile.action_keypoints,
                                         "action_prior_keypoints": profile.action_prior_keypoints,
@@ -198,7 +199,8 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
                        max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
                        short_history=profile.short_history, opening_repeats=profile.opening_repeats,
-                       ema_decay=profile.ema_decay, log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps)
+                       ema_decay=profile.ema_decay, log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps,
+                       cache_workers=cache_workers)
 
 
 def share_encoders(source_run: Path, run: Path) -> None:
@@ -416,8 +418,8 @@ def main() -> None:
     step_limit.add_argument("--robotwin-step-limit", action="store_true",
                             help="evaluation: RoboTwin's step limit per task (the medium and full profiles' default)")
     p.add_argument("--workers", type=int, default=os.cpu_count(),
-                   help="evaluation processes, one torch thread each (default: one per core); training stays on "
-                        "one thread (the issue's fixed budget), and so do the VAE and latent cache: on a shared "
+                   help="latent-cache and evaluation processes, one torch thread each (default: one per core); "
+                        "training stays on one thread (the issue's fixed budget), and so does the VAE: on a shared "
                         "2-core machine a second torch thread made them 10-20x slower (RESULTS, Train & eval)")
     p.add_argument("--reannotate", action="store_true",
                    help="let generation rewrite value maps made with other annotation parameters (refused otherwise)")
@@ -491,11 +493,12 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     cache = out / "latent_cache"
     first = runs[variants[0]]
     clock = time.perf_counter()
-    prepare_training_data(train_config(profile, dataset, first, variants[0], cache, gpu))  # trains the VAE once
+    prepare_training_data(train_config(profile, dataset, first, variants[0], cache, gpu, args.workers))  # VAE once
     vae_report = json.loads((first / ENCODERS_DIR / VAE_REPORT).read_text()) if (first / ENCODERS_DIR / VAE_REPORT).is_file() else {}
     results["vae"] = {k: v for k, v in vae_report.items() if k != "losses"}
     encoders = training_encoders(train_config(profile, dataset, first, variants[0], cache, gpu), progress=False)
-    build_latent_cache(str(heldout), encoders.vae, encoders.text, cache=out / "heldout_cache", progress=False)
+    build_latent_cache(str(heldout), encoders.vae, encoders.text, cache=out / "heldout_cache", progress=False,
+                       workers=args.workers)
     results["timings_s"]["vae_and_cache"] = round(time.perf_counter() - clock, 1)
 
     bundles = {}

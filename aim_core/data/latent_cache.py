@@ -19,13 +19,20 @@ size, the frame stride or its value canvas changed (a new live version whose `va
 a re-annotation that writes the same maps, e.g. after a parameter change that does not touch this task,
 keeps the latents); otherwise it is reused. `complete`
 is written last, so an interrupted build leaves nothing a reader would trust.
+
+On a CPU, `workers` > 1 encodes episodes in that many spawned processes (one episode each at a time,
+this process's torch threads shared out among them): the small VAE's encoding is single-threaded work
+that a second torch thread barely speeds up, so processes are what parallelises it. This process alone
+writes, in episode order, so the cache is the one a single process builds.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+import multiprocessing
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,16 +180,52 @@ def cache_text(cache_root: zarr.Group, instructions: list[str], encoder: TextEnc
     return len(todo)
 
 
+_ENCODER: tuple[dict[str, EpisodeRef], VideoVAE, LatentCacheConfig] | None = None
+"""A worker process's episodes (by id), VAE and cache config (`build_latent_cache` with workers > 1)."""
+
+
+def _init_encoder(dataset: str, vae: VideoVAE, config: LatentCacheConfig, threads: int) -> None:
+    global _ENCODER
+    torch.set_num_threads(threads)
+    _ENCODER = ({e.episode_id: e for e in complete_episodes(open_dataset(dataset))}, vae, config)
+
+
+def _encode_in_worker(episode_id: str) -> tuple[dict[str, np.ndarray], dict]:
+    assert _ENCODER is not None, "called outside a latent-cache worker process"
+    episodes, vae, config = _ENCODER
+    return encode_episode(episodes[episode_id], vae, config)
+
+
+def encoded_episodes(episodes: list[EpisodeRef], dataset: str | Path, vae: VideoVAE, config: LatentCacheConfig,
+                     workers: int) -> Iterator[tuple[dict[str, np.ndarray], dict]]:
+    """`encode_episode` of each episode, in order: here, or in `workers` spawned processes."""
+    workers = min(workers, len(episodes))
+    if workers <= 1:
+        yield from (encode_episode(episode, vae, config) for episode in episodes)
+        return
+    if any(p.device.type != "cpu" for p in vae.model.parameters()):
+        raise ValueError("latent-cache workers encode on the CPU; with the VAE on a GPU use one (workers=1)")
+    threads = max(1, torch.get_num_threads() // workers)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_encoder,
+                               initargs=(str(dataset), vae, config, threads))
+    try:
+        yield from pool.map(_encode_in_worker, [episode.episode_id for episode in episodes])
+    finally:  # an error or Ctrl-C while writing: the episodes not started yet are dropped
+        pool.shutdown(cancel_futures=True)
+
+
 def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEncoder,
                        config: LatentCacheConfig = LatentCacheConfig(), cache: str | Path | None = None,
                        tasks: list[str] | None = None, settings: list[str] | None = None,
-                       progress: bool = True, max_episodes: int | None = None) -> CacheReport:
+                       progress: bool = True, max_episodes: int | None = None, workers: int = 1) -> CacheReport:
     """Encode every training demonstration (`select_demonstrations`: successful, annotated, at most
-    `max_episodes`) not cached with this VAE/config yet.
+    `max_episodes`) not cached with this VAE/config yet, here or in `workers` processes (CPU only).
 
     Successful episodes without value maps are skipped (listed in the report). Also stores the text
     embeddings of their instructions and the action statistics of the cached episode set.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     store = open_dataset(dataset, mode="a" if cache is None else "r")
     cache_root = open_cache_root(store, cache)
     key = config.key(vae)
@@ -190,13 +233,18 @@ def build_latent_cache(dataset: str | Path, vae: VideoVAE, text_encoder: TextEnc
     ready: list[EpisodeRef] = []
     demonstrations = select_demonstrations(complete_episodes(store, tasks, settings, successful_only=True), max_episodes)
     report.skipped.update(dict.fromkeys(demonstrations.unannotated, "no value maps (run aim-annotate first)"))
-    for episode in tqdm(demonstrations.episodes, desc="latent cache", disable=not progress):
+    todo: list[EpisodeRef] = []
+    for episode in demonstrations.episodes:
         if is_current(cache_root, episode, key):
             report.reused.append(episode.episode_id)
         else:
-            write_latents(cache_root, episode.episode_id, *encode_episode(episode, vae, config))
-            report.built.append(episode.episode_id)
+            todo.append(episode)
         ready.append(episode)
+    encoded = encoded_episodes(todo, dataset, vae, config, workers)
+    for episode, (latents, attrs) in tqdm(zip(todo, encoded), total=len(todo), desc="latent cache",
+                                          disable=not progress):
+        write_latents(cache_root, episode.episode_id, latents, attrs)
+        report.built.append(episode.episode_id)
     if report.skipped:
         log.warning("latent cache: skipped %d episodes: %s", len(report.skipped), report.skipped)
     if ready:

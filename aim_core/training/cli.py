@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallel", choices=["auto", "none", "ddp", "fsdp2"], default=TrainConfig.parallel)
     p.add_argument("--activation-checkpointing", action="store_true")
     p.add_argument("--latent-cache", help="latent cache location (default: <out>/latent_cache)")
+    p.add_argument("--cache-workers", type=int, default=TrainConfig.cache_workers,
+                   help="processes encoding the latent cache on a CPU machine, one torch thread each (default 1)")
     return p
 
 
@@ -83,7 +85,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps), ema_decay=args.ema_decay,
         precision=args.precision, parallel=args.parallel, activation_checkpointing=args.activation_checkpointing,
         checkpoint_every=args.checkpoint_every, log_every=args.log_every, val_every=args.val_every,
-        max_minutes=args.max_minutes, latent_cache=args.latent_cache)
+        max_minutes=args.max_minutes, latent_cache=args.latent_cache, cache_workers=args.cache_workers)
 
 
 def main(argv: list[str] | None = None) -> int:

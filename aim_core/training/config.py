@@ -74,6 +74,9 @@ class TrainConfig:
     """Wall-clock budget: stop (with a checkpoint) once exceeded, even before `steps`."""
     latent_cache: str | None = None
     """Latent cache folder; default `<out_dir>/latent_cache`."""
+    cache_workers: int = 1
+    """Processes that encode the latent cache on a CPU machine (`build_latent_cache`), one torch thread
+    each; with a GPU the cache is encoded there in this process (the setting is not used)."""
     camera_hw: tuple[int, int] | None = None
     """Camera views are resized to this (H, W) before packing the canvas (None: as recorded)."""
     frame_stride: int = 1
@@ -104,6 +107,8 @@ class TrainConfig:
             problems.append(f"vae_steps must be >= 0 (got {self.vae_steps})")
         if self.frame_stride < 1:
             problems.append(f"frame_stride must be >= 1 (got {self.frame_stride})")
+        if self.cache_workers < 1:
+            problems.append(f"cache_workers must be >= 1 (got {self.cache_workers})")
         if not 0.0 <= self.ema_decay < 1.0:
             problems.append(f"ema_decay must be in [0, 1), 0 for none (got {self.ema_decay})")
         if self.ema_power <= 0:

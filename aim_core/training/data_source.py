@@ -58,14 +58,17 @@ def training_encoders(config: TrainConfig, progress: bool = True,
 
 
 def prepare_training_data(config: TrainConfig, progress: bool = True) -> CacheReport:
-    """Build (or bring up to date) the latent cache of the run's episode selection (on a GPU if there is one)."""
+    """Build (or bring up to date) the latent cache of the run's episode selection (on a GPU if there is one,
+    else in `config.cache_workers` processes)."""
     encoders = training_encoders(config, progress)
-    if torch.cuda.is_available():
+    gpu = torch.cuda.is_available()
+    if gpu:
         encoders.vae.to("cuda")
         encoders.text.to("cuda")
     return build_latent_cache(config.dataset, encoders.vae, encoders.text, _cache_config(config),
                               cache=config.latent_cache_dir, tasks=config.tasks, settings=config.settings,
-                              progress=progress, max_episodes=config.max_episodes)
+                              progress=progress, max_episodes=config.max_episodes,
+                              workers=1 if gpu else config.cache_workers)
 
 
 def window_layout(config: TrainConfig) -> ChunkLayout:

@@ -168,3 +168,19 @@ def test_statistics_measured_on_a_sample_normalise_the_cached_latents(make_store
     for stream in ("rgb", "value"):
         mean, std = _per_channel(path, stream)
         assert np.abs(mean).max() < 0.15 and np.abs(std - 1).max() < 0.15, (stream, mean, std)
+
+
+def test_worker_processes_build_the_cache_one_process_builds(store, vae, text_encoder, tmp_path):
+    """workers=2 encodes in spawned processes: the same episodes built, the same latents and attrs bit for bit
+    (in a separate cache folder, so the store's own cache is the one-process reference)."""
+    one = build_latent_cache(store, vae, text_encoder, progress=False)
+    two = build_latent_cache(store, vae, text_encoder, progress=False, cache=tmp_path / "cache.zarr", workers=2)
+    assert two.built == one.built == ["ep-a", "ep-b"] and list(two.skipped) == ["ep-c"]
+    for episode_id in one.built:
+        ref = zarr.open_group(str(store), mode="r")[f"{EPISODES_GROUP}/{episode_id}/latents"]
+        got = zarr.open_group(str(tmp_path / "cache.zarr"), mode="r")[f"{EPISODES_GROUP}/{episode_id}/latents"]
+        assert dict(got.attrs) == dict(ref.attrs)
+        for stream in ("rgb", "value"):
+            np.testing.assert_array_equal(got[stream][...], ref[stream][...])
+    with pytest.raises(ValueError, match="workers must be >= 1"):
+        build_latent_cache(store, vae, text_encoder, progress=False, workers=0)

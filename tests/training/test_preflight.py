@@ -66,6 +66,8 @@ def test_max_episodes_takes_tasks_in_turn_and_every_step_uses_the_same_ones(tmp_
         TrainConfig(dataset="x", out_dir=str(tmp_path), max_episodes=0)
     with pytest.raises(ValueError, match="opening_repeats must be >= 1"):
         TrainConfig(dataset="x", out_dir=str(tmp_path), opening_repeats=0)
+    with pytest.raises(ValueError, match="cache_workers must be >= 1"):
+        TrainConfig(dataset="x", out_dir=str(tmp_path), cache_workers=0)
 
 
 def test_cli_reports_bad_input_without_training(tmp_path):
@@ -79,8 +81,9 @@ def test_cli_reports_bad_input_without_training(tmp_path):
 def test_cli_flags_reach_the_train_config(tmp_path):
     args = ["--dataset", str(tmp_path / "d.zarr"), "--out", str(tmp_path / "run"), "--variant", "unified"]
     plain, short = (config_from_args(build_parser().parse_args(args + extra))
-                    for extra in ([], ["--short-history", "--opening-repeats", "4"]))
+                    for extra in ([], ["--short-history", "--opening-repeats", "4", "--cache-workers", "2"]))
     assert (plain.short_history, short.short_history) == (False, True)
     assert (plain.opening_repeats, short.opening_repeats) == (1, 4)
+    assert (plain.cache_workers, short.cache_workers) == (1, 2)
     assert short.model_overrides == {"variant": "unified"}
     assert TrainConfig.from_dict(short.to_dict()) == short  # train_config.json keeps it for --resume
