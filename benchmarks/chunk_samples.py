@@ -8,7 +8,7 @@ first chunk of each episode under several noise seeds and reports the spread of 
 the sampling noise that averaging is meant to cut. Ratios are against N = 1 from the same run.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/chunk_samples.py --checkpoint RUN/checkpoints/step-005000 \
-        --episodes data/learning/medium-heldout.zarr --samples 1,2,4,8
+        --episodes data/learning/medium-heldout/dataset.zarr --samples 1,2,4,8
 """
 from __future__ import annotations
 
