@@ -55,7 +55,7 @@ def evaluate(
     videos: int = EvalConfig.videos,
     reference_policies: bool = True,
     sampling_steps: int | None = None,
-    chunk_samples: int = 1,
+    chunk_samples: int = PolicyConfig.chunk_samples,
     image_size: tuple[int, int] | None = None,
     record_every: int | None = None,
     robotwin_policy: str | None = None,
