@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
 from aim_core.data.episodes import complete_episodes, open_dataset, select_demonstrations
@@ -73,8 +73,10 @@ def check_pretrained(path: str | None) -> None:
 
 
 RUN_HYPERPARAMETERS = ("model", "model_overrides", "pretrained", "tasks", "settings", "max_episodes", "batch_size",
-                       "seed", "optim", "camera_hw", "frame_stride", "loss")
-"""TrainConfig fields that define what a resumed run continues; changing one silently would mix two runs."""
+                       "short_history", "opening_repeats", "seed", "optim", "camera_hw", "frame_stride", "loss",
+                       "ema_decay", "ema_power")
+"""TrainConfig fields that define what a resumed run continues; changing one silently would mix two runs
+(a moving average resumed with another decay, or started mid-run from weights that were never averaged)."""
 
 
 def check_optim(config: TrainConfig) -> None:
@@ -99,6 +101,8 @@ def check_resume(config: TrainConfig, override: bool = False) -> None:
     except CheckpointError as exc:
         raise TrainingInputError(str(exc)) from exc
     current = json.loads(json.dumps(config.to_dict()))
+    # a checkpoint written before a field existed was trained with that field's default
+    saved = {**{f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}, **saved}
     changed = [f"{k} {saved.get(k)!r} -> {current[k]!r}" for k in RUN_HYPERPARAMETERS if saved.get(k) != current[k]]
     if changed and not override:
         raise TrainingInputError(f"--resume: {found.name} in {config.out_dir} was trained with other hyperparameters "

@@ -87,3 +87,34 @@ def test_cli_flags_reach_the_train_config(tmp_path):
     assert (plain.cache_workers, short.cache_workers) == (1, 2)
     assert short.model_overrides == {"variant": "unified"}
     assert TrainConfig.from_dict(short.to_dict()) == short  # train_config.json keeps it for --resume
+
+
+def _checkpoint_trained_with(run_dir, config: dict) -> None:
+    """The files `latest_checkpoint` and `read_checkpoint_state` look at, as the trainer writes them."""
+    import json
+    (run_dir / "checkpoints" / "step-000010" / "transformer").mkdir(parents=True)
+    (run_dir / "checkpoints" / "step-000010" / "transformer" / "config.json").write_text("{}")
+    (run_dir / "train_state" / "step-000010").mkdir(parents=True)
+    (run_dir / "train_state" / "step-000010" / "state.json").write_text(json.dumps({"step": 10, "config": config}))
+
+
+def test_resume_refuses_another_moving_average(tmp_path):
+    """A run averaged with decay 0.999 resumed without the average (or with another decay) would act with
+    weights of a different kind than its first steps; an older checkpoint without the field resumes with
+    the default it was trained with."""
+    from aim_core.training.preflight import check_resume
+    averaged = TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "avg"), ema_decay=0.999)
+    _checkpoint_trained_with(tmp_path / "avg", averaged.to_dict())
+    check_resume(averaged)
+    with pytest.raises(TrainingInputError, match=r"ema_decay 0\.999 -> 0\.0"):
+        check_resume(TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "avg")))
+    with pytest.raises(TrainingInputError, match=r"ema_decay 0\.999 -> 0\.99\b"):
+        check_resume(TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "avg"), ema_decay=0.99))
+    check_resume(TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "avg")), override=True)
+
+    old = TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "old"))
+    written_before_the_field = {k: v for k, v in old.to_dict().items() if k not in ("ema_decay", "ema_power")}
+    _checkpoint_trained_with(tmp_path / "old", written_before_the_field)
+    check_resume(old)
+    with pytest.raises(TrainingInputError, match=r"ema_decay 0\.0 -> 0\.999"):
+        check_resume(TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "old"), ema_decay=0.999))
