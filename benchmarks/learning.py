@@ -261,8 +261,9 @@ def value_map_quality(bundle: Path, heldout: Path, cache: Path, max_windows: int
 
 
 def acting_arm(actions: np.ndarray, start: np.ndarray) -> str:
-    """The arm whose commands (7 joints + gripper) end farthest from the episode's initial joints."""
-    moved = np.abs(actions[-1] - start)
+    """The arm whose commands (7 joints + gripper) go farthest from the episode's initial joints (the most,
+    joint by joint, over the actions: a place_shoe demonstration ends back at home, where both arms are)."""
+    moved = np.abs(actions - start).max(axis=0)
     far = {arm: float(moved[ACTION_LAYOUT[f"{arm}_arm"]].sum() + moved[ACTION_LAYOUT[f"{arm}_gripper"]].sum())
            for arm in ARMS}
     return max(far, key=far.get)
@@ -271,7 +272,8 @@ def acting_arm(actions: np.ndarray, start: np.ndarray) -> str:
 @torch.no_grad()
 def first_chunk_arm_choice(bundle: Path, recorded: Path) -> dict:
     """On held-out recorded episodes: does the first planned chunk, made from the first frame alone (no
-    past actions: only the image can tell), move the arm the demonstration moves over the same steps?
+    past actions: only the image can tell), move the arm the demonstration acts with? (The whole episode
+    says which: place_shoe's demonstrations stood still for their first 8 steps before expert revision 2.)
     Why: once an arm moves, the action history says which one, so closed-loop failures on new scenes
     start here (the quick profile picked the wrong arm on 4 of 5); ~50% is a policy blind to the scene."""
     policy = AIMPolicy.from_pretrained(bundle)
@@ -281,7 +283,7 @@ def first_chunk_arm_choice(bundle: Path, recorded: Path) -> dict:
         policy.reset()
         first = policy.select_action(Observation(episode.read("rgb", slice(0, 1))[0], qpos, episode.attrs.instruction, 0))
         chunk = np.vstack([first[None], policy.queued_actions()])
-        demo = episode.read("action", slice(0, len(chunk)))
+        demo = episode.read("action", slice(0, episode.attrs.num_steps))
         agree += acting_arm(chunk, qpos) == acting_arm(demo, qpos)
     return {"agree": agree, "episodes": len(episodes)}
 

@@ -85,7 +85,14 @@ class Expert:
 
     # -- gripper -------------------------------------------------------------------------------
     def set_gripper(self, commands: Mapping[str, float]) -> None:
-        """Ramp the gripper commands (1 open, 0 closed) of the named arms, then let them settle."""
+        """Ramp the gripper commands (1 open, 0 closed) of the named arms, then let them settle. Arms
+        already at their command are left out, and when none is left nothing is stepped: an "open" of an
+        open gripper (every grasp starts with one) would record 0.5 s of stillness, which RoboTwin's
+        expert does not have and which teaches a policy to wait on a scene it should act on."""
+        commands = {name: goal for name, goal in commands.items()
+                    if not np.isclose(self.env.robot[name].gripper_command, goal)}
+        if not commands:
+            return
         starts = {name: self.env.robot[name].gripper_command for name in commands}
         for i in range(1, self.gripper_steps + 1):
             for name, goal in commands.items():

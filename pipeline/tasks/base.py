@@ -97,10 +97,12 @@ class Task(ABC):
     table_height_bias: ClassVar[float] = 0.0
     """RoboTwin's `table_height_bias` (m): the task's table top sits this much above the configured
     height, on top of the hard setting's random offset (place_dual_shoes lowers it by 0.1)."""
-    expert_revision: ClassVar[int] = 1
+    expert_revision: ClassVar[int] = 2
     """Bumped whenever the scripted expert records different episodes for the same seed. Every episode
     stores it, and generation refuses to resume a store whose episodes of a job came from another
-    revision (a reused store would otherwise mix, or silently keep, the old demonstrations)."""
+    revision (a reused store would otherwise mix, or silently keep, the old demonstrations).
+    2: `Expert.set_gripper` no longer ramps a gripper already at its command (a grasp from an open
+    gripper began with 8 recorded steps of stillness)."""
 
     def __init__(self, env: SimEnv):
         self.env = env

@@ -31,6 +31,8 @@ def test_expert_succeeds_and_records_schema(task, setting, seed):
     grasping_arm = arrays["contacts/arm"][arrays["contacts/kind"] == CONTACT_GRASP][0]
     gripper = arrays["action"][:, 15 if grasping_arm == 1 else 7]
     assert gripper.min() == 0.0 and gripper.max() == 1.0  # closed for the grasp, open otherwise
+    # the arm moves from the first recorded step: no "open" of the already open gripper first (expert revision 2)
+    assert not np.allclose(arrays["action"][1], arrays["action"][0])
 
 
 def test_same_seed_gives_identical_arrays():
