@@ -133,10 +133,10 @@ PROFILES = {
     "medium": Profile(tasks=["click_bell"], episodes=100, train_minutes=40.0, train_steps=5000, batch_size=4,
                       vae_steps=400, heldout_seeds=30, train_seeds=4, action_prior_keypoints=32, history_frames=4,
                       history_noise=0.4, ema_decay=0.999, step_limit_factor=None),
-    # pick: the medium recipe on the pick-and-place task, place_shoe alone (100 demos, 190-360 steps each),
-    # 20 held-out seeds at 1.5 x the expert's steps (387 on the first run; RoboTwin's 500 would add to every failure).
-    # Measured on a shared 2-core VM (fifteenth session, RESULTS): generation ~15 min in two processes, VAE + latent
-    # cache 76 min beside CI, ~0.5 s/step; the aim row takes ~3 h there, where the full profile takes 10-12 h
+    # pick: the medium recipe on the pick-and-place task, place_shoe alone (100 demos, 184-350 steps each),
+    # 20 held-out seeds at 1.5 x the expert's steps (RoboTwin's 500 would add to every failure). Measured on a quiet
+    # 2-core VM (sixteenth session, RESULTS): generation ~6 min in two processes, VAE + latent cache 30 min, 0.24
+    # s/step (20 min), evaluation 13 min: the aim row in ~70 min (a shared VM: up to ~3 h, fifteenth session)
     "pick": Profile(tasks=["place_shoe"], episodes=100, train_minutes=60.0, train_steps=5000, batch_size=4,
                     vae_steps=400, heldout_seeds=20, train_seeds=0, choice_episodes=10,
                     action_prior_keypoints=32, history_frames=4, history_noise=0.4, ema_decay=0.999,
