@@ -23,12 +23,13 @@ from data_schemas.validate import EpisodeData
 
 def synthetic_episode(task: str = "place_shoe", setting: str = "easy", seed: int = 0, num_steps: int = 12,
                       image_size: tuple[int, int] = (24, 32), num_contacts: int = 5, num_points: int = 64,
-                      segmentation: bool = True) -> EpisodeData:
-    """One schema-complete episode (two tracked objects), deterministic in its arguments, stamped with the
-    task's current expert revision as a fresh recording would be (revision 1 for a name that is no task)."""
+                      segmentation: bool = True, expert_revision: int | None = None) -> EpisodeData:
+    """One schema-complete episode (two tracked objects), deterministic in its arguments. `expert_revision`
+    None: the task's current revision, as a fresh recording would have (1 for a name that is no task)."""
     from pipeline.tasks import list_tasks, get_task  # lazy: the registry imports the simulator
 
-    revision = get_task(task).expert_revision if task in list_tasks() else 1
+    if expert_revision is None:
+        expert_revision = get_task(task).expert_revision if task in list_tasks() else 1
     rng = np.random.default_rng(seed)
     t, v, (h, w), k = num_steps, len(CAMERA_NAMES), image_size, 2
     ramp = np.linspace(0, 1, h * w, dtype=np.float32).reshape(h, w)
@@ -41,7 +42,8 @@ def synthetic_episode(task: str = "place_shoe", setting: str = "easy", seed: int
         instruction=f"synthetic {task}", control_rate_hz=250.0 / 15, physics_rate_hz=250.0, num_steps=t,
         image_size=(h, w), object_names=["target", "support"], contact_bodies=["left_finger", "support"],
         segmentation_labels=["target", "support"] if segmentation else [],
-        roles={"target": "target", "support": "support"}, success=bool(seed % 2 == 0), expert_revision=revision)
+        roles={"target": "target", "support": "support"}, success=bool(seed % 2 == 0),
+        expert_revision=expert_revision)
     intrinsics = np.tile(np.array([[w, 0, w / 2], [0, w, h / 2], [0, 0, 1]], np.float32), (v, 1, 1))
     arrays = {
         "rgb": np.clip(rgb, 0, 255).astype(np.uint8),

@@ -83,7 +83,7 @@ def test_missing_units_refuse_episodes_recorded_differently(tmp_path):
     out = str(tmp_path / "ds.zarr")
     spec = DatasetSpec(tasks=["click_bell"], episodes_per_task=2, settings=["easy"], resolution=(24, 32),
                        annotate=False)
-    old = replace_attrs(synthetic_episode("click_bell", "easy", 0), expert_revision=1)  # as episodes before it
+    old = synthetic_episode("click_bell", "easy", 0, expert_revision=1)
     commit_episode(out, old)
     with pytest.raises(StaleEpisodesError, match=r"1 episode\(s\) .*click_bell-easy-000000: expert revision 1, "
                                                  r"this code's is 2\); write to a new store, or re-record"):

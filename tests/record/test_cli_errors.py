@@ -37,7 +37,7 @@ def test_absurd_and_untrainable_resolutions_are_refused_before_simulating(tmp_pa
 
 def test_resuming_a_store_recorded_by_an_older_expert_is_refused(store, store_path) -> None:
     """click_bell's expert changed (revision 2): topping up a store of revision-1 episodes would mix both."""
-    store.write_episode(synthetic_episode("click_bell", "easy", 0))
+    store.write_episode(synthetic_episode("click_bell", "easy", 0, expert_revision=1))
     before = tree_snapshot(store_path)
     out = run("aim-rollout", "--task", "click_bell", "--setting", "easy", "--episodes", "2", "--out", str(store_path))
     one_line_refusal(out, "click_bell-easy-000000: expert revision 1, this code's is 2", "--overwrite")
