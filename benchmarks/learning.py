@@ -106,6 +106,8 @@ class Profile:
     """AIMConfig.action_keypoints of every variant (0: the action stream reads the frame by attention only)."""
     action_prior_keypoints: int = 0
     """AIMConfig.action_prior_keypoints of every variant (0: no action prior, the stream denoises the chunk)."""
+    action_prior_grid: tuple[int, int] = (0, 0)
+    """AIMConfig.action_prior_grid of every variant ((0, 0): the prior reads keypoints alone)."""
     history_frames: int | None = None
     """Latent frames of history per window (None: aim-small's 2, i.e. 8 recorded steps)."""
     plan_from_noise: float = 0.25
@@ -200,6 +202,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
     return TrainConfig(dataset=str(dataset), out_dir=str(out), model="aim-small",
                        model_overrides={"variant": variant, "action_keypoints": profile.action_keypoints,
                                         "action_prior_keypoints": profile.action_prior_keypoints,
+                                        "action_prior_grid": profile.action_prior_grid,
                                         **({"layout": asdict(replace(aim_small_config().layout,
                                                               history_frames=profile.history_frames))}
                                            if profile.history_frames else {})},
@@ -413,6 +416,8 @@ def main() -> None:
     p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
     p.add_argument("--action-prior-keypoints", type=int,
                    help="override AIMConfig.action_prior_keypoints (0: no action prior)")
+    p.add_argument("--action-prior-grid", type=int, nargs=2, metavar=("ROWS", "COLS"),
+                   help="override AIMConfig.action_prior_grid (0 0: keypoints alone)")
     p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
@@ -455,6 +460,8 @@ def main() -> None:
                                                     ("short_history", args.short_history or None),
                                                     ("action_keypoints", args.action_keypoints),
                                                     ("action_prior_keypoints", args.action_prior_keypoints),
+                                                    ("action_prior_grid", args.action_prior_grid and
+                                                     tuple(args.action_prior_grid)),
                                                     ("history_frames", args.history_frames),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("history_noise", args.history_noise),

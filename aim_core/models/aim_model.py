@@ -79,7 +79,7 @@ class AIMModel(ModelMixin, ConfigMixin):
         self.action_keypoint_encoder = (ObservationKeypoints(c.latent_channels, c.action_keypoints, c.action_width)
                                         if c.action_keypoints else None)
         self.action_prior_head = (ActionPrior(c.latent_channels, c.action_prior_keypoints, c.action_dim,
-                                              c.layout.future_actions, c.action_width)
+                                              c.layout.future_actions, c.action_width, grid=c.action_prior_grid)
                                   if c.action_prior_keypoints else None)
         self.blocks = nn.ModuleList(MoTBlock(c, last=i == c.num_layers - 1) for i in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)

@@ -83,12 +83,20 @@ class AIMConfig:
     """Keypoints of the action prior (`aim_core.models.embeddings.ActionPrior`): a chunk regressed from the current
     observation and the last executed action, which the action stream refines (it denoises chunk - prior);
     0: none, the action stream denoises the chunk itself, as in the paper."""
+    action_prior_grid: tuple[int, int] = (0, 0)
+    """(rows, cols) of a position-specific view the action prior also reads: 8 feature maps of the current
+    latent frame average-pooled to this grid, flattened (`aim_core.models.embeddings.ActionPrior`); (0, 0):
+    keypoints alone. Why: a spatial softmax says where a feature peaks, and on place_shoe no feature the prior
+    learnt peaks on the shoe (arms, mat and table are in every frame): its opening chunk was the same mean of the
+    left- and right-arm demonstrations on every scene, while a linear probe of the same latents names the arm
+    20/20 (benchmarks/RESULTS.md, Learning, seventeenth session)."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "patch_size", tuple(self.patch_size))
+        object.__setattr__(self, "action_prior_grid", tuple(self.action_prior_grid))
         if isinstance(self.layout, dict):
             object.__setattr__(self, "layout", ChunkLayout(**self.layout))
         if self.variant not in VARIANTS:
@@ -103,6 +111,11 @@ class AIMConfig:
             raise ValueError(f"action_keypoints must be >= 0, got {self.action_keypoints}")
         if self.action_prior_keypoints < 0:
             raise ValueError(f"action_prior_keypoints must be >= 0, got {self.action_prior_keypoints}")
+        if len(self.action_prior_grid) != 2 or min(self.action_prior_grid) < 0 or (
+                0 in self.action_prior_grid and any(self.action_prior_grid)):
+            raise ValueError(f"action_prior_grid must be (rows, cols) > 0, or (0, 0) for none; got {self.action_prior_grid}")
+        if any(self.action_prior_grid) and not self.action_prior_keypoints:
+            raise ValueError("action_prior_grid is a view of the action prior: set action_prior_keypoints too")
         if self.grid_position_table < 0:
             raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:

@@ -36,6 +36,9 @@ def action_mlp(d_in: int, d_out: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d_in, hidden), nn.SiLU(), nn.Linear(hidden, d_out))
 
 
+GRID_CHANNELS = 8
+"""Feature maps of the action prior's pooled grid view (`ActionPrior`)."""
+
 INITIAL_SHARPNESS = 3.0
 """Softmax factor on standardised keypoint logits at initialisation: the top cells of a frame carry most weight."""
 
@@ -101,12 +104,21 @@ class ActionPrior(SpatialKeypoints):
     0.16 four frames in) and the reach ends at the expert's hover on some seeds; closed loop 1/10 held-out alone,
     2/10 (7/30 on 30 seeds) with a 4-frame history, beside 1/10 without it: within noise, the press 1-3 cm further
     still missed. Off by default.
+
+    With a `grid` (rows, cols) it also reads a position-specific view of the frame: GRID_CHANNELS feature maps
+    average-pooled to the grid and flattened (as a linear probe would read them). Why: keypoints say where a
+    feature peaks, and on place_shoe none peaked on the shoe; the opening chunk could not name the arm, which
+    the flattened latents do (`AIMConfig.action_prior_grid`).
     """
 
-    def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int) -> None:
+    def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int,
+                 grid: tuple[int, int] = (0, 0)) -> None:
         super().__init__(channels, keypoints, width)
         self.actions, self.action_dim = actions, action_dim
-        self.regress = action_mlp(2 * keypoints + action_dim + 1, actions * action_dim, width)
+        self.grid = (nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.AdaptiveAvgPool2d(tuple(grid)),
+                                   nn.Flatten()) if all(grid) else None)
+        grid_features = GRID_CHANNELS * grid[0] * grid[1] if self.grid is not None else 0
+        self.regress = action_mlp(2 * keypoints + grid_features + action_dim + 1, actions * action_dim, width)
 
     def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None) -> torch.Tensor:
         """Current frame [B, C, h, w] and the window's past actions [B, m, A] (m may be 0, or None) -> [B, n, A]."""
@@ -116,7 +128,8 @@ class ActionPrior(SpatialKeypoints):
             last, known = points.new_zeros(b, self.action_dim), points.new_zeros(b, 1)
         else:
             last, known = past_actions[:, -1].to(points.dtype), points.new_ones(b, 1)
-        return self.regress(torch.cat([points.flatten(1), last, known], dim=1)).view(b, self.actions, self.action_dim)
+        views = [points.flatten(1)] if self.grid is None else [points.flatten(1), self.grid(frame).to(points.dtype)]
+        return self.regress(torch.cat([*views, last, known], dim=1)).view(b, self.actions, self.action_dim)
 
 
 class LatentEmbed(nn.Module):
