@@ -128,6 +128,11 @@ class LatentWindowDataset(_WindowTable):
         self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
         self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
 
+    def opening_frames(self) -> torch.Tensor:
+        """[episodes, C, h, w]: every episode's first RGB latent frame, the scene before anything moved (what the
+        task randomises; `AIMModel.set_scene_statistics`)."""
+        return torch.stack([torch.from_numpy(np.asarray(lat["rgb"][0])).float() for lat in self.latents])
+
     def _text_embedding(self, instruction: str) -> torch.Tensor:
         try:
             return torch.from_numpy(self.cache_root[f"{TEXT_GROUP}/{instruction_key(instruction)}"][...])

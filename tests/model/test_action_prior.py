@@ -166,3 +166,22 @@ def test_the_grid_view_is_configured_saved_and_checked(tmp_path):
             aim_tiny_config(action_prior_keypoints=3, action_prior_grid=bad)
     with pytest.raises(ValueError, match="action_prior_grid"):
         aim_tiny_config(action_prior_grid=(2, 4))  # a view of the prior: no prior, no view
+
+
+def test_the_scene_statistics_standardise_what_every_scene_shares():
+    """With a grid the prior reads (frame - scene mean) / scene std, cell by cell: a background the same in every
+    scene is gone once the statistics are set, so two datasets that differ only by it give one prior."""
+    batch = make_batch(aim_tiny_config())
+    c, h, w = batch.obs_latents.shape[1], *batch.obs_latents.shape[-2:]
+    torch.manual_seed(0)  # the grid is the frame's own: the invariance is exact
+    model = AIMModel(aim_tiny_config(action_prior_keypoints=3, action_prior_grid=(h, w))).eval()
+    openings = torch.randn(12, c, h, w)
+    background = 5.0 * torch.randn(c, h, w)
+    frames = batch.obs_latents.clone()
+    model.set_scene_statistics(openings)
+    plain = model.action_prior(frames, batch.past_actions)
+    model.set_scene_statistics(openings + background)
+    frames[:, :, -1] += background
+    torch.testing.assert_close(model.action_prior(frames, batch.past_actions), plain, rtol=1e-4, atol=1e-5)
+    head = model.action_prior_head
+    assert head.scene_std.min() > 0 and "action_prior_head.scene_mean" in model.state_dict()

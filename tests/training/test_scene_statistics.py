@@ -1,0 +1,21 @@
+"""A run whose action prior has a grid view records the scene statistics of its training episodes' opening
+frames in the model, and its policy bundle carries them (`AIMConfig.action_prior_grid`)."""
+import torch
+
+from aim_core.data import LatentWindowDataset
+from aim_core.models.aim_model import AIMModel
+from aim_core.training.trainer import train_stage1
+
+
+def test_the_bundle_carries_the_opening_frames_statistics(tiny_config):
+    config = tiny_config(steps=1, batch_size=1, checkpoint_every=1,
+                         model_overrides={"action_prior_keypoints": 2, "action_prior_grid": [2, 3]})
+    bundle = train_stage1(config).checkpoint
+    head = AIMModel.from_pretrained(bundle / "transformer").action_prior_head
+    model_config = AIMModel.from_pretrained(bundle / "transformer").config
+    openings = LatentWindowDataset(config.dataset, model_config.layout, config.latent_cache).opening_frames()
+    pooled = torch.nn.functional.adaptive_avg_pool2d(openings, (2, 3))
+    assert openings.shape[0] == 3
+    torch.testing.assert_close(head.scene_mean, pooled.mean(0))
+    torch.testing.assert_close(head.scene_std, pooled.std(0, unbiased=False).clamp(min=0.05))
+    assert not torch.equal(head.scene_std, torch.ones_like(head.scene_std))
