@@ -84,12 +84,13 @@ class AIMConfig:
     observation and the last executed action, which the action stream refines (it denoises chunk - prior);
     0: none, the action stream denoises the chunk itself, as in the paper."""
     action_prior_grid: tuple[int, int] = (0, 0)
-    """(rows, cols) of a position-specific view the action prior also reads: 8 feature maps of the current
-    latent frame average-pooled to this grid, flattened (`aim_core.models.embeddings.ActionPrior`); (0, 0):
-    keypoints alone. Why: a spatial softmax says where a feature peaks, and on place_shoe no feature the prior
-    learnt peaks on the shoe (arms, mat and table are in every frame): its opening chunk was the same mean of the
-    left- and right-arm demonstrations on every scene, while a linear probe of the same latents names the arm
-    20/20 (benchmarks/RESULTS.md, Learning, seventeenth session)."""
+    """(rows, cols) of the action prior's scene grid (`aim_core.models.embeddings.ActionPrior`): the prior reads
+    its frame standardised cell by cell with the training episodes' opening-frame statistics at this resolution
+    (recorded by the trainer, saved with the weights), and also 8 feature maps of it average-pooled to the grid
+    and flattened; (0, 0): the raw frame, keypoints alone. Why: on place_shoe the table, mat and resting arms
+    outweigh the shoe in the latents, and the keypoint prior's opening chunk was the same mean of the left- and
+    right-arm demonstrations on every scene, while a linear probe of the same latents names the arm 20/20
+    (benchmarks/RESULTS.md, Learning, seventeenth session)."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
