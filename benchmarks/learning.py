@@ -138,11 +138,14 @@ PROFILES = {
     # pick: the medium recipe on the issue's pick-and-place task, place_shoe alone (100 demos, 184-350 steps each),
     # 20 held-out seeds at 1.5 x the expert's steps (RoboTwin's 500 would add to every failure). Measured on a quiet
     # 2-core VM (sixteenth session, RESULTS): generation ~6 min in two processes, VAE + latent cache 30 min, 0.24
-    # s/step (20 min), evaluation 13 min: the aim row in ~70 min (a shared VM: up to ~3 h, fifteenth session)
+    # s/step (20 min), evaluation 13 min: the aim row in ~70 min (a shared VM: up to ~3 h, fifteenth session).
+    # The prior reads the scene standardised by its opening frames' statistics on a 12x16 grid, and the opening
+    # window is trained 30x per epoch: its opening chunk then moves the shoe's arm (first chunk 6/10 held-out vs
+    # 3/10 without the grid; closed loop still 0/20, RESULTS seventeenth session)
     "pick": Profile(tasks=["place_shoe"], episodes=100, train_minutes=60.0, train_steps=5000, batch_size=4,
                     vae_steps=400, heldout_seeds=20, train_seeds=0, choice_episodes=10,
-                    action_prior_keypoints=32, history_frames=4, history_noise=0.4, ema_decay=0.999,
-                    step_limit_factor=1.5),
+                    action_prior_keypoints=32, action_prior_grid=(12, 16), history_frames=4, history_noise=0.4,
+                    ema_decay=0.999, step_limit_factor=1.5, opening_repeats=30),
     "full": Profile(tasks=["click_bell", "place_shoe"], episodes=100, train_minutes=60.0, train_steps=4000,
                     batch_size=8, vae_steps=1500, heldout_seeds=20, train_seeds=10, heldout_episodes=3,
                     step_limit_factor=None),
