@@ -272,11 +272,17 @@ class AIMModel(ModelMixin, ConfigMixin):
             return None
         return self.action_prior_head(obs_latents[:, :, -1], past_actions)
 
+    @property
+    def reads_scene_statistics(self) -> bool:
+        """True where the action prior standardises its frame by scene statistics (`AIMConfig.action_prior_grid`)."""
+        return self.action_prior_head is not None and self.action_prior_head.grid is not None
+
     def set_scene_statistics(self, openings: torch.Tensor) -> None:
         """Record the training episodes' opening frames [N, C, h, w] (what the task randomises) in the action
-        prior, which standardises its frame by them (`AIMConfig.action_prior_grid`); no-op without a grid."""
-        if self.action_prior_head is not None and self.action_prior_head.grid is not None:
-            self.action_prior_head.set_scene_statistics(openings.to(self.action_prior_head.scene_mean.device))
+        prior, which standardises its frame by them (`AIMConfig.action_prior_grid`)."""
+        if not self.reads_scene_statistics:
+            raise ValueError("this model's action prior has no scene grid (AIMConfig.action_prior_grid)")
+        self.action_prior_head.set_scene_statistics(openings.to(self.action_prior_head.scene_mean.device))
 
     def stream_parameters(self, stream: str) -> list[nn.Parameter]:
         """Parameters private to one stream (video, value, past_action, action); together they are all

@@ -120,7 +120,8 @@ class StageOneTrainer:
         self.model_config: AIMConfig = run_model_config(config.model, config.model_overrides,
                                                         self.data.model_requirements())
         self.model: AIMModel = build_model(self.model_config, config.pretrained).to(self.ctx.device)
-        self.model.set_scene_statistics(self.data.windows.opening_frames())  # a resumed run loads its own below
+        if self.model.reads_scene_statistics:  # a resumed run loads its own below
+            self.model.set_scene_statistics(self.data.windows.opening_frames())
         self.model.gradient_checkpointing = config.activation_checkpointing
         self.noise_schedule = NOISE_SCHEDULES[config.model]  # the sampler must use the same one: save it too
         self.action_codec = ActionCodec(action_dim=self.model_config.action_dim)  # the bundle's action_codec/

@@ -1,5 +1,6 @@
 """A run whose action prior has a grid view records the scene statistics of its training episodes' opening
 frames in the model, and its policy bundle carries them (`AIMConfig.action_prior_grid`)."""
+import pytest
 import torch
 
 from aim_core.data import LatentWindowDataset
@@ -19,3 +20,7 @@ def test_the_bundle_carries_the_opening_frames_statistics(tiny_config):
     torch.testing.assert_close(head.scene_mean, pooled.mean(0))
     torch.testing.assert_close(head.scene_std, pooled.std(0, unbiased=False).clamp(min=0.05))
     assert not torch.equal(head.scene_std, torch.ones_like(head.scene_std))
+    plain = AIMModel(model_config.__class__(**{**model_config.to_dict(), "action_prior_grid": (0, 0)}))
+    assert not plain.reads_scene_statistics
+    with pytest.raises(ValueError, match="action_prior_grid"):
+        plain.set_scene_statistics(openings)
