@@ -14,6 +14,7 @@ from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import aim_tiny_config
 from aim_core.models.schedule import NoiseSchedule
 from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss
+from data_schemas import ACTION_LAYOUT
 from tests.model.conftest import make_batch
 
 SCHEDULE = NoiseSchedule(shift=3.0)
@@ -126,7 +127,7 @@ def cluttered_openings(n: int, g: torch.Generator, channels: int, action_dim: in
     ramp = (0.3 * torch.arange(1, actions + 1) / actions).view(actions, 1)
     target = torch.zeros(n, actions, action_dim)
     for i in range(n):
-        target[i, :, (0 if side[i] == 0 else 8):(7 if side[i] == 0 else 15)] = ramp
+        target[i, :, ACTION_LAYOUT[("left_arm", "right_arm")[side[i]]]] = ramp
     return frames, target, side
 
 
@@ -148,7 +149,8 @@ def test_a_grid_view_lets_the_prior_name_the_arm_amid_clutter():
     frames, _, side = cluttered_openings(64, torch.Generator().manual_seed(99), config.latent_channels, dim, n)
     with torch.no_grad():
         moved = head(frames, None).abs().amax(dim=1)
-    named = int(((moved[:, 8:15].sum(1) > moved[:, 0:7].sum(1)).long() == side).sum())
+    right = moved[:, ACTION_LAYOUT["right_arm"]].sum(1) > moved[:, ACTION_LAYOUT["left_arm"]].sum(1)
+    named = int((right.long() == side).sum())
     assert named >= 62, f"the grid prior named the arm on {named}/64 new scenes"
 
 
