@@ -118,6 +118,8 @@ def chunk_latency_section(config: AIMConfig, grid, device, repeats: int, num_ste
         model = AIMModel(config).to(dtype).eval()
     model.attention_backend = "auto"
     data = batch_of(config, 1, grid, device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()  # this section's peak, not the training section's
     out = {}
     for use_cache in (True, False):
         sampler = ChunkSampler(model, AIM_5B_SCHEDULE, SamplingConfig(num_steps=num_steps, use_cache=use_cache,

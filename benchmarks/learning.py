@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +39,6 @@ import torch
 from aim_core.data import LatentWindowDataset, build_latent_cache, collate_windows
 from aim_core.data.canvas import CanvasLayout, pack_canvas
 from aim_core.data.episodes import complete_episodes, open_dataset
-from aim_core.eval.chain import ChainConfig, generate_annotated_dataset
-from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, evaluate_checkpoints
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models.batch import AIMBatch
@@ -172,11 +170,27 @@ def machine() -> dict:
 
 def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: str) -> Path:
     """Annotated expert episodes of every task of the profile in `<data_root>/<name>/dataset.zarr` (reused)."""
+    from aim_core.eval.chain import ChainConfig, generate_annotated_dataset  # the simulator stack
+
     out = data_root / name
     for task in profile.tasks:
         generate_annotated_dataset(ChainConfig(out_dir=str(out), tasks=[task], episodes_per_task=episodes,
                                                seed=seed, image_size=profile.image_size))
     return out / "dataset.zarr"
+
+
+def recorded(profile: Profile, data_root: Path, seed: int, episodes: int, name: str) -> Path:
+    """The store `generate` writes, used as it is, without the simulator (`--no-generate`: a GPU machine
+    trains on demonstrations recorded elsewhere); exit 2 when it holds fewer complete episodes of a task than
+    asked. `seed` is `generate`'s: which seeds the store holds is not checked."""
+    store = data_root / name / "dataset.zarr"
+    for task in profile.tasks:
+        have = len(complete_episodes(open_dataset(str(store)), tasks=[task])) if store.exists() else 0
+        if have < episodes:
+            print(f"learning.py: {store} holds {have} complete {task} episodes, the profile asks {episodes}; "
+                  "record them where SAPIEN runs (without --no-generate)", file=sys.stderr)
+            raise SystemExit(2)
+    return store
 
 
 def annotation_digests(dataset: Path) -> set[str]:
@@ -412,6 +426,8 @@ def main() -> None:
     p.add_argument("--train-steps", type=int, help="override the profile's step count")
     p.add_argument("--episodes", type=int, help="override demonstrations per task")
     p.add_argument("--vae-steps", type=int, help="override the VAE's training steps")
+    p.add_argument("--choice-episodes", type=int,
+                   help="override recorded held-out episodes per task of the first-chunk arm choice")
     p.add_argument("--heldout-seeds", type=int, help="override held-out evaluation seeds per task")
     p.add_argument("--train-seeds", type=int, help="override training evaluation seeds per task")
     p.add_argument("--short-history", action="store_true",
@@ -443,7 +459,10 @@ def main() -> None:
                         "2-core machine a second torch thread made them 10-20x slower (RESULTS, Train & eval)")
     p.add_argument("--reannotate", action="store_true",
                    help="let generation rewrite value maps made with other annotation parameters (refused otherwise)")
-    p.add_argument("--skip-eval", action="store_true")
+    p.add_argument("--skip-eval", action="store_true", help="no closed-loop evaluation (it needs the simulator)")
+    p.add_argument("--no-generate", action="store_true",
+                   help="train on the demonstrations under --data as they are, without the simulator (a GPU "
+                        "machine: benchmarks/gpu_check.sh); exit 2 if a store holds fewer than the profile asks")
     p.add_argument("--no-reference", action="store_true",
                    help="evaluation: leave out the expert and hold rows (30/30 and 0/30 on every evaluation so far; "
                         "the hold row alone plays 400 steps a seed by RoboTwin's limit)")
@@ -458,6 +477,7 @@ def main() -> None:
     profile = replace(profile, **{k: v for k, v in (("train_minutes", args.train_minutes),
                                                     ("train_steps", args.train_steps),
                                                     ("episodes", args.episodes), ("vae_steps", args.vae_steps),
+                                                    ("choice_episodes", args.choice_episodes),
                                                     ("heldout_seeds", args.heldout_seeds),
                                                     ("train_seeds", args.train_seeds),
                                                     ("short_history", args.short_history or None),
@@ -509,9 +529,10 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     names = [args.profile, f"{args.profile}-heldout", f"{args.profile}-choice"]
     if not args.reannotate:
         refuse_reannotation(Path(args.data), names)
-    dataset = generate(profile, Path(args.data), 0, profile.episodes, names[0])
-    heldout = generate(profile, Path(args.data), HELDOUT_SEED, profile.heldout_episodes, names[1])
-    choice = generate(profile, Path(args.data), CHOICE_SEED, profile.choice_episodes, names[2])
+    demos = recorded if args.no_generate else generate
+    dataset = demos(profile, Path(args.data), 0, profile.episodes, names[0])
+    heldout = demos(profile, Path(args.data), HELDOUT_SEED, profile.heldout_episodes, names[1])
+    choice = demos(profile, Path(args.data), CHOICE_SEED, profile.choice_episodes, names[2])
     results["timings_s"]["generate"] = round(time.perf_counter() - clock, 1)
     results["annotation_digest"] = sorted(annotation_digests(dataset))  # the value maps these runs trained on
 
@@ -552,6 +573,8 @@ def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results:
                  reference: bool = True) -> None:
     """Closed loop on held-out seeds (expert-solvable, from 100000) and on training seeds (from 0, none if
     `profile.train_seeds` is 0), in `workers` processes; with `reference`, also the expert and hold rows."""
+    from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, evaluate_checkpoints  # the simulator stack
+
     policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps, execute_frames=profile.execute_frames,
                                  chunk_samples=profile.chunk_samples)
     for split, seed_start, count, instructions in (("heldout", EVAL_SEED_START, profile.heldout_seeds, "unseen"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import open3d as o3d
 
 from data_schemas import CONTACT_GRASP, CONTACT_PRESS, EpisodeData
 from pipeline.annotate.events import EpisodeEvents, actor_index, contact_mask, support_contact_mask
@@ -47,6 +46,8 @@ class ContactRegion:
 
 def points_near(cloud: np.ndarray, queries: np.ndarray, radius: float) -> np.ndarray:
     """Mask over `cloud` [P, 3]: points within `radius` of any query point (open3d fixed-radius search)."""
+    import open3d as o3d  # loaded by annotation alone: the training side imports this package without it
+
     if not len(queries) or not len(cloud):
         return np.zeros(len(cloud), dtype=bool)
     nns = o3d.core.nns.NearestNeighborSearch(o3d.core.Tensor(np.ascontiguousarray(queries, dtype=np.float64)))
@@ -57,6 +58,8 @@ def points_near(cloud: np.ndarray, queries: np.ndarray, radius: float) -> np.nda
 
 def kernel_density(points: np.ndarray, cloud: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian kernel density of the samples `cloud` at `points` (open3d neighbours within 3 sigma)."""
+    import open3d as o3d  # loaded by annotation alone: the training side imports this package without it
+
     nns = o3d.core.nns.NearestNeighborSearch(o3d.core.Tensor(np.ascontiguousarray(cloud, dtype=np.float64)))
     nns.fixed_radius_index(3 * sigma)
     _, sq_dist, splits = nns.fixed_radius_search(o3d.core.Tensor(np.ascontiguousarray(points, dtype=np.float64)),

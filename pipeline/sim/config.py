@@ -10,11 +10,40 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+import numpy as np
+
 from data_schemas.spec import image_size_problem
-from pipeline.sim.robot import ArmMount, RobotConfig
 
 DEFAULT_IMAGE_SIZE: tuple[int, int] = (240, 320)
 """(H, W): Intel RealSense D435 colour stream as used by RoboTwin 2.0."""
+
+
+@dataclass(frozen=True)
+class ArmMount:
+    """Where an arm's base sits: xyz in the world and yaw about z (the arm faces the table)."""
+
+    xyz: tuple[float, float, float]
+    yaw: float
+
+
+@dataclass(frozen=True)
+class RobotConfig:
+    """Mounts, home posture, drive gains and planner settings of the dual-Panda embodiment."""
+
+    mounts: dict[str, ArmMount] = field(default_factory=lambda: {
+        "left": ArmMount((-0.3, -0.48, 0.74), np.pi / 2),
+        "right": ArmMount((0.3, -0.48, 0.74), np.pi / 2),
+    })
+    home_qpos: tuple[float, ...] = (0.0, -0.4, 0.0, -2.3, 0.0, 1.9, np.pi / 4)
+    arm_stiffness: float = 4000.0
+    arm_damping: float = 400.0
+    arm_force_limit: float = 500.0
+    gripper_stiffness: float = 2000.0
+    gripper_damping: float = 100.0
+    gripper_force_limit: float = 60.0
+    finger_friction: float = 2.0
+    planning_time_s: float = 1.0
+    screw_qpos_step: float = 0.05
 
 
 @dataclass(frozen=True)

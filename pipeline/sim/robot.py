@@ -8,14 +8,13 @@ links (as in ManiSkill/RoboTwin) so the PD gains alone give tight tracking. The 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import mplib
 import mplib.collision_detection.fcl as fcl
 import numpy as np
 import sapien
 
 from data_schemas.spec import ACTION_DIM, ACTION_LAYOUT, ARM_DOF, ARMS, GRIPPER_OPEN
+from pipeline.sim.config import RobotConfig
 from pipeline.sim.poses import yaw_pose
 from pipeline.sim.robot_assets import (
     PANDA_ARM_JOINTS,
@@ -38,34 +37,6 @@ class PlanningError(RuntimeError):
 def _same_pose(a: sapien.Pose, b: sapien.Pose, position_tol_m: float = 5e-4, angle_tol_rad: float = 2e-3) -> bool:
     angle = 2 * np.arccos(min(1.0, abs(float(np.dot(a.q, b.q)))))
     return bool(np.linalg.norm(a.p - b.p) < position_tol_m and angle < angle_tol_rad)
-
-
-@dataclass(frozen=True)
-class ArmMount:
-    """Where an arm's base sits: xyz in the world and yaw about z (the arm faces the table)."""
-
-    xyz: tuple[float, float, float]
-    yaw: float
-
-
-@dataclass(frozen=True)
-class RobotConfig:
-    """Mounts, home posture, drive gains and planner settings of the dual-Panda embodiment."""
-
-    mounts: dict[str, ArmMount] = field(default_factory=lambda: {
-        "left": ArmMount((-0.3, -0.48, 0.74), np.pi / 2),
-        "right": ArmMount((0.3, -0.48, 0.74), np.pi / 2),
-    })
-    home_qpos: tuple[float, ...] = (0.0, -0.4, 0.0, -2.3, 0.0, 1.9, np.pi / 4)
-    arm_stiffness: float = 4000.0
-    arm_damping: float = 400.0
-    arm_force_limit: float = 500.0
-    gripper_stiffness: float = 2000.0
-    gripper_damping: float = 100.0
-    gripper_force_limit: float = 60.0
-    finger_friction: float = 2.0
-    planning_time_s: float = 1.0
-    screw_qpos_step: float = 0.05
 
 
 class PandaArm:

@@ -15,7 +15,7 @@ from data_schemas import SchemaError, episode_id
 from data_schemas.spec import ACTION_LAYOUT, ARMS, GRIPPER_OPEN, MANIFEST_ATTR, STATS_GROUP
 from pipeline.record.store import DatasetStore
 from pipeline.record.synthetic import synthetic_value_maps
-from pipeline.sim.robot import RobotConfig
+from pipeline.sim.config import RobotConfig
 from tests.record.conftest import tree_snapshot
 from tests.record.test_cli import run
 
