@@ -25,7 +25,8 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/nvi
 # 1 + 2: the sections took 23 s and 15 s on an H200 (model build, 6 train steps, 2 x 4 chunks; RESULTS)
 timeout 240 "$PY" benchmarks/gpu_check.py --out "$OUT/gpu_check.json" $SMOKE 2>&1 | tee "$OUT/model.log"
 # when each part ends: on the first H200 run both sections printed their figures, yet part 3 started too late to
-# end inside the 480 s call, as if this process had not returned before its timeout (not established): this says
+# end inside the 480 s call, as if this process had not returned before its timeout (not established): the next
+# line records when it returns
 echo "$(date +%T) gpu_check.py returned: exit ${PIPESTATUS[0]} (124: stopped by the timeout)" | tee -a "$OUT/model.log"
 
 # 3: aim-small learning run, fixed steps (GPU); the latent caches are encoded in this process (workers 1): the

@@ -184,8 +184,9 @@ def recorded(profile: Profile, data_root: Path, seed: int, episodes: int, name: 
     trains on demonstrations recorded elsewhere); exit 2 when it holds fewer complete episodes of a task than
     asked. `seed` is `generate`'s: which seeds the store holds is not checked."""
     store = data_root / name / "dataset.zarr"
+    reader = open_dataset(str(store)) if store.exists() else None
     for task in profile.tasks:
-        have = len(complete_episodes(open_dataset(str(store)), tasks=[task])) if store.exists() else 0
+        have = len(complete_episodes(reader, tasks=[task])) if reader is not None else 0
         if have < episodes:
             print(f"learning.py: {store} holds {have} complete {task} episodes, the profile asks {episodes}; "
                   "record them where SAPIEN runs (without --no-generate)", file=sys.stderr)

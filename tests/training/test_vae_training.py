@@ -33,17 +33,7 @@ def test_training_lowers_the_loss_and_freezes_the_vae(tiny_dataset):
     assert sum(report.losses[-10:]) < sum(report.losses[:10]), report.losses
     assert all(math.isfinite(report.psnr[k]) for k in ("rgb", "value"))
     assert not any(p.requires_grad for p in vae.model.parameters()) and not vae.model.training
-
-
-
-@pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_training_runs_on_the_gpu_and_returns_the_vae_on_the_cpu(tiny_dataset):
-    episodes = complete_episodes(open_dataset(tiny_dataset))
-    vae, report = train_vae(episodes[:2], config=VAETrainConfig(z_dim=4, steps=40, lr=3e-3, **FAST), progress=False,
-                            eval_episodes=episodes[2:])
-    assert sum(report.losses[-10:]) < sum(report.losses[:10]), report.losses
-    assert vae.device.type == "cpu"
+    assert vae.device.type == "cpu"  # trained on the GPU where there is one, returned where callers measure it
 
 
 def test_mass_share():
