@@ -23,21 +23,26 @@ SMOKE=""
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/nvidia_smi.csv" 2>/dev/null || true
 
 # 1 + 2: the sections took 23 s and 15 s on an H200 (model build, 6 train steps, 2 x 4 chunks; RESULTS)
-timeout 240 "$PY" benchmarks/gpu_check.py --out "$OUT/gpu_check.json" $SMOKE 2>&1 | tee "$OUT/model.log"
-# when each part ends: on the first H200 run both sections printed their figures, yet part 3 started too late to
-# end inside the 480 s call, as if this process had not returned before its timeout (not established): the next
-# line records when it returns
-echo "$(date +%T) gpu_check.py returned: exit ${PIPESTATUS[0]} (124: stopped by the timeout)" | tee -a "$OUT/model.log"
+# Straight to a file, no pipe: on the first H200 run both sections printed their figures yet part 3 started too
+# late, as if `| tee` had waited on a process that still held the pipe (FlexAttention's compile workers are
+# child processes); one compile thread keeps inductor in this process. Each part logs when it starts and returns.
+echo "$(date +%T) gpu_check.py starts" > "$OUT/model.log"
+TORCHINDUCTOR_COMPILE_THREADS=1 timeout 240 "$PY" benchmarks/gpu_check.py --out "$OUT/gpu_check.json" $SMOKE \
+  >> "$OUT/model.log" 2>&1
+echo "$(date +%T) gpu_check.py returned: exit $? (124: stopped by the timeout)" >> "$OUT/model.log"
+cat "$OUT/model.log"
 
 # 3: aim-small learning run, fixed steps (GPU); the latent caches are encoded in this process (workers 1): the
 # VAE is on the GPU
 if [ -z "$SMOKE" ]; then
   EVAL_FLAG="--skip-eval"; [ "${GPU_CHECK_EVAL:-0}" = "1" ] && EVAL_FLAG=""
   CHOICE=(); [ -n "${GPU_CHOICE_EPISODES:-}" ] && CHOICE=(--choice-episodes "$GPU_CHOICE_EPISODES")
+  echo "$(date +%T) learning.py starts" > "$OUT/learning.log"
   timeout 210 "$PY" benchmarks/learning.py --profile quick --variants aim --data "${GPU_CHECK_DATA:-data/learning}" \
     --out "$WORK/learning" --train-steps "${GPU_LEARNING_STEPS:-1000}" --no-generate --workers 1 "${CHOICE[@]}" $EVAL_FLAG \
-    > "$OUT/learning.log" 2>&1  # straight to the file: a pipe to tail lost the whole log when the call was stopped
+    >> "$OUT/learning.log" 2>&1  # straight to the file: a pipe to tail lost the whole log when the call was stopped
   echo "$(date +%T) learning.py returned: exit $?" >> "$OUT/learning.log"
+  tr '\r' '\n' < "$OUT/learning.log" | grep -v "^\s*$" | tail -25
   cp "$WORK/learning/results.json" "$OUT/learning_results.json" 2>/dev/null || true
   cp "$WORK/learning/loss_curves.png" "$OUT/" 2>/dev/null || true
   CKPT=$(ls -d "$WORK/learning/runs/aim/checkpoints"/step-* 2>/dev/null | tail -1)

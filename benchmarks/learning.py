@@ -46,7 +46,7 @@ from aim_core.models.config import aim_small_config
 from aim_core.models.schedule import NoiseSchedule
 from aim_core.training.checkpoint import latest_checkpoint
 from aim_core.training.config import OptimConfig, TrainConfig
-from aim_core.training.data_source import prepare_training_data, training_encoders
+from aim_core.training.data_source import encoders_to_gpu, prepare_training_data, training_encoders
 from aim_core.training.encoders import ENCODERS_DIR, VAE_REPORT
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.trainer import train_stage1
@@ -545,7 +545,7 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     results["vae"] = {k: v for k, v in vae_report.items() if k != "losses"}
     encoders = training_encoders(train_config(profile, dataset, first, variants[0], cache, gpu), progress=False)
     build_latent_cache(str(heldout), encoders.vae, encoders.text, cache=out / "heldout_cache", progress=False,
-                       workers=args.workers)
+                       workers=1 if encoders_to_gpu(encoders) else args.workers)
     results["timings_s"]["vae_and_cache"] = round(time.perf_counter() - clock, 1)
 
     bundles = {}
