@@ -1,4 +1,5 @@
-"""GPU figures of AIM in one run (called by benchmarks/gpu_check.sh): aim-5b train step, aim-5b chunk latency.
+"""GPU figures of AIM in one run (called by benchmarks/gpu_check.sh): aim-5b train step, aim-5b chunk latency,
+aim-small train step.
 
 1. aim-5b with random weights, bf16 weights/optimizer states (fp32 would not fit one GPU), bf16 autocast, AdamW,
    activation checkpointing, FlexAttention: training step
@@ -6,12 +7,14 @@
    MFU = (6 x parameters x tokens + attention FLOPs) / step time / peak bf16 FLOP/s (--peak-tflops; H100/H200
    SXM dense bf16: 989).
 2. KV-cached chunk latency of aim-5b in bf16 at the same canvases (10 Euler steps, full history window).
+3. aim-small's training step on random data as the trainer runs it, per attention backend (SDPA / FlexAttention)
+   and with / without bf16 autocast: set beside the learning run's step time it separates model from data cost.
 
 `--smoke` runs the same code on CPU with aim-tiny at toy shapes (what CI / a CPU machine can check).
 Each section writes its figures as soon as it has them; a failing section records its error and the
 next one still runs.
 
-    python benchmarks/gpu_check.py --out gpu_check.json [--smoke]
+    python benchmarks/gpu_check.py --out gpu_check.json [--smoke] [--sections small_train_step ...]
 """
 from __future__ import annotations
 
@@ -26,11 +29,12 @@ import torch
 from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.batch import AIMBatch
-from aim_core.models.config import AIMConfig, aim_5b_config, aim_tiny_config
+from aim_core.models.config import AIMConfig, aim_5b_config, aim_small_config, aim_tiny_config
 from aim_core.models.schedule import AIM_5B_SCHEDULE
 from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss
 
 GRID_5B = (30, 40)     # 480x640 canvas (three 240x320 views), 16x VAE
+GRID_SMALL = (12, 16)  # aim-small's 192x256 canvas (96x128 views)
 TEXT_TOKENS = 64
 
 
@@ -67,17 +71,19 @@ def sync(device) -> None:
         torch.cuda.synchronize()
 
 
-def train_step_section(config: AIMConfig, grid, batch: int, steps: int, device, peak_tflops: float) -> dict:
+def train_step_section(config: AIMConfig, grid, batch: int, steps: int, device, peak_tflops: float,
+                       bf16_weights: bool = True, autocast: bool = True, checkpointing: bool = True,
+                       backend: str = "auto") -> dict:
     torch.manual_seed(0)
     with torch.device(device):  # initialise on the device: billions of parameters are slow to build on the host
         model = AIMModel(config)
-    if device.type == "cuda":
+    if device.type == "cuda" and bf16_weights:
         # aim-5b is 9.7 B parameters with the action streams: fp32 weights + AdamW states (16 B/param, 155 GB) do
         # not fit one 141 GB GPU. Here weights, grads and states are bf16 (8 B/param, ~78 GB): the step time and
         # activation memory of one GPU; real runs shard fp32 masters with FSDP2 over several GPUs.
         model = model.to(torch.bfloat16)
-    model.gradient_checkpointing = True
-    model.attention_backend = "auto"
+    model.gradient_checkpointing = checkpointing
+    model.attention_backend = backend
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, betas=(0.9, 0.95), foreach=device.type == "cuda")
     data = batch_of(config, batch, grid, device)
     times = []
@@ -86,7 +92,7 @@ def train_step_section(config: AIMConfig, grid, batch: int, steps: int, device, 
     for i in range(steps):
         sync(device)
         start = time.perf_counter()
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast and device.type == "cuda"):
             loss, _ = flow_matching_loss(model, data, FlowMatchingConfig(), AIM_5B_SCHEDULE)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -107,6 +113,19 @@ def train_step_section(config: AIMConfig, grid, batch: int, steps: int, device, 
     del model, optimizer
     if device.type == "cuda":
         torch.cuda.empty_cache()
+    return out
+
+
+def small_step_section(device, peak_tflops: float, steps: int) -> dict:
+    """aim-small as the trainer runs it (fp32 weights, no activation checkpointing, batch 4, 12x16 latents) under
+    each attention backend, with and without bf16 autocast: is a GPU step bound by the model or by launches?"""
+    config, out = aim_small_config(), {}
+    for backend in ("sdpa", "flex") if device.type == "cuda" else ("sdpa",):  # no FlexAttention backward on CPU
+        for autocast in (True, False):
+            figures = train_step_section(config, GRID_SMALL, 4, steps, device, peak_tflops, bf16_weights=False,
+                                         autocast=autocast, checkpointing=False, backend=backend)
+            out[f"{backend}_{'bf16' if autocast else 'fp32'}"] = {k: figures[k] for k in ("step_s", "first_step_s")}
+    out.update(parameters=figures["parameters"], tokens_per_window=figures["tokens_per_window"], batch=4)
     return out
 
 
@@ -146,6 +165,7 @@ def main() -> None:
     p.add_argument("--peak-tflops", type=float, default=989.0)
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--sections", nargs="+", help="run only these sections (default: all)")
     args = p.parse_args()
     device = torch.device("cpu" if args.smoke or not torch.cuda.is_available() else "cuda")
     config = aim_tiny_config(layout=aim_5b_config().layout) if args.smoke else aim_5b_config()
@@ -154,8 +174,14 @@ def main() -> None:
                      "model": "aim-tiny (smoke)" if args.smoke else "aim-5b", "torch": torch.__version__}
     sections = {"train_step": lambda: train_step_section(config, grid, args.batch, 3 if args.smoke else args.steps,
                                                          device, args.peak_tflops),
-                "chunk_latency": lambda: chunk_latency_section(config, grid, device, 2 if args.smoke else 4, 10)}
+                "chunk_latency": lambda: chunk_latency_section(config, grid, device, 2 if args.smoke else 4, 10),
+                "small_train_step": lambda: small_step_section(device, args.peak_tflops, 3 if args.smoke else 25)}
+    unknown = set(args.sections or ()) - set(sections)
+    if unknown:
+        p.error(f"unknown sections {sorted(unknown)}: choose from {sorted(sections)}")
     for name, run in sections.items():
+        if args.sections and name not in args.sections:
+            continue
         start = time.perf_counter()
         try:
             figures[name] = run()

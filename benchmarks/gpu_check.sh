@@ -2,7 +2,8 @@
 # One GPU check, < 8 minutes on one H100/H200; figures go to $OUT/gpu_check.json (+ logs beside it).
 #   1. aim-5b (random weights, bf16 autocast, AdamW, activation checkpointing): train step time, peak memory, MFU
 #      at a realistic window (480x640 canvases -> 30x40 latents, 4 history + 4 future frames, 16 actions)
-#   2. aim-5b KV-cached chunk latency (10 Euler steps) at 480x640 canvases, bf16
+#   2. aim-5b KV-cached chunk latency (10 Euler steps) at 480x640 canvases, bf16; aim-small's training step on
+#      random data per attention backend, with and without bf16 autocast (model cost without the data pipeline)
 #   3. aim-small learning run on the GPU: benchmarks/learning.py --profile quick with a fixed step budget (VAE,
 #      latent caches, training, value-map quality on the GPU), on the demonstrations under $GPU_CHECK_DATA/quick*
 #      (carried there: generating them needs SAPIEN + a Vulkan ICD, training from them does not); evaluation
@@ -10,7 +11,11 @@
 #      $OUT/aim_small_bundle.tgz, to be evaluated closed loop where the simulator is.
 # Usage: OUT=/tmp/gpu bash benchmarks/gpu_check.sh        (CPU code-path check: bash benchmarks/gpu_check.sh --smoke)
 #   PYTHON (default .venv/bin/python, else python3), GPU_CHECK_DATA (default data/learning), GPU_CHECK_WORK (the
-#   learning run's folder, default $OUT), GPU_LEARNING_STEPS (1000), GPU_CHOICE_EPISODES (the profile's)
+#   learning run's folder, default $OUT), GPU_LEARNING_STEPS (1000), GPU_LEARNING_TIMEOUT (210 s: the trainer
+#   stops at the signal and writes its bundle), GPU_CHOICE_EPISODES (the profile's), GPU_CHECK_SECTIONS (some of
+#   train_step chunk_latency small_train_step; default all)
+# The bundle evaluates here: tar -xzf aim_small_bundle.tgz -C <out>/runs/aim/checkpoints; cp learning_results.json
+#   <out>/results.json; benchmarks/learning.py --profile quick --variants aim --out <out> --eval-only
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-benchmarks/out/gpu_check}"
@@ -27,8 +32,9 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/nvi
 # late, as if `| tee` had waited on a process that still held the pipe (FlexAttention's compile workers are
 # child processes); one compile thread keeps inductor in this process. Each part logs when it starts and returns.
 echo "$(date +%T) gpu_check.py starts" > "$OUT/model.log"
+SECTIONS=(); [ -n "${GPU_CHECK_SECTIONS:-}" ] && SECTIONS=(--sections $GPU_CHECK_SECTIONS)
 TORCHINDUCTOR_COMPILE_THREADS=1 timeout 240 "$PY" benchmarks/gpu_check.py --out "$OUT/gpu_check.json" $SMOKE \
-  >> "$OUT/model.log" 2>&1
+  "${SECTIONS[@]}" >> "$OUT/model.log" 2>&1
 echo "$(date +%T) gpu_check.py returned: exit $? (124: stopped by the timeout)" >> "$OUT/model.log"
 cat "$OUT/model.log"
 
@@ -38,13 +44,13 @@ if [ -z "$SMOKE" ]; then
   EVAL_FLAG="--skip-eval"; [ "${GPU_CHECK_EVAL:-0}" = "1" ] && EVAL_FLAG=""
   CHOICE=(); [ -n "${GPU_CHOICE_EPISODES:-}" ] && CHOICE=(--choice-episodes "$GPU_CHOICE_EPISODES")
   echo "$(date +%T) learning.py starts" > "$OUT/learning.log"
-  timeout 210 "$PY" benchmarks/learning.py --profile quick --variants aim --data "${GPU_CHECK_DATA:-data/learning}" \
+  timeout "${GPU_LEARNING_TIMEOUT:-210}" "$PY" benchmarks/learning.py --profile quick --variants aim --data "${GPU_CHECK_DATA:-data/learning}" \
     --out "$WORK/learning" --train-steps "${GPU_LEARNING_STEPS:-1000}" --no-generate --workers 1 "${CHOICE[@]}" $EVAL_FLAG \
     >> "$OUT/learning.log" 2>&1  # straight to the file: a pipe to tail lost the whole log when the call was stopped
   echo "$(date +%T) learning.py returned: exit $?" >> "$OUT/learning.log"
   tr '\r' '\n' < "$OUT/learning.log" | grep -v "^\s*$" | tail -25
   cp "$WORK/learning/results.json" "$OUT/learning_results.json" 2>/dev/null || true
-  cp "$WORK/learning/loss_curves.png" "$OUT/" 2>/dev/null || true
+  cp "$WORK/learning/loss_curves.png" "$WORK/learning/runs/aim/metrics.jsonl" "$OUT/" 2>/dev/null || true  # time/data_s
   CKPT=$(ls -d "$WORK/learning/runs/aim/checkpoints"/step-* 2>/dev/null | tail -1)
   [ -n "$CKPT" ] && tar -czf "$OUT/aim_small_bundle.tgz" -C "$(dirname "$CKPT")" "$(basename "$CKPT")"
 fi

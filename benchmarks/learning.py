@@ -44,7 +44,7 @@ from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models.batch import AIMBatch
 from aim_core.models.config import aim_small_config
 from aim_core.models.schedule import NoiseSchedule
-from aim_core.training.checkpoint import latest_checkpoint
+from aim_core.training.checkpoint import latest_bundle
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.data_source import encoders_to_gpu, prepare_training_data, training_encoders
 from aim_core.training.encoders import ENCODERS_DIR, VAE_REPORT
@@ -511,7 +511,7 @@ def main() -> None:
                                   execute_frames=profile.execute_frames, sampling_steps=profile.sampling_steps,
                                   chunk_samples=profile.chunk_samples,
                                   step_limit_factor=profile.step_limit_factor)
-        bundles = {v: latest_checkpoint(runs[v]) for v in variants}
+        bundles = {v: latest_bundle(runs[v]) for v in variants}
     else:
         bundles = train_all(args, profile, out, variants, runs, results, gpu)
     if not args.skip_eval:

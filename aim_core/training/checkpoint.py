@@ -31,7 +31,8 @@ from diffusers.training_utils import EMAModel
 from torch.distributed.checkpoint.state_dict import (StateDictOptions, get_model_state_dict, get_state_dict,
                                                      set_state_dict)
 
-from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, add_encoders
+from aim_core.inference.bundle import (ACTION_CODEC_DIR, TRANSFORMER_DIR, BundleError, PolicySpec, add_encoders,
+                                       check_bundle)
 from aim_core.models.action_codec import ActionCodec
 from aim_core.models.schedule import NoiseSchedule
 from aim_core.training.ema import averaged_weights
@@ -93,6 +94,18 @@ def list_checkpoints(out_dir: str | Path) -> list[Path]:
     """Bundles of a run that have their training state (complete checkpoints), oldest first."""
     bundles = _step_folders(Path(out_dir) / CHECKPOINTS_DIR)
     return [bundles[s] for s in sorted(bundles) if (train_state_dir(bundles[s]) / STATE_FILE).is_file()]
+
+
+def latest_bundle(out_dir: str | Path) -> Path | None:
+    """The newest complete policy bundle of a run, with or without its training state: evaluation needs only the
+    bundle (e.g. one trained on a GPU machine and copied here without its optimizer state)."""
+    folders = _step_folders(Path(out_dir) / CHECKPOINTS_DIR)
+    for bundle in (folders[step] for step in sorted(folders, reverse=True)):
+        try:
+            return check_bundle(bundle)
+        except BundleError:
+            continue
+    return None
 
 
 def latest_checkpoint(out_dir: str | Path) -> Path | None:

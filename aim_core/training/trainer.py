@@ -155,11 +155,14 @@ class StageOneTrainer:
                                data=self.data.metadata(), keep=self.config.keep_checkpoints, is_writer=self.ctx.is_main,
                                ema=self.ema)
 
-    def _train_step(self, step: int) -> tuple[float, dict[str, float], float]:
+    def _train_step(self, step: int) -> tuple[float, dict[str, float], float, float]:
+        """One optimizer step: (loss, loss terms, grad norm, seconds spent assembling the batch)."""
         seed = step_seed(self.config.seed, step, self.ctx.rank)
         torch.manual_seed(seed)
         generator = torch.Generator(device=self.ctx.device).manual_seed(seed)
+        fetch_start = time.perf_counter()
         batch = self.data.batch(self.sampler.indices(step), self.ctx.device)
+        data_s = time.perf_counter() - fetch_start
         self.wrapped.train()
         autocast = torch.autocast(self.ctx.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
         with autocast:
@@ -175,7 +178,7 @@ class StageOneTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         if self.ema is not None:
             self.ema.step(self.model.parameters())
-        return float(loss.detach()), {k: float(v) for k, v in terms.items()}, float(grad_norm)
+        return float(loss.detach()), {k: float(v) for k, v in terms.items()}, float(grad_norm), data_s
 
     def _validate(self, step: int) -> None:
         """A validation image of the weights the step's bundle acts with (the average, when kept)."""
@@ -197,7 +200,7 @@ class StageOneTrainer:
             return TrainResult(checkpoint=latest_checkpoint(self.out_dir), step=self.start_step,
                                final_loss=math.nan, stopped="completed")
         started = time.perf_counter()
-        window_start, window_steps = started, 0
+        window_start, window_steps, window_data_s = started, 0, 0.0
         loss_value, metrics = math.nan, {}
         stopped = "completed"
         step = self.start_step
@@ -207,9 +210,10 @@ class StageOneTrainer:
         with _StopRequest() as stop, progress:
             bar = progress.add_task("train", total=cfg.steps, completed=step, loss=math.nan)
             while step < cfg.steps:
-                loss_value, terms, grad_norm = self._train_step(step)
+                loss_value, terms, grad_norm, data_s = self._train_step(step)
                 step += 1
                 window_steps += 1
+                window_data_s += data_s
                 progress.update(bar, completed=step, loss=loss_value)
                 if step % cfg.log_every == 0 or step == cfg.steps:
                     elapsed = time.perf_counter() - window_start
@@ -220,10 +224,13 @@ class StageOneTrainer:
                         metrics["ema_decay"] = self.ema.cur_decay_value
                     metrics["throughput/steps_per_s"] = window_steps / elapsed
                     metrics["throughput/samples_per_s"] = window_steps * cfg.batch_size * self.ctx.world_size / elapsed
+                    # where a step's time goes (is a GPU run data-bound?): batch assembly vs everything else
+                    metrics["time/step_s"] = elapsed / window_steps
+                    metrics["time/data_s"] = window_data_s / window_steps
                     metrics["epoch"] = self.sampler.epoch_of(step)
                     if self.log is not None:
                         self.log.scalars(step, metrics)
-                    window_start, window_steps = time.perf_counter(), 0
+                    window_start, window_steps, window_data_s = time.perf_counter(), 0, 0.0
                 if cfg.val_every and step % cfg.val_every == 0:
                     self._validate(step)
                 over_budget = cfg.max_minutes is not None and time.perf_counter() - started > 60 * cfg.max_minutes

@@ -8,7 +8,8 @@ from safetensors.torch import load_file
 
 from aim_core.models.aim_model import AIMModel
 from aim_core.inference.bundle import check_bundle
-from aim_core.training.checkpoint import bundle_weights, list_checkpoints, read_checkpoint_state, train_state_dir
+from aim_core.training.checkpoint import (bundle_weights, latest_bundle, list_checkpoints, read_checkpoint_state,
+                                          train_state_dir)
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.schedule import warmup_cosine_factor
 from aim_core.training.config import TrainConfig
@@ -30,6 +31,7 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_config):
     full = read_metrics(config.out_dir)
     assert [m["step"] for m in full] == [1, 2, 3, 4, 5, 6]
     assert {"loss/rgb", "loss/map", "loss/act", "lr", "throughput/samples_per_s"} <= set(full[0])
+    assert all(0 < m["time/data_s"] < m["time/step_s"] for m in full)  # batch assembly is part of the step
     assert full[-1]["lr"] < full[2]["lr"]  # cosine decay after the 2 warmup steps
     assert [p.name for p in list_checkpoints(config.out_dir)] == ["step-000003", "step-000006"]
 
@@ -118,3 +120,16 @@ def test_a_longer_history_from_a_config_file_trains_and_a_contradiction_is_still
     with pytest.raises(ValueError, match="contradict the data"):
         train_stage1(tiny_config(steps=1, model_overrides={"layout": {**longer, "actions_per_frame": 3}}))
 
+
+
+def test_a_bundle_copied_without_its_training_state_is_found_for_evaluation(tiny_config, tmp_path):
+    """A bundle trained elsewhere (a GPU machine) arrives without train_state/: evaluation still finds it, and a
+    newer folder that is not a whole bundle (a copy cut short) is passed over."""
+    config = tiny_config(steps=2, checkpoint_every=2)
+    trained = train_stage1(config).checkpoint
+    copied = tmp_path / "copied" / "checkpoints"
+    shutil.copytree(trained, copied / trained.name)
+    (copied / "step-000009" / "transformer").mkdir(parents=True)
+    assert list_checkpoints(copied.parent) == []  # not resumable: no training state
+    assert latest_bundle(copied.parent) == copied / trained.name
+    assert latest_bundle(tmp_path / "empty") is None
