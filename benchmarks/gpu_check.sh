@@ -33,9 +33,11 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/nvi
 # child processes); one compile thread keeps inductor in this process. Each part logs when it starts and returns.
 echo "$(date +%T) gpu_check.py starts" > "$OUT/model.log"
 SECTIONS=(); [ -n "${GPU_CHECK_SECTIONS:-}" ] && SECTIONS=(--sections $GPU_CHECK_SECTIONS)
-TORCHINDUCTOR_COMPILE_THREADS=1 timeout 240 "$PY" benchmarks/gpu_check.py --out "$OUT/gpu_check.json" $SMOKE \
-  "${SECTIONS[@]}" >> "$OUT/model.log" 2>&1
-echo "$(date +%T) gpu_check.py returned: exit $? (124: stopped by the timeout)" >> "$OUT/model.log"
+export TORCHINDUCTOR_COMPILE_THREADS=1
+timeout --foreground 240 "$PY" benchmarks/gpu_check.py --out "$OUT/gpu_check.json" $SMOKE "${SECTIONS[@]}" \
+  >> "$OUT/model.log" 2>&1
+RC=$?  # before any $(...) below: a command substitution resets $?
+echo "$(date +%T) gpu_check.py returned: exit $RC (124: stopped by the timeout)" >> "$OUT/model.log"
 cat "$OUT/model.log"
 
 # 3: aim-small learning run, fixed steps (GPU); the latent caches are encoded in this process (workers 1): the
@@ -44,10 +46,13 @@ if [ -z "$SMOKE" ]; then
   EVAL_FLAG="--skip-eval"; [ "${GPU_CHECK_EVAL:-0}" = "1" ] && EVAL_FLAG=""
   CHOICE=(); [ -n "${GPU_CHOICE_EPISODES:-}" ] && CHOICE=(--choice-episodes "$GPU_CHOICE_EPISODES")
   echo "$(date +%T) learning.py starts" > "$OUT/learning.log"
-  timeout "${GPU_LEARNING_TIMEOUT:-210}" "$PY" benchmarks/learning.py --profile quick --variants aim --data "${GPU_CHECK_DATA:-data/learning}" \
+  # --foreground: the signal goes to the trainer alone, which stops between steps and writes its bundle (sent to
+  # the whole group, as by default, the second H200 run ended with no bundle and no traceback)
+  timeout --foreground "${GPU_LEARNING_TIMEOUT:-210}" "$PY" benchmarks/learning.py --profile quick --variants aim --data "${GPU_CHECK_DATA:-data/learning}" \
     --out "$WORK/learning" --train-steps "${GPU_LEARNING_STEPS:-1000}" --no-generate --workers 1 "${CHOICE[@]}" $EVAL_FLAG \
     >> "$OUT/learning.log" 2>&1  # straight to the file: a pipe to tail lost the whole log when the call was stopped
-  echo "$(date +%T) learning.py returned: exit $?" >> "$OUT/learning.log"
+  RC=$?
+  echo "$(date +%T) learning.py returned: exit $RC (124: stopped by the timeout)" >> "$OUT/learning.log"
   tr '\r' '\n' < "$OUT/learning.log" | grep -v "^\s*$" | tail -25
   cp "$WORK/learning/results.json" "$OUT/learning_results.json" 2>/dev/null || true
   cp "$WORK/learning/loss_curves.png" "$WORK/learning/runs/aim/metrics.jsonl" "$OUT/" 2>/dev/null || true  # time/data_s

@@ -62,7 +62,8 @@ class TrainConfig:
     """Warm-up of that average: its decay at step s is 1 - (1 + s)^-power until it reaches `ema_decay`
     (0.75 as in Diffusion Policy: ~0.998 after 5000 steps)."""
     precision: Precision = "auto"
-    """auto: bf16 autocast on CUDA, fp32 on CPU."""
+    """auto: bf16 autocast on CUDA for models of 100 M parameters and more (trainer.BF16_MIN_PARAMETERS), else
+    fp32 (a small model's GPU step is launch-bound: autocast only adds casts)."""
     activation_checkpointing: bool = False
     parallel: Parallel = "auto"
     """auto: DDP when launched by torchrun with several processes, FSDP2 for aim-5b."""

@@ -80,9 +80,15 @@ def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str,
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def _uses_bf16(precision: str, device: torch.device) -> bool:
-    """bf16 autocast when asked for, or by default on CUDA; fp32 otherwise."""
-    return precision == "bf16" or (precision == "auto" and device.type == "cuda")
+BF16_MIN_PARAMETERS = 100_000_000
+"""`precision="auto"` uses bf16 autocast on CUDA from this model size up. Below it a step is bound by kernel
+launches, not arithmetic, and autocast only adds cast kernels: aim-small (2.8 M) on an H200 took 0.176 s a step
+with bf16 autocast vs 0.124 s in fp32 (RESULTS, GPU check)."""
+
+
+def _uses_bf16(precision: str, device: torch.device, parameters: int) -> bool:
+    """bf16 autocast when asked for, or by default on CUDA for models of `BF16_MIN_PARAMETERS` and more."""
+    return precision == "bf16" or (precision == "auto" and device.type == "cuda" and parameters >= BF16_MIN_PARAMETERS)
 
 
 def _mean_over_ranks(values: dict[str, float], ctx: DistContext) -> dict[str, float]:
@@ -126,7 +132,7 @@ class StageOneTrainer:
         self.noise_schedule = NOISE_SCHEDULES[config.model]  # the sampler must use the same one: save it too
         self.action_codec = ActionCodec(action_dim=self.model_config.action_dim)  # the bundle's action_codec/
         self.action_codec.set_stats(self.data.windows.stats)
-        self.bf16 = _uses_bf16(config.precision, self.ctx.device)
+        self.bf16 = _uses_bf16(config.precision, self.ctx.device, sum(p.numel() for p in self.model.parameters()))
         self.parallel = resolve_parallel(config.parallel, self.ctx, config.model)
         self.wrapped = wrap_model(self.model, self.ctx, self.parallel, model_blocks(self.model), self.bf16)
         opt = config.optim
