@@ -425,6 +425,7 @@ def main() -> None:
     p.add_argument("--variants", default=",".join(VARIANTS))
     p.add_argument("--train-minutes", type=float, help="override the profile's CPU budget per variant")
     p.add_argument("--train-steps", type=int, help="override the profile's step count")
+    p.add_argument("--batch-size", type=int, help="override the profile's windows per step")
     p.add_argument("--episodes", type=int, help="override demonstrations per task")
     p.add_argument("--vae-steps", type=int, help="override the VAE's training steps")
     p.add_argument("--choice-episodes", type=int,
@@ -477,6 +478,7 @@ def main() -> None:
         profile = replace(profile, step_limit_factor=None)
     profile = replace(profile, **{k: v for k, v in (("train_minutes", args.train_minutes),
                                                     ("train_steps", args.train_steps),
+                                                    ("batch_size", args.batch_size),
                                                     ("episodes", args.episodes), ("vae_steps", args.vae_steps),
                                                     ("choice_episodes", args.choice_episodes),
                                                     ("heldout_seeds", args.heldout_seeds),
