@@ -48,8 +48,9 @@ if [ -z "$SMOKE" ]; then
   echo "$(date +%T) learning.py starts" > "$OUT/learning.log"
   # --foreground: the signal goes to the trainer alone, which stops between steps and writes its bundle (sent to
   # the whole group, as by default, the second H200 run ended with no bundle and no traceback)
-  timeout --foreground "${GPU_LEARNING_TIMEOUT:-210}" "$PY" benchmarks/learning.py --profile quick --variants aim --data "${GPU_CHECK_DATA:-data/learning}" \
-    --out "$WORK/learning" --train-steps "${GPU_LEARNING_STEPS:-1000}" --no-generate --workers 1 "${CHOICE[@]}" $EVAL_FLAG \
+  timeout --foreground "${GPU_LEARNING_TIMEOUT:-210}" "$PY" benchmarks/learning.py --profile quick --variants aim \
+    --data "${GPU_CHECK_DATA:-data/learning}" --out "$WORK/learning" --train-steps "${GPU_LEARNING_STEPS:-1000}" \
+    --no-generate --workers 1 "${CHOICE[@]}" $EVAL_FLAG \
     >> "$OUT/learning.log" 2>&1  # straight to the file: a pipe to tail lost the whole log when the call was stopped
   RC=$?
   echo "$(date +%T) learning.py returned: exit $RC (124: stopped by the timeout)" >> "$OUT/learning.log"

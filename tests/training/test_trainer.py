@@ -121,7 +121,6 @@ def test_a_longer_history_from_a_config_file_trains_and_a_contradiction_is_still
         train_stage1(tiny_config(steps=1, model_overrides={"layout": {**longer, "actions_per_frame": 3}}))
 
 
-
 def test_a_bundle_copied_without_its_training_state_is_found_for_evaluation(tiny_config, tmp_path):
     """A bundle trained elsewhere (a GPU machine) arrives without train_state/: evaluation still finds it, and a
     newer folder that is not a whole bundle (a copy cut short) is passed over."""
