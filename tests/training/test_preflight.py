@@ -1,7 +1,9 @@
 """Bad inputs of a training run fail before any model is built, with a message saying what to fix."""
 import subprocess
 import sys
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from aim_core.training.cli import build_parser, config_from_args
@@ -81,10 +83,12 @@ def test_cli_reports_bad_input_without_training(tmp_path):
 def test_cli_flags_reach_the_train_config(tmp_path):
     args = ["--dataset", str(tmp_path / "d.zarr"), "--out", str(tmp_path / "run"), "--variant", "unified"]
     plain, short = (config_from_args(build_parser().parse_args(args + extra))
-                    for extra in ([], ["--short-history", "--opening-repeats", "4", "--cache-workers", "2"]))
+                    for extra in ([], ["--short-history", "--opening-repeats", "4", "--cache-workers", "2",
+                                      "--preload-latents"]))
     assert (plain.short_history, short.short_history) == (False, True)
     assert (plain.opening_repeats, short.opening_repeats) == (1, 4)
     assert (plain.cache_workers, short.cache_workers) == (1, 2)
+    assert (plain.preload_latents, short.preload_latents) == (False, True)
     assert short.model_overrides == {"variant": "unified"}
     assert TrainConfig.from_dict(short.to_dict()) == short  # train_config.json keeps it for --resume
 
@@ -118,3 +122,18 @@ def test_resume_refuses_another_moving_average(tmp_path):
     check_resume(old)
     with pytest.raises(TrainingInputError, match=r"ema_decay 0\.0 -> 0\.999"):
         check_resume(TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "old"), ema_decay=0.999))
+
+
+def test_preloaded_latents_serve_the_same_windows_from_memory(tmp_path, make_dataset):
+    """TrainConfig.preload_latents reads the cache into memory once; the windows are the store's."""
+    from aim_core.training.data_source import open_training_data, prepare_training_data
+
+    config = TrainConfig(dataset=str(make_dataset(tmp_path / "d.zarr", seeds=(0, 2))), out_dir=str(tmp_path / "run"))
+    prepare_training_data(config, progress=False)
+    lazy = open_training_data(config).windows
+    eager = open_training_data(replace(config, preload_latents=True)).windows
+    assert all(isinstance(latents["rgb"], np.ndarray) for latents in eager.latents)
+    assert not isinstance(lazy.latents[0]["rgb"], np.ndarray)
+    assert len(eager) == len(lazy) > 0
+    for i in range(len(lazy)):
+        assert all((eager[i][k] == lazy[i][k]).all() for k in lazy[i])
