@@ -122,6 +122,12 @@ def test_resume_refuses_another_moving_average(tmp_path):
     check_resume(old)
     with pytest.raises(TrainingInputError, match=r"ema_decay 0\.0 -> 0\.999"):
         check_resume(TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "old"), ema_decay=0.999))
+    # fields with a default factory too: a checkpoint from before `loss` and `optim` resumes with their defaults
+    _checkpoint_trained_with(tmp_path / "older", {k: v for k, v in written_before_the_field.items()
+                                                  if k not in ("loss", "optim")})
+    check_resume(TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "older")))
+    with pytest.raises(TrainingInputError, match=r"loss \{\} -> \{'history_noise': 0\.0\}"):
+        check_resume(TrainConfig(dataset="d.zarr", out_dir=str(tmp_path / "older"), loss={"history_noise": 0.0}))
 
 
 def test_preloaded_latents_serve_the_same_windows_from_memory(tmp_path, make_dataset):
