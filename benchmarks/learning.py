@@ -380,11 +380,12 @@ def success_by(outcome, policy: str, task: str) -> tuple[int, int]:
     return sum(bool(r.success) for r in rows), len(rows)
 
 
-def first_arm_agreement(outcome, policy: str, task: str) -> tuple[int, int]:
-    """Closed loop: on how many seeds the policy's first moving arm is the expert's on the same seed."""
+def first_arm_agreement(outcome, policy: str, task: str) -> tuple[int, int] | None:
+    """Closed loop: on how many seeds the policy's first moving arm is the expert's on the same seed (None where
+    the expert did not play: `--no-reference`)."""
     expert = {r.seed: r.first_arm for r in outcome.results if r.policy == "expert" and r.task == task}
     rows = [r for r in outcome.results if r.policy == policy and r.task == task and r.seed in expert]
-    return sum(r.first_arm == expert[r.seed] for r in rows), len(rows)
+    return (sum(r.first_arm == expert[r.seed] for r in rows), len(rows)) if rows else None
 
 
 def markdown(results: dict) -> str:
