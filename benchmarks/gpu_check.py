@@ -9,6 +9,7 @@ aim-small train step.
 2. KV-cached chunk latency of aim-5b in bf16 at the same canvases (10 Euler steps, full history window).
 3. aim-small's training step on random data as the trainer runs it, per attention backend (SDPA / FlexAttention)
    and with / without bf16 autocast: set beside the learning run's step time it separates model from data cost.
+4. aim-small's fp32 SDPA step at batches 4, 16, 64, 256: how far a GPU step stays launch-bound.
 
 `--smoke` runs the same code on CPU with aim-tiny at toy shapes (what CI / a CPU machine can check).
 Each section writes its figures as soon as it has them; a failing section records its error and the
@@ -129,6 +130,17 @@ def small_step_section(device, peak_tflops: float, steps: int) -> dict:
     return out
 
 
+def small_batch_section(device, peak_tflops: float, steps: int, batches: tuple[int, ...]) -> dict:
+    """aim-small's step (fp32, SDPA, as the trainer runs it) by batch size: up to which batch does a GPU step cost
+    what batch 4's does (launch-bound), i.e. how many more windows a step could learn from for free?"""
+    out = {}
+    for batch in batches:
+        figures = train_step_section(aim_small_config(), GRID_SMALL, batch, steps, device, peak_tflops,
+                                     bf16_weights=False, autocast=False, checkpointing=False, backend="sdpa")
+        out[f"batch_{batch}"] = {k: figures.get(k) for k in ("step_s", "achieved_tflops", "peak_memory_gib")}
+    return out
+
+
 @torch.no_grad()
 def chunk_latency_section(config: AIMConfig, grid, device, repeats: int, num_steps: int) -> dict:
     torch.manual_seed(0)
@@ -175,7 +187,9 @@ def main() -> None:
     sections = {"train_step": lambda: train_step_section(config, grid, args.batch, 3 if args.smoke else args.steps,
                                                          device, args.peak_tflops),
                 "chunk_latency": lambda: chunk_latency_section(config, grid, device, 2 if args.smoke else 4, 10),
-                "small_train_step": lambda: small_step_section(device, args.peak_tflops, 3 if args.smoke else 25)}
+                "small_train_step": lambda: small_step_section(device, args.peak_tflops, 3 if args.smoke else 25),
+                "small_batch_sweep": lambda: small_batch_section(device, args.peak_tflops, 3 if args.smoke else 15,
+                                                                 (1, 2) if args.smoke else (4, 16, 64, 256))}
     unknown = set(args.sections or ()) - set(sections)
     if unknown:
         p.error(f"unknown sections {sorted(unknown)}: choose from {sorted(sections)}")

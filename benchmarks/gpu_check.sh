@@ -13,7 +13,7 @@
 #   PYTHON (default .venv/bin/python, else python3), GPU_CHECK_DATA (default data/learning), GPU_CHECK_WORK (the
 #   learning run's folder, default $OUT), GPU_LEARNING_STEPS (1000), GPU_LEARNING_TIMEOUT (210 s: the trainer
 #   stops at the signal and writes its bundle), GPU_CHOICE_EPISODES (the profile's), GPU_CHECK_SECTIONS (some of
-#   train_step chunk_latency small_train_step; default all)
+#   train_step chunk_latency small_train_step small_batch_sweep; default all)
 # The bundle evaluates here: tar -xzf aim_small_bundle.tgz -C <out>/runs/aim/checkpoints; cp learning_results.json
 #   <out>/results.json; benchmarks/learning.py --profile quick --variants aim --out <out> --eval-only
 set -uo pipefail

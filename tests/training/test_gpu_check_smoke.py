@@ -14,8 +14,10 @@ def test_gpu_check_smoke_writes_every_section_and_the_real_exit_code(tmp_path):
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads((tmp_path / "gpu_check.json").read_text())
-    assert {"train_step", "chunk_latency", "small_train_step"} <= set(figures)
-    assert not [name for name in ("train_step", "chunk_latency", "small_train_step") if "error" in figures[name]]
+    sections = ("train_step", "chunk_latency", "small_train_step", "small_batch_sweep")
+    assert set(sections) <= set(figures)
+    assert not [name for name in sections if "error" in figures[name]]
+    assert [figures["small_batch_sweep"][f"batch_{b}"]["step_s"] > 0 for b in (1, 2)] == [True, True]
     assert figures["train_step"]["step_s"] > 0 and figures["small_train_step"]["sdpa_fp32"]["step_s"] > 0
     assert "gpu_check.py returned: exit 0" in (tmp_path / "model.log").read_text()
 
