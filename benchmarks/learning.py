@@ -231,7 +231,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                        max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
                        short_history=profile.short_history, opening_repeats=profile.opening_repeats,
                        ema_decay=profile.ema_decay, log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps,
-                       cache_workers=cache_workers, preload_latents=True)  # a profile's cache: <= 100 MB
+                       cache_workers=cache_workers, preload_latents=True)  # ~1 MB an episode at 96x128
 
 
 def share_encoders(source_run: Path, run: Path) -> None:
