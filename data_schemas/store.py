@@ -255,13 +255,12 @@ class StoreReader:
         """True if value-map version `version` still holds every object it was sealed with (a version
         deleted during the read would have given fill values for its vanished chunks)."""
         value = self._value_group(self._complete_group(episode_id))
-        if value is None or version not in value:
-            return False
-        group = value[version]
-        manifest = group.attrs.get(MANIFEST_ATTR)
-        try:
-            return manifest is None or not manifest_problems(self._root.store, group.path, manifest)
-        except FileNotFoundError:
+        try:  # the version may be deleted between any two of these reads: that is a vanished version too
+            group = None if value is None else value[version]
+            manifest = None if group is None else group.attrs.get(MANIFEST_ATTR)
+            return group is not None and (manifest is None
+                                          or not manifest_problems(self._root.store, group.path, manifest))
+        except (FileNotFoundError, KeyError):
             return False
 
     def verify(self, episode_id: str) -> None:

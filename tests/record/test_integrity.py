@@ -215,6 +215,15 @@ def test_training_reader_names_a_chunk_that_fails_to_decode(store, store_path) -
         ref.read("action")
 
 
+def _marked_incomplete(group_json) -> bool:
+    """The overwrite has re-created the group with complete=False (it deletes the old one first: the file may be
+    gone, or half written, between two reads)."""
+    try:
+        return json.loads(group_json.read_text())["attributes"]["complete"] is False
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+
+
 def test_index_is_rechecked_after_an_interrupted_overwrite(store, store_path) -> None:
     for seed in range(2):
         store.write_episode(synthetic_episode(seed=seed, num_steps=150, image_size=SIZE))
@@ -225,7 +234,7 @@ def test_index_is_rechecked_after_an_interrupted_overwrite(store, store_path) ->
               "synthetic_episode(seed=0, num_steps=150, image_size=(96, 128)), overwrite=True)")
     proc = subprocess.Popen([sys.executable, "-c", script, str(store_path)])
     deadline = time.monotonic() + 50
-    while not (victim.exists() and json.loads(victim.read_text())["attributes"]["complete"] is False):
+    while not _marked_incomplete(victim):
         assert proc.poll() is None and time.monotonic() < deadline, "overwrite ended before it was interrupted"
         time.sleep(0.002)
     os.kill(proc.pid, signal.SIGKILL)
