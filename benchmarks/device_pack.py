@@ -5,7 +5,8 @@ Why: place_shoe's training store is 305 MB, almost all of it pixels that a run w
 reads (training reads the cached latents and the store's actions). In the training store the pixel arrays' stored
 objects are packed as zero bytes of their sealed sizes, so the store's cheap integrity check (object sizes) passes
 and a read of one fails loudly (its shard index checksum), never silently. The held-out store keeps its value
-maps and the arm-choice store its frames: `learning.py` reads those. xz, from Python's standard library, so the device needs no zstd.
+maps and the arm-choice store its frames: `learning.py` reads those. Compressed with xz, from Python's standard
+library: the device needs no zstd binary.
 
     python benchmarks/device_pack.py --run benchmarks/out/pick-r2 --data data/learning --profile pick --out gpu_pack
     # there: tar -xJf gpu_pack/inputs.tar.xz -C W; learning.py --data W/data --out W/run --no-generate ...
