@@ -255,12 +255,13 @@ class StoreReader:
         """True if value-map version `version` still holds every object it was sealed with (a version
         deleted during the read would have given fill values for its vanished chunks)."""
         value = self._value_group(self._complete_group(episode_id))
-        try:  # the version may be deleted between any two of these reads: that is a vanished version too
-            group = None if value is None else value[version]
-            manifest = None if group is None else group.attrs.get(MANIFEST_ATTR)
-            return group is not None and (manifest is None
-                                          or not manifest_problems(self._root.store, group.path, manifest))
-        except (FileNotFoundError, KeyError):
+        if value is None:
+            return False
+        try:
+            group = value[version]
+            manifest = group.attrs.get(MANIFEST_ATTR)
+            return manifest is None or not manifest_problems(self._root.store, group.path, manifest)
+        except (FileNotFoundError, KeyError):  # deleted before or between these reads: a vanished version too
             return False
 
     def verify(self, episode_id: str) -> None:

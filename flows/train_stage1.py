@@ -307,7 +307,7 @@ def train_stage1(
         cache_workers: Processes encoding the latent cache on a CPU machine, one torch thread each (e.g. one
             per core); with a GPU the cache is encoded on it and this is not used.
         preload_latents: Read the whole latent cache into memory once instead of each window from the store
-            (20x faster windows; for caches that fit in memory, see TrainConfig.preload_latents).
+            (faster windows; for caches that fit in memory, see TrainConfig.preload_latents).
         resume: Continue from the newest checkpoint in `out_dir` if there is one.
         gpus: Training processes (one per GPU); null: every visible GPU, or one CPU process without GPUs.
     """

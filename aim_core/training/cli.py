@@ -60,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-workers", type=int, default=TrainConfig.cache_workers,
                    help="processes encoding the latent cache on a CPU machine, one torch thread each (default 1)")
     p.add_argument("--preload-latents", action="store_true",
-                   help="read the whole latent cache into memory once (TrainConfig.preload_latents: 20x faster "
-                   "windows, for caches that fit in memory)")
+                   help="read the whole latent cache into memory once, for caches that fit in memory "
+                   "(TrainConfig.preload_latents: faster windows)")
     return p
 
 

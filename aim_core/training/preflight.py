@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from aim_core.data.episodes import complete_episodes, open_dataset, select_demonstrations
@@ -101,10 +101,9 @@ def check_resume(config: TrainConfig, override: bool = False) -> None:
     except CheckpointError as exc:
         raise TrainingInputError(str(exc)) from exc
     current = json.loads(json.dumps(config.to_dict()))
-    # a checkpoint written before a field existed was trained with that field's default (plain or from a factory)
-    defaults = {f.name: f.default if f.default is not MISSING else f.default_factory()
-                for f in fields(TrainConfig) if f.default is not MISSING or f.default_factory is not MISSING}
-    saved = {**json.loads(json.dumps(defaults, default=asdict)), **saved}
+    # a checkpoint written before a field existed was trained with that field's default
+    default = TrainConfig(dataset=config.dataset, out_dir=config.out_dir)
+    saved = {**json.loads(json.dumps(default.to_dict())), **saved}
     changed = [f"{k} {saved.get(k)!r} -> {current[k]!r}" for k in RUN_HYPERPARAMETERS if saved.get(k) != current[k]]
     if changed and not override:
         raise TrainingInputError(f"--resume: {found.name} in {config.out_dir} was trained with other hyperparameters "
