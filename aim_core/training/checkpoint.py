@@ -229,7 +229,10 @@ def load_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.o
     model_sd = load_file(str(trained)) if trained.is_file() else bundle_weights(info.path)
     optim_sd = _unflatten_optimizer(load_file(str(train_state_dir(info.path) / OPTIMIZER_FILE)), raw["optimizer"])
     try:
-        set_state_dict(model, optimizer, model_state_dict=model_sd, optim_state_dict=optim_sd)
+        # full (gathered) state dicts, as saved: FSDP2 scatters them into its shards (without the option it copied
+        # whole tensors into sharded parameters and no FSDP2 run could resume)
+        set_state_dict(model, optimizer, model_state_dict=model_sd, optim_state_dict=optim_sd,
+                       options=StateDictOptions(full_state_dict=True))
     except (RuntimeError, KeyError) as exc:
         raise CheckpointError(f"checkpoint {path} does not fit this model/optimizer: {exc}") from exc
     scheduler.load_state_dict(raw["scheduler"])

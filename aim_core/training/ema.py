@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import torch
 from diffusers.training_utils import EMAModel
-from torch.distributed.checkpoint.state_dict import set_model_state_dict
+from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
+from torch.distributed.tensor import DTensor
 
 from aim_core.training.config import TrainConfig
 
@@ -23,8 +24,11 @@ def make_ema(model: torch.nn.Module, config: TrainConfig) -> EMAModel | None:
     """The moving average of `model`'s parameters, starting from them; None when `config.ema_decay` is 0."""
     if not config.ema_decay:
         return None
+    # foreach kernels are one launch for all parameters, but DTensor (FSDP2's sharded parameters) has no
+    # sharding rule for aten._foreach_copy_: the first save under FSDP2 failed with NotImplementedError
+    sharded = any(isinstance(p, DTensor) for p in model.parameters())
     return EMAModel(model.parameters(), decay=config.ema_decay, use_ema_warmup=True, power=config.ema_power,
-                    foreach=True)
+                    foreach=not sharded)
 
 
 @contextlib.contextmanager
@@ -48,7 +52,7 @@ def restore_ema(ema: EMAModel, model: torch.nn.Module, wrapped: torch.nn.Module,
     optimizer steps behind it. `model` keeps the trained weights it holds."""
     ema.store(model.parameters())
     try:
-        set_model_state_dict(wrapped, averaged)
+        set_model_state_dict(wrapped, averaged, options=StateDictOptions(full_state_dict=True))
         ema.shadow_params = [p.detach().clone() for p in model.parameters()]
     finally:
         ema.restore(model.parameters())

@@ -1,8 +1,13 @@
 """Training as a child process: torchrun with 2 gloo ranks (DDP, FSDP2) and SIGTERM handling."""
+import shutil
+
 import pytest
+import torch
+from safetensors.torch import load_file
 
 from aim_core.models.aim_model import AIMModel
-from aim_core.training.checkpoint import latest_checkpoint, read_checkpoint_state
+from aim_core.training.checkpoint import (TRAINED_WEIGHTS_FILE, bundle_weights, latest_checkpoint, list_checkpoints,
+                                          read_checkpoint_state, train_state_dir)
 from aim_core.training.launch import launch_training, training_command
 from aim_core.training.metrics_log import read_metrics
 
@@ -31,6 +36,29 @@ def test_two_gloo_ranks_train_and_write_one_full_checkpoint(tiny_config, paralle
     assert state.config["parallel"] == parallel
     loaded = AIMModel.from_pretrained(result.checkpoint / "transformer")  # gathered full weights, no process group
     assert "loss/prior" in read_metrics(config.out_dir)[-1] if model else loaded.action_prior_head is None
+
+
+@pytest.mark.parametrize("parallel", ["ddp", pytest.param("fsdp2", marks=pytest.mark.slow)])
+def test_two_ranks_save_the_moving_average_of_their_weights_and_resume_it(tiny_config, parallel):
+    """The average is kept per rank in the parameters' own layout (FSDP2: per shard) and gathered when saved: the
+    bundle after step 2 is the warm-up mix of the gathered trained weights of steps 1 and 2, and a run resumed
+    from step 1 (full state dicts scattered back into the shards) writes the same bundle."""
+    config = tiny_config(steps=2, batch_size=1, checkpoint_every=1, parallel=parallel, ema_decay=0.99, ema_power=0.75)
+    assert launch_training(config, resume=False, nproc=2, poll_s=0.5).step == 2
+    first, second = list_checkpoints(config.out_dir)
+    trained = [load_file(str(train_state_dir(c) / TRAINED_WEIGHTS_FILE)) for c in (first, second)]
+    for key, value in bundle_weights(first).items():
+        torch.testing.assert_close(value, trained[0][key], msg=key)
+    averaged, decay = bundle_weights(second), 1 - 2 ** -0.75
+    moved = [k for k in averaged if not torch.equal(trained[0][k], trained[1][k])]
+    assert moved, "two steps changed no weight"
+    for key in moved:
+        torch.testing.assert_close(averaged[key], decay * trained[0][key] + (1 - decay) * trained[1][key])
+    shutil.rmtree(second)  # resumed from step 1, the average is restored into the wrapped model's layout
+    shutil.rmtree(train_state_dir(second))
+    assert launch_training(config, resume=True, nproc=2, poll_s=0.5).step == 2
+    again = bundle_weights(second)
+    assert all(torch.equal(again[key], averaged[key]) for key in averaged)
 
 
 def test_sigterm_stops_after_the_step_with_a_checkpoint(tiny_config):
