@@ -63,11 +63,21 @@ def resolve_parallel(requested: str, ctx: DistContext, model_name: str) -> str:
     return "fsdp2" if model_name.endswith("5b") else "ddp"
 
 
-def wrap_model(model: nn.Module, ctx: DistContext, parallel: str, blocks: list[nn.Module], bf16: bool) -> nn.Module:
-    """DDP, or FSDP2 with one shard unit per transformer block (bf16 params, fp32 reductions)."""
+def wrap_model(model: nn.Module, objective: nn.Module, ctx: DistContext, parallel: str, blocks: list[nn.Module],
+               bf16: bool) -> nn.Module:
+    """The module a training step calls: `objective` (the loss around `model`) in DDP, or as it is once FSDP2 has
+    sharded `model` in place (one shard unit per transformer block, bf16 params, fp32 reductions). State dicts
+    are read from `model` itself.
+
+    DDP wraps the whole objective, not the model, because its reducer expects one forward per backward: the
+    loss calls a model with an action prior twice (the prior, then the transformer), and gradients of the first
+    call were marked ready twice. Unused-parameter detection is on because a window at an episode's first step
+    has no past actions (no padding, `windows.py`): the past-action stream takes no part in that batch's loss,
+    and without it DDP waited for those gradients and failed at the next step."""
     if parallel == "ddp":
         return nn.parallel.DistributedDataParallel(
-            model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
+            objective, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None,
+            find_unused_parameters=True)
     if parallel == "fsdp2":
         from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
@@ -76,5 +86,4 @@ def wrap_model(model: nn.Module, ctx: DistContext, parallel: str, blocks: list[n
         for block in blocks:
             fully_shard(block, mp_policy=policy)
         fully_shard(model, mp_policy=policy)
-        return model
-    return model
+    return objective

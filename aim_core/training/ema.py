@@ -46,13 +46,12 @@ def averaged_weights(ema: EMAModel | None, model: torch.nn.Module) -> Iterator[N
         ema.restore(model.parameters())
 
 
-def restore_ema(ema: EMAModel, model: torch.nn.Module, wrapped: torch.nn.Module,
-                averaged: dict[str, torch.Tensor], step: int) -> None:
+def restore_ema(ema: EMAModel, model: torch.nn.Module, averaged: dict[str, torch.Tensor], step: int) -> None:
     """Resume the average from a checkpoint: `averaged` is its bundle's (full) state dict, `step` the
     optimizer steps behind it. `model` keeps the trained weights it holds."""
     ema.store(model.parameters())
     try:
-        set_model_state_dict(wrapped, averaged, options=StateDictOptions(full_state_dict=True))
+        set_model_state_dict(model, averaged, options=StateDictOptions(full_state_dict=True))
         ema.shadow_params = [p.detach().clone() for p in model.parameters()]
     finally:
         ema.restore(model.parameters())

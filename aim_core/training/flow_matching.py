@@ -105,8 +105,8 @@ def _perturbed_history(past_actions: torch.Tensor | None, history_noise: float,
 def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Tensor], cfg: FlowMatchingConfig,
                        schedule: NoiseSchedule, generator: torch.Generator | None = None
                        ) -> tuple[torch.Tensor, dict[str, float]]:
-    """One training loss; ``model`` may be wrapped (DDP ``.module``). Returns (loss, detached terms)."""
-    config = getattr(model, "module", model).config
+    """One training loss of `model` (an `AIMModel`, FSDP2-sharded or not). Returns (loss, detached terms)."""
+    config = model.config
     batch = AIMBatch.coerce(batch)
     batch.validate(config)
     b, device = batch.rgb_latents.shape[0], batch.rgb_latents.device
@@ -132,3 +132,18 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
         terms["prior"] = F.mse_loss(prior.float(), batch.actions.float())
         loss = loss + cfg.lambda_prior * terms["prior"]
     return loss, {k: float(v.detach()) for k, v in terms.items()}
+
+
+class FlowMatchingObjective(nn.Module):
+    """`flow_matching_loss` of `model` as one module, so one training step is one forward call: what DDP wraps
+    (`distributed.wrap_model`). It holds no parameters of its own besides the model's."""
+
+    def __init__(self, model: nn.Module, cfg: FlowMatchingConfig, schedule: NoiseSchedule):
+        super().__init__()
+        self.model = model
+        self.cfg = cfg
+        self.schedule = schedule
+
+    def forward(self, batch: AIMBatch | Mapping[str, torch.Tensor], generator: torch.Generator | None = None
+                ) -> tuple[torch.Tensor, dict[str, float]]:
+        return flow_matching_loss(self.model, batch, self.cfg, self.schedule, generator)

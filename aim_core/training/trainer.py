@@ -1,7 +1,7 @@
 """Stage I training of AIM: flow-matching on future RGB, value-map and action tokens.
 
 One `train_stage1(config)` call runs (or resumes) a run in this process; under `torchrun` every
-rank calls it and the model is wrapped in DDP or FSDP2. The run is deterministic for a fixed
+rank calls it and the loss is wrapped in DDP (or the model sharded by FSDP2). The run is deterministic for a fixed
 seed on CPU: batches and noise of step `s` depend only on (seed, s, rank), and the optimizer,
 scheduler and weights are restored from the checkpoint, so a resumed run reproduces the loss
 sequence of an uninterrupted one. SIGTERM / Ctrl-C finish the current step, write a checkpoint
@@ -31,7 +31,7 @@ from aim_core.training.config import TrainConfig
 from aim_core.training.data_source import TrainingData, open_training_data, prepare_training_data
 from aim_core.training.distributed import DistContext, init_distributed, resolve_parallel, shutdown_distributed, wrap_model
 from aim_core.training.ema import averaged_weights, make_ema, restore_ema
-from aim_core.training.flow_matching import FlowMatchingConfig, flow_matching_loss
+from aim_core.training.flow_matching import FlowMatchingConfig, FlowMatchingObjective
 from aim_core.training.metrics_log import TrainingLog
 from aim_core.training.model_presets import NOISE_SCHEDULES, build_model, model_blocks, run_model_config
 from aim_core.training.sampling import StepBatchSampler, step_seed
@@ -134,7 +134,8 @@ class StageOneTrainer:
         self.action_codec.set_stats(self.data.windows.stats)
         self.bf16 = _uses_bf16(config.precision, self.ctx.device, sum(p.numel() for p in self.model.parameters()))
         self.parallel = resolve_parallel(config.parallel, self.ctx, config.model)
-        self.wrapped = wrap_model(self.model, self.ctx, self.parallel, model_blocks(self.model), self.bf16)
+        objective = FlowMatchingObjective(self.model, self.loss_config, self.noise_schedule)
+        self.objective = wrap_model(self.model, objective, self.ctx, self.parallel, model_blocks(self.model), self.bf16)
         opt = config.optim
         self.optimizer = torch.optim.AdamW(_param_groups(self.model, opt.weight_decay), lr=opt.lr, betas=opt.betas)
         self.scheduler = warmup_cosine_scheduler(self.optimizer, opt.warmup_steps, config.steps, opt.min_lr_ratio)
@@ -145,9 +146,9 @@ class StageOneTrainer:
         if resume:
             found = latest_checkpoint(self.out_dir)
             if found is not None:
-                self.start_step = load_checkpoint(found, self.wrapped, self.optimizer, self.scheduler).step
+                self.start_step = load_checkpoint(found, self.model, self.optimizer, self.scheduler).step
                 if self.ema is not None:
-                    restore_ema(self.ema, self.model, self.wrapped, bundle_weights(found), self.start_step)
+                    restore_ema(self.ema, self.model, bundle_weights(found), self.start_step)
         self.log = TrainingLog(self.out_dir, resume_step=self.start_step) if self.ctx.is_main else None
         if self.ctx.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,7 +157,7 @@ class StageOneTrainer:
     def _checkpoint(self, step: int, metrics: dict[str, float]) -> Path:
         bundle = BundleParts(codec=self.action_codec, schedule=self.noise_schedule, spec=self.data.policy_spec(),
                              encoders_source=self.data.encoders_source)
-        return save_checkpoint(self.out_dir, step, self.wrapped, self.optimizer, self.scheduler,
+        return save_checkpoint(self.out_dir, step, self.model, self.optimizer, self.scheduler,
                                config=self.config.to_dict(), bundle=bundle, metrics=metrics,
                                data=self.data.metadata(), keep=self.config.keep_checkpoints, is_writer=self.ctx.is_main,
                                ema=self.ema)
@@ -169,11 +170,10 @@ class StageOneTrainer:
         fetch_start = time.perf_counter()
         batch = self.data.batch(self.sampler.indices(step), self.ctx.device)
         data_s = time.perf_counter() - fetch_start
-        self.wrapped.train()
+        self.objective.train()
         autocast = torch.autocast(self.ctx.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
         with autocast:
-            loss, terms = flow_matching_loss(self.wrapped, batch, self.loss_config, self.noise_schedule,
-                                              generator=generator)
+            loss, terms = self.objective(batch, generator=generator)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"loss is {loss.item()} at step {step}; lower optim.lr or check the data "
                                      f"(terms: {terms}); the last checkpoint is untouched")

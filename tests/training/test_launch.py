@@ -39,6 +39,19 @@ def test_two_gloo_ranks_train_and_write_one_full_checkpoint(tiny_config, paralle
 
 
 @pytest.mark.parametrize("parallel", ["ddp", pytest.param("fsdp2", marks=pytest.mark.slow)])
+def test_two_ranks_train_the_recipes_windows_and_action_prior_step_after_step(tiny_config, parallel):
+    """The learning benchmark's recipe on 2 ranks: windows at an episode's first step (no past actions: the
+    past-action stream is unused in that batch) among later ones, and an action prior, which the loss calls
+    apart from the transformer. DDP failed at the step after a first-step batch, and with a prior at once."""
+    config = tiny_config(steps=6, batch_size=2, checkpoint_every=6, parallel=parallel, ema_decay=0.99,
+                         preload_latents=True, opening_repeats=3, short_history=True,
+                         loss={"history_noise": 0.4, "plan_from_noise": 0.3}, model_overrides=PRIOR)
+    assert launch_training(config, resume=False, nproc=2, poll_s=0.5).step == 6
+    assert [m["step"] for m in read_metrics(config.out_dir)] == [1, 2, 3, 4, 5, 6]
+    assert all(m["loss/prior"] > 0 for m in read_metrics(config.out_dir))
+
+
+@pytest.mark.parametrize("parallel", ["ddp", pytest.param("fsdp2", marks=pytest.mark.slow)])
 def test_two_ranks_save_the_moving_average_of_their_weights_and_resume_it(tiny_config, parallel):
     """The average is kept per rank in the parameters' own layout (FSDP2: per shard) and gathered when saved: the
     bundle after step 2 is the warm-up mix of the gathered trained weights of steps 1 and 2, and a run resumed
