@@ -127,10 +127,12 @@ PROFILES = {
     # medium: the 100 demonstrations of click_bell (generated in ~4-8 min on 2 cores), one task, with the
     # best recipe measured (RESULTS, Learning: the action prior, a 4-frame history, noise on the action history)
     # and RoboTwin's protocol (its step limit) on 30 held-out seeds; bundles act with the moving average of the
-    # weights (paired with the last weights over three runs: 34/90 vs 29/90 held-out, first-try presses 18 vs 8).
-    # The recipe is 5000 steps; the 40-minute budget only guards against a runaway (0.24-0.39 s/step measured on
-    # two 2-core VMs: a 25-minute budget stopped the slower one at step 3819, before the schedule's end)
-    "medium": Profile(tasks=["click_bell"], episodes=100, train_minutes=40.0, train_steps=5000, batch_size=4,
+    # weights (paired with the last weights over three runs: 34/90 vs 29/90 held-out, first-try presses 18 vs 8),
+    # and batches of 8 windows (two runs: 36/60 held-out, where batch 4 reached 44/120 over four).
+    # The recipe is 5000 steps; the 75-minute budget only guards against a runaway (batch 8: 0.55 s/step with a
+    # second run beside it; batch 4 ran 0.24-0.39 s/step on two 2-core VMs, and a budget short of the schedule's
+    # end stopped the slower one at step 3819)
+    "medium": Profile(tasks=["click_bell"], episodes=100, train_minutes=75.0, train_steps=5000, batch_size=8,
                       vae_steps=400, heldout_seeds=30, train_seeds=4, action_prior_keypoints=32, history_frames=4,
                       history_noise=0.4, ema_decay=0.999, step_limit_factor=None),
     # pick: the medium recipe on the pick-and-place task, place_shoe alone (100 demos, 184-350 steps each),
