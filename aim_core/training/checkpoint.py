@@ -151,13 +151,12 @@ def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, opti
                     data: dict[str, Any] | None = None, keep: int = 2, is_writer: bool = True,
                     ema: EMAModel | None = None) -> Path:
     """Write the bundle and training state of `step`; call on every rank (gathering is collective),
-    rank 0 writes. `model` may be wrapped (DDP/FSDP2). With `ema` the bundle acts with the averaged
-    weights and the trained ones go to the training state. Keeps the newest `keep` checkpoints."""
+    rank 0 writes. `model` is the network itself (FSDP2-sharded or not, never a DDP wrapper). With `ema` the
+    bundle acts with the averaged weights and the trained ones go to the training state. Keeps the newest `keep` checkpoints."""
     options = StateDictOptions(full_state_dict=True, cpu_offload=True)
     model_sd, optim_sd = get_state_dict(model, optimizer, options=options)
     model_sd = _detached_copy(model_sd)
-    network = getattr(model, "module", model)
-    with averaged_weights(ema, network):
+    with averaged_weights(ema, model):
         bundle_sd = model_sd if ema is None else _detached_copy(get_model_state_dict(model, options=options))
     final = checkpoint_dir(out_dir, step)
     if not is_writer:
@@ -179,7 +178,7 @@ def save_checkpoint(out_dir: str | Path, step: int, model: torch.nn.Module, opti
         transformer = tmp / TRANSFORMER_DIR
         transformer.mkdir()
         save_file(bundle_sd, str(transformer / SAFETENSORS_WEIGHTS_NAME), metadata={"format": "pt"})
-        network.save_config(transformer)
+        model.save_config(transformer)
         bundle.codec.save_pretrained(tmp / ACTION_CODEC_DIR)
         add_encoders(tmp, bundle.encoders_source)
         bundle.schedule.save(tmp)
