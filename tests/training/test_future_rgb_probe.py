@@ -1,0 +1,38 @@
+"""benchmarks/future_rgb_probe.py on real tiny trained bundles: the mask swap and the action queries' attention."""
+import sys
+
+import pytest
+import torch
+
+sys.path.insert(0, "benchmarks")
+from future_rgb_probe import KEY_ROLES, other_mask, probe  # noqa: E402
+
+from aim_core.inference.policy import AIMPolicy  # noqa: E402
+from aim_core.training.trainer import train_stage1  # noqa: E402
+
+
+def trained(tiny_config, tmp_path, variant: str):
+    return train_stage1(tiny_config(steps=2, checkpoint_every=2, out_dir=str(tmp_path / variant),
+                                    model_overrides={"variant": variant})).checkpoint
+
+
+def test_attention_shares_follow_each_variants_mask(tiny_config, tiny_dataset, latent_cache, tmp_path):
+    results = {v: probe(trained(tiny_config, tmp_path, v), tiny_dataset, latent_cache, windows=2, sampling_steps=2)
+               for v in ("aim", "unified")}
+    for variant, result in results.items():
+        shares = result["action_attention"]
+        assert result["variant"] == variant and result["windows"] > 0 and list(shares) == list(KEY_ROLES)
+        assert sum(shares.values()) == pytest.approx(1.0, abs=1e-3)  # every query's weights, all keys counted
+        assert shares["past obs"] == 0.0  # actions see the current observation only, under either rule
+        assert result["swap_mask_distance"] > 0 and result["redraw_distance"] > 0
+    assert results["aim"]["action_attention"]["future RGB"] == 0.0  # the intent-causal rule
+    assert results["unified"]["action_attention"]["future RGB"] > 0.0
+
+
+def test_other_mask_keeps_the_weights_and_refuses_no_value(tiny_config, tiny_dataset, latent_cache, tmp_path):
+    model = AIMPolicy.from_pretrained(trained(tiny_config, tmp_path, "unified")).model
+    swapped = other_mask(model)
+    assert (model.config.variant, swapped.config.variant, swapped.config.mask) == ("unified", "aim", "intent")
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), swapped.state_dict().values()))
+    with pytest.raises(ValueError, match="no-value"):
+        other_mask(AIMPolicy.from_pretrained(trained(tiny_config, tmp_path, "no-value")).model)
