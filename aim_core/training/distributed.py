@@ -63,8 +63,8 @@ def resolve_parallel(requested: str, ctx: DistContext, model_name: str) -> str:
     return "fsdp2" if model_name.endswith("5b") else "ddp"
 
 
-def wrap_model(model: nn.Module, objective: nn.Module, ctx: DistContext, parallel: str, blocks: list[nn.Module],
-               bf16: bool) -> nn.Module:
+def distributed_objective(model: nn.Module, objective: nn.Module, ctx: DistContext, parallel: str,
+                          blocks: list[nn.Module], bf16: bool) -> nn.Module:
     """The module a training step calls: `objective` (the loss around `model`) in DDP, or as it is once FSDP2 has
     sharded `model` in place (one shard unit per transformer block, bf16 params, fp32 reductions). State dicts
     are read from `model` itself.

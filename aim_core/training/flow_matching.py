@@ -136,7 +136,7 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
 
 class FlowMatchingObjective(nn.Module):
     """`flow_matching_loss` of `model` as one module, so one training step is one forward call: what DDP wraps
-    (`distributed.wrap_model`). It holds no parameters of its own besides the model's."""
+    (`distributed.distributed_objective`). It holds no parameters of its own besides the model's."""
 
     def __init__(self, model: nn.Module, cfg: FlowMatchingConfig, schedule: NoiseSchedule):
         super().__init__()

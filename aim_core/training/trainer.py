@@ -29,7 +29,8 @@ from aim_core.training.checkpoint import (BundleParts, bundle_weights, latest_ch
                                           save_checkpoint)
 from aim_core.training.config import TrainConfig
 from aim_core.training.data_source import TrainingData, open_training_data, prepare_training_data
-from aim_core.training.distributed import DistContext, init_distributed, resolve_parallel, shutdown_distributed, wrap_model
+from aim_core.training.distributed import (DistContext, distributed_objective, init_distributed, resolve_parallel,
+                                            shutdown_distributed)
 from aim_core.training.ema import averaged_weights, make_ema, restore_ema
 from aim_core.training.flow_matching import FlowMatchingConfig, FlowMatchingObjective
 from aim_core.training.metrics_log import TrainingLog
@@ -135,7 +136,8 @@ class StageOneTrainer:
         self.bf16 = _uses_bf16(config.precision, self.ctx.device, sum(p.numel() for p in self.model.parameters()))
         self.parallel = resolve_parallel(config.parallel, self.ctx, config.model)
         objective = FlowMatchingObjective(self.model, self.loss_config, self.noise_schedule)
-        self.objective = wrap_model(self.model, objective, self.ctx, self.parallel, model_blocks(self.model), self.bf16)
+        self.objective = distributed_objective(self.model, objective, self.ctx, self.parallel, model_blocks(self.model),
+                                               self.bf16)
         opt = config.optim
         self.optimizer = torch.optim.AdamW(_param_groups(self.model, opt.weight_decay), lr=opt.lr, betas=opt.betas)
         self.scheduler = warmup_cosine_scheduler(self.optimizer, opt.warmup_steps, config.steps, opt.min_lr_ratio)
