@@ -72,6 +72,13 @@ class ActionCodec(ModelMixin, ConfigMixin):
         self.register_buffer("high", torch.ones(action_dim, dtype=torch.float32))
         self.register_buffer("has_stats", torch.zeros((), dtype=torch.bool))
 
+    @classmethod
+    def from_pretrained(cls, directory, **kwargs) -> "ActionCodec":
+        """A local ``save_pretrained`` folder, safetensors only. Three small buffers: loaded without accelerate's
+        low-memory path, which diffusers otherwise asks for with a warning on every policy load."""
+        return super().from_pretrained(str(directory), use_safetensors=True, local_files_only=True,
+                                       low_cpu_mem_usage=False, **kwargs)
+
     def _apply(self, fn, recurse=True):
         def same_dtype(t: torch.Tensor) -> torch.Tensor:
             moved = fn(t)

@@ -72,7 +72,7 @@ class TextEncoder(FrozenModule):
         if model_type not in ENCODER_CLASSES:
             raise ValueError(f"{config_file}: model_type {model_type!r}, expected one of {sorted(ENCODER_CLASSES)}")
         model = ENCODER_CLASSES[model_type].from_pretrained(str(root / TEXT_ENCODER_DIR), dtype=dtype,
-                                                             local_files_only=True)
+                                                             local_files_only=True, use_safetensors=True)
         return cls(tokenizer, model, max_length)
 
     def save_pretrained(self, path: str | Path) -> None:

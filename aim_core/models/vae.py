@@ -159,7 +159,7 @@ class VideoVAE(FrozenModule):
         logging.getLogger("diffusers.configuration_utils").addFilter(quiet)
         try:
             model = AutoencoderKLWan.from_pretrained(str(folder), torch_dtype=dtype, local_files_only=True,
-                                                     low_cpu_mem_usage=is_accelerate_available())
+                                                     use_safetensors=True, low_cpu_mem_usage=is_accelerate_available())
         finally:
             logging.getLogger("diffusers.configuration_utils").removeFilter(quiet)
         try:

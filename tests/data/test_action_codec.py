@@ -50,3 +50,14 @@ def test_codec_without_stats_refuses():
         codec.normalize(torch.zeros(2, 16))
     with pytest.raises(ValueError, match="dimensions"):
         codec.set_stats(ActionStats.from_actions(np.zeros((4, 3), np.float32)))
+
+
+
+def test_codec_loads_quietly(tmp_path, capfd):
+    """No accelerate advice on every policy load (diffusers printed one for the codec's three buffers)."""
+    codec = ActionCodec()
+    codec.set_stats(ActionStats.from_actions(_actions()))
+    codec.save_pretrained(tmp_path / "codec")
+    capfd.readouterr()
+    ActionCodec.from_pretrained(tmp_path / "codec")
+    assert "accelerate" not in "".join(capfd.readouterr())
