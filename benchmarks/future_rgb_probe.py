@@ -85,9 +85,12 @@ def action_attention(model: AIMModel, shares: list[np.ndarray]):
 
 
 @torch.no_grad()
-def probe(bundle: Path, dataset: Path, cache: Path, windows: int = 24, sampling_steps: int = 8) -> dict:
+def probe(bundle: Path, dataset: Path, cache: Path, windows: int = 24, sampling_steps: int = 8) -> dict | None:
+    """The figures above for one bundle; None for a no-value bundle (no intent-causal counterpart to swap to)."""
     policy = AIMPolicy.from_pretrained(bundle)
     model, schedule = policy.model.eval(), NoiseSchedule.load(bundle)
+    if not model.config.has_value_stream:
+        return None
     swapped = other_mask(model)
     data = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache))
     group = data.history_groups()[-1]

@@ -10,7 +10,8 @@ training seeds (fitting vs generalisation), beside the replayed expert and the h
 measured: loss curves (PNG) and, on held-out recorded episodes, the quality of the predicted value maps
 (share of the predicted map's mass on the true contact region, value/map >= 0.5) and the first-chunk arm choice
 (does the chunk planned from the first frame alone move the demonstration's arm?) and, on training windows,
-how much the chunk follows the image versus the action history (`history_reliance`).
+how much the chunk follows the image versus the action history (`history_reliance`) and, for aim and unified,
+whether the action stream uses the future RGB its mask lets it see (`future_rgb_probe.py`).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile quick   # ~85 min on 2 shared cores
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/learning.py --profile medium  # 100 demos: ~75-90 min a variant
@@ -57,6 +58,8 @@ from data_schemas.observation import Observation
 from data_schemas.store import StoreReader
 from pipeline.annotate.params import AnnotationParams
 from pipeline.sim.config import SimConfig
+
+from future_rgb_probe import probe as future_rgb_probe  # a sibling script: benchmarks/ is on the path
 
 VARIANTS = ("aim", "unified", "no-value")
 HELDOUT_SEED = 50_000
@@ -390,11 +393,20 @@ def first_arm_agreement(outcome, policy: str, task: str) -> tuple[int, int] | No
     return (sum(r.first_arm == expert[r.seed] for r in rows), len(rows)) if rows else None
 
 
+def future_rgb_cell(probe: dict | None) -> str:
+    """`future_rgb_probe.probe`'s figures in one cell: does the action stream use the future RGB its mask lets it see."""
+    if not probe:
+        return "-"
+    attention = probe["action_attention"]
+    return f"{attention['future RGB']:.2f} / {attention['future value']:.2f}; {probe['swap_mask_over_redraw']:.2f}"
+
+
 def markdown(results: dict) -> str:
     tasks = results["profile"]["tasks"]
     head = ["policy"] + [f"{t} held-out" for t in tasks] + [f"{t} train seeds" for t in tasks] + [
         "steps", "s/step", "final loss act / rgb / map", "value mass on contact region (pred / GT-through-VAE / area)",
         "first chunk moves the demo's arm (held-out recorded)", "chunk moved by swapping image / history (latent frame k)",
+        "action attention on future RGB / value map; the other variant's mask moves the chunk (x a noise redraw)",
         "closed loop: first moving arm = expert's (held-out)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in list(results["variants"]) + ["expert", "hold"]:
@@ -411,9 +423,10 @@ def markdown(results: dict) -> str:
                     "{predicted} / {ground_truth_vae} / {area} ({windows} frames)".format(**info["value_maps"]),
                     "{agree}/{episodes}".format(**info["first_chunk_arm"]) if "first_chunk_arm" in info else "-",
                     ", ".join(f"k={k}: {r['image']:.2f} / {r['history']:.2f}"
-                              for k, r in info.get("history_reliance", {}).items()) or "-"]
+                              for k, r in info.get("history_reliance", {}).items()) or "-",
+                    future_rgb_cell(info.get("future_rgb"))]
         else:
-            row += ["-"] * 6
+            row += ["-"] * 7
         arms = [results["first_arm"].get(name, {}).get(task) for task in tasks] if "first_arm" in results else []
         row.append(", ".join(f"{ok}/{n}" for ok, n in filter(None, arms)) or "-")
         lines.append("| " + " | ".join(row) + " |")
@@ -570,6 +583,7 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
         results["variants"][variant]["value_maps"] = value_map_quality(result.checkpoint, heldout, out / "heldout_cache")
         results["variants"][variant]["first_chunk_arm"] = first_chunk_arm_choice(result.checkpoint, choice)
         results["variants"][variant]["history_reliance"] = history_reliance(result.checkpoint, dataset, cache)
+        results["variants"][variant]["future_rgb"] = future_rgb_probe(result.checkpoint, heldout, out / "heldout_cache")
         (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
     loss_curves(runs, out / "loss_curves.png")
     return bundles

@@ -20,3 +20,20 @@ def test_first_arm_agreement_counts_the_expert_seeds_and_is_none_without_the_exp
     assert first_arm_agreement(played, "aim", "place_shoe") == (1, 2)
     assert first_arm_agreement(played, "aim", "click_bell") is None
     assert first_arm_agreement(_outcome([("aim", 0, "left")]), "aim", "place_shoe") is None
+
+
+def test_table_rows_fill_every_column_with_and_without_a_trained_variant():
+    from learning import markdown
+
+    probe = {"action_attention": {"future RGB": 0.3, "future value": 0.25}, "swap_mask_over_redraw": 0.215}
+    info = {"steps": 5000, "s_per_step": 0.45, "final": {"loss/act": 0.02, "loss/rgb": 0.017, "loss/map": 0.036},
+            "value_maps": {"predicted": 0.12, "ground_truth_vae": 0.137, "area": 0.006, "windows": 42},
+            "first_chunk_arm": {"agree": 20, "episodes": 20}, "history_reliance": {"4": {"image": 0.55, "history": 0.21}}}
+    results = {"profile": {"tasks": ["click_bell"]}, "success": {"heldout": {"unified": {"click_bell": [21, 30]}},
+                                                                 "train": {}},
+               "variants": {"unified": {**info, "future_rgb": probe}, "no-value": {**info, "future_rgb": None}}}
+    lines = markdown(results).splitlines()
+    widths = {line.count("|") for line in lines}
+    assert len(widths) == 1 and len(lines) == 2 + 4  # header, rule, two variants, expert, hold
+    assert "| 0.30 / 0.25; 0.21 |" in lines[2] and "70% (21/30)" in lines[2]
+    assert lines[3].split("|")[-3].strip() == "-"  # no-value: nothing to probe

@@ -34,5 +34,7 @@ def test_other_mask_keeps_the_weights_and_refuses_no_value(tiny_config, tiny_dat
     swapped = other_mask(model)
     assert (model.config.variant, swapped.config.variant, swapped.config.mask) == ("unified", "aim", "intent")
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), swapped.state_dict().values()))
+    no_value = trained(tiny_config, tmp_path, "no-value")
     with pytest.raises(ValueError, match="no-value"):
-        other_mask(AIMPolicy.from_pretrained(trained(tiny_config, tmp_path, "no-value")).model)
+        other_mask(AIMPolicy.from_pretrained(no_value).model)
+    assert probe(no_value, tiny_dataset, latent_cache, windows=1, sampling_steps=1) is None
