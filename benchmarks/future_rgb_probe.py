@@ -34,8 +34,9 @@ from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models import mot_block
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.batch import AIMBatch
-from aim_core.models.intent_mask import Role, TokenMeta
+from aim_core.models.intent_mask import Role, TokenMeta, current_obs_step
 from aim_core.models.schedule import NoiseSchedule
+from aim_core.models.shared_attention import AttentionMask
 
 KEY_ROLES = ("current obs", "past obs", "past actions", "future RGB", "future value", "action chunk")
 
@@ -51,36 +52,36 @@ def other_mask(model: AIMModel) -> AIMModel:
 
 def key_role_names(keys: TokenMeta) -> np.ndarray:
     """Each key's row in KEY_ROLES (observations split into the current frame and the past ones)."""
-    role, step = keys.role.numpy(), keys.step.numpy()
-    current = step[role == Role.OBS].max() if (role == Role.OBS).any() else -1
+    role, step, current = keys.role.numpy(), keys.step.numpy(), current_obs_step(keys)
     names = {Role.PAST_ACTION: 2, Role.RGB: 3, Role.VALUE: 4, Role.ACTION: 5}
     return np.array([(0 if s == current else 1) if r == Role.OBS else names[Role(r)] for r, s in zip(role, step)])
 
 
 @contextmanager
-def action_attention(model: AIMModel, shares: list[np.ndarray]):
-    """While active, every forward of `model` appends the action queries' attention share per key role."""
-    layout: dict[str, TokenMeta] = {}
-    run = model.run
+def action_attention(shares: list[np.ndarray]):
+    """While active, every attention call of an AIM model appends the action queries' attention share per key role.
 
-    def run_recording(segments, text, cache=None, return_kv=False):
-        layout["queries"] = TokenMeta.cat([s.meta for s in segments])
-        layout["keys"] = TokenMeta.cat([cache.meta, layout["queries"]]) if cache is not None and len(cache) else layout["queries"]
-        return run(segments, text, cache, return_kv)
+    The roles come from the mask's own layout (`AttentionMask.build` receives the query and key metadata), read
+    once per layout, not per layer."""
+    build, attend = AttentionMask.build, mot_block.shared_attention
+    layouts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(mask) -> (action query rows, key role rows)
 
-    attend = mot_block.shared_attention
+    def build_recording(queries, keys, mode, device, backend):
+        mask = build(queries, keys, mode, device, backend)
+        layouts[id(mask)] = ((queries.role == Role.ACTION).numpy(), key_role_names(keys))
+        return mask
 
     def attend_recording(q, k, v, mask):
-        action = (layout["queries"].role == Role.ACTION).numpy()
+        action, roles = layouts[id(mask)]
         if action.any() and mask.dense is not None:
             scores = torch.einsum("bqhd,bkhd->bhqk", q[:, action].float(), k.float()) / q.shape[-1] ** 0.5
             weights = scores.masked_fill(~mask.dense[action][None, None], float("-inf")).softmax(-1)
             per_key = weights.mean(dim=(0, 1, 2)).numpy()
-            roles = key_role_names(layout["keys"])
             shares.append(np.array([per_key[roles == i].sum() for i in range(len(KEY_ROLES))]))
         return attend(q, k, v, mask)
 
-    with mock.patch.object(model, "run", run_recording), mock.patch.object(mot_block, "shared_attention", attend_recording):
+    with mock.patch.object(AttentionMask, "build", build_recording), \
+            mock.patch.object(mot_block, "shared_attention", attend_recording):
         yield
 
 
@@ -103,7 +104,7 @@ def probe(bundle: Path, dataset: Path, cache: Path, windows: int = 24, sampling_
         chunks = {}
         for name, sampler in samplers.items():
             sampler.reset()
-            recording = action_attention(model, shares) if name == "own" else nullcontext()
+            recording = action_attention(shares) if name == "own" else nullcontext()
             with recording:
                 chunks[name] = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions).actions[0]
         blocking.append(float((chunks["swapped"] - chunks["own"]).norm()))

@@ -52,7 +52,6 @@ def test_codec_without_stats_refuses():
         codec.set_stats(ActionStats.from_actions(np.zeros((4, 3), np.float32)))
 
 
-
 def test_codec_loads_quietly(tmp_path, capfd):
     """No accelerate advice on every policy load (diffusers printed one for the codec's three buffers)."""
     codec = ActionCodec()
