@@ -93,7 +93,7 @@ def probe(bundle: Path, dataset: Path, cache: Path, windows: int = 24, sampling_
     if not model.config.has_value_stream:
         return None
     swapped = other_mask(model)
-    data = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache))
+    data = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache), codec=policy.codec)
     group = data.history_groups()[-1]
     picks = [group[i] for i in np.unique(np.linspace(0, len(group) - 1, min(windows, len(group))).astype(int))]
     samplers = {name: ChunkSampler(m, schedule, SamplingConfig(num_steps=sampling_steps, seed=seed))

@@ -103,6 +103,8 @@ class Profile:
     leaderboard, slower because every failed episode runs to it."""
     short_history: bool = False
     """TrainConfig.short_history: every window also with a one-frame history."""
+    relative_targets: bool = False
+    """TrainConfig.relative_targets: arm joints predicted as offsets from the measured joints at the current frame."""
     action_keypoints: int = 32
     """AIMConfig.action_keypoints of every variant (0: the action stream reads the frame by attention only)."""
     action_prior_keypoints: int = 0
@@ -235,6 +237,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
                        max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
                        short_history=profile.short_history, opening_repeats=profile.opening_repeats,
+                       relative_targets=profile.relative_targets,
                        ema_decay=profile.ema_decay, log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps,
                        cache_workers=cache_workers, preload_latents=True)  # ~1 MB an episode at 96x128
 
@@ -257,7 +260,7 @@ def value_map_quality(bundle: Path, heldout: Path, cache: Path, max_windows: int
     schedule = NoiseSchedule.load(bundle)
     if not model.config.has_value_stream:
         return {"predicted": math.nan, "ground_truth_vae": math.nan, "area": math.nan, "windows": 0}
-    windows = LatentWindowDataset(str(heldout), model.config.layout, cache=str(cache))
+    windows = LatentWindowDataset(str(heldout), model.config.layout, cache=str(cache), codec=policy.codec)
     group = windows.history_groups()[-1]
     picks = [group[i] for i in np.unique(np.linspace(0, len(group) - 1, min(max_windows, len(group))).astype(int))]
     sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=8, seed=0))
@@ -324,7 +327,7 @@ def history_reliance(bundle: Path, dataset: Path, cache: Path, anchors: tuple[in
     click_bell the image moved the chunk 2-16% and the history 55-101% (RESULTS, eighth session)."""
     policy = AIMPolicy.from_pretrained(bundle)
     model, schedule = policy.model, NoiseSchedule.load(bundle)
-    windows = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache))
+    windows = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache), codec=policy.codec)
     full = model.config.layout.history_frames
     index = {(e, anchor): i for i, (e, anchor, history) in enumerate(windows.table) if history == full}
     arm = {}
@@ -450,6 +453,8 @@ def main() -> None:
     p.add_argument("--train-seeds", type=int, help="override training evaluation seeds per task")
     p.add_argument("--short-history", action="store_true",
                    help="also train every window with a one-frame history (TrainConfig.short_history)")
+    p.add_argument("--relative-targets", action="store_true",
+                   help="predict arm joints as offsets from the measured joints (TrainConfig.relative_targets)")
     p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
     p.add_argument("--action-prior-keypoints", type=int,
                    help="override AIMConfig.action_prior_keypoints (0: no action prior)")
@@ -500,6 +505,7 @@ def main() -> None:
                                                     ("heldout_seeds", args.heldout_seeds),
                                                     ("train_seeds", args.train_seeds),
                                                     ("short_history", args.short_history or None),
+                                                    ("relative_targets", args.relative_targets or None),
                                                     ("action_keypoints", args.action_keypoints),
                                                     ("action_prior_keypoints", args.action_prior_keypoints),
                                                     ("action_prior_grid", args.action_prior_grid and

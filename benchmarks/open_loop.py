@@ -5,7 +5,8 @@
 
 At every window with a full history (the recorded frames and past actions: teacher forcing, no closed loop) the
 chunk is sampled as the policy samples it and set beside the demonstration's next actions, on the arm joints, in
-the action codec's normalised units ([-1, 1] over the dataset's range). Reported (medians over windows):
+the action codec's normalised units ([-1, 1] over the dataset's range; a codec with relative targets has its chunks
+converted to those units first, so both kinds of bundle compare). Reported (medians over windows):
   - moving windows (the demonstration's chunk ends >= 0.05 from the last past action): the cosine between the
     chunk's and the demonstration's net displacement, and the ratio of their lengths;
   - still windows (< 0.05: e.g. while the gripper closes on the object): how far the chunk drifts;
@@ -42,7 +43,7 @@ def open_loop_tracking(bundle: Path, dataset: Path, cache: Path, episodes: int =
     of `samples` sampled chunks (as `PolicyConfig.chunk_samples` acts)."""
     policy = AIMPolicy.from_pretrained(bundle)
     model, schedule = policy.model, NoiseSchedule.load(bundle)
-    windows = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache))
+    windows = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache), codec=policy.codec)
     full = model.config.layout.history_frames
     count = min(episodes, len(windows.episodes))
     chosen = set(np.linspace(0, len(windows.episodes) - 1, num=count).round().astype(int).tolist())
@@ -53,9 +54,12 @@ def open_loop_tracking(bundle: Path, dataset: Path, cache: Path, episodes: int =
             continue
         window = windows[i]
         batch = AIMBatch.coerce(collate_windows([window]))
-        chunk = torch.stack([sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions).actions[0]
-                             for _ in range(samples)]).mean(0)[:, ARM_JOINTS]
-        demo, here = window["actions"][:, ARM_JOINTS], window["past_actions"][-1, ARM_JOINTS]
+        targets = torch.stack([sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions).actions[0]
+                               for _ in range(samples)]).mean(0)
+        reference = windows.reference(i)  # relative targets compared as the commands they are, in absolute units
+        chunk = policy.codec.targets_as_actions(targets, reference)[:, ARM_JOINTS]
+        demo = policy.codec.targets_as_actions(window["actions"], reference)[:, ARM_JOINTS]
+        here = window["past_actions"][-1, ARM_JOINTS]
         demo_net, chunk_net = demo[-1] - here, chunk[-1] - here
         if demo_net.norm() >= STILL:
             cosine.append(float(demo_net @ chunk_net / (demo_net.norm() * chunk_net.norm() + 1e-9)))

@@ -23,7 +23,7 @@ from aim_core.data.action_stats import load_or_compute_action_stats, stored_acti
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset, select_demonstrations
 from aim_core.data.latent_cache import cached_latents, encodes_live_values, episode_canvases
 from aim_core.data.windows import StepGrid, WindowIndex, history_length, window_anchors, window_index
-from aim_core.models.action_codec import ActionStats, normalize_actions
+from aim_core.models.action_codec import ActionCodec, ActionStats
 from aim_core.models.config import ChunkLayout
 from aim_core.models.text import instruction_key
 from data_schemas import TEXT_GROUP
@@ -32,15 +32,17 @@ log = logging.getLogger(__name__)
 
 
 class _WindowTable(Dataset):
-    """The (episode, anchor) table and the normalised actions of a set of episodes."""
+    """The (episode, anchor) table and the normalised actions of a set of episodes.
+
+    `codec` normalises them: by default one built from these episodes (`stats`, and with `relative_targets`
+    the offsets of every window's chunk from the measured joints at its current frame); a trained bundle's
+    codec to read other episodes as that policy sees them."""
 
     def __init__(self, episodes: list[EpisodeRef], num_steps: list[int], layout: ChunkLayout, grid: StepGrid,
-                 stats: ActionStats, short_history: bool = False):
+                 stats: ActionStats, short_history: bool = False, relative_targets: bool = False,
+                 codec: ActionCodec | None = None):
         grid.check_layout(layout)
-        self.episodes, self.layout, self.grid, self.stats = episodes, layout, grid, stats
-        low, high = torch.tensor(stats.low), torch.tensor(stats.high)
-        self.actions = [normalize_actions(torch.from_numpy(e.read("action")).float(), low, high)
-                        for e in episodes]
+        self.episodes, self.layout, self.grid, self.stats = episodes, layout, grid, stats  # these episodes' own
         self.table = [(i, j, h) for i, n in enumerate(num_steps) for j in window_anchors(n, layout)
                       for h in _histories(history_length(j, layout), short_history)]
         if not self.table:
@@ -48,6 +50,40 @@ class _WindowTable(Dataset):
                              f"{1 + layout.future_frames} latent frames "
                              f"({grid.frames_per_step} recorded steps each); record longer episodes or shorten "
                              "the ChunkLayout")
+        raw = [torch.from_numpy(e.read("action")).float() for e in episodes]
+        relative = codec.config.relative_targets if codec is not None else relative_targets
+        self.qpos = [torch.from_numpy(e.read("qpos")).float() for e in episodes] if relative else None
+        self.codec = codec if codec is not None else self._codec(stats, relative, raw)
+        self.actions = [self.codec.normalize(a) for a in raw]
+        self.targets = [self._episode_targets(e, a) for e, a in enumerate(raw)]
+
+    def _codec(self, stats: ActionStats, relative: bool, raw: list[torch.Tensor]) -> ActionCodec:
+        codec = ActionCodec(action_dim=len(stats.low), relative_targets=relative)
+        offsets = None
+        if relative:
+            chunks = {(e, anchor) for e, anchor, _ in self.table}
+            offsets = ActionStats.from_actions(torch.cat([
+                raw[e][self._rows(anchor).future_action_rows] - self.qpos[e][self._reference_row(anchor)]
+                for e, anchor in sorted(chunks)]).numpy())
+        codec.set_stats(stats, offsets)
+        return codec
+
+    def _rows(self, anchor: int) -> WindowIndex:
+        return window_index(anchor, self.layout, self.grid)
+
+    def _reference_row(self, anchor: int) -> int:
+        """The recorded step of the window's current frame, whose measured joints relative targets start from."""
+        return anchor * self.grid.frames_per_step
+
+    def _episode_targets(self, episode: int, raw: torch.Tensor) -> dict[int, torch.Tensor]:
+        """Every anchor's chunk as the model predicts it (the codec's targets); an absolute codec's are the
+        normalised actions themselves, sliced per window instead."""
+        if not self.codec.config.relative_targets:
+            return {}
+        anchors = {anchor for e, anchor, _ in self.table if e == episode}
+        return {anchor: self.codec.normalize_targets(raw[self._rows(anchor).future_action_rows],
+                                                     self.qpos[episode][self._reference_row(anchor)])
+                for anchor in anchors}
 
     def __len__(self) -> int:
         return len(self.table)
@@ -69,8 +105,16 @@ class _WindowTable(Dataset):
         return self.episodes[episode], window_index(anchor, self.layout, self.grid, history)
 
     def _window_actions(self, index: int, w: WindowIndex) -> dict[str, torch.Tensor]:
-        actions = self.actions[self.table[index][0]]
-        return {"past_actions": actions[w.past_action_rows], "actions": actions[w.future_action_rows]}
+        episode = self.table[index][0]
+        actions = self.actions[episode]
+        future = self.targets[episode][w.anchor] if self.targets[episode] else actions[w.future_action_rows]
+        return {"past_actions": actions[w.past_action_rows], "actions": future}
+
+    def reference(self, index: int) -> torch.Tensor:
+        """Measured joints [D] at window `index`'s current frame (what relative targets are offsets from)."""
+        episode, anchor, _ = self.table[index]
+        row = self._reference_row(anchor)
+        return torch.from_numpy(self.episodes[episode].read("qpos", slice(row, row + 1))[0])
 
 
 def _histories(longest: int, short_history: bool) -> tuple[int, ...]:
@@ -96,7 +140,8 @@ class LatentWindowDataset(_WindowTable):
 
     def __init__(self, dataset: str | Path, layout: ChunkLayout, cache: str | Path | None = None,
                  tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False,
-                 max_episodes: int | None = None, short_history: bool = False):
+                 max_episodes: int | None = None, short_history: bool = False, relative_targets: bool = False,
+                 codec: ActionCodec | None = None):
         store = open_dataset(dataset)
         self.cache_root = open_cache_root(store, cache, mode="r")
         episodes, groups, stale = [], [], []
@@ -124,7 +169,8 @@ class LatentWindowDataset(_WindowTable):
         if stats is None:
             raise FileNotFoundError("no action statistics stored for this episode set: build_latent_cache stores "
                                     "them (or call load_or_compute_action_stats)")
-        super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats, short_history)
+        super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats, short_history,
+                         relative_targets, codec)
         self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
         self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
 

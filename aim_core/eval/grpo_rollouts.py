@@ -114,7 +114,7 @@ class ValueMapReward:
         self.intrinsics, self.extrinsic = intrinsics[HEAD_CAMERA], extrinsics[HEAD_CAMERA]
 
     def landing_points(self, policy: AIMPolicy, record: ChunkRecord) -> np.ndarray:
-        command = policy.codec.denormalize(record.actions[-1]).cpu().numpy()
+        command = policy.codec.denormalize_targets(record.actions[-1:], record.reference)[-1].cpu().numpy()
         return self.env.tcp_targets(command)
 
     def __call__(self, policy: AIMPolicy, record: ChunkRecord) -> float:

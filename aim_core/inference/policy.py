@@ -6,7 +6,8 @@ a latent frame equals the training cache's whole-episode encoding of that frame;
 rounded through float16 as the cache stores them. When the action queue runs dry the policy
 hands the history window (`HistoryWindow`: a training window's frames and executed actions) to
 the `ChunkSampler` and queues the first `execute_frames` latent frames' worth of the predicted
-chunk (or the mean of `chunk_samples` chunks sampled together), denormalised by the bundle's action codec.
+chunk (or the mean of `chunk_samples` chunks sampled together), denormalised by the bundle's action codec
+(a codec with relative targets adds the measured joints `obs.qpos` of the frame the chunk is planned at).
 Executing whole latent frames means new
 observations always complete whole latent frames. The first predicted value map of each chunk is
 kept as colour images (`value_images`) for evaluation videos.
@@ -71,8 +72,9 @@ class ChunkRecord:
     past_actions: torch.Tensor | None     # [1, (h-1)*apf, A]
     trace: ActionTrace
     value_latents: torch.Tensor | None    # [1, C, F_f, gh, gw] the frozen value head's prediction
-    actions: torch.Tensor                 # [n_exec, A] normalised actions queued for execution
+    actions: torch.Tensor                 # [n_exec, A] the executed part of the sampled chunk (the codec's targets)
     step: int                             # control step at which the chunk was planned
+    reference: torch.Tensor               # [A] measured joints the chunk was planned from (relative targets' origin)
     meta: dict = field(default_factory=dict)
 
 
@@ -148,6 +150,7 @@ class AIMPolicy:
         self._queue: list[torch.Tensor] = []
         self._executed: list[torch.Tensor] = []
         self._text: torch.Tensor | None = None
+        self._reference: torch.Tensor | None = None
         self.value_images: np.ndarray | None = None
         self.chunks: list[ChunkRecord] = []
 
@@ -167,10 +170,11 @@ class AIMPolicy:
         n = self.chunk_samples
         chunk = self.sampler.sample(self._text.expand(n, -1, -1), obs.expand(n, -1, -1, -1, -1),
                                     None if past is None else past.expand(n, -1, -1), **stochastic)
-        self._queue = list(chunk.actions.mean(0)[:self.execute_actions])
+        targets = chunk.actions.mean(0)[:self.execute_actions]
+        self._queue = list(self.codec.targets_as_actions(targets, self._reference))
         if chunk.trace is not None:
             self.chunks.append(ChunkRecord(self._text, obs, past, chunk.trace, chunk.value_latents,
-                                           chunk.actions[0, :self.execute_actions], self._steps - 1))
+                                           chunk.actions[0, :self.execute_actions], self._steps - 1, self._reference))
         if chunk.value_latents is not None:
             canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
             self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
@@ -184,6 +188,7 @@ class AIMPolicy:
             self._pending.append(self._canvas(obs.images))
         self._steps += 1
         if not self._queue:
+            self._reference = torch.as_tensor(np.asarray(obs.qpos), dtype=torch.float32, device=self.device)
             self._plan()
         normed = self._queue.pop(0)
         self._executed.append(normed)

@@ -6,6 +6,14 @@ the transformer works in that normalised space (its action MLPs live in ``AIMMod
 statistics are float32 buffers saved with ``save_pretrained``, so a policy denormalises with the
 statistics it was trained with, and they never follow a cast of the model to bf16 (which would
 move denormalised joint targets by ~1e-2 rad).
+
+With ``relative_targets`` the chunk the model predicts (its *targets*) holds each arm joint as the
+offset from the measured joints at the current frame, normalised by the offsets' own percentiles;
+grippers stay absolute, and past actions (model inputs) stay absolute too. Why: an absolute target
+spends [-1, 1] on where an arm can be in the whole dataset, so a place_shoe policy that drifts 0.19
+of that range where the demonstration holds still for a grasp misses by centimetres (RESULTS,
+"Pick-and-place"); an offset is 0 wherever the arm holds still, in every scene, and its range is the
+motion of one chunk (UMI's relative trajectories, LeRobot pi0's delta joint actions).
 """
 from __future__ import annotations
 
@@ -16,7 +24,10 @@ import torch
 from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
 
-from data_schemas import ACTION_DIM
+from data_schemas import ACTION_DIM, ACTION_LAYOUT, ARMS
+
+RELATIVE_DIMS = tuple(i for arm in ARMS for i in range(ACTION_DIM)[ACTION_LAYOUT[f"{arm}_arm"]])
+"""Dimensions a relative target holds as an offset from the measured joints: the arm joints (grippers stay absolute)."""
 
 RANGE_EPS = 1e-6
 """Dimensions whose percentile range is below this (e.g. an arm that never moves) map to 0."""
@@ -66,11 +77,19 @@ class ActionCodec(ModelMixin, ConfigMixin):
     """
 
     @register_to_config
-    def __init__(self, action_dim: int = ACTION_DIM):
+    def __init__(self, action_dim: int = ACTION_DIM, relative_targets: bool = False):
         super().__init__()
         self.register_buffer("low", -torch.ones(action_dim, dtype=torch.float32))
         self.register_buffer("high", torch.ones(action_dim, dtype=torch.float32))
         self.register_buffer("has_stats", torch.zeros((), dtype=torch.bool))
+        if relative_targets:  # absolute codecs keep the state dict of bundles written before relative targets
+            if action_dim != ACTION_DIM:
+                raise ValueError(f"relative targets need the {ACTION_DIM}-dimensional ACTION_LAYOUT, got {action_dim}")
+            self.register_buffer("offset_low", -torch.ones(action_dim, dtype=torch.float32))
+            self.register_buffer("offset_high", torch.ones(action_dim, dtype=torch.float32))
+            relative = torch.zeros(action_dim, dtype=torch.bool)
+            relative[list(RELATIVE_DIMS)] = True
+            self.register_buffer("relative", relative)
 
     @classmethod
     def from_pretrained(cls, directory, **kwargs) -> "ActionCodec":
@@ -86,11 +105,19 @@ class ActionCodec(ModelMixin, ConfigMixin):
 
         return super()._apply(same_dtype, recurse)
 
-    def set_stats(self, stats: ActionStats) -> None:
-        if len(stats.low) != self.config.action_dim:
-            raise ValueError(f"stats have {len(stats.low)} dimensions, the codec {self.config.action_dim}")
+    def set_stats(self, stats: ActionStats, offsets: ActionStats | None = None) -> None:
+        """The dataset's action statistics, and with relative targets those of the targets' offsets
+        (`offset_stats`)."""
+        for name, given in (("stats", stats), ("offsets", offsets)):
+            if given is not None and len(given.low) != self.config.action_dim:
+                raise ValueError(f"{name} have {len(given.low)} dimensions, the codec {self.config.action_dim}")
+        if (offsets is not None) != self.config.relative_targets:
+            raise ValueError("a codec with relative targets needs the offsets' statistics, an absolute one takes none")
         self.low.copy_(torch.tensor(stats.low))
         self.high.copy_(torch.tensor(stats.high))
+        if offsets is not None:
+            self.offset_low.copy_(torch.tensor(offsets.low))
+            self.offset_high.copy_(torch.tensor(offsets.high))
         self.has_stats.fill_(True)
 
     def _require_stats(self) -> None:
@@ -107,3 +134,27 @@ class ActionCodec(ModelMixin, ConfigMixin):
         """Normalised actions -> joint targets (computed in float32)."""
         self._require_stats()
         return denormalize_actions(normed.float(), self.low, self.high)
+
+    def normalize_targets(self, actions: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        """A chunk of joint targets [..., T, D] -> what the model predicts: `normalize` for an absolute codec; with
+        relative targets the arm joints as offsets from `reference` [..., D] (the measured joints at the frame the
+        chunk is planned from), normalised by the offsets' statistics."""
+        if not self.config.relative_targets:
+            return self.normalize(actions)
+        offsets = normalize_actions(actions.float() - reference.float().unsqueeze(-2), self.offset_low, self.offset_high)
+        return torch.where(self.relative, offsets, self.normalize(actions))
+
+    def denormalize_targets(self, normed: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        """Inverse of `normalize_targets`: predicted targets [..., T, D] -> joint targets to command."""
+        if not self.config.relative_targets:
+            return self.denormalize(normed)
+        moved = denormalize_actions(normed.float(), self.offset_low, self.offset_high) + reference.float().unsqueeze(-2)
+        return torch.where(self.relative, moved, self.denormalize(normed))
+
+    def targets_as_actions(self, normed: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        """Predicted targets [..., T, D] -> the same commands as normalised actions (what the action history holds);
+        an absolute codec's targets are those already."""
+        if not self.config.relative_targets:
+            return normed
+        return self.normalize(self.denormalize_targets(normed, reference))
+

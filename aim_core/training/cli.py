@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opening-repeats", type=int, default=TrainConfig.opening_repeats,
                    help="train each episode's opening window (no past actions) this many times per epoch "
                    "(TrainConfig.opening_repeats)")
+    p.add_argument("--relative-targets", action="store_true",
+                   help="predict arm joints as offsets from the measured joints at the current frame "
+                   "(TrainConfig.relative_targets)")
     p.add_argument("--steps", type=int, default=TrainConfig.steps)
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--lr", type=float, default=OptimConfig.lr, help="peak learning rate (> 0)")
@@ -84,7 +87,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         model_overrides={"variant": args.variant} if args.variant else {},
         tasks=_split(args.tasks), settings=_split(args.settings),
         max_episodes=args.max_episodes, short_history=args.short_history,
-        opening_repeats=args.opening_repeats, steps=args.steps, batch_size=args.batch_size,
+        opening_repeats=args.opening_repeats, relative_targets=args.relative_targets, steps=args.steps,
+        batch_size=args.batch_size,
         seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps), ema_decay=args.ema_decay,
         precision=args.precision, parallel=args.parallel, activation_checkpointing=args.activation_checkpointing,
         checkpoint_every=args.checkpoint_every, log_every=args.log_every, val_every=args.val_every,

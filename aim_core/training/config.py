@@ -51,6 +51,10 @@ class TrainConfig:
     """Each episode's opening window (its first step, no past actions) is trained this many times per
     epoch. Why: it is the only window whose actions the image alone must choose (past actions already
     say which arm moves), and it is one window in ~25 (benchmarks/RESULTS.md, Learning)."""
+    relative_targets: bool = False
+    """The model predicts each arm joint of its chunk as the offset from the measured joints at the current frame,
+    normalised by the offsets' range (grippers and past actions stay absolute; `ActionCodec.relative_targets`,
+    which the bundle carries). Why: an arm holding still for a grasp is then 0 in every scene."""
     steps: int = 1000
     batch_size: int = 2
     seed: int = 0

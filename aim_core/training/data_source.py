@@ -155,5 +155,6 @@ def open_training_data(config: TrainConfig) -> TrainingData:
     layout = window_layout(config)
     windows = LatentWindowDataset(config.dataset, layout, cache=config.latent_cache_dir, tasks=config.tasks,
                                   settings=config.settings, max_episodes=config.max_episodes,
-                                  short_history=config.short_history, preload=config.preload_latents)
+                                  short_history=config.short_history, relative_targets=config.relative_targets,
+                                  preload=config.preload_latents)
     return TrainingData(config, windows, layout, encoders_source(config))

@@ -22,7 +22,6 @@ import torch.distributed as dist
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from aim_core.models.action_codec import ActionCodec
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import AIMConfig
 from aim_core.training.checkpoint import (BundleParts, bundle_weights, latest_checkpoint, load_checkpoint,
@@ -131,8 +130,7 @@ class StageOneTrainer:
             self.model.set_scene_statistics(self.data.windows.opening_frames())
         self.model.gradient_checkpointing = config.activation_checkpointing
         self.noise_schedule = NOISE_SCHEDULES[config.model]  # the sampler must use the same one: save it too
-        self.action_codec = ActionCodec(action_dim=self.model_config.action_dim)  # the bundle's action_codec/
-        self.action_codec.set_stats(self.data.windows.stats)
+        self.action_codec = self.data.windows.codec  # the bundle's action_codec/: the statistics the windows used
         self.bf16 = _uses_bf16(config.precision, self.ctx.device, sum(p.numel() for p in self.model.parameters()))
         self.parallel = resolve_parallel(config.parallel, self.ctx, config.model)
         objective = FlowMatchingObjective(self.model, self.loss_config, self.noise_schedule)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from aim_core.models.action_codec import ActionCodec, ActionStats, denormalize_actions, normalize_actions
+from aim_core.models.action_codec import RELATIVE_DIMS, ActionCodec, ActionStats, denormalize_actions, normalize_actions
 
 
 def _actions(n=500):
@@ -60,3 +60,30 @@ def test_codec_loads_quietly(tmp_path, capfd):
     capfd.readouterr()
     ActionCodec.from_pretrained(tmp_path / "codec")
     assert "accelerate" not in "".join(capfd.readouterr())
+
+
+def test_relative_targets_hold_an_arm_still_as_one_target_anywhere(tmp_path):
+    """Relative targets: arm joints as offsets from the measured joints (an arm that stays where it is gives the same
+    target at any position), grippers absolute; the round trip is exact and the bundle keeps it. An absolute codec's
+    state dict is the one bundles written before relative targets hold."""
+    stats, offsets = ActionStats.from_actions(_actions()), ActionStats.from_actions(_actions() * 0.05)
+    codec = ActionCodec(relative_targets=True)
+    with pytest.raises(ValueError, match="offsets' statistics"):
+        codec.set_stats(stats)
+    with pytest.raises(ValueError, match="takes none"):
+        ActionCodec().set_stats(stats, offsets)
+    codec.set_stats(stats, offsets)
+    here, there = torch.from_numpy(_actions(2))
+    still = torch.stack([here.expand(4, 16), there.expand(4, 16)])             # two chunks, each arm at rest
+    targets = codec.normalize_targets(still, torch.stack([here, there]))
+    arm = list(RELATIVE_DIMS)
+    torch.testing.assert_close(targets[0][:, arm], targets[1][:, arm])       # the same target in both places
+    torch.testing.assert_close(targets[:, :, [7, 15]], codec.normalize(still)[:, :, [7, 15]])
+    torch.testing.assert_close(codec.denormalize_targets(targets, torch.stack([here, there])), still, atol=1e-4, rtol=0)
+    torch.testing.assert_close(codec.targets_as_actions(targets, torch.stack([here, there])), codec.normalize(still),
+                               atol=1e-5, rtol=0)
+    codec.save_pretrained(tmp_path / "codec")
+    loaded = ActionCodec.from_pretrained(tmp_path / "codec")
+    assert loaded.config.relative_targets and torch.equal(loaded.offset_high, codec.offset_high)
+    torch.testing.assert_close(loaded.normalize_targets(still, torch.stack([here, there])), targets)
+    assert set(ActionCodec().state_dict()) == {"low", "high", "has_stats"}

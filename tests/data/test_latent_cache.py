@@ -8,7 +8,7 @@ from transformers import UMT5EncoderModel
 from aim_core.data import LatentCacheConfig, LatentWindowDataset, build_latent_cache, collate_windows, raw_latent_stats
 from aim_core.data.latent_cache import episode_canvases
 from aim_core.data.episodes import complete_episodes, open_dataset
-from aim_core.models.action_codec import denormalize_actions
+from aim_core.models.action_codec import RELATIVE_DIMS
 from aim_core.models.batch import AIMBatch
 from aim_core.models.config import ChunkLayout, aim_tiny_config
 from aim_core.models.text import TextEncoder, instruction_key, tiny_umt5_config, train_unigram_tokenizer
@@ -95,7 +95,6 @@ def test_latent_windows_are_aligned_and_collate_to_an_aim_batch(store, vae, text
     ds = LatentWindowDataset(store, layout, cache=cache, preload=True)
     assert len(ds) == 3 + 2      # ep-a: 4 latent steps -> anchors 0, 1, 2; ep-b: 3 -> 0, 1; ep-c unannotated
     assert ds.history_groups() == [[0, 3], [1, 2, 4]]  # anchor 0: the first frame alone, no past action
-    low, high = torch.tensor(ds.stats.low), torch.tensor(ds.stats.high)
     for i in range(len(ds)):
         episode, w = ds.window(i)
         item, a = ds[i], w.anchor
@@ -104,8 +103,8 @@ def test_latent_windows_are_aligned_and_collate_to_an_aim_batch(store, vae, text
         assert item["obs_latents"][0, :, 0, 0].tolist() == list(range(a - h + 1, a + 1))
         assert item["rgb_latents"][0, :, 0, 0].tolist() == [a + 1]
         assert item["value_latents"][0, :, 0, 0].tolist() == [a + 1.5]
-        past = denormalize_actions(item["past_actions"], low, high)[:, 0]
-        future = denormalize_actions(item["actions"], low, high)[:, 0]
+        past = ds.codec.denormalize(item["past_actions"])[:, 0]
+        future = ds.codec.denormalize(item["actions"])[:, 0]
         assert torch.allclose(past, torch.arange(4 * (a - h + 1), 4 * a, dtype=torch.float32), atol=1e-3)
         assert torch.allclose(future, torch.arange(4 * a, 4 * (a + 1), dtype=torch.float32), atol=1e-3)
     config = aim_tiny_config(latent_channels=Z, text_dim=16, layout=layout)
@@ -131,7 +130,7 @@ def test_latent_windows_are_aligned_and_collate_to_an_aim_batch(store, vae, text
         item, a = short[i], short.window(i)[1].anchor
         assert item["obs_latents"][0, :, 0, 0].tolist() == [a] and item["past_actions"].shape[0] == 0
         assert item["rgb_latents"][0, :, 0, 0].tolist() == [a + 1]
-        future = denormalize_actions(item["actions"], low, high)[:, 0]
+        future = short.codec.denormalize(item["actions"])[:, 0]
         assert torch.allclose(future, torch.arange(4 * a, 4 * (a + 1), dtype=torch.float32), atol=1e-3)
     AIMBatch.coerce(collate_windows([short[i] for i in one_frame])).validate(config)
     # opening_repeats: only each episode's anchor-0 window is listed again, inside its own history group
@@ -184,3 +183,33 @@ def test_worker_processes_build_the_cache_one_process_builds(store, vae, text_en
             np.testing.assert_array_equal(got[stream][...], ref[stream][...])
     with pytest.raises(ValueError, match="workers must be >= 1"):
         build_latent_cache(store, vae, text_encoder, progress=False, workers=0)
+
+
+def test_relative_targets_are_offsets_from_the_current_frames_joints(store, vae, text_encoder, tmp_path):
+    """With relative targets a window's chunk is, per arm joint, the actions minus the measured joints at its current
+    frame (normalised by the offsets' range; grippers absolute); past actions stay absolute. A bundle's codec read
+    back reads other episodes the same way."""
+    cache = tmp_path / "cache.zarr"
+    build_latent_cache(store, vae, text_encoder, LatentCacheConfig(frame_stride=1), cache=cache, progress=False)
+    layout = ChunkLayout(history_frames=2, future_frames=1, actions_per_frame=4)
+    absolute = LatentWindowDataset(store, layout, cache=cache)
+    relative = LatentWindowDataset(store, layout, cache=cache, relative_targets=True)
+    assert relative.codec.config.relative_targets and not absolute.codec.config.relative_targets
+    arm, gripper = list(RELATIVE_DIMS), [7, 15]
+    for i in range(len(relative)):
+        item, plain, (episode, w) = relative[i], absolute[i], relative.window(i)
+        reference = relative.reference(i)
+        # the fixture's qpos[t] = action[t]: the chunk's offsets are 0, 1, 2, 3 steps on every arm joint
+        torch.testing.assert_close(reference, torch.from_numpy(episode.read("action", slice(4 * w.anchor, 4 * w.anchor + 1))[0]))
+        offsets = relative.codec.denormalize_targets(item["actions"], reference) - reference
+        torch.testing.assert_close(offsets[:, arm], torch.arange(4.0)[:, None].expand(4, len(arm)), atol=1e-4, rtol=0)
+        torch.testing.assert_close(item["actions"][:, gripper], plain["actions"][:, gripper])
+        torch.testing.assert_close(item["past_actions"], plain["past_actions"])
+        torch.testing.assert_close(relative.codec.targets_as_actions(item["actions"], reference), plain["actions"],
+                                   atol=1e-5, rtol=0)
+    # every window's offsets are the same (0..3), so they are the same targets whatever the arm's position
+    first, last = relative[0]["actions"][:, arm], relative[len(relative) - 1]["actions"][:, arm]
+    torch.testing.assert_close(first, last)
+    assert not torch.allclose(absolute[0]["actions"][:, arm], absolute[len(absolute) - 1]["actions"][:, arm])
+    reread = LatentWindowDataset(store, layout, cache=cache, codec=relative.codec)
+    torch.testing.assert_close(reread[3]["actions"], relative[3]["actions"])

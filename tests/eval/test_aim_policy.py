@@ -6,7 +6,7 @@ import torch
 from aim_core.inference.bundle import PolicySpec
 from data_schemas.observation import Observation
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
-from aim_core.models.action_codec import ActionCodec, ActionStats
+from aim_core.models.action_codec import RELATIVE_DIMS, ActionCodec, ActionStats
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import ChunkLayout, aim_tiny_config
 from aim_core.models.schedule import NoiseSchedule
@@ -119,3 +119,27 @@ def test_averaging_chunks_is_refused_where_it_cannot_apply():
         PolicyConfig(chunk_samples=0)
     with pytest.raises(ValueError, match="log-probability"):
         PolicyConfig(chunk_samples=2, action_sde=FlowSDE(noise_level=0.5, steps=(0,)))
+
+
+def test_relative_targets_are_commanded_from_the_measured_joints(parts):
+    """A relative-target bundle commands each arm joint as the measured joint plus the predicted offset: the same
+    frames with the arm measured elsewhere give the same chunk moved by exactly that much (grippers unmoved), and the
+    history holds the commands as normalised absolute actions, as training's past actions are."""
+    model, _, encoders = parts
+    codec = ActionCodec(action_dim=16, relative_targets=True)
+    codec.set_stats(ActionStats((-1.0,) * 16, (2.0,) * 16, 100), ActionStats((-0.2,) * 16, (0.2,) * 16, 100))
+    shift = np.zeros(16, np.float32)
+    shift[list(RELATIVE_DIMS)] = np.linspace(-0.5, 0.5, len(RELATIVE_DIMS))
+    runs = []
+    for offset in (np.zeros(16, np.float32), shift):
+        policy = AIMPolicy(model, codec, encoders.vae, encoders.text, NoiseSchedule(), SPEC,
+                           PolicyConfig(num_inference_steps=2, execute_frames=1))
+        commands = []
+        for t in range(5):
+            obs = _obs(t)
+            commands.append(policy.select_action(Observation(obs.images, obs.qpos + offset, obs.instruction, t)))
+        runs.append((np.stack(commands), policy.history.tensors()[1]))
+    (still, past_still), (moved, past_moved) = runs
+    np.testing.assert_allclose(moved[:4] - still[:4], np.broadcast_to(shift, (4, 16)), atol=1e-5)
+    torch.testing.assert_close(past_still[0], codec.normalize(torch.from_numpy(still[:4])), atol=1e-5, rtol=0)
+    torch.testing.assert_close(past_moved[0], codec.normalize(torch.from_numpy(moved[:4])), atol=1e-5, rtol=0)

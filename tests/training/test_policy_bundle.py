@@ -82,6 +82,33 @@ def test_the_policy_sees_exactly_the_training_windows(tiny_config):
         assert torch.equal(training_rows, inference)
 
 
+def test_relative_targets_start_from_the_joints_measured_at_the_training_windows_frame(tiny_config):
+    """A run with relative targets writes its offsets' statistics into the bundle, and the policy, teacher-forced
+    through a recorded episode, commands each plan's chunk from the measured joints of the frame the training window
+    anchored at that step starts from (`LatentWindowDataset.reference`)."""
+    config = tiny_config(steps=1, checkpoint_every=1, relative_targets=True)
+    bundle = train_stage1(config).checkpoint
+    windows = open_training_data(config).windows
+    policy = AIMPolicy.from_pretrained(bundle, PolicyConfig(num_inference_steps=1, execute_frames=1))
+    assert policy.codec.config.relative_targets
+    torch.testing.assert_close(policy.codec.offset_high, windows.codec.offset_high)
+    chunks = []
+    sample = policy.sampler.sample
+    policy.sampler.sample = lambda *args: chunks.append(sample(*args)) or chunks[-1]
+    episode = windows.episodes[0]
+    rgb, qpos, actions = episode.array("rgb")[...], episode.array("qpos")[...], episode.array("action")[...]
+    apf = policy.model.config.layout.actions_per_frame
+    commands = []
+    for t in range(len(rgb)):
+        commands.append(policy.select_action(Observation(rgb[t], qpos[t], episode.attrs.instruction, t)))
+        policy.observe_executed(actions[t])
+    anchors = [anchor for index, anchor, _ in windows.table if index == 0]
+    for anchor, chunk in zip(anchors, chunks):
+        index = windows.table.index((0, anchor, history_length(anchor, policy.model.config.layout)))
+        expected = windows.codec.denormalize_targets(chunk.actions[0, :apf], windows.reference(index))
+        np.testing.assert_allclose(np.stack(commands[anchor * apf:(anchor + 1) * apf]), expected.numpy(), atol=1e-4)
+
+
 def test_inference_and_evaluation_never_import_training():
     code = ("import sys, aim_core.inference.policy, aim_core.eval.evaluate, aim_core.eval.cli; "
             "bad = sorted(m for m in sys.modules if m.startswith('aim_core.training')); "
