@@ -255,6 +255,7 @@ def train_stage1(
     vae_steps: int | None = None,
     short_history: bool = TrainConfig.short_history,
     opening_repeats: int = TrainConfig.opening_repeats,
+    relative_targets: bool = TrainConfig.relative_targets,
     ema_decay: float = TrainConfig.ema_decay,
     cache_workers: int = TrainConfig.cache_workers,
     preload_latents: bool = TrainConfig.preload_latents,
@@ -302,6 +303,8 @@ def train_stage1(
         opening_repeats: Train each episode's opening window (no past actions: the image alone chooses the
             arm and the target) this many times per epoch; 1: as often as any window (see
             TrainConfig.opening_repeats; the learning benchmark uses 10).
+        relative_targets: Predict each arm joint of the chunk as the offset from the joints measured at the
+            current frame, normalised by the offsets' range (see TrainConfig.relative_targets); off by default.
         ema_decay: Checkpoints act with a moving average of the weights whose decay grows to this, e.g.
             0.999; 0: with the last step's weights (see TrainConfig.ema_decay).
         cache_workers: Processes encoding the latent cache on a CPU machine, one torch thread each (e.g. one
@@ -318,7 +321,7 @@ def train_stage1(
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
                          checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes,
                          vae_steps=vae_steps, short_history=short_history, opening_repeats=opening_repeats,
-                         ema_decay=ema_decay, cache_workers=cache_workers, preload_latents=preload_latents)
+                         relative_targets=relative_targets, ema_decay=ema_decay, cache_workers=cache_workers, preload_latents=preload_latents)
     nproc = gpus if gpus is not None else default_nproc()
     record_parameters("train-stage1", effective, notes={
         "gpus": f"null = every visible GPU: {nproc} process(es) here" if gpus is None else "",
