@@ -94,8 +94,7 @@ def probe(bundle: Path, dataset: Path, cache: Path, windows: int = 24, sampling_
         return None
     swapped = other_mask(model)
     data = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache), codec=policy.codec)
-    group = data.history_groups()[-1]
-    picks = [group[i] for i in np.unique(np.linspace(0, len(group) - 1, min(windows, len(group))).astype(int))]
+    picks = data.spread_windows(windows)
     samplers = {name: ChunkSampler(m, schedule, SamplingConfig(num_steps=sampling_steps, seed=seed))
                 for name, m, seed in (("own", model, 0), ("redrawn", model, 1), ("swapped", swapped, 0))}
     blocking, spread, shares = [], [], []

@@ -261,8 +261,7 @@ def value_map_quality(bundle: Path, heldout: Path, cache: Path, max_windows: int
     if not model.config.has_value_stream:
         return {"predicted": math.nan, "ground_truth_vae": math.nan, "area": math.nan, "windows": 0}
     windows = LatentWindowDataset(str(heldout), model.config.layout, cache=str(cache), codec=policy.codec)
-    group = windows.history_groups()[-1]
-    picks = [group[i] for i in np.unique(np.linspace(0, len(group) - 1, min(max_windows, len(group))).astype(int))]
+    picks = windows.spread_windows(max_windows)
     sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=8, seed=0))
     frames_per_latent = windows.grid.frame_stride * windows.grid.temporal_compression
     shares: dict[str, list[float]] = {"predicted": [], "ground_truth_vae": [], "area": []}

@@ -100,6 +100,12 @@ class _WindowTable(Dataset):
             groups.setdefault(history, []).extend([index] * (opening_repeats if anchor == 0 else 1))
         return [groups[h] for h in sorted(groups)]
 
+    def spread_windows(self, count: int) -> list[int]:
+        """At most `count` windows of the longest history, evenly spread over the table: fixed picks (the same ones
+        every time) that one batch can hold, for validation and probes."""
+        group = self.history_groups()[-1]
+        return [group[i] for i in np.unique(np.linspace(0, len(group) - 1, num=min(count, len(group))).astype(int))]
+
     def window(self, index: int) -> tuple[EpisodeRef, WindowIndex]:
         episode, anchor, history = self.table[index]
         return self.episodes[episode], window_index(anchor, self.layout, self.grid, history)

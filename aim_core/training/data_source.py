@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from aim_core.data import CacheReport, LatentCacheConfig, LatentWindowDataset, build_latent_cache, collate_windows
@@ -146,8 +145,7 @@ class TrainingData:
     def validation_indices(self, count: int) -> list[int]:
         """Evenly spread, fixed windows (the same ones at every validation) of the longest history
         (one batch: the same history length for all)."""
-        group = self.windows.history_groups()[-1]
-        return sorted({group[int(i)] for i in np.linspace(0, len(group) - 1, num=min(count, len(group)))})
+        return self.windows.spread_windows(count)
 
 
 def open_training_data(config: TrainConfig) -> TrainingData:
