@@ -1,0 +1,91 @@
+"""Grasp probe: how close a policy's gripper comes to the object it must pick, beside its demonstration's.
+
+    .venv/bin/python benchmarks/grasp_probe.py --bundle RUN/checkpoints/step-N --dataset DATA/dataset.zarr \
+        --task place_shoe --actor shoe --seeds 0 1 2 [--steps 300] [--chunk-samples 4]
+
+For each seed (training seeds: the store holds their demonstration) the policy plays the seed's easy scene closed
+loop, and for it and the recorded demonstration: the closest approach of either arm's TCP to the actor's origin, the
+step, the arm and the TCP-minus-actor offset there (world frame, metres; z is the height above the actor's origin),
+and how far the actor rose and slid. Why: place_shoe fails closed loop while its teacher-forced chunks track the
+demonstrations (RESULTS, "Pick-and-place: relative targets"); the videos show the arm at the shoe and the shoe
+unmoved, and a closed-loop success rate of 0 cannot say by how much, or in which direction, the grasp is missed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.eval.evaluate import checkpoint_sim_config
+from aim_core.inference.policy import AIMPolicy, PolicyConfig
+from pipeline.sim.task_env import TaskEnv
+
+SETTING = "easy"
+
+
+def closest_approach(tcp: np.ndarray, actor: np.ndarray) -> dict:
+    """tcp [T, 2, 3] (both arms' TCP positions), actor [T, 3] (the actor's origin) -> where a TCP came closest,
+    and how far the actor rose (z) and slid (xy) from its first position."""
+    offsets = tcp - actor[:, None]
+    distance = np.linalg.norm(offsets, axis=-1)
+    step, arm = np.unravel_index(int(np.argmin(distance)), distance.shape)
+    return {"distance": round(float(distance[step, arm]), 3), "step": int(step), "arm": ("left", "right")[arm],
+            "offset": offsets[step, arm].round(3).tolist(), "rise": round(float(actor[:, 2].max() - actor[0, 2]), 3),
+            "slide": round(float(np.linalg.norm(actor[-1, :2] - actor[0, :2])), 3)}
+
+
+@torch.no_grad()
+def policy_grasp(bundle: Path, task: str, actor: str, seed: int, steps: int, chunk_samples: int = 1) -> dict:
+    """`closest_approach` over `steps` control steps of the bundle's policy on (task, easy, seed)."""
+    env = TaskEnv(checkpoint_sim_config(bundle))
+    policy = AIMPolicy.from_pretrained(bundle, PolicyConfig(chunk_samples=chunk_samples))
+    try:
+        obs = env.reset(task, SETTING, seed)
+        target = env.task.actors[actor]
+        tcp, where = [], []
+        for _ in range(steps):
+            obs = env.step(policy.select_action(obs))
+            tcp.append([pose.p for pose in env.sim.robot.tcp_poses()])
+            where.append(target.get_pose().p)
+            if env.success:
+                break
+        return {**closest_approach(np.array(tcp), np.array(where)), "success": env.success}
+    finally:
+        env.close()
+
+
+def demo_grasp(dataset: Path, task: str, actor: str, seed: int) -> dict | None:
+    """`closest_approach` of the recorded demonstration of (task, easy, seed), None if the store has none."""
+    for episode in complete_episodes(open_dataset(str(dataset)), [task], [SETTING]):
+        if episode.attrs.seed == seed:
+            names = list(episode.attrs.object_names)
+            if actor not in names:
+                raise ValueError(f"{actor!r} is not a tracked actor of {episode.episode_id} (it tracks {names})")
+            k = names.index(actor)
+            return closest_approach(episode.read("ee_pose")[:, :, :3], episode.read("object_poses")[:, k, :3])
+    return None
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--bundle", type=Path, required=True)
+    p.add_argument("--dataset", type=Path, required=True, help="the training store (the seeds' demonstrations)")
+    p.add_argument("--task", default="place_shoe")
+    p.add_argument("--actor", default="shoe", help="the tracked actor the policy must grasp")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    p.add_argument("--steps", type=int, default=300, help="control steps per episode (the grasp comes early)")
+    p.add_argument("--chunk-samples", type=int, default=4)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    for seed in args.seeds:
+        print(json.dumps({"seed": seed,
+                          "policy": policy_grasp(args.bundle, args.task, args.actor, seed, args.steps, args.chunk_samples),
+                          "demo": demo_grasp(args.dataset, args.task, args.actor, seed)}))
+
+
+if __name__ == "__main__":
+    main()
