@@ -82,9 +82,9 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(1)
     for seed in args.seeds:
-        print(json.dumps({"seed": seed,
-                          "policy": policy_grasp(args.bundle, args.task, args.actor, seed, args.steps, args.chunk_samples),
-                          "demo": demo_grasp(args.dataset, args.task, args.actor, seed)}))
+        played = policy_grasp(args.bundle, args.task, args.actor, seed, args.steps, args.chunk_samples)
+        demo = demo_grasp(args.dataset, args.task, args.actor, seed)
+        print(json.dumps({"seed": seed, "policy": played, "demo": demo}))
 
 
 if __name__ == "__main__":

@@ -29,11 +29,11 @@ from aim_core.inference.policy import AIMPolicy
 from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models.batch import AIMBatch
 from aim_core.models.schedule import NoiseSchedule
-from data_schemas import ACTION_LAYOUT, ARMS
+from data_schemas import ARM_JOINT_DIMS
 
 STILL = 0.05
 """Net displacement (normalised units) under which a demonstration's chunk counts as holding still."""
-ARM_JOINTS = np.concatenate([np.arange(16)[ACTION_LAYOUT[f"{arm}_arm"]] for arm in ARMS])
+ARM_JOINTS = list(ARM_JOINT_DIMS)
 
 
 @torch.no_grad()

@@ -37,6 +37,8 @@ ACTION_LAYOUT: dict[str, slice] = {
     "right_arm": slice(8, 15),
     "right_gripper": slice(15, 16),
 }
+ARM_JOINT_DIMS: tuple[int, ...] = tuple(i for arm in ARMS for i in range(ACTION_DIM)[ACTION_LAYOUT[f"{arm}_arm"]])
+"""Indices of both arms' joints in an action or qpos row (the grippers left out)."""
 GRIPPER_OPEN = 1.0
 GRIPPER_CLOSED = 0.0
 

@@ -50,40 +50,27 @@ class _WindowTable(Dataset):
                              f"{1 + layout.future_frames} latent frames "
                              f"({grid.frames_per_step} recorded steps each); record longer episodes or shorten "
                              "the ChunkLayout")
-        raw = [torch.from_numpy(e.read("action")).float() for e in episodes]
+        self.raw_actions = [torch.from_numpy(e.read("action")).float() for e in episodes]
+        self.qpos = [torch.from_numpy(e.read("qpos")).float() for e in episodes]
         relative = codec.config.relative_targets if codec is not None else relative_targets
-        self.qpos = [torch.from_numpy(e.read("qpos")).float() for e in episodes] if relative else None
-        self.codec = codec if codec is not None else self._codec(stats, relative, raw)
-        self.actions = [self.codec.normalize(a) for a in raw]
-        self.targets = [self._episode_targets(e, a) for e, a in enumerate(raw)]
+        self.codec = codec if codec is not None else self._codec(stats, relative)
+        self.actions = [self.codec.normalize(a) for a in self.raw_actions]  # past actions: absolute
 
-    def _codec(self, stats: ActionStats, relative: bool, raw: list[torch.Tensor]) -> ActionCodec:
+    def _codec(self, stats: ActionStats, relative: bool) -> ActionCodec:
+        """A codec of these episodes' statistics; with relative targets also those of every chunk's offsets."""
         codec = ActionCodec(action_dim=len(stats.low), relative_targets=relative)
         offsets = None
         if relative:
-            chunks = {(e, anchor) for e, anchor, _ in self.table}
+            chunks = sorted({(e, anchor) for e, anchor, _ in self.table})
             offsets = ActionStats.from_actions(torch.cat([
-                raw[e][self._rows(anchor).future_action_rows] - self.qpos[e][self._reference_row(anchor)]
-                for e, anchor in sorted(chunks)]).numpy())
+                self.raw_actions[e][window_index(anchor, self.layout, self.grid).future_action_rows]
+                - self.qpos[e][self._reference_row(anchor)] for e, anchor in chunks]).numpy())
         codec.set_stats(stats, offsets)
         return codec
-
-    def _rows(self, anchor: int) -> WindowIndex:
-        return window_index(anchor, self.layout, self.grid)
 
     def _reference_row(self, anchor: int) -> int:
         """The recorded step of the window's current frame, whose measured joints relative targets start from."""
         return anchor * self.grid.frames_per_step
-
-    def _episode_targets(self, episode: int, raw: torch.Tensor) -> dict[int, torch.Tensor]:
-        """Every anchor's chunk as the model predicts it (the codec's targets); an absolute codec's are the
-        normalised actions themselves, sliced per window instead."""
-        if not self.codec.config.relative_targets:
-            return {}
-        anchors = {anchor for e, anchor, _ in self.table if e == episode}
-        return {anchor: self.codec.normalize_targets(raw[self._rows(anchor).future_action_rows],
-                                                     self.qpos[episode][self._reference_row(anchor)])
-                for anchor in anchors}
 
     def __len__(self) -> int:
         return len(self.table)
@@ -111,16 +98,17 @@ class _WindowTable(Dataset):
         return self.episodes[episode], window_index(anchor, self.layout, self.grid, history)
 
     def _window_actions(self, index: int, w: WindowIndex) -> dict[str, torch.Tensor]:
+        """Past actions normalised (model inputs), the chunk as the codec's targets (`normalize` of the same rows for
+        an absolute codec: elementwise, so the same values as slicing the normalised episode)."""
         episode = self.table[index][0]
-        actions = self.actions[episode]
-        future = self.targets[episode][w.anchor] if self.targets[episode] else actions[w.future_action_rows]
-        return {"past_actions": actions[w.past_action_rows], "actions": future}
+        future = self.raw_actions[episode][w.future_action_rows]
+        return {"past_actions": self.actions[episode][w.past_action_rows],
+                "actions": self.codec.normalize_targets(future, self.reference(index))}
 
     def reference(self, index: int) -> torch.Tensor:
         """Measured joints [D] at window `index`'s current frame (what relative targets are offsets from)."""
         episode, anchor, _ = self.table[index]
-        row = self._reference_row(anchor)
-        return torch.from_numpy(self.episodes[episode].read("qpos", slice(row, row + 1))[0])
+        return self.qpos[episode][self._reference_row(anchor)]
 
 
 def _histories(longest: int, short_history: bool) -> tuple[int, ...]:
@@ -175,8 +163,8 @@ class LatentWindowDataset(_WindowTable):
         if stats is None:
             raise FileNotFoundError("no action statistics stored for this episode set: build_latent_cache stores "
                                     "them (or call load_or_compute_action_stats)")
-        super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats, short_history,
-                         relative_targets, codec)
+        super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats,
+                         short_history, relative_targets, codec)
         self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
         self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
 

@@ -150,7 +150,6 @@ class AIMPolicy:
         self._queue: list[torch.Tensor] = []
         self._executed: list[torch.Tensor] = []
         self._text: torch.Tensor | None = None
-        self._reference: torch.Tensor | None = None
         self.value_images: np.ndarray | None = None
         self.chunks: list[ChunkRecord] = []
 
@@ -159,7 +158,9 @@ class AIMPolicy:
         return pack_canvas(views)
 
     @torch.no_grad()
-    def _plan(self) -> None:
+    def _plan(self, qpos: np.ndarray) -> None:
+        """Sample the next chunk from the history window; `qpos`: the measured joints of the current frame."""
+        reference = torch.as_tensor(np.asarray(qpos), dtype=torch.float32, device=self.device)
         latents = self._stream.push(np.stack(self._pending)[None])
         latents = latents.to(LATENT_DTYPE).float().to(self.device)
         executed = torch.stack(self._executed)[None] if self._executed else None
@@ -171,10 +172,10 @@ class AIMPolicy:
         chunk = self.sampler.sample(self._text.expand(n, -1, -1), obs.expand(n, -1, -1, -1, -1),
                                     None if past is None else past.expand(n, -1, -1), **stochastic)
         targets = chunk.actions.mean(0)[:self.execute_actions]
-        self._queue = list(self.codec.targets_as_actions(targets, self._reference))
+        self._queue = list(self.codec.targets_as_actions(targets, reference))
         if chunk.trace is not None:
             self.chunks.append(ChunkRecord(self._text, obs, past, chunk.trace, chunk.value_latents,
-                                           chunk.actions[0, :self.execute_actions], self._steps - 1, self._reference))
+                                           chunk.actions[0, :self.execute_actions], self._steps - 1, reference))
         if chunk.value_latents is not None:
             canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
             self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
@@ -188,8 +189,7 @@ class AIMPolicy:
             self._pending.append(self._canvas(obs.images))
         self._steps += 1
         if not self._queue:
-            self._reference = torch.as_tensor(np.asarray(obs.qpos), dtype=torch.float32, device=self.device)
-            self._plan()
+            self._plan(obs.qpos)
         normed = self._queue.pop(0)
         self._executed.append(normed)
         return self.codec.denormalize(normed).cpu().numpy().astype(np.float32)

@@ -24,10 +24,7 @@ import torch
 from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
 
-from data_schemas import ACTION_DIM, ACTION_LAYOUT, ARMS
-
-RELATIVE_DIMS = tuple(i for arm in ARMS for i in range(ACTION_DIM)[ACTION_LAYOUT[f"{arm}_arm"]])
-"""Dimensions a relative target holds as an offset from the measured joints: the arm joints (grippers stay absolute)."""
+from data_schemas import ACTION_DIM, ARM_JOINT_DIMS
 
 RANGE_EPS = 1e-6
 """Dimensions whose percentile range is below this (e.g. an arm that never moves) map to 0."""
@@ -87,8 +84,8 @@ class ActionCodec(ModelMixin, ConfigMixin):
                 raise ValueError(f"relative targets need the {ACTION_DIM}-dimensional ACTION_LAYOUT, got {action_dim}")
             self.register_buffer("offset_low", -torch.ones(action_dim, dtype=torch.float32))
             self.register_buffer("offset_high", torch.ones(action_dim, dtype=torch.float32))
-            relative = torch.zeros(action_dim, dtype=torch.bool)
-            relative[list(RELATIVE_DIMS)] = True
+            relative = torch.zeros(action_dim, dtype=torch.bool)  # the arm joints; grippers stay absolute
+            relative[list(ARM_JOINT_DIMS)] = True
             self.register_buffer("relative", relative)
 
     @classmethod
@@ -141,7 +138,8 @@ class ActionCodec(ModelMixin, ConfigMixin):
         chunk is planned from), normalised by the offsets' statistics."""
         if not self.config.relative_targets:
             return self.normalize(actions)
-        offsets = normalize_actions(actions.float() - reference.float().unsqueeze(-2), self.offset_low, self.offset_high)
+        offsets = normalize_actions(actions.float() - reference.float().unsqueeze(-2), self.offset_low,
+                                    self.offset_high)
         return torch.where(self.relative, offsets, self.normalize(actions))
 
     def denormalize_targets(self, normed: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from aim_core.models.action_codec import RELATIVE_DIMS, ActionCodec, ActionStats, denormalize_actions, normalize_actions
+from data_schemas import ARM_JOINT_DIMS
+from aim_core.models.action_codec import ActionCodec, ActionStats, denormalize_actions, normalize_actions
 
 
 def _actions(n=500):
@@ -76,7 +77,7 @@ def test_relative_targets_hold_an_arm_still_as_one_target_anywhere(tmp_path):
     here, there = torch.from_numpy(_actions(2))
     still = torch.stack([here.expand(4, 16), there.expand(4, 16)])             # two chunks, each arm at rest
     targets = codec.normalize_targets(still, torch.stack([here, there]))
-    arm = list(RELATIVE_DIMS)
+    arm = list(ARM_JOINT_DIMS)
     torch.testing.assert_close(targets[0][:, arm], targets[1][:, arm])       # the same target in both places
     torch.testing.assert_close(targets[:, :, [7, 15]], codec.normalize(still)[:, :, [7, 15]])
     torch.testing.assert_close(codec.denormalize_targets(targets, torch.stack([here, there])), still, atol=1e-4, rtol=0)

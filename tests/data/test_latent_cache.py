@@ -8,12 +8,11 @@ from transformers import UMT5EncoderModel
 from aim_core.data import LatentCacheConfig, LatentWindowDataset, build_latent_cache, collate_windows, raw_latent_stats
 from aim_core.data.latent_cache import episode_canvases
 from aim_core.data.episodes import complete_episodes, open_dataset
-from aim_core.models.action_codec import RELATIVE_DIMS
 from aim_core.models.batch import AIMBatch
 from aim_core.models.config import ChunkLayout, aim_tiny_config
 from aim_core.models.text import TextEncoder, instruction_key, tiny_umt5_config, train_unigram_tokenizer
 from aim_core.models.vae import VideoVAE, tiny_wan_vae_config
-from data_schemas import EPISODES_GROUP
+from data_schemas import ARM_JOINT_DIMS, EPISODES_GROUP
 
 Z = 4
 INSTRUCTIONS = ["pick up the shoe", "stack the blocks"]
@@ -195,7 +194,7 @@ def test_relative_targets_are_offsets_from_the_current_frames_joints(store, vae,
     absolute = LatentWindowDataset(store, layout, cache=cache)
     relative = LatentWindowDataset(store, layout, cache=cache, relative_targets=True)
     assert relative.codec.config.relative_targets and not absolute.codec.config.relative_targets
-    arm, gripper = list(RELATIVE_DIMS), [7, 15]
+    arm, gripper = list(ARM_JOINT_DIMS), [7, 15]
     for i in range(len(relative)):
         item, plain, (episode, w) = relative[i], absolute[i], relative.window(i)
         reference = relative.reference(i)

@@ -3,10 +3,11 @@ import numpy as np
 import pytest
 import torch
 
+from data_schemas import ARM_JOINT_DIMS
 from aim_core.inference.bundle import PolicySpec
 from data_schemas.observation import Observation
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
-from aim_core.models.action_codec import RELATIVE_DIMS, ActionCodec, ActionStats
+from aim_core.models.action_codec import ActionCodec, ActionStats
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.config import ChunkLayout, aim_tiny_config
 from aim_core.models.schedule import NoiseSchedule
@@ -129,7 +130,7 @@ def test_relative_targets_are_commanded_from_the_measured_joints(parts):
     codec = ActionCodec(action_dim=16, relative_targets=True)
     codec.set_stats(ActionStats((-1.0,) * 16, (2.0,) * 16, 100), ActionStats((-0.2,) * 16, (0.2,) * 16, 100))
     shift = np.zeros(16, np.float32)
-    shift[list(RELATIVE_DIMS)] = np.linspace(-0.5, 0.5, len(RELATIVE_DIMS))
+    shift[list(ARM_JOINT_DIMS)] = np.linspace(-0.5, 0.5, len(ARM_JOINT_DIMS))
     runs = []
     for offset in (np.zeros(16, np.float32), shift):
         policy = AIMPolicy(model, codec, encoders.vae, encoders.text, NoiseSchedule(), SPEC,
