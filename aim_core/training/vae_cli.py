@@ -40,10 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="extra loss weight of lit value-map pixels")
     p.add_argument("--blob-crops", type=float, default=d.blob_crops,
                    help="share of value-map crops centred on a lit pixel")
-    p.add_argument("--object-focus", type=float, default=d.object_focus,
-                   help="extra loss weight of RGB pixels showing a tracked object (recorded segmentation)")
-    p.add_argument("--object-crops", type=float, default=d.object_crops,
-                   help="share of RGB crops centred on a tracked object")
     p.add_argument("--posterior-logvar-init", type=float, default=d.posterior_logvar_init,
                    help="initial posterior log-variance of the encoder (see VAETrainConfig)")
     p.add_argument("--max-minutes", type=float)
@@ -63,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
         config = VAETrainConfig(z_dim=args.z_dim, base_dim=args.base_dim, steps=args.steps, batch_size=args.batch_size,
                                 lr=args.lr, crop_hw=args.crop_hw, value_share=args.value_share,
                                 value_focus=args.value_focus, blob_crops=args.blob_crops,
-                                object_focus=args.object_focus, object_crops=args.object_crops,
                                 posterior_logvar_init=args.posterior_logvar_init, max_minutes=args.max_minutes,
                                 seed=args.seed)
         episodes = [e for e in complete_episodes(open_dataset(args.dataset), _split(args.tasks), _split(args.settings))

@@ -11,8 +11,7 @@ Training samples are random clips of 1 + 4k frames (the causal temporal path is 
 the first-frame path) cropped at random from the packed canvas (a convolutional VAE is translation
 equivariant; crops make a step cheap). Value canvases are mostly black: their loss weights the
 non-black pixels (`value_focus`), so the contact blob, which the Stage II reward reads back, is what
-the VAE learns to keep; likewise RGB pixels that show a tracked object can weigh more (`object_focus`,
-from the recorded segmentation), so that where a small object lies survives the 16x compression. The loss reads the decoder's output before diffusers' clamp to [-1, 1]
+the VAE learns to keep. The loss reads the decoder's output before diffusers' clamp to [-1, 1]
 (`decode_unclamped`): through the clamp, black-saturated pixels have no gradient, and the blob decoded black.
 With `--pretrained` Wan2.2 weights none of this runs.
 
@@ -34,7 +33,7 @@ from diffusers.models.autoencoders.autoencoder_kl_wan import unpatchify
 from aim_core.data import LatentCacheConfig
 from aim_core.data.episodes import EpisodeRef
 from aim_core.data.latent_cache import episode_canvases
-from aim_core.data.canvas import CanvasLayout, pack_canvas, resize_views
+from aim_core.data.canvas import CanvasLayout, pack_canvas
 from aim_core.models.vae import VideoVAE, tiny_wan_vae_config
 
 STREAM_SOURCES = {"rgb": "rgb", "value": "value/rgb"}
@@ -62,13 +61,6 @@ class VAETrainConfig:
     blob_crops: float = 0.8
     """Share of value-map crops centred on a lit pixel (random crops of a mostly black canvas rarely hold the
     blob: measured, 300 steps of random 64x64 crops decoded every value map black)."""
-    object_focus: float = 0.0
-    """Extra loss weight of RGB pixels that show a tracked object (the recorded `segmentation` >= 0). Why: the
-    objects are ~1 % of a canvas and a VAE fitted to the mean pixel keeps the table: on place_shoe (400 steps) a
-    probe read the shoe's position from the latents to 4.5 / 2.4 cm (x / y) on unseen scenes, from the head
-    camera's pixels to 1.7 / 1.4 cm (benchmarks/latent_probe.py, RESULTS)."""
-    object_crops: float = 0.0
-    """Share of RGB crops centred on a pixel of a tracked object (as `blob_crops` for value maps)."""
     posterior_logvar_init: float | None = -8.0
     """Initial log-variance of the posterior (bias of the encoder's log-variance output; None: diffusers' init,
     ~0, i.e. std ~1). A fresh encoder's latents differ by ~0.01 between a canvas with a small blob and a black
@@ -87,11 +79,8 @@ class VAETrainConfig:
             problems.append(f"clip_frames must be 1 + 4k (got {self.clip_frames})")
         if self.crop_hw is not None and (self.crop_hw[0] % 16 or self.crop_hw[1] % 16):
             problems.append(f"crop_hw must be multiples of 16 (got {self.crop_hw})")
-        for name in ("value_share", "blob_crops", "object_crops"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                problems.append(f"{name} must be in [0, 1] (got {getattr(self, name)})")
-        if min(self.value_focus, self.object_focus) < 0:
-            problems.append(f"value_focus and object_focus must be >= 0 (got {self.value_focus}, {self.object_focus})")
+        if not 0.0 <= self.value_share <= 1.0:
+            problems.append(f"value_share must be in [0, 1] (got {self.value_share})")
         if problems:
             raise ValueError("invalid VAE training config: " + "; ".join(problems))
 
@@ -128,18 +117,6 @@ def _episode_clip(episode: EpisodeRef, source: str, start: int, frames: int,
     return episode_canvases(episode, source, slice(start, start + frames), camera_hw)
 
 
-def object_canvases(episode: EpisodeRef, frames: slice, camera_hw: tuple[int, int] | None) -> np.ndarray:
-    """bool [T', 2H, 2W]: the canvas pixels that show a tracked object (any pixel of an area-resized view that
-    touches one); all False for an episode recorded without segmentation."""
-    if not episode.attrs.segmentation_labels:
-        count = len(range(*frames.indices(episode.attrs.num_steps)))
-        return np.zeros((count, *CanvasLayout(tuple(camera_hw or episode.attrs.image_size)).canvas_hw), dtype=bool)
-    shown = (episode.read("segmentation", frames) >= 0).astype(np.uint8)[..., None] * 255  # [T, V, H, W, 1]
-    if camera_hw is not None:
-        shown = resize_views(shown, camera_hw)
-    return pack_canvas(shown, CanvasLayout(tuple(shown.shape[-3:-1])))[..., 0] > 0
-
-
 class _ClipSampler:
     """Random (stream, clip, crop) samples from the episodes; reads lazily from Zarr."""
 
@@ -150,48 +127,41 @@ class _ClipSampler:
         self.config, self.camera_hw = config, cache_config.camera_hw
         self.rng = np.random.default_rng(config.seed)
 
-    def _crop_origin(self, focus: np.ndarray, share: float) -> tuple[int, int]:
-        """Top-left corner of a random crop; with probability `share` it is centred on a random pixel of `focus`
-        [T, H, W] (value clips are mostly black: their lit blob, `blob_crops`; RGB clips: a tracked object,
-        `object_crops`)."""
-        (ch, cw), (h, w) = self.config.crop_hw, focus.shape[1:3]
-        if share and self.rng.random() < share:
-            lit = np.argwhere(focus.any(axis=0))
+    def _crop_origin(self, clip: np.ndarray, stream: str) -> tuple[int, int]:
+        """Top-left corner of a random crop; value clips are mostly black, so with probability
+        `blob_crops` their crop is centred on a random lit pixel (the contact blob the VAE must keep)."""
+        (ch, cw), (h, w) = self.config.crop_hw, clip.shape[1:3]
+        if stream == "value" and self.rng.random() < self.config.blob_crops:
+            lit = np.argwhere(clip.max(axis=(0, 3)) > 8)
             if len(lit):
                 cy, cx = lit[self.rng.integers(len(lit))]
                 return int(np.clip(cy - ch // 2, 0, h - ch)), int(np.clip(cx - cw // 2, 0, w - cw))
         return int(self.rng.integers(0, h - ch + 1)), int(self.rng.integers(0, w - cw + 1))
 
-    def _focus(self, stream: str, clip: np.ndarray, episode: EpisodeRef, frames: slice) -> np.ndarray:
-        """bool [T, H, W]: the pixels a clip's loss weighs more (a value map's lit pixels; the tracked objects)."""
-        if stream == "value":
-            return clip.max(axis=-1) > 8
-        if self.config.object_focus or self.config.object_crops:
-            return object_canvases(episode, frames, self.camera_hw)
-        return np.zeros(clip.shape[:-1], dtype=bool)
-
     def sample(self) -> tuple[str, torch.Tensor, torch.Tensor]:
-        """(stream, uint8 clips [B, T, H, W, 3], per-pixel loss weights [B, 1, T, H, W]: 1, plus `value_focus`
-        on a value map's lit pixels or `object_focus` on the tracked objects' pixels)."""
+        """(stream, uint8 clips [B, T, H, W, 3], value-region weights [B, 1, T, H, W] float)."""
         c = self.config
         stream = "value" if self.rng.random() < c.value_share else "rgb"
-        clips, focus = [], []
+        clips = []
         for _ in range(c.batch_size):
             episode = self.episodes[self.rng.integers(len(self.episodes))]
             steps = episode.attrs.num_steps
             frames = min(c.clip_frames, 1 + 4 * ((steps - 1) // 4))
             start = int(self.rng.integers(0, steps - frames + 1))
             clip = _episode_clip(episode, STREAM_SOURCES[stream], start, frames, self.camera_hw)
-            mask = self._focus(stream, clip, episode, slice(start, start + frames))
             if c.crop_hw is not None and clip.shape[1] >= c.crop_hw[0] and clip.shape[2] >= c.crop_hw[1]:
-                y, x = self._crop_origin(mask, c.blob_crops if stream == "value" else c.object_crops)
-                clip, mask = (v[:, y:y + c.crop_hw[0], x:x + c.crop_hw[1]] for v in (clip, mask))
+                y, x = self._crop_origin(clip, stream)
+                clip = clip[:, y:y + c.crop_hw[0], x:x + c.crop_hw[1]]
             clips.append(clip)
-            focus.append(mask)
         n = min(len(x) for x in clips)
         video = torch.from_numpy(np.stack([x[:n] for x in clips]))
-        weight = c.value_focus if stream == "value" else c.object_focus
-        return stream, video, 1.0 + weight * torch.from_numpy(np.stack([m[:n] for m in focus])).float().unsqueeze(1)
+        return stream, video, _weights(video, c.value_focus if stream == "value" else 0.0)
+
+
+def _weights(video: torch.Tensor, focus: float) -> torch.Tensor:
+    """Per-pixel loss weights [B, 1, T, H, W]: 1, plus `focus` where a value canvas is not black."""
+    bright = (video.amax(dim=-1) > 8).float().unsqueeze(1)  # [B, 1, T, H, W]
+    return 1.0 + focus * bright
 
 
 def _to_model(video: torch.Tensor, vae: VideoVAE) -> torch.Tensor:

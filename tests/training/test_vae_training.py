@@ -68,30 +68,8 @@ def test_value_crops_hold_the_contact_blob(tiny_dataset):
 
     sampler = _ClipSampler(complete_episodes(open_dataset(tiny_dataset)),
                            VAETrainConfig(crop_hw=(16, 16), blob_crops=1.0), LatentCacheConfig())
-    lit = torch.zeros(1, 64, 96, dtype=torch.bool).numpy()
-    lit[0, 50, 80] = True
+    clip = torch.zeros(1, 64, 96, 3, dtype=torch.uint8).numpy()
+    clip[0, 50, 80] = 200
     for _ in range(5):
-        y, x = sampler._crop_origin(lit, share=1.0)
+        y, x = sampler._crop_origin(clip, "value")
         assert y <= 50 < y + 16 and x <= 80 < x + 16
-
-
-def test_rgb_crops_and_weights_follow_the_tracked_objects(tiny_dataset):
-    """With object crops every RGB crop holds an object pixel, and exactly the pixels the segmentation marks as a
-    tracked object weigh 1 + object_focus; without it RGB weights are all 1."""
-    from aim_core.data import LatentCacheConfig
-    from aim_core.training.vae_training import _ClipSampler, object_canvases
-
-    episodes = complete_episodes(open_dataset(tiny_dataset))
-    focused = _ClipSampler(episodes, VAETrainConfig(crop_hw=(16, 16), batch_size=2, value_share=0.0,
-                                                    object_focus=5.0, object_crops=1.0), LatentCacheConfig())
-    for _ in range(4):
-        stream, video, weights = focused.sample()
-        assert stream == "rgb" and set(weights.unique().tolist()) <= {1.0, 6.0}
-        assert (weights == 6.0).flatten(2).any(dim=2).all()  # every clip's crop shows an object
-    objects = object_canvases(episodes[0], slice(0, 5), None)
-    segmentation = episodes[0].read("segmentation", slice(0, 5))
-    assert objects.sum() == (segmentation >= 0).sum() > 0  # the canvas holds every view's object pixels once
-    plain = _ClipSampler(episodes, VAETrainConfig(crop_hw=(16, 16), batch_size=2, value_share=0.0), LatentCacheConfig())
-    assert (plain.sample()[2] == 1.0).all()
-    with pytest.raises(ValueError, match="object_crops"):
-        VAETrainConfig(object_crops=1.5)
