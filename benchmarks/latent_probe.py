@@ -1,0 +1,172 @@
+"""Latent probe: how precisely an object's position on the table can be read from a run's cached latents,
+beside the same probe on the head camera's pixels.
+
+    .venv/bin/python benchmarks/latent_probe.py --dataset DATA/dataset.zarr --cache RUN/latent_cache \
+        --actor shoe [--steps 3000]
+    .venv/bin/python benchmarks/latent_probe.py --dataset DATA/dataset.zarr --vae RUN/encoders/vae --sources latent
+
+A probe (a 3x3 conv, a spatial softmax to keypoints and an MLP: the way the action prior reads a frame) regresses
+the actor's (x, y) from every frame recorded before the actor first moves; it is trained on four of five episodes
+and tested on the fifth (scenes it has not seen, as a held-out seed). The same probe on the head camera's pixels
+(two stride-2 convs in front) says what the camera itself holds at its resolution, so the gap between the two is
+what the VAE loses. With `--vae` the frames are encoded here (no latent cache needed: VAEs compare before a
+cache is built). Why: on place_shoe the policy brings its gripper to about the same point for every scene on one
+side of the table (benchmarks/grasp_probe.py), and a policy cannot reach for a position its latents do not hold.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import zarr
+from torch import nn
+
+from aim_core.data.canvas import CanvasLayout, unpack_canvas
+from aim_core.data.episodes import EpisodeRef, complete_episodes, open_dataset
+from aim_core.data.latent_cache import cached_latents, episode_canvases
+from aim_core.models.embeddings import SpatialKeypoints
+from aim_core.models.vae import VideoVAE
+
+TEMPORAL_COMPRESSION = 4
+"""Latent frame f holds the recorded step 4f (the VAE's causal 4x time compression; frame 0 is step 0 alone)."""
+STILL_TOLERANCE_M = 0.003
+HEAD = 0
+SOURCES = ("latent", "pixels", "decoded")
+
+
+def still_frames(episode: EpisodeRef, actor: str) -> tuple[list[int], np.ndarray]:
+    """The latent frames whose recorded step comes before `actor` first moves, and its (x, y) there."""
+    names = list(episode.attrs.object_names)
+    if actor not in names:
+        raise ValueError(f"{actor!r} is not a tracked actor of {episode.episode_id} (it tracks {names})")
+    poses = episode.read("object_poses")[:, names.index(actor), :3]
+    moved = np.flatnonzero(np.linalg.norm(poses - poses[0], axis=1) > STILL_TOLERANCE_M)
+    last_still = (moved[0] if len(moved) else len(poses)) - 1
+    return list(range(last_still // TEMPORAL_COMPRESSION + 1)), poses[0, :2]
+
+
+@torch.no_grad()
+def encoded_still_frames(vae: VideoVAE, episode: EpisodeRef, frames: int) -> np.ndarray:
+    """The RGB latents [frames, C, h, w] of the episode's first 1 + 4 (frames - 1) recorded canvases."""
+    video = episode_canvases(episode, "rgb", slice(0, 1 + TEMPORAL_COMPRESSION * (frames - 1)), None)
+    return vae.encode(torch.from_numpy(video)[None], "rgb")[0].transpose(0, 1).float().numpy()
+
+
+@torch.no_grad()
+def decoded_head_views(vae: VideoVAE, latents: np.ndarray) -> np.ndarray:
+    """The head camera's view [frames, 3, H, W] in [0, 1] of the VAE's reconstruction of latent frames
+    [frames, C, h, w], at the recorded steps the latent frames hold (0, 4, 8, ...)."""
+    video = vae.decode(torch.from_numpy(latents).transpose(0, 1)[None], "rgb")[0].numpy()  # [1 + 4k, 2H, 2W, 3]
+    canvases = video[::TEMPORAL_COMPRESSION]
+    layout = CanvasLayout((canvases.shape[1] // 2, canvases.shape[2] // 2))
+    return unpack_canvas(canvases, layout)[:, HEAD].astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+
+
+def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = None, vae: VideoVAE | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(frames [N, C, H, W] float32, the actor's (x, y) [N, 2], episode index [N]) of every still frame of the
+    store's successful episodes: their RGB latents (`source="latent"`: from the latent `cache`, episodes it lacks
+    skipped, or encoded with `vae`), the head camera's pixels in [0, 1] at the same steps (`"pixels"`; with a
+    cache, of the episodes it holds) or the head view of those latents decoded by `vae` (`"decoded"`: what of
+    the pixels the latents keep)."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if source == "decoded" and vae is None:
+        raise ValueError("decoded frames need the VAE that decodes them")
+    if source == "latent" and (cache is None) == (vae is None):
+        raise ValueError("latent frames come from a latent cache or a VAE: give exactly one")
+    root = zarr.open_group(str(cache), mode="r") if cache is not None else None
+    frames, targets, groups = [], [], []
+    for episode in complete_episodes(open_dataset(str(dataset)), successful_only=True):  # what a cache holds
+        cached = cached_latents(root, episode.episode_id) if root is not None else None
+        if root is not None and cached is None:
+            continue
+        indices, xy = still_frames(episode, actor)
+        if source != "pixels":
+            stack = (cached["rgb"][: len(indices)].astype(np.float32) if cached is not None
+                     else encoded_still_frames(vae, episode, len(indices)))
+            if source == "decoded":
+                stack = decoded_head_views(vae, stack)
+        else:
+            steps = slice(0, TEMPORAL_COMPRESSION * indices[-1] + 1, TEMPORAL_COMPRESSION)
+            stack = episode.read("rgb", (steps, HEAD)).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+        frames.append(stack)
+        targets.append(np.repeat(xy[None], len(stack), axis=0))
+        groups.append(np.full(len(stack), len(groups)))
+    if not frames:
+        raise ValueError(f"no complete episode of {dataset} is in the latent cache {cache}")
+    return np.concatenate(frames), np.concatenate(targets).astype(np.float32), np.concatenate(groups)
+
+
+class PositionProbe(nn.Module):
+    """Frame [B, C, H, W] -> (x, y) [B, 2] in the targets' standardised units."""
+
+    def __init__(self, channels: int, downsample: bool, keypoints: int = 16, width: int = 64) -> None:
+        super().__init__()
+        stem = [nn.Conv2d(channels, 32, 3, stride=2, padding=1), nn.SiLU(),
+                nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.SiLU()] if downsample else []
+        self.stem = nn.Sequential(*stem)
+        self.points = SpatialKeypoints(32 if downsample else channels, keypoints, width)
+        self.head = nn.Sequential(nn.Linear(2 * keypoints, width), nn.SiLU(), nn.Linear(width, 2))
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        return self.head(self.points.keypoints(self.stem(frames)).flatten(1))
+
+
+def fit_probe(frames: np.ndarray, targets: np.ndarray, groups: np.ndarray, downsample: bool, steps: int = 3000,
+              batch_size: int = 32, seed: int = 0) -> dict:
+    """Train a `PositionProbe` on the frames of groups not divisible by 5, test on the rest: mean absolute
+    error per axis (targets' units) on both, beside the error of predicting the training mean."""
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    x, y = torch.from_numpy(frames), torch.from_numpy(targets)
+    test = torch.from_numpy(groups % 5 == 0)
+    if not test.any() or test.all():
+        raise ValueError("the probe needs at least two episodes (every fifth is held out)")
+    mean, std = x[~test].mean(0, keepdim=True), x[~test].std(0, keepdim=True).clamp(min=0.05)
+    x = (x - mean) / std
+    y_mean, y_std = y[~test].mean(0), y[~test].std(0).clamp(min=1e-6)
+    probe = PositionProbe(x.shape[1], downsample)
+    optimiser = torch.optim.AdamW(probe.parameters(), lr=1e-3, weight_decay=1e-4)
+    train_x, train_y = x[~test], (y[~test] - y_mean) / y_std
+    for _ in range(steps):
+        pick = torch.randint(0, len(train_x), (batch_size,), generator=generator)
+        loss = (probe(train_x[pick]) - train_y[pick]).pow(2).mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    with torch.no_grad():
+        error = (probe(x) * y_std + y_mean - y).abs()
+    return {"train_mae": error[~test].mean(0).tolist(), "test_mae": error[test].mean(0).tolist(),
+            "mean_predictor_test_mae": (y[test] - y_mean).abs().mean(0).tolist(),
+            "frames": {"train": int((~test).sum()), "test": int(test.sum())}}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", type=Path, required=True, help="the store the cache was built from")
+    latents = p.add_mutually_exclusive_group(required=True)
+    latents.add_argument("--cache", type=Path, help="a run's latent cache (its VAE's latents)")
+    latents.add_argument("--vae", type=Path, help="a VAE folder (RUN/encoders/vae): encode the still frames here")
+    p.add_argument("--actor", default="shoe", help="the tracked actor whose position is probed")
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--sources", nargs="+", default=["latent", "pixels"], choices=SOURCES,
+                   help="decoded: the head view of the still frames encoded and decoded again by --vae")
+    args = p.parse_args()
+    if "decoded" in args.sources and args.vae is None:
+        p.error("--sources decoded needs --vae (the VAE that decodes the frames)")
+    torch.set_num_threads(1)
+    vae = VideoVAE.from_pretrained(args.vae) if args.vae is not None else None
+    for source in args.sources:
+        frames, targets, groups = probe_frames(args.dataset, args.actor, source, cache=args.cache, vae=vae)
+        result = fit_probe(frames, targets, groups, downsample=source != "latent", steps=args.steps)
+        cm = {k: [round(100 * v, 1) for v in result[k]] for k in ("train_mae", "test_mae", "mean_predictor_test_mae")}
+        print(json.dumps({"source": source, "latents": str(args.cache or args.vae), "mae_cm_xy": cm,
+                          "frames": result["frames"]}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""benchmarks/latent_probe.py: a position probe that localises what a frame shows, and the still frames it reads
+from a recorded store and its latent cache."""
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, "benchmarks")
+from latent_probe import fit_probe, probe_frames  # noqa: E402
+
+from aim_core.training.data_source import training_encoders  # noqa: E402
+
+
+def blob_frames(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n frames [3, 24, 32] of a bright 3x3 square on noise; the target is its centre in [0, 1]^2."""
+    rng = np.random.default_rng(seed)
+    frames = rng.normal(0, 0.1, (n, 3, 24, 32)).astype(np.float32)
+    rows, cols = rng.integers(2, 22, n), rng.integers(2, 30, n)
+    for i, (r, c) in enumerate(zip(rows, cols)):
+        frames[i, :, r - 1:r + 2, c - 1:c + 2] += 1.0
+    targets = np.stack([cols / 32, rows / 24], axis=1).astype(np.float32)
+    return frames, targets, np.arange(n) // 2  # two frames an "episode"
+
+
+def test_the_probe_localises_a_blob_on_frames_it_was_not_trained_on():
+    result = fit_probe(*blob_frames(200), downsample=False, steps=400)
+    assert result["frames"] == {"train": 160, "test": 40}
+    for test_error, baseline in zip(result["test_mae"], result["mean_predictor_test_mae"]):
+        assert test_error < 0.4 * baseline
+
+
+def test_a_probe_of_frames_that_do_not_show_the_position_does_no_better_than_the_mean():
+    frames, targets, groups = blob_frames(200)
+    frames = np.random.default_rng(1).normal(0, 0.1, frames.shape).astype(np.float32)  # the blob removed
+    result = fit_probe(frames, targets, groups, downsample=False, steps=400)
+    for test_error, baseline in zip(result["test_mae"], result["mean_predictor_test_mae"]):
+        assert test_error > 0.8 * baseline
+
+
+def test_still_frames_come_from_the_store_and_its_cache_alike(tiny_dataset, latent_cache):
+    latents, xy, groups = probe_frames(tiny_dataset, "target", "latent", cache=latent_cache)
+    pixels, xy_pixels, groups_pixels = probe_frames(tiny_dataset, "target", "pixels", cache=latent_cache)
+    assert len(latents) == len(pixels) and len(set(groups.tolist())) == 3       # the fixture's three episodes
+    np.testing.assert_array_equal(groups, groups_pixels)
+    np.testing.assert_array_equal(xy, xy_pixels)
+    assert pixels.shape[1:] == (3, 32, 48) and 0 <= pixels.min() and pixels.max() <= 1
+    assert latents.ndim == 4 and latents.shape[1] != 3
+    for g in range(3):  # one position per episode: the actor's before it moves
+        assert np.ptp(xy[groups == g], axis=0).max() == 0
+    with pytest.raises(ValueError, match="not a tracked actor"):
+        probe_frames(tiny_dataset, "shoe", "latent", cache=latent_cache)
+    with pytest.raises(ValueError, match="exactly one"):
+        probe_frames(tiny_dataset, "target", "latent")
+
+
+def test_a_vae_encodes_the_frames_its_cache_holds(tiny_dataset, latent_cache, tiny_config):
+    """The cache's latents and the probe's own encoding of the same frames with the cache's VAE agree."""
+    vae = training_encoders(tiny_config(), progress=False).vae
+    cached, xy, _ = probe_frames(tiny_dataset, "target", "latent", cache=latent_cache)
+    encoded, xy_encoded, _ = probe_frames(tiny_dataset, "target", "latent", vae=vae)
+    np.testing.assert_array_equal(xy, xy_encoded)
+    np.testing.assert_allclose(encoded, cached, atol=0.02)
+    decoded, _, groups = probe_frames(tiny_dataset, "target", "decoded", vae=vae)  # the head view, decoded again
+    pixels, _, groups_pixels = probe_frames(tiny_dataset, "target", "pixels", cache=latent_cache)
+    assert decoded.shape == pixels.shape and 0 <= decoded.min() and decoded.max() <= 1
+    np.testing.assert_array_equal(groups, groups_pixels)
+    with pytest.raises(ValueError, match="VAE"):
+        probe_frames(tiny_dataset, "target", "decoded", cache=latent_cache)
