@@ -65,13 +65,14 @@ def decoded_head_views(vae: VideoVAE, latents: np.ndarray) -> np.ndarray:
     return unpack_canvas(canvases, layout)[:, HEAD].astype(np.float32).transpose(0, 3, 1, 2) / 255.0
 
 
-def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = None, vae: VideoVAE | None = None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = None, vae: VideoVAE | None = None,
+                 max_frames: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(frames [N, C, H, W] float32, the actor's (x, y) [N, 2], episode index [N]) of every still frame of the
     store's successful episodes: their RGB latents (`source="latent"`: from the latent `cache`, episodes it lacks
     skipped, or encoded with `vae`), the head camera's pixels in [0, 1] at the same steps (`"pixels"`; with a
     cache, of the episodes it holds) or the head view of those latents decoded by `vae` (`"decoded"`: what of
-    the pixels the latents keep)."""
+    the pixels the latents keep). `max_frames`: at most that many still frames an episode, the first ones (encoding
+    large canvases on a CPU is slow)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     if source == "decoded" and vae is None:
@@ -85,6 +86,7 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
         if root is not None and cached is None:
             continue
         indices, xy = still_frames(episode, actor)
+        indices = indices[:max_frames]
         if source != "pixels":
             stack = (cached["rgb"][: len(indices)].astype(np.float32) if cached is not None
                      else encoded_still_frames(vae, episode, len(indices)))
@@ -153,6 +155,7 @@ def main() -> None:
     latents.add_argument("--vae", type=Path, help="a VAE folder (RUN/encoders/vae): encode the still frames here")
     p.add_argument("--actor", default="shoe", help="the tracked actor whose position is probed")
     p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--max-frames", type=int, help="at most this many still frames an episode (default: all)")
     p.add_argument("--sources", nargs="+", default=["latent", "pixels"], choices=SOURCES,
                    help="decoded: the head view of the still frames encoded and decoded again by --vae")
     args = p.parse_args()
@@ -161,7 +164,8 @@ def main() -> None:
     torch.set_num_threads(1)
     vae = VideoVAE.from_pretrained(args.vae) if args.vae is not None else None
     for source in args.sources:
-        frames, targets, groups = probe_frames(args.dataset, args.actor, source, cache=args.cache, vae=vae)
+        frames, targets, groups = probe_frames(args.dataset, args.actor, source, cache=args.cache, vae=vae,
+                                               max_frames=args.max_frames)
         result = fit_probe(frames, targets, groups, downsample=source != "latent", steps=args.steps)
         cm = {k: [round(100 * v, 1) for v in result[k]] for k in ("train_mae", "test_mae", "mean_predictor_test_mae")}
         print(json.dumps({"source": source, "latents": str(args.cache or args.vae), "mae_cm_xy": cm,

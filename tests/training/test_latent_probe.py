@@ -47,6 +47,9 @@ def test_still_frames_come_from_the_store_and_its_cache_alike(tiny_dataset, late
     assert latents.ndim == 4 and latents.shape[1] != 3
     for g in range(3):  # one position per episode: the actor's before it moves
         assert np.ptp(xy[groups == g], axis=0).max() == 0
+    first, _, first_groups = probe_frames(tiny_dataset, "target", "latent", cache=latent_cache, max_frames=1)
+    np.testing.assert_array_equal(first_groups, [0, 1, 2])
+    np.testing.assert_array_equal(first, latents[np.searchsorted(groups, [0, 1, 2])])  # each episode's first frame
     with pytest.raises(ValueError, match="not a tracked actor"):
         probe_frames(tiny_dataset, "shoe", "latent", cache=latent_cache)
     with pytest.raises(ValueError, match="exactly one"):
