@@ -27,40 +27,40 @@ from torch import nn
 from aim_core.data.canvas import CanvasLayout, unpack_canvas
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_dataset
 from aim_core.data.latent_cache import cached_latents, episode_canvases
+from aim_core.data.windows import StepGrid
 from aim_core.models.embeddings import SpatialKeypoints
 from aim_core.models.vae import VideoVAE
+from data_schemas import CAMERA_NAMES
 
-TEMPORAL_COMPRESSION = 4
-"""Latent frame f holds the recorded step 4f (the VAE's causal 4x time compression; frame 0 is step 0 alone)."""
 STILL_TOLERANCE_M = 0.003
-HEAD = 0
+HEAD = CAMERA_NAMES.index("head")
 SOURCES = ("latent", "pixels", "decoded")
 
 
-def still_frames(episode: EpisodeRef, actor: str) -> tuple[list[int], np.ndarray]:
-    """The latent frames whose recorded step comes before `actor` first moves, and its (x, y) there."""
+def still_frames(episode: EpisodeRef, actor: str, grid: StepGrid) -> tuple[int, np.ndarray]:
+    """How many latent frames (from the first) show a recorded step before `actor` first moves, and its (x, y)."""
     names = list(episode.attrs.object_names)
     if actor not in names:
         raise ValueError(f"{actor!r} is not a tracked actor of {episode.episode_id} (it tracks {names})")
     poses = episode.read("object_poses")[:, names.index(actor), :3]
     moved = np.flatnonzero(np.linalg.norm(poses - poses[0], axis=1) > STILL_TOLERANCE_M)
     last_still = (moved[0] if len(moved) else len(poses)) - 1
-    return list(range(last_still // TEMPORAL_COMPRESSION + 1)), poses[0, :2]
+    return last_still // grid.frames_per_step + 1, poses[0, :2]
 
 
 @torch.no_grad()
 def encoded_still_frames(vae: VideoVAE, episode: EpisodeRef, frames: int) -> np.ndarray:
-    """The RGB latents [frames, C, h, w] of the episode's first 1 + 4 (frames - 1) recorded canvases."""
-    video = episode_canvases(episode, "rgb", slice(0, 1 + TEMPORAL_COMPRESSION * (frames - 1)), None)
+    """The RGB latents [frames, C, h, w] of the episode's first frames, encoded as the latent cache encodes them."""
+    video = episode_canvases(episode, "rgb", StepGrid(1, vae.temporal).encoded_frames(frames), None)
     return vae.encode(torch.from_numpy(video)[None], "rgb")[0].transpose(0, 1).float().numpy()
 
 
 @torch.no_grad()
 def decoded_head_views(vae: VideoVAE, latents: np.ndarray) -> np.ndarray:
     """The head camera's view [frames, 3, H, W] in [0, 1] of the VAE's reconstruction of latent frames
-    [frames, C, h, w], at the recorded steps the latent frames hold (0, 4, 8, ...)."""
-    video = vae.decode(torch.from_numpy(latents).transpose(0, 1)[None], "rgb")[0].numpy()  # [1 + 4k, 2H, 2W, 3]
-    canvases = video[::TEMPORAL_COMPRESSION]
+    [frames, C, h, w], at the recorded steps the latent frames hold (the last of each frame's group)."""
+    video = vae.decode(torch.from_numpy(latents).transpose(0, 1)[None], "rgb")[0].numpy()  # [1 + c(n-1), 2H, 2W, 3]
+    canvases = video[::vae.temporal]
     layout = CanvasLayout((canvases.shape[1] // 2, canvases.shape[2] // 2))
     return unpack_canvas(canvases, layout)[:, HEAD].astype(np.float32).transpose(0, 3, 1, 2) / 255.0
 
@@ -71,35 +71,38 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
     store's successful episodes: their RGB latents (`source="latent"`: from the latent `cache`, episodes it lacks
     skipped, or encoded with `vae`), the head camera's pixels in [0, 1] at the same steps (`"pixels"`; with a
     cache, of the episodes it holds) or the head view of those latents decoded by `vae` (`"decoded"`: what of
-    the pixels the latents keep). `max_frames`: at most that many still frames an episode, the first ones (encoding
-    large canvases on a CPU is slow)."""
+    the pixels the latents keep). Which recorded step a latent frame holds is the cache's (its frame stride and
+    temporal compression) or the VAE's. `max_frames`: at most that many still frames an episode, the first ones
+    (encoding large canvases on a CPU is slow)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     if source == "decoded" and vae is None:
         raise ValueError("decoded frames need the VAE that decodes them")
-    if source == "latent" and (cache is None) == (vae is None):
-        raise ValueError("latent frames come from a latent cache or a VAE: give exactly one")
+    if (cache is None) == (vae is None):
+        raise ValueError("the frames are a latent cache's or a VAE's: give exactly one")
     root = zarr.open_group(str(cache), mode="r") if cache is not None else None
     frames, targets, groups = [], [], []
     for episode in complete_episodes(open_dataset(str(dataset)), successful_only=True):  # what a cache holds
         cached = cached_latents(root, episode.episode_id) if root is not None else None
         if root is not None and cached is None:
             continue
-        indices, xy = still_frames(episode, actor)
-        indices = indices[:max_frames]
+        grid = (StepGrid(cached.attrs["frame_stride"], cached.attrs["temporal_compression"]) if cached is not None
+                else StepGrid(1, vae.temporal))
+        count, xy = still_frames(episode, actor, grid)
+        count = min(count, max_frames or count)
         if source != "pixels":
-            stack = (cached["rgb"][: len(indices)].astype(np.float32) if cached is not None
-                     else encoded_still_frames(vae, episode, len(indices)))
+            stack = (cached["rgb"][:count].astype(np.float32) if cached is not None
+                     else encoded_still_frames(vae, episode, count))
             if source == "decoded":
                 stack = decoded_head_views(vae, stack)
         else:
-            steps = slice(0, TEMPORAL_COMPRESSION * indices[-1] + 1, TEMPORAL_COMPRESSION)
+            steps = grid.step_frames(slice(0, count))
             stack = episode.read("rgb", (steps, HEAD)).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
         frames.append(stack)
         targets.append(np.repeat(xy[None], len(stack), axis=0))
         groups.append(np.full(len(stack), len(groups)))
     if not frames:
-        raise ValueError(f"no complete episode of {dataset} is in the latent cache {cache}")
+        raise ValueError(f"no successful episode of {dataset}" + (f" is in the latent cache {cache}" if cache else ""))
     return np.concatenate(frames), np.concatenate(targets).astype(np.float32), np.concatenate(groups)
 
 
@@ -159,6 +162,8 @@ def main() -> None:
     p.add_argument("--sources", nargs="+", default=["latent", "pixels"], choices=SOURCES,
                    help="decoded: the head view of the still frames encoded and decoded again by --vae")
     args = p.parse_args()
+    if args.max_frames is not None and args.max_frames < 1:
+        p.error(f"--max-frames must be >= 1, got {args.max_frames}")
     if "decoded" in args.sources and args.vae is None:
         p.error("--sources decoded needs --vae (the VAE that decodes the frames)")
     torch.set_num_threads(1)

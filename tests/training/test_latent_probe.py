@@ -52,8 +52,9 @@ def test_still_frames_come_from_the_store_and_its_cache_alike(tiny_dataset, late
     np.testing.assert_array_equal(first, latents[np.searchsorted(groups, [0, 1, 2])])  # each episode's first frame
     with pytest.raises(ValueError, match="not a tracked actor"):
         probe_frames(tiny_dataset, "shoe", "latent", cache=latent_cache)
-    with pytest.raises(ValueError, match="exactly one"):
-        probe_frames(tiny_dataset, "target", "latent")
+    for source in ("latent", "pixels"):
+        with pytest.raises(ValueError, match="exactly one"):
+            probe_frames(tiny_dataset, "target", source)
 
 
 def test_a_vae_encodes_the_frames_its_cache_holds(tiny_dataset, latent_cache, tiny_config):
