@@ -30,9 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,7 @@ from aim_core.data.windows import StepGrid
 from aim_core.models.action_codec import ActionStats
 from aim_core.models.text import TextEncoder, instruction_key
 from aim_core.models.vae import VideoVAE
+from aim_core.processes import spawn_pool
 from data_schemas import EPISODES_GROUP, LATENTS_GROUP, TEXT_GROUP
 
 log = logging.getLogger(__name__)
@@ -206,8 +205,7 @@ def encoded_episodes(episodes: list[EpisodeRef], dataset: str | Path, vae: Video
     if any(p.device.type != "cpu" for p in vae.model.parameters()):
         raise ValueError("latent-cache workers encode on the CPU; with the VAE on a GPU use one (workers=1)")
     threads = max(1, torch.get_num_threads() // workers)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_encoder,
-                               initargs=(str(dataset), vae, config, threads))
+    pool = spawn_pool(workers, _init_encoder, (str(dataset), vae, config, threads))
     try:
         yield from pool.map(_encode_in_worker, [episode.episode_id for episode in episodes])
     finally:  # an error or Ctrl-C while writing: the episodes not started yet are dropped

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from aim_core.eval.report import EpisodeResult, ReportPaths, write_reports
 from aim_core.eval.video import EpisodeVideo
 from aim_core.inference.bundle import PolicySpec, check_bundle
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
+from aim_core.processes import spawn_pool
 from data_schemas import SETTINGS
 from pipeline.sim.config import SimConfig
 from pipeline.sim.task_env import INSTRUCTION_TYPES, ExpertRun, TaskEnv
@@ -360,8 +360,7 @@ def worker_pool(checkpoints: dict[str, str | Path], config: EvalConfig, policy_c
         yield None
         return
     threads = max(1, torch.get_num_threads() // config.workers)
-    pool = ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(checkpoints, config, policy_config, threads))
+    pool = spawn_pool(config.workers, _init_worker, (checkpoints, config, policy_config, threads))
     try:
         yield pool
     except BaseException:

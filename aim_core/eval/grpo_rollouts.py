@@ -36,6 +36,7 @@ from aim_core.eval.episode import run_episode
 from aim_core.eval.evaluate import checkpoint_sim_config
 from aim_core.inference.experience import EpisodeRollout, RolloutRequest
 from aim_core.inference.policy import AIMPolicy, ChunkRecord, PolicyConfig
+from aim_core.processes import spawn_pool
 from data_schemas import SETTINGS
 from pipeline.annotate.colorize import colormap_lut
 from pipeline.annotate.params import AnnotationParams
@@ -232,10 +233,7 @@ class SimRolloutSource:
                 self._local = _Worker(self.settings)
             return [self._local.run(head_state, r, n) for r, n in zip(requests, limits)]
         if self._pool is None:
-            import multiprocessing
-
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(self.settings,))
+            self._pool = spawn_pool(self.workers, _init_worker, (self.settings,))
         futures = [self._pool.submit(_run_in_worker, head_state, r, n) for r, n in zip(requests, limits)]
         return [f.result() for f in futures]
 
