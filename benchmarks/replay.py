@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from data_schemas.spec import ACTION_LAYOUT, ARM_JOINT_DIMS, ARMS
+from data_schemas.spec import ARM_JOINT_DIMS, GRIPPER_DIMS
 from pipeline.record.rollout import RecordOptions, rollout_episode
 from pipeline.sim.config import SimConfig
 from pipeline.sim.task_env import TaskEnv
@@ -27,7 +27,7 @@ from results import write_section
 
 SECTION = "Replay"
 ARM_JOINTS = list(ARM_JOINT_DIMS)
-GRIPPERS = np.concatenate([np.arange(16)[ACTION_LAYOUT[f"{arm}_gripper"]] for arm in ARMS])
+GRIPPERS = list(GRIPPER_DIMS)
 
 
 def main() -> None:

@@ -39,6 +39,8 @@ ACTION_LAYOUT: dict[str, slice] = {
 }
 ARM_JOINT_DIMS: tuple[int, ...] = tuple(i for arm in ARMS for i in range(ACTION_DIM)[ACTION_LAYOUT[f"{arm}_arm"]])
 """Indices of both arms' joints in an action or qpos row (the grippers left out)."""
+GRIPPER_DIMS: tuple[int, ...] = tuple(i for arm in ARMS for i in range(ACTION_DIM)[ACTION_LAYOUT[f"{arm}_gripper"]])
+"""Indices of both grippers in an action or qpos row."""
 GRIPPER_OPEN = 1.0
 GRIPPER_CLOSED = 0.0
 
