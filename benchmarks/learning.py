@@ -86,6 +86,8 @@ class Profile:
     choice_episodes: int = 20
     """Recorded held-out episodes per task for the first-chunk arm choice."""
     image_size: tuple[int, int] = (96, 128)
+    latent_channels: int = 16
+    """AIMConfig.latent_channels of every variant, i.e. the small VAE's z_dim (Wan2.2's VAE has 48)."""
     lr: float = 1e-3
     sampling_steps: int = 8
     execute_frames: int | None = None
@@ -229,7 +231,8 @@ def refuse_reannotation(data_root: Path, names: list[str]) -> None:
 def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache: Path, gpu: bool,
                  cache_workers: int = 1) -> TrainConfig:
     return TrainConfig(dataset=str(dataset), out_dir=str(out), model="aim-small",
-                       model_overrides={"variant": variant, "action_keypoints": profile.action_keypoints,
+                       model_overrides={"variant": variant, "latent_channels": profile.latent_channels,
+                                        "action_keypoints": profile.action_keypoints,
                                         "action_prior_keypoints": profile.action_prior_keypoints,
                                         "action_prior_grid": profile.action_prior_grid,
                                         **({"layout": asdict(replace(aim_small_config().layout,
@@ -459,6 +462,7 @@ def main() -> None:
     p.add_argument("--relative-targets", action=argparse.BooleanOptionalAction,
                    help="override TrainConfig.relative_targets: arm joints predicted as offsets from the measured "
                         "joints (the pick profile's default) or absolute")
+    p.add_argument("--latent-channels", type=int, help="override the small VAE's latent channels (16)")
     p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
     p.add_argument("--action-prior-keypoints", type=int,
                    help="override AIMConfig.action_prior_keypoints (0: no action prior)")
@@ -510,6 +514,7 @@ def main() -> None:
                                                     ("train_seeds", args.train_seeds),
                                                     ("short_history", args.short_history or None),
                                                     ("relative_targets", args.relative_targets),
+                                                    ("latent_channels", args.latent_channels),
                                                     ("action_keypoints", args.action_keypoints),
                                                     ("action_prior_keypoints", args.action_prior_keypoints),
                                                     ("action_prior_grid", args.action_prior_grid and
