@@ -4,6 +4,7 @@ beside the same probe on the head camera's pixels.
     .venv/bin/python benchmarks/latent_probe.py --dataset DATA/dataset.zarr --cache RUN/latent_cache \
         --actor shoe [--steps 3000]
     .venv/bin/python benchmarks/latent_probe.py --dataset DATA/dataset.zarr --vae RUN/encoders/vae --sources latent
+    .venv/bin/python benchmarks/latent_probe.py ... --quantity heading    (its yaw instead, in degrees)
 
 A probe (a 3x3 conv, a spatial softmax to keypoints and an MLP: the way the action prior reads a frame) regresses
 the actor's (x, y) from every frame recorded before the actor first moves; it is trained on four of five episodes
@@ -35,17 +36,30 @@ from data_schemas import CAMERA_NAMES
 STILL_TOLERANCE_M = 0.003
 HEAD = CAMERA_NAMES.index("head")
 SOURCES = ("latent", "pixels", "decoded")
+QUANTITIES = ("position", "heading")
+"""What the probe reads: the actor's (x, y) on the table, or its heading (yaw of its x axis, as a task's
+success check measures it) as (cos, sin)."""
 
 
-def still_frames(episode: EpisodeRef, actor: str, grid: StepGrid) -> tuple[int, np.ndarray]:
-    """How many latent frames (from the first) show a recorded step before `actor` first moves, and its (x, y)."""
+def heading(quaternion_wxyz: np.ndarray) -> float:
+    """Yaw of the body's x axis in the world (radians): the heading a task's success check compares."""
+    w, x, y, z = quaternion_wxyz
+    return float(np.arctan2(2 * (x * y + w * z), 1 - 2 * (y * y + z * z)))
+
+
+def still_frames(episode: EpisodeRef, actor: str, grid: StepGrid, quantity: str = "position"
+                 ) -> tuple[int, np.ndarray]:
+    """How many latent frames (from the first) show a recorded step before `actor` first moves, and its (x, y)
+    or its heading's (cos, sin) (`quantity`)."""
     names = list(episode.attrs.object_names)
     if actor not in names:
         raise ValueError(f"{actor!r} is not a tracked actor of {episode.episode_id} (it tracks {names})")
-    poses = episode.read("object_poses")[:, names.index(actor), :3]
-    moved = np.flatnonzero(np.linalg.norm(poses - poses[0], axis=1) > STILL_TOLERANCE_M)
+    poses = episode.read("object_poses")[:, names.index(actor)]
+    moved = np.flatnonzero(np.linalg.norm(poses[:, :3] - poses[0, :3], axis=1) > STILL_TOLERANCE_M)
     last_still = (moved[0] if len(moved) else len(poses)) - 1
-    return last_still // grid.frames_per_step + 1, poses[0, :2]
+    yaw = heading(poses[0, 3:])
+    target = poses[0, :2] if quantity == "position" else np.array([np.cos(yaw), np.sin(yaw)])
+    return last_still // grid.frames_per_step + 1, target
 
 
 @torch.no_grad()
@@ -66,8 +80,9 @@ def decoded_head_views(vae: VideoVAE, latents: np.ndarray) -> np.ndarray:
 
 
 def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = None, vae: VideoVAE | None = None,
-                 max_frames: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(frames [N, C, H, W] float32, the actor's (x, y) [N, 2], episode index [N]) of every still frame of the
+                 max_frames: int | None = None, quantity: str = "position") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(frames [N, C, H, W] float32, the actor's (x, y) or heading (cos, sin) [N, 2] (`quantity`), episode index
+    [N]) of every still frame of the
     store's successful episodes: their RGB latents (`source="latent"`: from the latent `cache`, episodes it lacks
     skipped, or encoded with `vae`), the head camera's pixels in [0, 1] at the same steps (`"pixels"`; with a
     cache, of the episodes it holds) or the head view of those latents decoded by `vae` (`"decoded"`: what of
@@ -76,6 +91,8 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
     (encoding large canvases on a CPU is slow)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {QUANTITIES}, got {quantity!r}")
     if source == "decoded" and vae is None:
         raise ValueError("decoded frames need the VAE that decodes them")
     if (cache is None) == (vae is None):
@@ -88,7 +105,7 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
             continue
         grid = (StepGrid(cached.attrs["frame_stride"], cached.attrs["temporal_compression"]) if cached is not None
                 else StepGrid(1, vae.temporal))
-        count, xy = still_frames(episode, actor, grid)
+        count, xy = still_frames(episode, actor, grid, quantity)
         count = min(count, max_frames or count)
         if source != "pixels":
             stack = (cached["rgb"][:count].astype(np.float32) if cached is not None
@@ -144,10 +161,24 @@ def fit_probe(frames: np.ndarray, targets: np.ndarray, groups: np.ndarray, downs
         loss.backward()
         optimiser.step()
     with torch.no_grad():
-        error = (probe(x) * y_std + y_mean - y).abs()
+        predicted = probe(x) * y_std + y_mean
+    error = (predicted - y).abs()
     return {"train_mae": error[~test].mean(0).tolist(), "test_mae": error[test].mean(0).tolist(),
             "mean_predictor_test_mae": (y[test] - y_mean).abs().mean(0).tolist(),
-            "frames": {"train": int((~test).sum()), "test": int(test.sum())}}
+            "frames": {"train": int((~test).sum()), "test": int(test.sum())},
+            "predicted": predicted.numpy(), "test": test.numpy()}
+
+
+def heading_errors_deg(result: dict, targets: np.ndarray) -> dict:
+    """Mean absolute angle (degrees) between the predicted and true heading vectors on the training and test
+    frames of a `fit_probe` result, beside that of the training frames' mean direction."""
+    def angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.degrees(np.abs(np.angle(np.exp(1j * (np.arctan2(a[:, 1], a[:, 0]) - np.arctan2(b[:, 1], b[:, 0]))))))
+    test = result["test"]
+    mean = np.broadcast_to(targets[~test].mean(0), targets[test].shape)
+    return {"train": float(angles(result["predicted"][~test], targets[~test]).mean()),
+            "test": float(angles(result["predicted"][test], targets[test]).mean()),
+            "mean_predictor_test": float(angles(mean, targets[test]).mean())}
 
 
 def main() -> None:
@@ -157,6 +188,8 @@ def main() -> None:
     latents.add_argument("--cache", type=Path, help="a run's latent cache (its VAE's latents)")
     latents.add_argument("--vae", type=Path, help="a VAE folder (RUN/encoders/vae): encode the still frames here")
     p.add_argument("--actor", default="shoe", help="the tracked actor whose position is probed")
+    p.add_argument("--quantity", default="position", choices=QUANTITIES,
+                   help="heading: the actor's yaw (a task such as place_shoe checks it to +-15 degrees)")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--max-frames", type=int, help="at most this many still frames an episode (default: all)")
     p.add_argument("--sources", nargs="+", default=["latent", "pixels"], choices=SOURCES,
@@ -170,10 +203,14 @@ def main() -> None:
     vae = VideoVAE.from_pretrained(args.vae) if args.vae is not None else None
     for source in args.sources:
         frames, targets, groups = probe_frames(args.dataset, args.actor, source, cache=args.cache, vae=vae,
-                                               max_frames=args.max_frames)
+                                               max_frames=args.max_frames, quantity=args.quantity)
         result = fit_probe(frames, targets, groups, downsample=source != "latent", steps=args.steps)
-        cm = {k: [round(100 * v, 1) for v in result[k]] for k in ("train_mae", "test_mae", "mean_predictor_test_mae")}
-        print(json.dumps({"source": source, "latents": str(args.cache or args.vae), "mae_cm_xy": cm,
+        if args.quantity == "position":
+            errors = {"mae_cm_xy": {k: [round(100 * v, 1) for v in result[k]]
+                                    for k in ("train_mae", "test_mae", "mean_predictor_test_mae")}}
+        else:
+            errors = {"heading_error_deg": {k: round(v, 1) for k, v in heading_errors_deg(result, targets).items()}}
+        print(json.dumps({"source": source, "latents": str(args.cache or args.vae), **errors,
                           "frames": result["frames"]}))
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, "benchmarks")
-from latent_probe import fit_probe, probe_frames  # noqa: E402
+from latent_probe import fit_probe, heading, heading_errors_deg, probe_frames  # noqa: E402
 
 from aim_core.training.data_source import training_encoders  # noqa: E402
 
@@ -37,6 +37,30 @@ def test_a_probe_of_frames_that_do_not_show_the_position_does_no_better_than_the
         assert test_error > 0.8 * baseline
 
 
+def test_heading_is_the_yaw_of_the_body_x_axis():
+    for yaw in (-3.0, -1.2, 0.0, 0.7, 2.9):
+        assert heading(np.array([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)])) == pytest.approx(yaw)
+    assert heading(np.array([0.5, 0.5, -0.5, -0.5])) == pytest.approx(-np.pi / 2)  # place_shoe's target orientation
+
+
+def test_the_probe_reads_a_heading_from_an_object_with_two_distinct_ends():
+    """A red and a green dot 6 pixels apart at a random place and angle: the heading runs from red to green."""
+    rng = np.random.default_rng(0)
+    n = 240
+    frames = rng.normal(0, 0.1, (n, 3, 24, 32)).astype(np.float32)
+    angle = rng.uniform(-np.pi, np.pi, n)
+    centre = np.stack([rng.uniform(8, 16, n), rng.uniform(8, 24, n)], axis=1)  # row, col
+    for i in range(n):
+        offset = 3 * np.array([np.sin(angle[i]), np.cos(angle[i])])
+        for channel, end in ((0, centre[i] - offset), (1, centre[i] + offset)):
+            r, c = np.round(end).astype(int)
+            frames[i, channel, r - 1:r + 2, c - 1:c + 2] += 1.0
+    targets = np.stack([np.cos(angle), np.sin(angle)], axis=1).astype(np.float32)
+    errors = heading_errors_deg(fit_probe(frames, targets, np.arange(n) // 2, downsample=False, steps=600), targets)
+    assert errors["mean_predictor_test"] > 60            # headings all round the circle: the mean direction says little
+    assert errors["test"] < 0.4 * errors["mean_predictor_test"]
+
+
 def test_still_frames_come_from_the_store_and_its_cache_alike(tiny_dataset, latent_cache):
     latents, xy, groups = probe_frames(tiny_dataset, "target", "latent", cache=latent_cache)
     pixels, xy_pixels, groups_pixels = probe_frames(tiny_dataset, "target", "pixels", cache=latent_cache)
@@ -50,6 +74,12 @@ def test_still_frames_come_from_the_store_and_its_cache_alike(tiny_dataset, late
     first, _, first_groups = probe_frames(tiny_dataset, "target", "latent", cache=latent_cache, max_frames=1)
     np.testing.assert_array_equal(first_groups, [0, 1, 2])
     np.testing.assert_array_equal(first, latents[np.searchsorted(groups, [0, 1, 2])])  # each episode's first frame
+    _, directions, heading_groups = probe_frames(tiny_dataset, "target", "pixels", cache=latent_cache,
+                                                 quantity="heading")
+    np.testing.assert_array_equal(heading_groups, groups)
+    np.testing.assert_allclose(np.linalg.norm(directions, axis=1), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="quantity"):
+        probe_frames(tiny_dataset, "target", "pixels", cache=latent_cache, quantity="colour")
     with pytest.raises(ValueError, match="not a tracked actor"):
         probe_frames(tiny_dataset, "shoe", "latent", cache=latent_cache)
     for source in ("latent", "pixels"):
