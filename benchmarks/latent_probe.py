@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +30,14 @@ from aim_core.data.canvas import CanvasLayout, unpack_canvas
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_dataset
 from aim_core.data.latent_cache import cached_latents, episode_canvases
 from aim_core.data.windows import StepGrid
-from aim_core.models.embeddings import SpatialKeypoints
+from aim_core.models.embeddings import GRID_CHANNELS, SpatialKeypoints
 from aim_core.models.vae import VideoVAE
 from data_schemas import CAMERA_NAMES
 
 STILL_TOLERANCE_M = 0.003
 HEAD = CAMERA_NAMES.index("head")
 SOURCES = ("latent", "pixels", "decoded")
+READOUTS = ("keypoints", "grid")
 QUANTITIES = ("position", "heading")
 """What the probe reads: the actor's (x, y) on the table, or its heading (yaw of its x axis, as a task's
 success check measures it) as (cos, sin)."""
@@ -80,7 +82,8 @@ def decoded_head_views(vae: VideoVAE, latents: np.ndarray) -> np.ndarray:
 
 
 def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = None, vae: VideoVAE | None = None,
-                 max_frames: int | None = None, quantity: str = "position") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 max_frames: int | None = None, quantity: str = "position"
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(frames [N, C, H, W] float32, the actor's (x, y) or heading (cos, sin) [N, 2] (`quantity`), episode index
     [N]) of every still frame of the
     store's successful episodes: their RGB latents (`source="latent"`: from the latent `cache`, episodes it lacks
@@ -124,22 +127,33 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
 
 
 class PositionProbe(nn.Module):
-    """Frame [B, C, H, W] -> (x, y) [B, 2] in the targets' standardised units."""
+    """Frame [B, C, H, W] -> (x, y) [B, 2] in the targets' standardised units, read as the action prior reads
+    its frame (`aim_core.models.embeddings.ActionPrior`): by spatial-softmax keypoints (`readout="keypoints"`)
+    or by GRID_CHANNELS 1x1-conv feature maps flattened cell by cell (`"grid"`, its scene-grid view)."""
 
-    def __init__(self, channels: int, downsample: bool, keypoints: int = 16, width: int = 64) -> None:
+    def __init__(self, channels: int, downsample: bool, hw: tuple[int, int], readout: str = "keypoints",
+                 keypoints: int = 16, width: int = 64) -> None:
         super().__init__()
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
         stem = [nn.Conv2d(channels, 32, 3, stride=2, padding=1), nn.SiLU(),
                 nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.SiLU()] if downsample else []
         self.stem = nn.Sequential(*stem)
-        self.points = SpatialKeypoints(32 if downsample else channels, keypoints, width)
-        self.head = nn.Sequential(nn.Linear(2 * keypoints, width), nn.SiLU(), nn.Linear(width, 2))
+        channels, cells = (32, math.ceil(hw[0] / 4) * math.ceil(hw[1] / 4)) if downsample else (channels, hw[0] * hw[1])
+        if readout == "keypoints":
+            self.read = SpatialKeypoints(channels, keypoints, width).keypoints
+            features = 2 * keypoints
+        else:
+            self.read = nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.Flatten())
+            features = GRID_CHANNELS * cells
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(features, width), nn.SiLU(), nn.Linear(width, 2))
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        return self.head(self.points.keypoints(self.stem(frames)).flatten(1))
+        return self.head(self.read(self.stem(frames)))
 
 
 def fit_probe(frames: np.ndarray, targets: np.ndarray, groups: np.ndarray, downsample: bool, steps: int = 3000,
-              batch_size: int = 32, seed: int = 0) -> dict:
+              batch_size: int = 32, seed: int = 0, readout: str = "keypoints") -> dict:
     """Train a `PositionProbe` on the frames of groups not divisible by 5, test on the rest: mean absolute
     error per axis (targets' units) on both, beside the error of predicting the training mean."""
     generator = torch.Generator().manual_seed(seed)
@@ -151,7 +165,7 @@ def fit_probe(frames: np.ndarray, targets: np.ndarray, groups: np.ndarray, downs
     mean, std = x[~test].mean(0, keepdim=True), x[~test].std(0, keepdim=True).clamp(min=0.05)
     x = (x - mean) / std
     y_mean, y_std = y[~test].mean(0), y[~test].std(0).clamp(min=1e-6)
-    probe = PositionProbe(x.shape[1], downsample)
+    probe = PositionProbe(x.shape[1], downsample, tuple(x.shape[-2:]), readout)
     optimiser = torch.optim.AdamW(probe.parameters(), lr=1e-3, weight_decay=1e-4)
     train_x, train_y = x[~test], (y[~test] - y_mean) / y_std
     for _ in range(steps):
@@ -191,6 +205,8 @@ def main() -> None:
     p.add_argument("--quantity", default="position", choices=QUANTITIES,
                    help="heading: the actor's yaw (a task such as place_shoe checks it to +-15 degrees)")
     p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--readout", default="keypoints", choices=READOUTS,
+                   help="grid: 1x1-conv maps flattened cell by cell (the action prior's scene-grid view)")
     p.add_argument("--max-frames", type=int, help="at most this many still frames an episode (default: all)")
     p.add_argument("--sources", nargs="+", default=["latent", "pixels"], choices=SOURCES,
                    help="decoded: the head view of the still frames encoded and decoded again by --vae")
@@ -204,13 +220,14 @@ def main() -> None:
     for source in args.sources:
         frames, targets, groups = probe_frames(args.dataset, args.actor, source, cache=args.cache, vae=vae,
                                                max_frames=args.max_frames, quantity=args.quantity)
-        result = fit_probe(frames, targets, groups, downsample=source != "latent", steps=args.steps)
+        result = fit_probe(frames, targets, groups, downsample=source != "latent", steps=args.steps,
+                           readout=args.readout)
         if args.quantity == "position":
             errors = {"mae_cm_xy": {k: [round(100 * v, 1) for v in result[k]]
                                     for k in ("train_mae", "test_mae", "mean_predictor_test_mae")}}
         else:
             errors = {"heading_error_deg": {k: round(v, 1) for k, v in heading_errors_deg(result, targets).items()}}
-        print(json.dumps({"source": source, "latents": str(args.cache or args.vae), **errors,
+        print(json.dumps({"source": source, "readout": args.readout, "latents": str(args.cache or args.vae), **errors,
                           "frames": result["frames"]}))
 
 

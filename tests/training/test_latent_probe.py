@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, "benchmarks")
-from latent_probe import fit_probe, heading, heading_errors_deg, probe_frames  # noqa: E402
+from latent_probe import READOUTS, PositionProbe, fit_probe, heading, heading_errors_deg, probe_frames  # noqa: E402
 
 from aim_core.training.data_source import training_encoders  # noqa: E402
 
@@ -22,17 +22,19 @@ def blob_frames(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return frames, targets, np.arange(n) // 2  # two frames an "episode"
 
 
-def test_the_probe_localises_a_blob_on_frames_it_was_not_trained_on():
-    result = fit_probe(*blob_frames(200), downsample=False, steps=400)
-    assert result["frames"] == {"train": 160, "test": 40}
+@pytest.mark.parametrize("readout", READOUTS)
+def test_the_probe_localises_a_blob_on_frames_it_was_not_trained_on(readout):
+    result = fit_probe(*blob_frames(400), downsample=False, steps=400, readout=readout)  # grid: 200 were too few
+    assert result["frames"] == {"train": 320, "test": 80}
     for test_error, baseline in zip(result["test_mae"], result["mean_predictor_test_mae"]):
         assert test_error < 0.4 * baseline
 
 
-def test_a_probe_of_frames_that_do_not_show_the_position_does_no_better_than_the_mean():
+@pytest.mark.parametrize("readout", READOUTS)
+def test_a_probe_of_frames_that_do_not_show_the_position_does_no_better_than_the_mean(readout):
     frames, targets, groups = blob_frames(200)
     frames = np.random.default_rng(1).normal(0, 0.1, frames.shape).astype(np.float32)  # the blob removed
-    result = fit_probe(frames, targets, groups, downsample=False, steps=400)
+    result = fit_probe(frames, targets, groups, downsample=False, steps=400, readout=readout)
     for test_error, baseline in zip(result["test_mae"], result["mean_predictor_test_mae"]):
         assert test_error > 0.8 * baseline
 
@@ -100,3 +102,12 @@ def test_a_vae_encodes_the_frames_its_cache_holds(tiny_dataset, latent_cache, ti
     np.testing.assert_array_equal(groups, groups_pixels)
     with pytest.raises(ValueError, match="VAE"):
         probe_frames(tiny_dataset, "target", "decoded", cache=latent_cache)
+
+
+def test_the_grid_readout_sees_every_cell_of_a_frame_or_of_its_downsampled_pixels():
+    import torch
+    for downsample, hw in ((False, (12, 16)), (True, (96, 128)), (True, (30, 41))):
+        probe = PositionProbe(3, downsample, hw, readout="grid")
+        assert probe(torch.zeros(2, 3, *hw)).shape == (2, 2)
+    with pytest.raises(ValueError, match="readout"):
+        PositionProbe(3, False, (12, 16), readout="mlp")
