@@ -14,11 +14,9 @@ from __future__ import annotations
 import numpy as np
 import sapien
 
-from pipeline.assets import make_asset, rgba
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task
-from pipeline.tasks.stack_blocks_two import (BLOCK_SIZE, STACK_SPOT, TOLERANCE, sample_block_xy, stack_error,
-                                             stack_in_order, yaw_pose)
+from pipeline.tasks.stack_blocks_two import TOLERANCE, add_stacking_blocks, stack_error, stack_in_order
 
 LEVELS = (("bottom", "red"), ("middle", "green"), ("top", "blue"))
 """Stack order bottom-up with RoboTwin's colours (block1 red, block2 green, block3 blue)."""
@@ -39,16 +37,7 @@ class StackBlocksThree(Task):
         places=("on", "onto", "on top of"))
 
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
-        placed: list[np.ndarray] = []
-        for level, colour in LEVELS:
-            name = f"block_{level}"
-            asset = make_asset("block", rng, name=name, color=rgba(colour), size=BLOCK_SIZE)
-            placed.append(sample_block_xy(rng, placed, 0.15))
-            self.add_object(name, asset, yaw_pose((*placed[-1], self.table_z), rng.uniform(-0.75, 0.75)),
-                            footprint=0.075)  # RoboTwin: cube + 0.05 kept clear of clutter
-            self.instruction_fields[level] = colour
-            self.descriptions[level] = ((f"the {colour} block", f"the {colour} cube"), (f"the {colour} brick",))
-        self._reserve(sapien.Pose([*STACK_SPOT, self.table_z]), 0.05)
+        add_stacking_blocks(self, rng, LEVELS, footprint=0.075)  # RoboTwin: cube + 0.05 kept clear of clutter
         self.roles = {"target": "block_top", "support": "block_middle"}
         if setting == "hard":
             self.add_distractors(rng)

@@ -1,6 +1,6 @@
-"""stack_blocks_two (RoboTwin 2.0): move the first block to a set spot, then stack the second on it.
+"""stack_blocks_two (RoboTwin 2.0): move the red block to a set spot, then stack the green one on it.
 
-Layout as RoboTwin: two 5 cm cubes, each x in [-0.28, 0.28] with |x| >= 0.05, y in [-0.08, 0.05]
+Layout as RoboTwin: two 5 cm cubes, red and green, each x in [-0.28, 0.28] with |x| >= 0.05, y in [-0.08, 0.05]
 (y <= 0 when |x| < 0.15), yaw U(+-0.75), redrawn within 0.15 of (0, -0.1) or within 0.10 of the
 other. Expert as RoboTwin: the arm on each block's side grasps it, lifts it, the bottom block
 goes to (0, -0.13) on the table and the top block onto the bottom block's top face; switching arms
@@ -27,6 +27,9 @@ from pipeline.tasks.reach import grasp_and_lift_near, place_near
 
 BLOCK_SIZE = 0.05
 TOLERANCE = np.array([0.025, 0.025, 0.012])
+LEVELS = (("bottom", "red"), ("top", "green"))
+"""Stack order bottom-up with RoboTwin's colours (block1 red, block2 green: fixed, so the instruction's colours
+name the same cubes in every scene, as in RoboTwin's task)."""
 STACK_SPOT = (0.0, -0.13)
 """Where the bottom block is put down first (RoboTwin's fixed target)."""
 SPAWN_KEEP_OUT = (0.0, -0.1)
@@ -48,6 +51,22 @@ def sample_block_xy(rng: np.random.Generator, placed: Sequence[np.ndarray], keep
 
 def yaw_pose(xyz, yaw: float) -> sapien.Pose:
     return sapien.Pose(list(xyz), [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)])
+
+
+def add_stacking_blocks(task: Task, rng: np.random.Generator, levels: Sequence[tuple[str, str]],
+                        footprint: float) -> None:
+    """The cubes of a stacking task, one per (level, colour) bottom-up, laid out by RoboTwin's spawn rule and
+    named `block_<level>`, with the instruction field and descriptions of each level; the stack spot reserved."""
+    placed: list[np.ndarray] = []
+    for level, colour in levels:
+        name = f"block_{level}"
+        asset = make_asset("block", rng, name=name, color=rgba(colour), size=BLOCK_SIZE)
+        placed.append(sample_block_xy(rng, placed, 0.15))
+        task.add_object(name, asset, yaw_pose((*placed[-1], task.table_z), rng.uniform(-0.75, 0.75)),
+                        footprint=footprint)
+        task.instruction_fields[level] = colour
+        task.descriptions[level] = ((f"the {colour} block", f"the {colour} cube"), (f"the {colour} brick",))
+    task._reserve(sapien.Pose([*STACK_SPOT, task.table_z]), 0.05)
 
 
 def stack_in_order(task: Task, names: Sequence[str]) -> None:
@@ -97,23 +116,13 @@ class StackBlocksTwo(Task):
         places=("on", "onto", "on top of"))
 
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
-        colours = rng.choice(["red", "green", "blue", "yellow", "purple", "orange"], size=2, replace=False)
-        placed: list[np.ndarray] = []
-        for name, colour in zip(("block_bottom", "block_top"), colours):
-            asset = make_asset("block", rng, name=name, color=rgba(str(colour)), size=BLOCK_SIZE)
-            placed.append(sample_block_xy(rng, placed, 0.15))
-            self.add_object(name, asset, yaw_pose((*placed[-1], self.table_z), rng.uniform(-0.75, 0.75)),
-                            footprint=0.07)
-            key = "top" if name == "block_top" else "bottom"
-            self.instruction_fields[key] = str(colour)
-            self.descriptions[key] = ((f"the {colour} block", f"the {colour} cube"), (f"the {colour} brick",))
-        self._reserve(sapien.Pose([*STACK_SPOT, self.table_z]), 0.05)
+        add_stacking_blocks(self, rng, LEVELS, footprint=0.07)
         self.roles = {"target": "block_top", "support": "block_bottom"}
         if setting == "hard":
             self.add_distractors(rng)
 
     def play_once(self) -> None:
-        stack_in_order(self, ("block_bottom", "block_top"))
+        stack_in_order(self, [f"block_{level}" for level, _ in LEVELS])
 
     def evaluate(self) -> dict[str, bool]:
         error = stack_error(self, "block_bottom", "block_top")
