@@ -140,16 +140,14 @@ class PositionProbe(nn.Module):
                 nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.SiLU()] if downsample else []
         self.stem = nn.Sequential(*stem)
         channels, cells = (32, math.ceil(hw[0] / 4) * math.ceil(hw[1] / 4)) if downsample else (channels, hw[0] * hw[1])
-        if readout == "keypoints":
-            self.read = SpatialKeypoints(channels, keypoints, width).keypoints
-            features = 2 * keypoints
-        else:
-            self.read = nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.Flatten())
-            features = GRID_CHANNELS * cells
+        self.points = SpatialKeypoints(channels, keypoints, width) if readout == "keypoints" else None
+        self.grid = nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.Flatten()) if readout == "grid" else None
+        features = 2 * keypoints if self.points is not None else GRID_CHANNELS * cells
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(features, width), nn.SiLU(), nn.Linear(width, 2))
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        return self.head(self.read(self.stem(frames)))
+        features = self.stem(frames)
+        return self.head(self.points.keypoints(features) if self.points is not None else self.grid(features))
 
 
 def fit_probe(frames: np.ndarray, targets: np.ndarray, groups: np.ndarray, downsample: bool, steps: int = 3000,
