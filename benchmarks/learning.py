@@ -159,8 +159,8 @@ PROFILES = {
                     chunk_samples=4),
     # stack: the pick recipe on the other pick-and-place task, stack_blocks_two (red cube to a fixed spot,
     # green cube onto it; 2.5 cm tolerance, no heading): place_shoe also needs the shoe's heading to 15 degrees,
-    # which a probe trained on 79 scenes cannot read even from the pixels (86 vs 100 degrees for the mean
-    # direction; RESULTS, twenty-fifth session), while a cube is coloured and square
+    # which a probe trained on 79 scenes cannot read even from the pixels (67-87 degrees off, 100 for the
+    # mean direction; RESULTS, twenty-fifth session), while a cube is coloured and square
     "stack": Profile(tasks=["stack_blocks_two"], episodes=100, train_minutes=60.0, train_steps=5000, batch_size=8,
                      vae_steps=400, heldout_seeds=20, train_seeds=4, choice_episodes=10,
                      action_prior_keypoints=32, action_prior_grid=(12, 16), history_frames=4, history_noise=0.0,
