@@ -127,9 +127,10 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
 
 
 class PositionProbe(nn.Module):
-    """Frame [B, C, H, W] -> (x, y) [B, 2] in the targets' standardised units, read as the action prior reads
-    its frame (`aim_core.models.embeddings.ActionPrior`): by spatial-softmax keypoints (`readout="keypoints"`)
-    or by GRID_CHANNELS 1x1-conv feature maps flattened cell by cell (`"grid"`, its scene-grid view)."""
+    """Frame [B, C, H, W] -> its target [B, 2] ((x, y) or a heading's (cos, sin)) in the targets' standardised
+    units, read as the action prior reads its frame (`aim_core.models.embeddings.ActionPrior`): by spatial-softmax
+    keypoints (`readout="keypoints"`) or by GRID_CHANNELS 1x1-conv feature maps flattened cell by cell (`"grid"`,
+    its scene-grid view)."""
 
     def __init__(self, channels: int, downsample: bool, hw: tuple[int, int], readout: str = "keypoints",
                  keypoints: int = 16, width: int = 64) -> None:

@@ -8,8 +8,8 @@ import time
 
 from aim_core.processes import spawn_pool
 
-# A parent that starts a pool, hands its worker an item that would take a minute, prints the worker's
-# pid and is then killed the way a scheduler or the OOM killer kills it: no shutdown runs.
+# A parent that starts a pool, writes its worker's pid to a file, hands the worker an item that would take
+# a minute and is then killed the way a scheduler or the OOM killer kills it: no shutdown runs.
 PARENT = """
 import os, signal, sys, time
 from aim_core.processes import spawn_pool
