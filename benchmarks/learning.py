@@ -113,6 +113,8 @@ class Profile:
     """AIMConfig.action_prior_keypoints of every variant (0: no action prior, the stream denoises the chunk)."""
     action_prior_grid: tuple[int, int] = (0, 0)
     """AIMConfig.action_prior_grid of every variant ((0, 0): the prior reads keypoints alone)."""
+    action_prior_objects: int = 0
+    """AIMConfig.action_prior_objects of every variant (0: the prior locates no objects)."""
     history_frames: int | None = None
     """Latent frames of history per window (None: aim-small's 2, i.e. 8 recorded steps)."""
     plan_from_noise: float = 0.25
@@ -244,6 +246,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                                         "action_keypoints": profile.action_keypoints,
                                         "action_prior_keypoints": profile.action_prior_keypoints,
                                         "action_prior_grid": profile.action_prior_grid,
+                                        "action_prior_objects": profile.action_prior_objects,
                                         **({"layout": asdict(replace(aim_small_config().layout,
                                                               history_frames=profile.history_frames))}
                                            if profile.history_frames else {})},
@@ -489,6 +492,8 @@ def main() -> None:
                    help="override AIMConfig.action_prior_keypoints (0: no action prior)")
     p.add_argument("--action-prior-grid", type=int, nargs=2, metavar=("ROWS", "COLS"),
                    help="override AIMConfig.action_prior_grid (0 0: keypoints alone)")
+    p.add_argument("--action-prior-objects", type=int,
+                   help="override AIMConfig.action_prior_objects (0: the prior locates no objects)")
     p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
@@ -540,6 +545,7 @@ def main() -> None:
                                                     ("action_prior_keypoints", args.action_prior_keypoints),
                                                     ("action_prior_grid", args.action_prior_grid and
                                                      tuple(args.action_prior_grid)),
+                                                    ("action_prior_objects", args.action_prior_objects),
                                                     ("history_frames", args.history_frames),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("history_noise", args.history_noise),

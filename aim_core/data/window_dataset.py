@@ -25,6 +25,7 @@ from aim_core.data.latent_cache import cached_latents, encodes_live_values, epis
 from aim_core.data.windows import StepGrid, WindowIndex, history_length, window_anchors, window_index
 from aim_core.models.action_codec import ActionCodec, ActionStats
 from aim_core.models.config import ChunkLayout
+from aim_core.models.embeddings import POSITION_SCALE
 from aim_core.models.text import instruction_key
 from data_schemas import TEXT_GROUP
 
@@ -135,7 +136,7 @@ class LatentWindowDataset(_WindowTable):
     def __init__(self, dataset: str | Path, layout: ChunkLayout, cache: str | Path | None = None,
                  tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False,
                  max_episodes: int | None = None, short_history: bool = False, relative_targets: bool = False,
-                 codec: ActionCodec | None = None):
+                 codec: ActionCodec | None = None, object_positions: int = 0):
         store = open_dataset(dataset)
         self.cache_root = open_cache_root(store, cache, mode="r")
         episodes, groups, stale = [], [], []
@@ -167,6 +168,7 @@ class LatentWindowDataset(_WindowTable):
                          short_history, relative_targets, codec)
         self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
         self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
+        self.positions = [_table_positions(e, object_positions) for e in episodes] if object_positions else None
 
     def opening_frames(self) -> torch.Tensor:
         """[episodes, C, h, w]: every episode's first RGB latent frame, the scene before anything moved (what the
@@ -185,8 +187,21 @@ class LatentWindowDataset(_WindowTable):
         latents = self.latents[self.table[index][0]]
         rgb = torch.from_numpy(np.asarray(latents["rgb"][w.all_steps])).transpose(0, 1)  # [C, F_h + F_f, h, w]
         value = torch.from_numpy(np.asarray(latents["value"][w.future_steps])).transpose(0, 1)
-        return {"obs_latents": rgb[:, :w.history], "rgb_latents": rgb[:, w.history:], "value_latents": value,
+        item = {"obs_latents": rgb[:, :w.history], "rgb_latents": rgb[:, w.history:], "value_latents": value,
                 **self._window_actions(index, w), "text_embeds": self.text[episode.attrs.instruction]}
+        if self.positions is not None:
+            item["object_positions"] = self.positions[self.table[index][0]][self._reference_row(self.table[index][1])]
+        return item
+
+
+def _table_positions(episode: EpisodeRef, objects: int) -> torch.Tensor:
+    """[steps, objects, 2]: the (x, y) of the episode's first `objects` tracked objects at every recorded step, in
+    decimetres (`POSITION_SCALE`): what an action prior that locates objects is trained to read."""
+    names = list(episode.attrs.object_names)
+    if len(names) < objects:
+        raise ValueError(f"the model locates {objects} objects but episode {episode.episode_id} tracks "
+                         f"{len(names)} ({names}); lower AIMConfig.action_prior_objects")
+    return torch.from_numpy(episode.read("object_poses")[:, :objects, :2]).float() * POSITION_SCALE
 
 
 class PixelWindowDataset(_WindowTable):
@@ -221,7 +236,8 @@ def collate_windows(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
         raise ValueError(f"windows of history lengths {lengths} in one batch: the model has no padding mask; "
                          "draw batches from one history group (StepBatchSampler with history_groups())")
     out = {k: torch.stack([it[k] for it in items]).float()
-           for k in ("obs_latents", "rgb_latents", "value_latents", "past_actions", "actions")}
+           for k in ("obs_latents", "rgb_latents", "value_latents", "past_actions", "actions", "object_positions")
+           if k in items[0]}
     texts = [it["text_embeds"] for it in items]
     padded = torch.zeros(len(texts), max(t.shape[0] for t in texts), texts[0].shape[1])
     for i, t in enumerate(texts):

@@ -47,6 +47,7 @@ class AIMOutput:
     value: torch.Tensor | None = None   # [B, C, F_f, h, w]
     action: torch.Tensor | None = None  # [B, n, action_dim]
     action_prior: torch.Tensor | None = None  # [B, n, action_dim] (forward with only_action_prior=True)
+    object_positions: torch.Tensor | None = None  # [B, objects, 2] located by the prior (AIMConfig.action_prior_objects)
 
 
 def _timestep(t: torch.Tensor | float | None, batch: int, device, name: str) -> torch.Tensor:
@@ -79,7 +80,8 @@ class AIMModel(ModelMixin, ConfigMixin):
         self.action_keypoint_encoder = (ObservationKeypoints(c.latent_channels, c.action_keypoints, c.action_width)
                                         if c.action_keypoints else None)
         self.action_prior_head = (ActionPrior(c.latent_channels, c.action_prior_keypoints, c.action_dim,
-                                              c.layout.future_actions, c.action_width, grid=c.action_prior_grid)
+                                              c.layout.future_actions, c.action_width, grid=c.action_prior_grid,
+                                              objects=c.action_prior_objects)
                                   if c.action_prior_keypoints else None)
         self.blocks = nn.ModuleList(MoTBlock(c, last=i == c.num_layers - 1) for i in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
@@ -247,11 +249,15 @@ class AIMModel(ModelMixin, ConfigMixin):
                 only_action_prior: bool = False) -> AIMOutput:
         """Full recomputation of one window (training, reference sampling): velocities of the future tokens.
 
-        With ``only_action_prior`` it returns the window's `action_prior` alone (no transformer pass): the loss
-        needs it before it noises the actions, and a wrapped model (DDP, FSDP2) must be called through forward.
+        With ``only_action_prior`` it returns the window's `action_prior` (and the objects it locates) alone (no
+        transformer pass): the loss needs it before it noises the actions, and a wrapped model (DDP, FSDP2) must be
+        called through forward.
         """
         if only_action_prior:
-            return AIMOutput(action_prior=self.action_prior(obs_latents, past_actions))
+            if self.action_prior_head is None:
+                return AIMOutput()
+            chunk, positions = self.action_prior_head(obs_latents[:, :, -1], past_actions)
+            return AIMOutput(action_prior=chunk, object_positions=positions)
         history = self.embed_history(obs_latents, past_actions)
         first_future = 0 if obs_latents is None else obs_latents.shape[2]
         future = self.embed_future(first_future, rgb_latents, value_latents, actions, t_video, t_action, obs_latents)
@@ -270,7 +276,7 @@ class AIMModel(ModelMixin, ConfigMixin):
         residual, training subtracts it from the target (`flow_matching_loss`)."""
         if self.action_prior_head is None:
             return None
-        return self.action_prior_head(obs_latents[:, :, -1], past_actions)
+        return self.action_prior_head(obs_latents[:, :, -1], past_actions)[0]
 
     @property
     def reads_scene_statistics(self) -> bool:

@@ -7,7 +7,7 @@ an attention kernel.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 
 import torch
 
@@ -22,16 +22,17 @@ class AIMBatch:
     value_latents: torch.Tensor  # [B, C, F_f, h, w] clean future value-map latents
     actions: torch.Tensor        # [B, F_f*apf, A] normalised future actions
     text_embeds: torch.Tensor    # [B, L, text_dim]
+    object_positions: torch.Tensor | None = None  # [B, objects, 2] at the current frame, decimetres (training only)
 
     @classmethod
     def coerce(cls, batch: "AIMBatch | Mapping[str, torch.Tensor]") -> "AIMBatch":
         if isinstance(batch, cls):
             return batch
-        names = {f.name for f in fields(cls)}
+        names = {f.name for f in fields(cls) if f.default is MISSING}
         missing = names - set(batch)
         if missing:
             raise ValueError(f"batch lacks {sorted(missing)}; AIMBatch needs {sorted(names)}")
-        return cls(**{k: batch[k] for k in names})
+        return cls(**{k: batch[k] for k in names}, object_positions=batch.get("object_positions"))
 
     def validate(self, config: AIMConfig) -> None:
         """Shapes against the model layout. The history holds 1..F_h frames (windows near an episode's
@@ -55,10 +56,14 @@ class AIMBatch:
             got = tuple(getattr(self, name).shape)
             if got != shape:
                 raise ValueError(f"batch.{name} has shape {list(got)}, the model layout {lay} expects {list(shape)}")
+        if self.object_positions is not None and tuple(self.object_positions.shape) != (b, config.action_prior_objects, 2):
+            raise ValueError(f"batch.object_positions has shape {list(self.object_positions.shape)}, the model locates "
+                             f"{config.action_prior_objects} objects: expected [{b}, {config.action_prior_objects}, 2]")
         text = self.text_embeds
         if text.ndim != 3 or text.shape[0] != b or text.shape[2] != config.text_dim:
             raise ValueError(f"batch.text_embeds has shape {list(text.shape)}, expected [{b}, L, {config.text_dim}]")
-        finite = torch.stack([torch.isfinite(getattr(self, f.name)).all() for f in fields(self)]).tolist()
+        given = [f.name for f in fields(self) if getattr(self, f.name) is not None]
+        finite = torch.stack([torch.isfinite(getattr(self, name)).all() for name in given]).tolist()
         if not all(finite):  # one device sync for all tensors
-            bad = [f.name for f, ok in zip(fields(self), finite) if not ok]
+            bad = [name for name, ok in zip(given, finite) if not ok]
             raise ValueError(f"batch.{', batch.'.join(bad)} contains NaN or inf")

@@ -91,6 +91,13 @@ class AIMConfig:
     outweigh the shoe in the latents, and the keypoint prior's opening chunk was the same mean of the left- and
     right-arm demonstrations on every scene, while a linear probe of the same latents names the arm 20/20
     (benchmarks/RESULTS.md, Learning, seventeenth session)."""
+    action_prior_objects: int = 0
+    """Tracked objects (the first of each episode's `object_names`) whose (x, y) on the table the action prior
+    locates from its frame and reads (`aim_core.models.embeddings.ActionPrior`), supervised in training by the
+    recorded object poses (`FlowMatchingConfig.lambda_locate`); 0: none. Privileged information in training only:
+    at inference the prior reads the objects from the image alone. Why: on stack_blocks_two the reach stopped
+    6.7-10.1 cm from the red cube on the policy's own training scenes, which its latents place to ~3 cm
+    (benchmarks/RESULTS.md, twenty-sixth session)."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
@@ -117,6 +124,10 @@ class AIMConfig:
             raise ValueError(f"action_prior_grid must be (rows, cols) > 0, or (0, 0) for none; got {self.action_prior_grid}")
         if any(self.action_prior_grid) and not self.action_prior_keypoints:
             raise ValueError("action_prior_grid is a view of the action prior: set action_prior_keypoints too")
+        if self.action_prior_objects < 0:
+            raise ValueError(f"action_prior_objects must be >= 0, got {self.action_prior_objects}")
+        if self.action_prior_objects and not self.action_prior_keypoints:
+            raise ValueError("action_prior_objects are located by the action prior: set action_prior_keypoints too")
         if self.grid_position_table < 0:
             raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:

@@ -41,6 +41,9 @@ GRID_CHANNELS = 8
 SCENE_STD_FLOOR = 0.05
 """Least std of a cell in the scene statistics (normalised latent units): a cell no scene changes stays ~0."""
 
+POSITION_SCALE = 10.0
+"""Object positions the action prior locates (`ActionPrior`, `AIMBatch.object_positions`) are metres x this
+(decimetres): a table's objects lie within about +-3 units, the scale of normalised actions."""
 INITIAL_SHARPNESS = 3.0
 """Softmax factor on standardised keypoint logits at initialisation: the top cells of a frame carry most weight."""
 
@@ -115,16 +118,24 @@ class ActionPrior(SpatialKeypoints):
     and the opening chunk could not name the arm. Measured on its 99 opening frames (a prior trained on them
     alone, 12 held-out scenes): raw frame, keypoints 0.5 (chance) after 1500 steps, + grid ~0.9 after 2000;
     standardised, keypoints 0.96 and + grid 1.0 after 400 (`AIMConfig.action_prior_grid`).
+
+    With `objects` it also locates that many tracked objects on the table ((x, y) in decimetres, `POSITION_SCALE`)
+    from the same views, and the chunk regression reads those located positions. Their own regression term
+    (`FlowMatchingConfig.lambda_locate`) supervises them with the recorded object poses, in training only. Why: on
+    stack_blocks_two a probe reads the red cube's position from the latents to 3.1 / 0.9 cm while the policy's
+    reach stopped 6.7-10.1 cm from it on its own training scenes: the chunk loss alone did not make the prior
+    read where the object is (benchmarks/RESULTS.md, twenty-sixth session; `AIMConfig.action_prior_objects`).
     """
 
     def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int,
-                 grid: tuple[int, int] = (0, 0)) -> None:
+                 grid: tuple[int, int] = (0, 0), objects: int = 0) -> None:
         super().__init__(channels, keypoints, width)
-        self.actions, self.action_dim = actions, action_dim
+        self.actions, self.action_dim, self.objects = actions, action_dim, objects
         self.grid = (nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.AdaptiveAvgPool2d(tuple(grid)),
                                    nn.Flatten()) if all(grid) else None)
-        grid_features = GRID_CHANNELS * grid[0] * grid[1] if self.grid is not None else 0
-        self.regress = action_mlp(2 * keypoints + grid_features + action_dim + 1, actions * action_dim, width)
+        views = 2 * keypoints + (GRID_CHANNELS * grid[0] * grid[1] if self.grid is not None else 0)
+        self.locate = action_mlp(views, 2 * objects, width) if objects else None
+        self.regress = action_mlp(views + 2 * objects + action_dim + 1, actions * action_dim, width)
         if self.grid is not None:  # identity until set_scene_statistics
             self.register_buffer("scene_mean", torch.zeros(channels, *grid))
             self.register_buffer("scene_std", torch.ones(channels, *grid))
@@ -143,8 +154,10 @@ class ActionPrior(SpatialKeypoints):
                      for s in (self.scene_mean, self.scene_std))
         return ((frame.float() - mean) / std).to(frame.dtype)
 
-    def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None) -> torch.Tensor:
-        """Current frame [B, C, h, w] and the window's past actions [B, m, A] (m may be 0, or None) -> [B, n, A]."""
+    def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Current frame [B, C, h, w] and the window's past actions [B, m, A] (m may be 0, or None) -> the chunk
+        [B, n, A] and the located objects' (x, y) [B, objects, 2] in decimetres (None without `objects`)."""
         frame = self._standardised(frame)
         points = self.keypoints(frame)
         b = points.shape[0]
@@ -153,7 +166,10 @@ class ActionPrior(SpatialKeypoints):
         else:
             last, known = past_actions[:, -1].to(points.dtype), points.new_ones(b, 1)
         views = [points.flatten(1)] if self.grid is None else [points.flatten(1), self.grid(frame).to(points.dtype)]
-        return self.regress(torch.cat([*views, last, known], dim=1)).view(b, self.actions, self.action_dim)
+        positions = self.locate(torch.cat(views, dim=1)) if self.locate is not None else None
+        located = [] if positions is None else [positions]
+        chunk = self.regress(torch.cat([*views, *located, last, known], dim=1)).view(b, self.actions, self.action_dim)
+        return chunk, None if positions is None else positions.view(b, self.objects, 2)
 
 
 class LatentEmbed(nn.Module):

@@ -154,5 +154,6 @@ def open_training_data(config: TrainConfig) -> TrainingData:
     windows = LatentWindowDataset(config.dataset, layout, cache=config.latent_cache_dir, tasks=config.tasks,
                                   settings=config.settings, max_episodes=config.max_episodes,
                                   short_history=config.short_history, relative_targets=config.relative_targets,
-                                  preload=config.preload_latents)
+                                  preload=config.preload_latents,
+                                  object_positions=_preset(config).action_prior_objects)
     return TrainingData(config, windows, layout, encoders_source(config))

@@ -48,6 +48,9 @@ class FlowMatchingConfig:
     """Share of each batch trained at s = 1 for every future stream (whole samples, exact on average)."""
     lambda_prior: float = 1.0
     """Weight of the action prior's regression onto the clean chunk (models with an action prior only)."""
+    lambda_locate: float = 1.0
+    """Weight of the action prior's object positions against the recorded ones (models whose prior locates
+    objects, `AIMConfig.action_prior_objects`; decimetres, so a 1 cm error costs 0.01)."""
     history_noise: float = 0.0
     """Largest std of the Gaussian noise added to each sample's past actions (normalised units); each sample
     draws its own std uniform in [0, history_noise], so clean histories (as at inference) stay in the mix."""
@@ -113,8 +116,9 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     sigma = sample_sigmas(b, cfg, schedule, device, generator)
     rgb_in, rgb_target = _noised(batch.rgb_latents, sigma, generator)
     past_actions = _perturbed_history(batch.past_actions, cfg.history_noise, generator)
-    prior = (model(obs_latents=batch.obs_latents, past_actions=past_actions, only_action_prior=True).action_prior
-             if config.action_prior_keypoints else None)  # the stream denoises chunk - prior
+    reading = (model(obs_latents=batch.obs_latents, past_actions=past_actions, only_action_prior=True)
+               if config.action_prior_keypoints else None)
+    prior = reading.action_prior if reading is not None else None  # the stream denoises chunk - prior
     act_in, act_target = _noised(batch.actions if prior is None else batch.actions - prior.detach(), sigma, generator)
     value_in = value_target = None
     if config.has_value_stream:
@@ -131,6 +135,12 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     if prior is not None:
         terms["prior"] = F.mse_loss(prior.float(), batch.actions.float())
         loss = loss + cfg.lambda_prior * terms["prior"]
+    if config.action_prior_objects:
+        if batch.object_positions is None:
+            raise ValueError(f"the model's action prior locates {config.action_prior_objects} objects "
+                             "(AIMConfig.action_prior_objects) but the batch has no object_positions")
+        terms["locate"] = F.mse_loss(reading.object_positions.float(), batch.object_positions.float())
+        loss = loss + cfg.lambda_locate * terms["locate"]
     return loss, {k: float(v.detach()) for k, v in terms.items()}
 
 
