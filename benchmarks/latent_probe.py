@@ -5,6 +5,8 @@ beside the same probe on the head camera's pixels.
         --actor shoe [--steps 3000]
     .venv/bin/python benchmarks/latent_probe.py --dataset DATA/dataset.zarr --vae RUN/encoders/vae --sources latent
     .venv/bin/python benchmarks/latent_probe.py ... --quantity heading    (its yaw instead, in degrees)
+    .venv/bin/python benchmarks/latent_probe.py --dataset HELDOUT/dataset.zarr --bundle RUN/checkpoints/step-N \
+        --actor block_bottom    (where a trained action prior locates it: AIMConfig.action_prior_objects)
 
 A probe (a 3x3 conv, a spatial softmax to keypoints and an MLP: the way the action prior reads a frame) regresses
 the actor's (x, y) from every frame recorded before the actor first moves; it is trained on four of five episodes
@@ -30,7 +32,8 @@ from aim_core.data.canvas import CanvasLayout, unpack_canvas
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_dataset
 from aim_core.data.latent_cache import cached_latents, episode_canvases
 from aim_core.data.windows import StepGrid
-from aim_core.models.embeddings import GRID_CHANNELS, SpatialKeypoints
+from aim_core.inference.policy import AIMPolicy
+from aim_core.models.embeddings import GRID_CHANNELS, POSITION_SCALE, SpatialKeypoints
 from aim_core.models.vae import VideoVAE
 from data_schemas import CAMERA_NAMES
 
@@ -182,6 +185,24 @@ def fit_probe(frames: np.ndarray, targets: np.ndarray, groups: np.ndarray, downs
             "predicted": predicted.numpy(), "test": test.numpy()}
 
 
+@torch.no_grad()
+def located_by_prior(bundle: Path, dataset: Path, actor: str, max_frames: int | None = None) -> dict:
+    """Where a bundle's action prior locates `actor` (`AIMConfig.action_prior_objects`) on the still frames of the
+    store's successful episodes, encoded by the bundle's VAE: mean absolute error per axis (metres), beside that
+    of predicting these frames' own mean position (the spread a prior blind to the scene would leave)."""
+    policy = AIMPolicy.from_pretrained(bundle)
+    objects = policy.model.config.action_prior_objects
+    names = list(complete_episodes(open_dataset(str(dataset)), successful_only=True)[0].attrs.object_names)
+    if actor not in names[:objects]:
+        raise ValueError(f"the bundle's action prior locates {names[:objects]} (AIMConfig.action_prior_objects="
+                         f"{objects}), not {actor!r}")
+    frames, targets, _ = probe_frames(dataset, actor, "latent", vae=policy.vae, max_frames=max_frames)
+    located = policy.model.action_prior_head(torch.from_numpy(frames), None)[1][:, names.index(actor)]
+    located = located.float().numpy() / POSITION_SCALE
+    return {"mae": np.abs(located - targets).mean(0).tolist(),
+            "mean_predictor_mae": np.abs(targets - targets.mean(0)).mean(0).tolist(), "frames": len(frames)}
+
+
 def heading_errors_deg(result: dict, targets: np.ndarray) -> dict:
     """Mean absolute angle (degrees) between the predicted and true heading vectors on the training and test
     frames of a `fit_probe` result, beside that of the training frames' mean direction."""
@@ -200,6 +221,8 @@ def main() -> None:
     latents = p.add_mutually_exclusive_group(required=True)
     latents.add_argument("--cache", type=Path, help="a run's latent cache (its VAE's latents)")
     latents.add_argument("--vae", type=Path, help="a VAE folder (RUN/encoders/vae): encode the still frames here")
+    latents.add_argument("--bundle", type=Path,
+                         help="a policy bundle whose action prior locates objects: where it places --actor")
     p.add_argument("--actor", default="shoe", help="the tracked actor whose position is probed")
     p.add_argument("--quantity", default="position", choices=QUANTITIES,
                    help="heading: the actor's yaw (a task such as place_shoe checks it to +-15 degrees)")
@@ -215,6 +238,12 @@ def main() -> None:
     if "decoded" in args.sources and args.vae is None:
         p.error("--sources decoded needs --vae (the VAE that decodes the frames)")
     torch.set_num_threads(1)
+    if args.bundle is not None:
+        result = located_by_prior(args.bundle, args.dataset, args.actor, args.max_frames)
+        print(json.dumps({"source": "action prior", "bundle": str(args.bundle), "frames": result["frames"],
+                          "mae_cm_xy": {k: [round(100 * v, 1) for v in result[k]]
+                                        for k in ("mae", "mean_predictor_mae")}}))
+        return
     vae = VideoVAE.from_pretrained(args.vae) if args.vae is not None else None
     for source in args.sources:
         frames, targets, groups = probe_frames(args.dataset, args.actor, source, cache=args.cache, vae=vae,

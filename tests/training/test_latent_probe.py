@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, "benchmarks")
-from latent_probe import READOUTS, PositionProbe, fit_probe, heading, heading_errors_deg, probe_frames  # noqa: E402
+from latent_probe import (READOUTS, PositionProbe, fit_probe, heading, heading_errors_deg, located_by_prior,  # noqa: E402
+                          probe_frames)
 
 from aim_core.training.data_source import training_encoders  # noqa: E402
 
@@ -120,3 +121,20 @@ def test_every_layer_of_the_probe_is_trained(readout):
     probe = PositionProbe(16, False, (12, 16), readout=readout)
     trained = {name.split(".")[0] for name, _ in probe.named_parameters()}
     assert trained == {"head", "points" if readout == "keypoints" else "grid"}
+
+
+def test_a_bundle_whose_prior_locates_objects_is_read_on_the_still_frames(tiny_dataset, latent_cache, tiny_config):
+    """`--bundle`: the error of the positions a trained prior locates, one still frame set with the VAE's probe;
+    an actor the prior does not locate is refused."""
+    from aim_core.training.trainer import train_stage1
+
+    config = tiny_config(steps=1, checkpoint_every=1,
+                         model_overrides={"action_prior_keypoints": 2, "action_prior_objects": 1})
+    bundle = train_stage1(config).checkpoint
+    result = located_by_prior(bundle, tiny_dataset, "target")
+    _, xy, _ = probe_frames(tiny_dataset, "target", "latent", cache=latent_cache)
+    assert result["frames"] == len(xy)
+    np.testing.assert_allclose(result["mean_predictor_mae"], np.abs(xy - xy.mean(0)).mean(0), rtol=1e-5)
+    assert np.isfinite(result["mae"]).all() and len(result["mae"]) == 2
+    with pytest.raises(ValueError, match=r"locates \['target'\] .*not 'support'"):
+        located_by_prior(bundle, tiny_dataset, "support")
