@@ -401,23 +401,28 @@ def loss_curves(runs: dict[str, Path], path: Path) -> None:
     plt.close(fig)
 
 
+def episodes_of(outcome, policy: str, task: str) -> list:
+    """The evaluation's episode results of one policy on one task."""
+    return [r for r in outcome.results if r.policy == policy and r.task == task]
+
+
 def success_by(outcome, policy: str, task: str) -> tuple[int, int]:
-    rows = [r for r in outcome.results if r.policy == policy and r.task == task]
+    rows = episodes_of(outcome, policy, task)
     return sum(bool(r.success) for r in rows), len(rows)
 
 
 def first_arm_agreement(outcome, policy: str, task: str) -> tuple[int, int] | None:
     """Closed loop: on how many seeds the policy's first moving arm is the expert's on the same seed (None where
     the expert did not play: `--no-reference`)."""
-    expert = {r.seed: r.first_arm for r in outcome.results if r.policy == "expert" and r.task == task}
-    rows = [r for r in outcome.results if r.policy == policy and r.task == task and r.seed in expert]
+    expert = {r.seed: r.first_arm for r in episodes_of(outcome, "expert", task)}
+    rows = [r for r in episodes_of(outcome, policy, task) if r.seed in expert]
     return (sum(r.first_arm == expert[r.seed] for r in rows), len(rows)) if rows else None
 
 
 def lifted_counts(outcome, policy: str, task: str) -> dict[str, list[int]]:
     """Closed loop: in how many of the policy's episodes each task object was lifted (`EpisodeResult.lifted`), of
     how many: a pick-and-place row at 0% says whether its grasps held."""
-    rows = [r for r in outcome.results if r.policy == policy and r.task == task]
+    rows = episodes_of(outcome, policy, task)
     names = sorted({name for r in rows for name in r.lifted})
     return {name: [sum(name in r.lifted for r in rows), len(rows)] for name in names}
 
