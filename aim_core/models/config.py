@@ -93,7 +93,8 @@ class AIMConfig:
     (benchmarks/RESULTS.md, Learning, seventeenth session)."""
     action_prior_objects: int = 0
     """Tracked objects (the first of each episode's `object_names`) whose (x, y) on the table the action prior
-    locates from its frame and reads (`aim_core.models.embeddings.ActionPrior`), supervised in training by the
+    locates from its frame on its scene grid and reads (`aim_core.models.embeddings.ActionPrior`), supervised in
+    training by the
     recorded object poses (`FlowMatchingConfig.lambda_locate`); 0: none. Privileged information in training only:
     at inference the prior reads the objects from the image alone. Why: on stack_blocks_two the reach stopped
     6.7-10.1 cm from the red cube on the policy's own training scenes, which its latents place to ~3 cm
@@ -126,8 +127,9 @@ class AIMConfig:
             raise ValueError("action_prior_grid is a view of the action prior: set action_prior_keypoints too")
         if self.action_prior_objects < 0:
             raise ValueError(f"action_prior_objects must be >= 0, got {self.action_prior_objects}")
-        if self.action_prior_objects and not self.action_prior_keypoints:
-            raise ValueError("action_prior_objects are located by the action prior: set action_prior_keypoints too")
+        if self.action_prior_objects and not any(self.action_prior_grid):
+            raise ValueError("action_prior_objects are located on the action prior's scene grid: set "
+                             "action_prior_keypoints and action_prior_grid too")
         if self.grid_position_table < 0:
             raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:

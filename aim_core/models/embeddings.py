@@ -119,12 +119,16 @@ class ActionPrior(SpatialKeypoints):
     alone, 12 held-out scenes): raw frame, keypoints 0.5 (chance) after 1500 steps, + grid ~0.9 after 2000;
     standardised, keypoints 0.96 and + grid 1.0 after 400 (`AIMConfig.action_prior_grid`).
 
-    With `objects` it also locates that many tracked objects on the table ((x, y) in decimetres, `POSITION_SCALE`)
-    from the same views, and the chunk regression reads those located positions. Their own regression term
-    (`FlowMatchingConfig.lambda_locate`) supervises them with the recorded object poses, in training only. Why: on
-    stack_blocks_two a probe reads the red cube's position from the latents to 3.1 / 0.9 cm while the policy's
-    reach stopped 6.7-10.1 cm from it on its own training scenes: the chunk loss alone did not make the prior
-    read where the object is (benchmarks/RESULTS.md, twenty-sixth session; `AIMConfig.action_prior_objects`).
+    With `objects` (and a grid) it also locates that many tracked objects on the table ((x, y) in decimetres,
+    `POSITION_SCALE`) with a locator of its own, GRID_CHANNELS 1x1-conv maps of the standardised frame flattened
+    cell by cell and an MLP (how `benchmarks/latent_probe.py --readout grid` reads an object), supervised by the
+    recorded object poses in training only (`FlowMatchingConfig.lambda_locate`); the chunk regression reads the
+    located positions, detached. Why: on stack_blocks_two that probe reads the red cube's position from the
+    latents to 3.1 / 0.9 cm while the policy's reach stopped 6.7-10.1 cm from it on its own training scenes: the
+    chunk loss alone did not make the prior read where the object is (benchmarks/RESULTS.md, twenty-sixth
+    session). Its own features and the detach: a locating term on the features the chunk regression shares made
+    that regression fit 5-10x worse (prior loss 0.06-0.12 vs 0.012) and still placed the cube only to 7 cm in x on
+    its training scenes (twenty-seventh session; `AIMConfig.action_prior_objects`).
     """
 
     def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int,
@@ -133,8 +137,13 @@ class ActionPrior(SpatialKeypoints):
         self.actions, self.action_dim, self.objects = actions, action_dim, objects
         self.grid = (nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.AdaptiveAvgPool2d(tuple(grid)),
                                    nn.Flatten()) if all(grid) else None)
-        views = 2 * keypoints + (GRID_CHANNELS * grid[0] * grid[1] if self.grid is not None else 0)
-        self.locate = action_mlp(views, 2 * objects, width) if objects else None
+        if objects and self.grid is None:
+            raise ValueError("an action prior locates objects on its scene grid: give it a grid too")
+        cells = grid[0] * grid[1]
+        self.locate = (nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.AdaptiveAvgPool2d(tuple(grid)),
+                                     nn.Flatten(), action_mlp(GRID_CHANNELS * cells, 2 * objects, width))
+                       if objects else None)
+        views = 2 * keypoints + (GRID_CHANNELS * cells if self.grid is not None else 0)
         self.regress = action_mlp(views + 2 * objects + action_dim + 1, actions * action_dim, width)
         if self.grid is not None:  # identity until set_scene_statistics
             self.register_buffer("scene_mean", torch.zeros(channels, *grid))
@@ -166,8 +175,8 @@ class ActionPrior(SpatialKeypoints):
         else:
             last, known = past_actions[:, -1].to(points.dtype), points.new_ones(b, 1)
         views = [points.flatten(1)] if self.grid is None else [points.flatten(1), self.grid(frame).to(points.dtype)]
-        positions = self.locate(torch.cat(views, dim=1)) if self.locate is not None else None
-        located = [] if positions is None else [positions]
+        positions = self.locate(frame).to(points.dtype) if self.locate is not None else None
+        located = [] if positions is None else [positions.detach()]
         chunk = self.regress(torch.cat([*views, *located, last, known], dim=1)).view(b, self.actions, self.action_dim)
         return chunk, None if positions is None else positions.view(b, self.objects, 2)
 

@@ -129,7 +129,8 @@ def test_a_bundle_whose_prior_locates_objects_is_read_on_the_still_frames(tiny_d
     from aim_core.training.trainer import train_stage1
 
     config = tiny_config(steps=1, checkpoint_every=1,
-                         model_overrides={"action_prior_keypoints": 2, "action_prior_objects": 1})
+                         model_overrides={"action_prior_keypoints": 2, "action_prior_grid": (2, 3),
+                                          "action_prior_objects": 1})
     bundle = train_stage1(config).checkpoint
     result = located_by_prior(bundle, tiny_dataset, "target")
     _, xy, _ = probe_frames(tiny_dataset, "target", "latent", cache=latent_cache)

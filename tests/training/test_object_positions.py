@@ -18,7 +18,7 @@ from aim_core.training.metrics_log import read_metrics
 from aim_core.training.trainer import train_stage1
 from data_schemas.observation import Observation
 
-LOCATE = {"action_prior_keypoints": 2, "action_prior_objects": 2}
+LOCATE = {"action_prior_keypoints": 2, "action_prior_grid": (2, 3), "action_prior_objects": 2}
 
 
 def test_windows_carry_the_objects_position_at_their_current_frame(tiny_dataset, latent_cache):
@@ -63,15 +63,17 @@ def test_the_loss_refuses_a_batch_without_positions_for_a_locating_prior():
         flow_matching_loss(model, batch, FlowMatchingConfig(), NoiseSchedule())
     with pytest.raises(ValueError, match="expected \\[1, 2, 2\\]"):
         AIMBatch(**{**batch.__dict__, "object_positions": torch.zeros(1, 3, 2)}).validate(c)
-    with pytest.raises(ValueError, match="set action_prior_keypoints too"):
-        aim_tiny_config(action_prior_objects=1)
+    for without_grid in ({}, {"action_prior_keypoints": 2}):
+        with pytest.raises(ValueError, match="set action_prior_keypoints and action_prior_grid too"):
+            aim_tiny_config(action_prior_objects=1, **without_grid)
 
 
 def test_a_locating_prior_learns_where_an_object_is_in_its_frame():
     """Frames with one bright cell at a random place: the prior's located position follows the cell on frames it
-    was not trained on (the synthetic episodes' object poses are noise, unrelated to their images)."""
+    was not trained on (the synthetic episodes' object poses are noise, unrelated to their images), and the chunk
+    loss does not train the locator (it reads the located positions detached)."""
     torch.manual_seed(0)
-    prior = ActionPrior(channels=4, keypoints=4, action_dim=2, actions=2, width=32, objects=1)
+    prior = ActionPrior(channels=4, keypoints=4, action_dim=2, actions=2, width=32, grid=(8, 12), objects=1)
 
     def frames(n: int) -> tuple[torch.Tensor, torch.Tensor]:
         rows, cols = torch.randint(0, 8, (n,)), torch.randint(0, 12, (n,))
@@ -86,6 +88,10 @@ def test_a_locating_prior_learns_where_an_object_is_in_its_frame():
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+    prior.zero_grad()
+    chunk, _ = prior(frames(4)[0], None)
+    chunk.sum().backward()
+    assert all(p.grad is None or not p.grad.any() for p in prior.locate.parameters())
     frame, where = frames(256)
     with torch.no_grad():
         located = prior(frame, None)[1]
