@@ -48,9 +48,13 @@ class FlowMatchingConfig:
     """Share of each batch trained at s = 1 for every future stream (whole samples, exact on average)."""
     lambda_prior: float = 1.0
     """Weight of the action prior's regression onto the clean chunk (models with an action prior only)."""
-    lambda_locate: float = 1.0
+    lambda_locate: float = 0.03
     """Weight of the action prior's object positions against the recorded ones (models whose prior locates
-    objects, `AIMConfig.action_prior_objects`; decimetres, so a 1 cm error costs 0.01)."""
+    objects, `AIMConfig.action_prior_objects`; decimetres). Small because the locator's gradient would otherwise
+    set the global norm that clipping (`OptimConfig.grad_clip`) divides every gradient by: at weight 1 on
+    stack_blocks_two the norm was 16-28 where the run without it had 1-2, so every other term learned 10-20x
+    slower (the prior's loss 0.11-0.12 at steps 1200-1600 vs 0.046); the locator, trained by this term alone, is
+    barely slowed (Adam scales its steps per parameter). Twenty-seventh session, benchmarks/RESULTS.md."""
     history_noise: float = 0.0
     """Largest std of the Gaussian noise added to each sample's past actions (normalised units); each sample
     draws its own std uniform in [0, history_noise], so clean histories (as at inference) stay in the mix."""
