@@ -126,9 +126,10 @@ class ActionPrior(SpatialKeypoints):
     located positions, detached. Why: on stack_blocks_two that probe reads the red cube's position from the
     latents to 3.1 / 0.9 cm while the policy's reach stopped 6.7-10.1 cm from it on its own training scenes: the
     chunk loss alone did not make the prior read where the object is (benchmarks/RESULTS.md, twenty-sixth
-    session). Its own features and the detach: a locating term on the features the chunk regression shares made
-    that regression fit 5-10x worse (prior loss 0.06-0.12 vs 0.012) and still placed the cube only to 7 cm in x on
-    its training scenes (twenty-seventh session; `AIMConfig.action_prior_objects`).
+    session). Its own features and the detach keep the chunk regression's features as the chunk loss shapes them;
+    a first version that located from those shared features (at `lambda_locate` 1, whose gradient then dominated the
+    clipped norm) fitted the chunk 5x worse and placed the cube only to 7 cm in x on its training scenes
+    (twenty-seventh session; `AIMConfig.action_prior_objects`).
     """
 
     def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int,
