@@ -94,11 +94,11 @@ class AIMConfig:
     action_prior_objects: int = 0
     """Tracked objects (the first of each episode's `object_names`) whose (x, y) on the table the action prior
     locates from its frame on its scene grid and reads (`aim_core.models.embeddings.ActionPrior`), supervised in
-    training by the
-    recorded object poses (`FlowMatchingConfig.lambda_locate`); 0: none. Privileged information in training only:
-    at inference the prior reads the objects from the image alone. Why: on stack_blocks_two the reach stopped
-    6.7-10.1 cm from the red cube on the policy's own training scenes, which its latents place to ~3 cm
-    (benchmarks/RESULTS.md, twenty-sixth session)."""
+    training by the recorded object poses (`FlowMatchingConfig.lambda_locate`); 0: none. Privileged information in
+    training only: at inference the prior reads the objects from the image alone. Measured on stack_blocks_two
+    (2 objects): still 0/20 held-out, as without it; the locator places the resting red cube only to 11-14 cm in x,
+    about what the small VAE's latents hold of it (a probe: 11.5 cm; the pixels 1.4). Worth it with latents that
+    keep small objects (benchmarks/RESULTS.md, twenty-seventh session)."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)

@@ -123,10 +123,10 @@ class ActionPrior(SpatialKeypoints):
     `POSITION_SCALE`) with a locator of its own, GRID_CHANNELS 1x1-conv maps of the standardised frame flattened
     cell by cell and an MLP (how `benchmarks/latent_probe.py --readout grid` reads an object), supervised by the
     recorded object poses in training only (`FlowMatchingConfig.lambda_locate`); the chunk regression reads the
-    located positions, detached. Why: on stack_blocks_two that probe reads the red cube's position from the
-    latents to 3.1 / 0.9 cm while the policy's reach stopped 6.7-10.1 cm from it on its own training scenes: the
-    chunk loss alone did not make the prior read where the object is (benchmarks/RESULTS.md, twenty-sixth
-    session). Its own features and the detach keep the chunk regression's features as the chunk loss shapes them;
+    located positions, detached. Why: on stack_blocks_two the policy's reach stopped 6.7-10.1 cm from the red cube
+    on its own training scenes (benchmarks/RESULTS.md, twenty-sixth session). Measured: it did not help there, as
+    the small VAE's latents hardly hold a resting cube (11-14 cm located, 11.5 cm by a probe, the pixels 1.4;
+    twenty-seventh session). Its own features and the detach keep the chunk regression's features as the chunk loss shapes them;
     a first version that located from those shared features (at `lambda_locate` 1, whose gradient then dominated the
     clipped norm) fitted the chunk 5x worse and placed the cube only to 7 cm in x on its training scenes
     (twenty-seventh session; `AIMConfig.action_prior_objects`).
