@@ -15,6 +15,11 @@ and tested on the fifth (scenes it has not seen, as a held-out seed). The same p
 what the VAE loses. With `--vae` the frames are encoded here (no latent cache needed: VAEs compare before a
 cache is built). Why: on place_shoe the policy brings its gripper to about the same point for every scene on one
 side of the table (benchmarks/grasp_probe.py), and a policy cannot reach for a position its latents do not hold.
+
+Mind which frames: an actor is still until it is grasped, so its later still frames show the arm coming down onto
+it, and a probe can read the arm instead. `--max-frames 2` reads each episode's first two latent frames, the scene
+before the arm moves: on stack_blocks_two the red cube from the latents 11.5 cm in x on unseen scenes (all still
+frames: 3.1; the last two: 1.3), from the pixels 1.4 (benchmarks/RESULTS.md, twenty-seventh session).
 """
 from __future__ import annotations
 
