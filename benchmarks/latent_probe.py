@@ -202,7 +202,7 @@ def located_by_prior(bundle: Path, dataset: Path, actor: str, max_frames: int | 
         raise ValueError(f"the bundle's action prior locates {names[:objects]} (AIMConfig.action_prior_objects="
                          f"{objects}), not {actor!r}")
     frames, targets, _ = probe_frames(dataset, actor, "latent", vae=policy.vae, max_frames=max_frames)
-    located = policy.model.action_prior_head(torch.from_numpy(frames), None)[1][:, names.index(actor)]
+    located = policy.model.action_prior_head.read(torch.from_numpy(frames), None)[1][:, names.index(actor)]
     located = located.float().numpy() / POSITION_SCALE
     return {"mae": np.abs(located - targets).mean(0).tolist(),
             "mean_predictor_mae": np.abs(targets - targets.mean(0)).mean(0).tolist(), "frames": len(frames)}

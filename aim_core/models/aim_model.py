@@ -256,7 +256,7 @@ class AIMModel(ModelMixin, ConfigMixin):
         if only_action_prior:
             if self.action_prior_head is None:
                 return AIMOutput()
-            chunk, positions = self.action_prior_head(obs_latents[:, :, -1], past_actions)
+            chunk, positions = self.action_prior_head.read(obs_latents[:, :, -1], past_actions)
             return AIMOutput(action_prior=chunk, object_positions=positions)
         history = self.embed_history(obs_latents, past_actions)
         first_future = 0 if obs_latents is None else obs_latents.shape[2]
@@ -276,7 +276,7 @@ class AIMModel(ModelMixin, ConfigMixin):
         residual, training subtracts it from the target (`flow_matching_loss`)."""
         if self.action_prior_head is None:
             return None
-        return self.action_prior_head(obs_latents[:, :, -1], past_actions)[0]
+        return self.action_prior_head(obs_latents[:, :, -1], past_actions)
 
     @property
     def reads_scene_statistics(self) -> bool:

@@ -164,10 +164,14 @@ class ActionPrior(SpatialKeypoints):
                      for s in (self.scene_mean, self.scene_std))
         return ((frame.float() - mean) / std).to(frame.dtype)
 
-    def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None
-                ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Current frame [B, C, h, w] and the window's past actions [B, m, A] (m may be 0, or None) -> the chunk
-        [B, n, A] and the located objects' (x, y) [B, objects, 2] in decimetres (None without `objects`)."""
+    def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None) -> torch.Tensor:
+        """Current frame [B, C, h, w] and the window's past actions [B, m, A] (m may be 0, or None) -> [B, n, A]."""
+        return self.read(frame, past_actions)[0]
+
+    def read(self, frame: torch.Tensor, past_actions: torch.Tensor | None
+             ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """`forward`'s chunk [B, n, A] and the located objects' (x, y) [B, objects, 2] in decimetres (None without
+        `objects`): what the training loss supervises."""
         frame = self._standardised(frame)
         points = self.keypoints(frame)
         b = points.shape[0]

@@ -84,16 +84,15 @@ def test_a_locating_prior_learns_where_an_object_is_in_its_frame():
     optimizer = torch.optim.Adam(prior.parameters(), lr=3e-3)
     for _ in range(300):
         frame, where = frames(32)
-        loss = torch.nn.functional.mse_loss(prior(frame, None)[1], where)
+        loss = torch.nn.functional.mse_loss(prior.read(frame, None)[1], where)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     prior.zero_grad()
-    chunk, _ = prior(frames(4)[0], None)
-    chunk.sum().backward()
+    prior(frames(4)[0], None).sum().backward()
     assert all(p.grad is None or not p.grad.any() for p in prior.locate.parameters())
     frame, where = frames(256)
     with torch.no_grad():
-        located = prior(frame, None)[1]
+        located = prior.read(frame, None)[1]
     error, spread = (located - where).abs().mean(0), (where - where.mean(0)).abs().mean(0)
     assert (error < 0.25 * spread).all(), (error, spread)
