@@ -92,6 +92,11 @@ class ObservationKeypoints(SpatialKeypoints):
         return self.project(self.keypoints(frame).flatten(1).to(frame.dtype))
 
 
+def _grid_view(channels: int, grid: tuple[int, int]) -> nn.Sequential:
+    """GRID_CHANNELS 1x1-conv maps of a frame, average-pooled to `grid` and flattened cell by cell."""
+    return nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.AdaptiveAvgPool2d(tuple(grid)), nn.Flatten())
+
+
 class ActionPrior(SpatialKeypoints):
     """Current observation latent + the last executed action -> a regressed estimate of the future chunk.
 
@@ -126,7 +131,8 @@ class ActionPrior(SpatialKeypoints):
     located positions, detached. Why: on stack_blocks_two the policy's reach stopped 6.7-10.1 cm from the red cube
     on its own training scenes (benchmarks/RESULTS.md, twenty-sixth session). Measured: it did not help there, as
     the small VAE's latents hardly hold a resting cube (11-14 cm located, 11.5 cm by a probe, the pixels 1.4;
-    twenty-seventh session). Its own features and the detach keep the chunk regression's features as the chunk loss shapes them;
+    twenty-seventh session). Its own features and the detach keep the chunk regression's features as the chunk
+    loss shapes them;
     a first version that located from those shared features (at `lambda_locate` 1, whose gradient then dominated the
     clipped norm) fitted the chunk 5x worse and placed the cube only to 7 cm in x on its training scenes
     (twenty-seventh session; `AIMConfig.action_prior_objects`).
@@ -136,13 +142,11 @@ class ActionPrior(SpatialKeypoints):
                  grid: tuple[int, int] = (0, 0), objects: int = 0) -> None:
         super().__init__(channels, keypoints, width)
         self.actions, self.action_dim, self.objects = actions, action_dim, objects
-        self.grid = (nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.AdaptiveAvgPool2d(tuple(grid)),
-                                   nn.Flatten()) if all(grid) else None)
+        self.grid = _grid_view(channels, grid) if all(grid) else None
         if objects and self.grid is None:
             raise ValueError("an action prior locates objects on its scene grid: give it a grid too")
         cells = grid[0] * grid[1]
-        self.locate = (nn.Sequential(nn.Conv2d(channels, GRID_CHANNELS, 1), nn.AdaptiveAvgPool2d(tuple(grid)),
-                                     nn.Flatten(), action_mlp(GRID_CHANNELS * cells, 2 * objects, width))
+        self.locate = (nn.Sequential(_grid_view(channels, grid), action_mlp(GRID_CHANNELS * cells, 2 * objects, width))
                        if objects else None)
         views = 2 * keypoints + (GRID_CHANNELS * cells if self.grid is not None else 0)
         self.regress = action_mlp(views + 2 * objects + action_dim + 1, actions * action_dim, width)
