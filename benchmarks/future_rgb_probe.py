@@ -93,7 +93,7 @@ def probe(bundle: Path, dataset: Path, cache: Path, windows: int = 24, sampling_
     if not model.config.has_value_stream:
         return None
     swapped = other_mask(model)
-    data = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache), codec=policy.codec)
+    data = LatentWindowDataset.as_seen_by(policy, dataset, cache)
     picks = data.spread_windows(windows)
     samplers = {name: ChunkSampler(m, schedule, SamplingConfig(num_steps=sampling_steps, seed=seed))
                 for name, m, seed in (("own", model, 0), ("redrawn", model, 1), ("swapped", swapped, 0))}
@@ -105,7 +105,8 @@ def probe(bundle: Path, dataset: Path, cache: Path, windows: int = 24, sampling_
             sampler.reset()
             recording = action_attention(shares) if name == "own" else nullcontext()
             with recording:
-                chunks[name] = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions).actions[0]
+                chunks[name] = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
+                                              head_view=batch.head_view).actions[0]
         blocking.append(float((chunks["swapped"] - chunks["own"]).norm()))
         spread.append(float((chunks["redrawn"] - chunks["own"]).norm()))
     attention = np.mean(shares, axis=0)

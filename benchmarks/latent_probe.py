@@ -33,17 +33,15 @@ import torch
 import zarr
 from torch import nn
 
-from aim_core.data.canvas import CanvasLayout, unpack_canvas
+from aim_core.data.canvas import HEAD_CAMERA, CanvasLayout, head_camera_view, unpack_canvas
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_dataset
 from aim_core.data.latent_cache import cached_latents, episode_canvases
 from aim_core.data.windows import StepGrid
 from aim_core.inference.policy import AIMPolicy
 from aim_core.models.embeddings import GRID_CHANNELS, POSITION_SCALE, SpatialKeypoints
 from aim_core.models.vae import VideoVAE
-from data_schemas import CAMERA_NAMES
 
 STILL_TOLERANCE_M = 0.003
-HEAD = CAMERA_NAMES.index("head")
 SOURCES = ("latent", "pixels", "decoded")
 READOUTS = ("keypoints", "grid")
 QUANTITIES = ("position", "heading")
@@ -86,7 +84,7 @@ def decoded_head_views(vae: VideoVAE, latents: np.ndarray) -> np.ndarray:
     video = vae.decode(torch.from_numpy(latents).transpose(0, 1)[None], "rgb")[0].numpy()  # [1 + c(n-1), 2H, 2W, 3]
     canvases = video[::vae.temporal]
     layout = CanvasLayout((canvases.shape[1] // 2, canvases.shape[2] // 2))
-    return unpack_canvas(canvases, layout)[:, HEAD].astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+    return unpack_canvas(canvases, layout)[:, HEAD_CAMERA].astype(np.float32).transpose(0, 3, 1, 2) / 255.0
 
 
 def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = None, vae: VideoVAE | None = None,
@@ -125,7 +123,8 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
                 stack = decoded_head_views(vae, stack)
         else:
             steps = grid.step_frames(slice(0, count))
-            stack = episode.read("rgb", (steps, HEAD)).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+            head = episode.read("rgb", (steps, HEAD_CAMERA))
+            stack = head_camera_view(head, head.shape[-3:-1])
         frames.append(stack)
         targets.append(np.repeat(xy[None], len(stack), axis=0))
         groups.append(np.full(len(stack), len(groups)))

@@ -115,6 +115,8 @@ class Profile:
     """AIMConfig.action_prior_grid of every variant ((0, 0): the prior reads keypoints alone)."""
     action_prior_objects: int = 0
     """AIMConfig.action_prior_objects of every variant (0: the prior locates no objects)."""
+    action_prior_pixels: tuple[int, int] = (0, 0)
+    """AIMConfig.action_prior_pixels of every variant ((0, 0): the prior reads the current latent frame)."""
     history_frames: int | None = None
     """Latent frames of history per window (None: aim-small's 2, i.e. 8 recorded steps)."""
     plan_from_noise: float = 0.25
@@ -247,6 +249,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                                         "action_prior_keypoints": profile.action_prior_keypoints,
                                         "action_prior_grid": profile.action_prior_grid,
                                         "action_prior_objects": profile.action_prior_objects,
+                                        "action_prior_pixels": profile.action_prior_pixels,
                                         **({"layout": asdict(replace(aim_small_config().layout,
                                                               history_frames=profile.history_frames))}
                                            if profile.history_frames else {})},
@@ -279,14 +282,15 @@ def value_map_quality(bundle: Path, heldout: Path, cache: Path, max_windows: int
     schedule = NoiseSchedule.load(bundle)
     if not model.config.has_value_stream:
         return {"predicted": math.nan, "ground_truth_vae": math.nan, "area": math.nan, "windows": 0}
-    windows = LatentWindowDataset(str(heldout), model.config.layout, cache=str(cache), codec=policy.codec)
+    windows = LatentWindowDataset.as_seen_by(policy, heldout, cache)
     picks = windows.spread_windows(max_windows)
     sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=8, seed=0))
     frames_per_latent = windows.grid.frame_stride * windows.grid.temporal_compression
     shares: dict[str, list[float]] = {"predicted": [], "ground_truth_vae": [], "area": []}
     for index in picks:
         batch = AIMBatch.coerce(collate_windows([windows[index]]))
-        chunk = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions)
+        chunk = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
+                               head_view=batch.head_view)
         predicted = decode_frames(vae, chunk.value_latents, "value")[0]
         truth = decode_frames(vae, batch.value_latents, "value")[0]
         episode, window = windows.window(index)
@@ -345,7 +349,7 @@ def history_reliance(bundle: Path, dataset: Path, cache: Path, anchors: tuple[in
     click_bell the image moved the chunk 2-16% and the history 55-101% (RESULTS, eighth session)."""
     policy = AIMPolicy.from_pretrained(bundle)
     model, schedule = policy.model, NoiseSchedule.load(bundle)
-    windows = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache), codec=policy.codec)
+    windows = LatentWindowDataset.as_seen_by(policy, dataset, cache)
     full = model.config.layout.history_frames
     index = {(e, anchor): i for i, (e, anchor, history) in enumerate(windows.table) if history == full}
     arm = {}
@@ -364,10 +368,11 @@ def history_reliance(bundle: Path, dataset: Path, cache: Path, anchors: tuple[in
             a, b = windows[index[(i, anchor)]], windows[index[(int(rng.choice(others)), anchor)]]
             chunks = []
             for obs, past in ((a, a), (b, a), (a, b)):
-                batch = AIMBatch.coerce(collate_windows([{**a, "obs_latents": obs["obs_latents"],
-                                                          "past_actions": past["past_actions"]}]))
+                seen = {k: obs[k] for k in ("obs_latents", "head_view") if k in obs}  # the images the model reads
+                batch = AIMBatch.coerce(collate_windows([{**a, **seen, "past_actions": past["past_actions"]}]))
                 sampler.reset()  # the same initial noise for all three: only the swapped input differs
-                chunks.append(sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions).actions[0])
+                chunks.append(sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
+                                             head_view=batch.head_view).actions[0])
             apart = float((b["actions"] - a["actions"]).norm())
             if apart > 0:
                 ratios.append((float((chunks[1] - chunks[0]).norm()) / apart, float((chunks[2] - chunks[0]).norm()) / apart))
@@ -499,6 +504,9 @@ def main() -> None:
                    help="override AIMConfig.action_prior_grid (0 0: keypoints alone)")
     p.add_argument("--action-prior-objects", type=int,
                    help="override AIMConfig.action_prior_objects (0: the prior locates no objects)")
+    p.add_argument("--action-prior-pixels", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"),
+                   help="override AIMConfig.action_prior_pixels: the prior reads the head camera at this size "
+                        "(0 0: the current latent frame)")
     p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
@@ -551,6 +559,8 @@ def main() -> None:
                                                     ("action_prior_grid", args.action_prior_grid and
                                                      tuple(args.action_prior_grid)),
                                                     ("action_prior_objects", args.action_prior_objects),
+                                                    ("action_prior_pixels", args.action_prior_pixels and
+                                                     tuple(args.action_prior_pixels)),
                                                     ("history_frames", args.history_frames),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("history_noise", args.history_noise),

@@ -43,7 +43,7 @@ def open_loop_tracking(bundle: Path, dataset: Path, cache: Path, episodes: int =
     of `samples` sampled chunks (as `PolicyConfig.chunk_samples` acts)."""
     policy = AIMPolicy.from_pretrained(bundle)
     model, schedule = policy.model, NoiseSchedule.load(bundle)
-    windows = LatentWindowDataset(str(dataset), model.config.layout, cache=str(cache), codec=policy.codec)
+    windows = LatentWindowDataset.as_seen_by(policy, dataset, cache)
     full = model.config.layout.history_frames
     count = min(episodes, len(windows.episodes))
     chosen = set(np.linspace(0, len(windows.episodes) - 1, num=count).round().astype(int).tolist())
@@ -54,7 +54,8 @@ def open_loop_tracking(bundle: Path, dataset: Path, cache: Path, episodes: int =
             continue
         window = windows[i]
         batch = AIMBatch.coerce(collate_windows([window]))
-        targets = torch.stack([sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions).actions[0]
+        targets = torch.stack([sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
+                                              head_view=batch.head_view).actions[0]
                                for _ in range(samples)]).mean(0)
         reference = windows.reference(i)  # relative targets compared as the commands they are, in absolute units
         chunk = policy.codec.targets_as_actions(targets, reference)[:, ARM_JOINTS]

@@ -18,6 +18,8 @@ import torch
 from data_schemas import CAMERA_NAMES
 
 Array = np.ndarray | torch.Tensor
+HEAD_CAMERA = CAMERA_NAMES.index("head")
+"""Index of the head camera in a step's views (CAMERA_NAMES order)."""
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,10 @@ def resize_views(views: np.ndarray, camera_hw: tuple[int, int]) -> np.ndarray:
     flat = views.reshape(-1, *views.shape[-3:])
     out = np.stack([cv2.resize(v, (w, h), interpolation=cv2.INTER_AREA) for v in flat])
     return out.reshape(*views.shape[:-3], h, w, views.shape[-1])
+
+
+def head_camera_view(head: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """uint8 head-camera images [..., H, W, 3] (`HEAD_CAMERA` of a step's views) resized to `hw` by area averaging,
+    as float32 RGB [..., 3, h, w] in [0, 1]: what an action prior that reads pixels sees
+    (`AIMConfig.action_prior_pixels`), the same in training and in closed loop."""
+    return np.moveaxis(resize_views(head, hw), -1, -3).astype(np.float32) / 255.0

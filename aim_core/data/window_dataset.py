@@ -20,6 +20,7 @@ import torch
 from torch.utils.data import Dataset
 
 from aim_core.data.action_stats import load_or_compute_action_stats, stored_action_stats
+from aim_core.data.canvas import HEAD_CAMERA, head_camera_view
 from aim_core.data.episodes import EpisodeRef, complete_episodes, open_cache_root, open_dataset, select_demonstrations
 from aim_core.data.latent_cache import cached_latents, encodes_live_values, episode_canvases
 from aim_core.data.windows import StepGrid, WindowIndex, history_length, window_anchors, window_index
@@ -131,12 +132,14 @@ def demonstrations(store, tasks: list[str] | None, settings: list[str] | None,
 
 
 class LatentWindowDataset(_WindowTable):
-    """Windows of cached latents (see `build_latent_cache`); items match `AIMBatch` fields."""
+    """Windows of cached latents (see `build_latent_cache`); items match `AIMBatch` fields. `object_positions`:
+    items also carry that many tracked objects' (x, y) (`AIMConfig.action_prior_objects`); `head_view` (h, w):
+    the head camera's current view read from the store (`AIMConfig.action_prior_pixels`)."""
 
     def __init__(self, dataset: str | Path, layout: ChunkLayout, cache: str | Path | None = None,
                  tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False,
                  max_episodes: int | None = None, short_history: bool = False, relative_targets: bool = False,
-                 codec: ActionCodec | None = None, object_positions: int = 0):
+                 codec: ActionCodec | None = None, object_positions: int = 0, head_view: tuple[int, int] = (0, 0)):
         store = open_dataset(dataset)
         self.cache_root = open_cache_root(store, cache, mode="r")
         episodes, groups, stale = [], [], []
@@ -169,11 +172,27 @@ class LatentWindowDataset(_WindowTable):
         self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
         self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
         self.positions = [_table_positions(e, object_positions) for e in episodes] if object_positions else None
+        self.head_hw = tuple(head_view) if any(head_view) else None
+
+    @classmethod
+    def as_seen_by(cls, policy, dataset: str | Path, cache: str | Path) -> "LatentWindowDataset":
+        """The windows of `dataset` as a trained policy (an `AIMPolicy`) reads them: its layout and action codec,
+        and the head camera's view where its action prior reads pixels."""
+        config = policy.model.config
+        return cls(str(dataset), config.layout, cache=str(cache), codec=policy.codec,
+                   head_view=config.action_prior_pixels)
 
     def opening_frames(self) -> torch.Tensor:
-        """[episodes, C, h, w]: every episode's first RGB latent frame, the scene before anything moved (what the
-        task randomises; `AIMModel.set_scene_statistics`)."""
+        """[episodes, C, h, w]: every episode's first RGB latent frame (its first head view with `head_view`), the
+        scene before anything moved (what the task randomises; `AIMModel.set_scene_statistics`)."""
+        if self.head_hw is not None:
+            return torch.stack([self._head_view(e, 0) for e in range(len(self.episodes))])
         return torch.stack([torch.from_numpy(np.asarray(lat["rgb"][0])).float() for lat in self.latents])
+
+    def _head_view(self, episode: int, anchor: int) -> torch.Tensor:
+        """[3, h, w]: the head camera at the recorded step of latent frame `anchor` (`head_view`)."""
+        head = self.episodes[episode].read("rgb", (self._reference_row(anchor), HEAD_CAMERA))
+        return torch.from_numpy(head_camera_view(head, self.head_hw))
 
     def _text_embedding(self, instruction: str) -> torch.Tensor:
         try:
@@ -191,6 +210,8 @@ class LatentWindowDataset(_WindowTable):
                 **self._window_actions(index, w), "text_embeds": self.text[episode.attrs.instruction]}
         if self.positions is not None:
             item["object_positions"] = self.positions[self.table[index][0]][self._reference_row(self.table[index][1])]
+        if self.head_hw is not None:
+            item["head_view"] = self._head_view(*self.table[index][:2])
         return item
 
 
@@ -236,7 +257,8 @@ def collate_windows(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
         raise ValueError(f"windows of history lengths {lengths} in one batch: the model has no padding mask; "
                          "draw batches from one history group (StepBatchSampler with history_groups())")
     out = {k: torch.stack([it[k] for it in items]).float()
-           for k in ("obs_latents", "rgb_latents", "value_latents", "past_actions", "actions", "object_positions")
+           for k in ("obs_latents", "rgb_latents", "value_latents", "past_actions", "actions", "object_positions",
+                     "head_view")
            if k in items[0]}
     texts = [it["text_embeds"] for it in items]
     padded = torch.zeros(len(texts), max(t.shape[0] for t in texts), texts[0].shape[1])

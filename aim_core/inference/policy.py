@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aim_core.data.canvas import CanvasLayout, pack_canvas, resize_views, unpack_canvas
+from aim_core.data.canvas import HEAD_CAMERA, CanvasLayout, head_camera_view, pack_canvas, resize_views, unpack_canvas
 from aim_core.data.latent_cache import LATENT_DTYPE
 from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, check_bundle
 from data_schemas.observation import Observation
@@ -158,23 +158,26 @@ class AIMPolicy:
         return pack_canvas(views)
 
     @torch.no_grad()
-    def _plan(self, qpos: np.ndarray) -> None:
-        """Sample the next chunk from the history window; `qpos`: the measured joints of the current frame."""
-        reference = torch.as_tensor(np.asarray(qpos), dtype=torch.float32, device=self.device)
+    def _plan(self, obs: Observation) -> None:
+        """Sample the next chunk from the history window and `obs`, the current observation (its measured joints:
+        the origin of relative targets; its head camera: what an action prior that reads pixels reads)."""
+        reference = torch.as_tensor(np.asarray(obs.qpos), dtype=torch.float32, device=self.device)
         latents = self._stream.push(np.stack(self._pending)[None])
         latents = latents.to(LATENT_DTYPE).float().to(self.device)
         executed = torch.stack(self._executed)[None] if self._executed else None
         self.history.add(latents, executed)
         self._pending, self._executed = [], []
-        obs, past = self.history.tensors()
+        frames, past = self.history.tensors()
         stochastic = {"sde": self.action_sde} if self.action_sde is not None else {}
-        n = self.chunk_samples
-        chunk = self.sampler.sample(self._text.expand(n, -1, -1), obs.expand(n, -1, -1, -1, -1),
-                                    None if past is None else past.expand(n, -1, -1), **stochastic)
+        n, pixels = self.chunk_samples, self.model.config.action_prior_pixels
+        head = (torch.from_numpy(head_camera_view(obs.images[HEAD_CAMERA], pixels))[None].to(self.device).expand(n, -1, -1, -1)
+                if any(pixels) else None)
+        chunk = self.sampler.sample(self._text.expand(n, -1, -1), frames.expand(n, -1, -1, -1, -1),
+                                    None if past is None else past.expand(n, -1, -1), **stochastic, head_view=head)
         targets = chunk.actions.mean(0)[:self.execute_actions]
         self._queue = list(self.codec.targets_as_actions(targets, reference))
         if chunk.trace is not None:
-            self.chunks.append(ChunkRecord(self._text, obs, past, chunk.trace, chunk.value_latents,
+            self.chunks.append(ChunkRecord(self._text, frames, past, chunk.trace, chunk.value_latents,
                                            chunk.actions[0, :self.execute_actions], self._steps - 1, reference))
         if chunk.value_latents is not None:
             canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
@@ -189,7 +192,7 @@ class AIMPolicy:
             self._pending.append(self._canvas(obs.images))
         self._steps += 1
         if not self._queue:
-            self._plan(obs.qpos)
+            self._plan(obs)
         normed = self._queue.pop(0)
         self._executed.append(normed)
         return self.codec.denormalize(normed).cpu().numpy().astype(np.float32)

@@ -79,7 +79,7 @@ class AIMModel(ModelMixin, ConfigMixin):
         self.action_embed = nn.ModuleDict({"condition_embedder": ConditionEmbedder(c.action_width, c.freq_dim)})
         self.action_keypoint_encoder = (ObservationKeypoints(c.latent_channels, c.action_keypoints, c.action_width)
                                         if c.action_keypoints else None)
-        self.action_prior_head = (ActionPrior(c.latent_channels, c.action_prior_keypoints, c.action_dim,
+        self.action_prior_head = (ActionPrior(c.action_prior_channels, c.action_prior_keypoints, c.action_dim,
                                               c.layout.future_actions, c.action_width, grid=c.action_prior_grid,
                                               objects=c.action_prior_objects)
                                   if c.action_prior_keypoints else None)
@@ -246,17 +246,18 @@ class AIMModel(ModelMixin, ConfigMixin):
                 rgb_latents: torch.Tensor | None = None, value_latents: torch.Tensor | None = None,
                 actions: torch.Tensor | None = None, text_embeds: torch.Tensor | None = None,
                 t_video: torch.Tensor | float | None = None, t_action: torch.Tensor | float | None = None,
-                only_action_prior: bool = False) -> AIMOutput:
+                only_action_prior: bool = False, head_view: torch.Tensor | None = None) -> AIMOutput:
         """Full recomputation of one window (training, reference sampling): velocities of the future tokens.
 
         With ``only_action_prior`` it returns the window's `action_prior` (and the objects it locates) alone (no
         transformer pass): the loss needs it before it noises the actions, and a wrapped model (DDP, FSDP2) must be
-        called through forward.
+        called through forward. `head_view` [B, 3, h, w]: what a prior that reads pixels reads
+        (`AIMConfig.action_prior_pixels`).
         """
         if only_action_prior:
             if self.action_prior_head is None:
                 return AIMOutput()
-            chunk, positions = self.action_prior_head.read(obs_latents[:, :, -1], past_actions)
+            chunk, positions = self.action_prior_head.read(self._prior_frame(obs_latents, head_view), past_actions)
             return AIMOutput(action_prior=chunk, object_positions=positions)
         history = self.embed_history(obs_latents, past_actions)
         first_future = 0 if obs_latents is None else obs_latents.shape[2]
@@ -270,13 +271,27 @@ class AIMModel(ModelMixin, ConfigMixin):
         outputs = {s.meta.role[0].item(): self.decode(s, h) for s, h in zip(future, hiddens[len(history):])}
         return AIMOutput(outputs.get(Role.RGB), outputs.get(Role.VALUE), outputs.get(Role.ACTION))
 
-    def action_prior(self, obs_latents: torch.Tensor, past_actions: torch.Tensor | None) -> torch.Tensor | None:
-        """The chunk [B, n, A] the action stream refines: `ActionPrior` of the current frame and the last past
-        action; None without one (the stream denoises the chunk itself). Sampling adds it to the denoised
+    def action_prior(self, obs_latents: torch.Tensor, past_actions: torch.Tensor | None,
+                     head_view: torch.Tensor | None = None) -> torch.Tensor | None:
+        """The chunk [B, n, A] the action stream refines: `ActionPrior` of the current frame (the last history
+        latent, or the head camera's `head_view` [B, 3, h, w] with `AIMConfig.action_prior_pixels`) and the last
+        past action; None without one (the stream denoises the chunk itself). Sampling adds it to the denoised
         residual, training subtracts it from the target (`flow_matching_loss`)."""
         if self.action_prior_head is None:
             return None
-        return self.action_prior_head(obs_latents[:, :, -1], past_actions)
+        return self.action_prior_head(self._prior_frame(obs_latents, head_view), past_actions)
+
+    def _prior_frame(self, obs_latents: torch.Tensor, head_view: torch.Tensor | None) -> torch.Tensor:
+        """The frame the action prior reads: the head camera's view where the config says so, else the current
+        latent frame."""
+        pixels = self.config.action_prior_pixels
+        if not any(pixels):
+            return obs_latents[:, :, -1]
+        if head_view is None or tuple(head_view.shape[1:]) != (3, *pixels):
+            got = "none" if head_view is None else list(head_view.shape)
+            raise ValueError(f"this model's action prior reads the head camera as [B, 3, {pixels[0]}, {pixels[1]}] "
+                             f"(AIMConfig.action_prior_pixels), got {got}: pass head_view")
+        return head_view
 
     @property
     def reads_scene_statistics(self) -> bool:
@@ -284,8 +299,9 @@ class AIMModel(ModelMixin, ConfigMixin):
         return self.action_prior_head is not None and self.action_prior_head.grid is not None
 
     def set_scene_statistics(self, openings: torch.Tensor) -> None:
-        """Record the training episodes' opening frames [N, C, h, w] (what the task randomises) in the action
-        prior, which standardises its frame by them (`AIMConfig.action_prior_grid`)."""
+        """Record the training episodes' opening frames [N, C, h, w] (what the task randomises; head views with
+        `AIMConfig.action_prior_pixels`) in the action prior, which standardises its frame by them
+        (`AIMConfig.action_prior_grid`)."""
         if not self.reads_scene_statistics:
             raise ValueError("this model's action prior has no scene grid (AIMConfig.action_prior_grid)")
         self.action_prior_head.set_scene_statistics(openings.to(self.action_prior_head.scene_mean.device))

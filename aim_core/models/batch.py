@@ -23,6 +23,7 @@ class AIMBatch:
     actions: torch.Tensor        # [B, F_f*apf, A] normalised future actions
     text_embeds: torch.Tensor    # [B, L, text_dim]
     object_positions: torch.Tensor | None = None  # [B, objects, 2] at the current frame, decimetres (training only)
+    head_view: torch.Tensor | None = None  # [B, 3, h, w] the head camera now, RGB in [0, 1] (action_prior_pixels)
 
     @classmethod
     def coerce(cls, batch: "AIMBatch | Mapping[str, torch.Tensor]") -> "AIMBatch":
@@ -32,7 +33,8 @@ class AIMBatch:
         missing = names - set(batch)
         if missing:
             raise ValueError(f"batch lacks {sorted(missing)}; AIMBatch needs {sorted(names)}")
-        return cls(**{k: batch[k] for k in names}, object_positions=batch.get("object_positions"))
+        optional = {f.name: batch.get(f.name) for f in fields(cls) if f.default is not MISSING}
+        return cls(**{k: batch[k] for k in names}, **optional)
 
     def validate(self, config: AIMConfig) -> None:
         """Shapes against the model layout. The history holds 1..F_h frames (windows near an episode's
@@ -59,6 +61,11 @@ class AIMBatch:
         if self.object_positions is not None and tuple(self.object_positions.shape) != (b, config.action_prior_objects, 2):
             raise ValueError(f"batch.object_positions has shape {list(self.object_positions.shape)}, the model locates "
                              f"{config.action_prior_objects} objects: expected [{b}, {config.action_prior_objects}, 2]")
+        pixels = config.action_prior_pixels
+        if any(pixels) and (self.head_view is None or tuple(self.head_view.shape) != (b, 3, *pixels)):
+            got = "none" if self.head_view is None else list(self.head_view.shape)
+            raise ValueError(f"batch.head_view is {got}, the model's action prior reads the head camera as "
+                             f"[{b}, 3, {pixels[0]}, {pixels[1]}] (AIMConfig.action_prior_pixels)")
         text = self.text_embeds
         if text.ndim != 3 or text.shape[0] != b or text.shape[2] != config.text_dim:
             raise ValueError(f"batch.text_embeds has shape {list(text.shape)}, expected [{b}, L, {config.text_dim}]")

@@ -99,6 +99,12 @@ class AIMConfig:
     (2 objects): still 0/20 held-out, as without it; the locator places the resting red cube only to 11-14 cm in x,
     about what the small VAE's latents hold of it (a probe: 11.5 cm; the pixels 1.4). Worth it with latents that
     keep small objects (benchmarks/RESULTS.md, twenty-seventh session)."""
+    action_prior_pixels: tuple[int, int] = (0, 0)
+    """(height, width) of the head camera's current view the action prior reads instead of the current latent
+    frame (RGB in [0, 1], resized by area averaging: `aim_core.data.canvas.head_camera_view`); (0, 0): the latent frame.
+    The world and action streams still read latents. Why: on stack_blocks_two a probe places the resting red cube
+    to 11.5 cm in x from the small VAE's latents but to 1.4 cm from the head camera's pixels, and the policy's
+    reach missed the cube by 7-10 cm (benchmarks/RESULTS.md, twenty-seventh session)."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
@@ -106,6 +112,7 @@ class AIMConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "patch_size", tuple(self.patch_size))
         object.__setattr__(self, "action_prior_grid", tuple(self.action_prior_grid))
+        object.__setattr__(self, "action_prior_pixels", tuple(self.action_prior_pixels))
         if isinstance(self.layout, dict):
             object.__setattr__(self, "layout", ChunkLayout(**self.layout))
         if self.variant not in VARIANTS:
@@ -130,6 +137,12 @@ class AIMConfig:
         if self.action_prior_objects and not any(self.action_prior_grid):
             raise ValueError("action_prior_objects are located on the action prior's scene grid: set "
                              "action_prior_keypoints and action_prior_grid too")
+        if len(self.action_prior_pixels) != 2 or min(self.action_prior_pixels) < 0 or (
+                0 in self.action_prior_pixels and any(self.action_prior_pixels)):
+            raise ValueError("action_prior_pixels must be (height, width) > 0, or (0, 0) for the latent frame; "
+                             f"got {self.action_prior_pixels}")
+        if any(self.action_prior_pixels) and not self.action_prior_keypoints:
+            raise ValueError("action_prior_pixels is what the action prior reads: set action_prior_keypoints too")
         if self.grid_position_table < 0:
             raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:
@@ -139,6 +152,11 @@ class AIMConfig:
     def width(self) -> int:
         """Width of the video and value streams (= the common attention dimension)."""
         return self.num_heads * self.head_dim
+
+    @property
+    def action_prior_channels(self) -> int:
+        """Channels of the frame the action prior reads: RGB with `action_prior_pixels`, else a latent frame's."""
+        return 3 if any(self.action_prior_pixels) else self.latent_channels
 
     @property
     def has_value_stream(self) -> bool:

@@ -120,7 +120,8 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     sigma = sample_sigmas(b, cfg, schedule, device, generator)
     rgb_in, rgb_target = _noised(batch.rgb_latents, sigma, generator)
     past_actions = _perturbed_history(batch.past_actions, cfg.history_noise, generator)
-    reading = (model(obs_latents=batch.obs_latents, past_actions=past_actions, only_action_prior=True)
+    reading = (model(obs_latents=batch.obs_latents, past_actions=past_actions, only_action_prior=True,
+                     head_view=batch.head_view)
                if config.action_prior_keypoints else None)
     prior = reading.action_prior if reading is not None else None  # the stream denoises chunk - prior
     act_in, act_target = _noised(batch.actions if prior is None else batch.actions - prior.detach(), sigma, generator)

@@ -43,7 +43,8 @@ def test_policy_plans_per_latent_frame_with_a_training_window_history(parts):
     policy = make_policy(parts, execute_frames=1)
     seen = []
     sample = policy.sampler.sample
-    policy.sampler.sample = lambda text, obs, past: seen.append((obs.shape[2], past)) or sample(text, obs, past)
+    policy.sampler.sample = (lambda text, obs, past, **kw:
+                             seen.append((obs.shape[2], past)) or sample(text, obs, past, **kw))
     actions = [policy.select_action(_obs(t)) for t in range(9)]
     # plans at t=0 (latent 0 alone), t=4 and t=8 (one new latent frame each, 4 executed actions before it);
     # the history never exceeds F_h = 2 frames and holds the 4 actions between them
@@ -97,7 +98,7 @@ def test_averaged_chunks_are_the_mean_of_draws_planned_together(parts):
     policy = make_policy(parts, chunk_samples=4)
     drawn = []
     sample = policy.sampler.sample
-    policy.sampler.sample = lambda text, obs, past: drawn.append(sample(text, obs, past)) or drawn[-1]
+    policy.sampler.sample = lambda text, obs, past, **kw: drawn.append(sample(text, obs, past, **kw)) or drawn[-1]
     first = policy.select_action(_obs(0))
     actions = drawn[0].actions
     assert actions.shape[0] == 4 and not torch.allclose(actions[0], actions[1])  # independent draws

@@ -47,7 +47,8 @@ def test_the_policy_sees_exactly_the_training_windows(tiny_config):
     model, mode = policy.model, policy.model.config.mask
     planned = []
     sample = policy.sampler.sample
-    policy.sampler.sample = lambda text, obs, past: planned.append((text, obs, past)) or sample(text, obs, past)
+    policy.sampler.sample = (lambda text, obs, past, **kw:
+                             planned.append((text, obs, past)) or sample(text, obs, past, **kw))
 
     episode = windows.episodes[0]
     rgb, actions = episode.array("rgb")[...], episode.array("action")[...]
@@ -94,7 +95,7 @@ def test_relative_targets_start_from_the_joints_measured_at_the_training_windows
     torch.testing.assert_close(policy.codec.offset_high, windows.codec.offset_high)
     chunks = []
     sample = policy.sampler.sample
-    policy.sampler.sample = lambda *args: chunks.append(sample(*args)) or chunks[-1]
+    policy.sampler.sample = lambda *args, **kw: chunks.append(sample(*args, **kw)) or chunks[-1]
     episode = windows.episodes[0]
     rgb, qpos, actions = episode.array("rgb")[...], episode.array("qpos")[...], episode.array("action")[...]
     apf = policy.model.config.layout.actions_per_frame
