@@ -74,7 +74,7 @@ def unpack_canvas(canvas: Array, layout: CanvasLayout) -> Array:
 
 
 def resize_views(views: np.ndarray, camera_hw: tuple[int, int]) -> np.ndarray:
-    """Resize [..., H, W, C] uint8 views to `camera_hw` (area averaging: keeps thin value blobs)."""
+    """Resize [..., H, W, C] views (uint8 or float) to `camera_hw` (area averaging: keeps thin value blobs)."""
     if tuple(views.shape[-3:-1]) == tuple(camera_hw):
         return views
     h, w = camera_hw
@@ -87,4 +87,4 @@ def head_camera_view(head: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     """uint8 head-camera images [..., H, W, 3] (`HEAD_CAMERA` of a step's views) resized to `hw` by area averaging,
     as float32 RGB [..., 3, h, w] in [0, 1]: what an action prior that reads pixels sees
     (`AIMConfig.action_prior_pixels`), the same in training and in closed loop."""
-    return np.moveaxis(resize_views(head, hw), -1, -3).astype(np.float32) / 255.0
+    return np.moveaxis(resize_views(head.astype(np.float32) / 255.0, hw), -1, -3)  # averaged unrounded
