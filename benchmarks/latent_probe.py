@@ -88,7 +88,7 @@ def decoded_head_views(vae: VideoVAE, latents: np.ndarray) -> np.ndarray:
 
 
 def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = None, vae: VideoVAE | None = None,
-                 max_frames: int | None = None, quantity: str = "position"
+                 max_frames: int | None = None, quantity: str = "position", pixels_hw: tuple[int, int] | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(frames [N, C, H, W] float32, the actor's (x, y) or heading (cos, sin) [N, 2] (`quantity`), episode index
     [N]) of every still frame of the
@@ -97,7 +97,8 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
     cache, of the episodes it holds) or the head view of those latents decoded by `vae` (`"decoded"`: what of
     the pixels the latents keep). Which recorded step a latent frame holds is the cache's (its frame stride and
     temporal compression) or the VAE's. `max_frames`: at most that many still frames an episode, the first ones
-    (encoding large canvases on a CPU is slow)."""
+    (encoding large canvases on a CPU is slow). `pixels_hw`: the pixels resized to this (height, width), as an action
+    prior that reads them sees them (`AIMConfig.action_prior_pixels`)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     if quantity not in QUANTITIES:
@@ -124,7 +125,7 @@ def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = No
         else:
             steps = grid.step_frames(slice(0, count))
             head = episode.read("rgb", (steps, HEAD_CAMERA))
-            stack = head_camera_view(head, head.shape[-3:-1])
+            stack = head_camera_view(head, pixels_hw or head.shape[-3:-1])
         frames.append(stack)
         targets.append(np.repeat(xy[None], len(stack), axis=0))
         groups.append(np.full(len(stack), len(groups)))
@@ -192,15 +193,18 @@ def fit_probe(frames: np.ndarray, targets: np.ndarray, groups: np.ndarray, downs
 @torch.no_grad()
 def located_by_prior(bundle: Path, dataset: Path, actor: str, max_frames: int | None = None) -> dict:
     """Where a bundle's action prior locates `actor` (`AIMConfig.action_prior_objects`) on the still frames of the
-    store's successful episodes, encoded by the bundle's VAE: mean absolute error per axis (metres), beside that
-    of predicting these frames' own mean position (the spread a prior blind to the scene would leave)."""
+    store's successful episodes, encoded by the bundle's VAE (or the head camera's view, for a prior that reads
+    pixels): mean absolute error per axis (metres), beside that of predicting these frames' own mean position (the
+    spread a prior blind to the scene would leave)."""
     policy = AIMPolicy.from_pretrained(bundle)
     objects = policy.model.config.action_prior_objects
     names = list(complete_episodes(open_dataset(str(dataset)), successful_only=True)[0].attrs.object_names)
     if actor not in names[:objects]:
         raise ValueError(f"the bundle's action prior locates {names[:objects]} (AIMConfig.action_prior_objects="
                          f"{objects}), not {actor!r}")
-    frames, targets, _ = probe_frames(dataset, actor, "latent", vae=policy.vae, max_frames=max_frames)
+    pixels = policy.model.config.action_prior_pixels
+    frames, targets, _ = probe_frames(dataset, actor, "pixels" if any(pixels) else "latent", vae=policy.vae,
+                                      max_frames=max_frames, pixels_hw=pixels if any(pixels) else None)
     located = policy.model.action_prior_head.read(torch.from_numpy(frames), None)[1][:, names.index(actor)]
     located = located.float().numpy() / POSITION_SCALE
     return {"mae": np.abs(located - targets).mean(0).tolist(),

@@ -123,14 +123,16 @@ def test_every_layer_of_the_probe_is_trained(readout):
     assert trained == {"head", "points" if readout == "keypoints" else "grid"}
 
 
-def test_a_bundle_whose_prior_locates_objects_is_read_on_the_still_frames(tiny_dataset, latent_cache, tiny_config):
-    """`--bundle`: the error of the positions a trained prior locates, one still frame set with the VAE's probe;
-    an actor the prior does not locate is refused."""
+@pytest.mark.parametrize("reads", [{}, {"action_prior_pixels": (8, 12)}], ids=["latents", "pixels"])
+def test_a_bundle_whose_prior_locates_objects_is_read_on_the_still_frames(tiny_dataset, latent_cache, tiny_config,
+                                                                          reads):
+    """`--bundle`: the error of the positions a trained prior locates (from the latents or the head camera's view,
+    as the prior reads), one still frame set with the VAE's probe; an actor the prior does not locate is refused."""
     from aim_core.training.trainer import train_stage1
 
     config = tiny_config(steps=1, checkpoint_every=1,
                          model_overrides={"action_prior_keypoints": 2, "action_prior_grid": (2, 3),
-                                          "action_prior_objects": 1})
+                                          "action_prior_objects": 1, **reads})
     bundle = train_stage1(config).checkpoint
     result = located_by_prior(bundle, tiny_dataset, "target")
     _, xy, _ = probe_frames(tiny_dataset, "target", "latent", cache=latent_cache)
