@@ -4,8 +4,11 @@ executed action, which the action stream refines by denoising chunk - prior.
 It must shift the sampled chunk by exactly itself, read only the current frame and the last past action,
 stay fixed in Stage II (its likelihoods are of the residual), sample the same with and without the KV
 cache, reload, and learn where a continuous target is (the click_bell failure it was made for: the
-reach lands 5-12 cm off the button; benchmarks/RESULTS.md, Learning, eighth session).
+reach lands 5-12 cm off the button; benchmarks/RESULTS.md, Learning, eighth session); one that reads the head
+camera's pixels (AIMConfig.action_prior_pixels) refuses inputs without them by name.
 """
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -187,3 +190,21 @@ def test_the_scene_statistics_standardise_what_every_scene_shares():
     torch.testing.assert_close(model.action_prior(frames, batch.past_actions), plain, rtol=1e-4, atol=1e-5)
     head = model.action_prior_head
     assert head.scene_std.min() > 0 and "action_prior_head.scene_mean" in model.state_dict()
+
+
+def test_a_prior_that_reads_pixels_refuses_inputs_without_the_head_view_by_name(batch_factory):
+    hw = (8, 12)
+    model = AIMModel(aim_tiny_config(action_prior_keypoints=2, action_prior_grid=(2, 3), action_prior_pixels=hw))
+    batch = batch_factory(model.config, batch=1)
+    with pytest.raises(ValueError, match=r"batch.head_view is none, .* \[1, 3, 8, 12\]"):
+        batch.validate(model.config)
+    with pytest.raises(ValueError, match=r"batch.head_view is \[1, 3, 4, 6\]"):
+        replace(batch, head_view=torch.zeros(1, 3, 4, 6)).validate(model.config)
+    replace(batch, head_view=torch.zeros(1, 3, *hw)).validate(model.config)
+    with pytest.raises(ValueError, match="reads the head camera as .* got none: pass head_view"):
+        model.action_prior(batch.obs_latents, batch.past_actions)
+    assert model.action_prior(batch.obs_latents, batch.past_actions, torch.zeros(1, 3, *hw)).isfinite().all()
+    with pytest.raises(ValueError, match="set action_prior_keypoints too"):
+        aim_tiny_config(action_prior_pixels=hw)
+    with pytest.raises(ValueError, match="action_prior_pixels must be"):
+        aim_tiny_config(action_prior_keypoints=2, action_prior_pixels=(0, 12))

@@ -1,18 +1,15 @@
 """The action prior that reads the head camera's pixels (AIMConfig.action_prior_pixels): windows carry the head
 view of their current frame, the trainer records the scene statistics of the opening head views, and the bundle's
-policy hands the prior the current observation's head view; inputs without one are refused by name."""
+policy hands the prior the current observation's head view (inputs without one: tests/model/test_action_prior.py)."""
 from dataclasses import replace
 
 import numpy as np
-import pytest
 import torch
 
 from aim_core.data import LatentWindowDataset, collate_windows
 from aim_core.data.canvas import HEAD_CAMERA
 from aim_core.data.episodes import complete_episodes, open_dataset
 from aim_core.inference.policy import AIMPolicy
-from aim_core.models.aim_model import AIMModel
-from aim_core.models.batch import AIMBatch
 from aim_core.models.config import aim_tiny_config
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.trainer import train_stage1
@@ -67,24 +64,3 @@ def test_training_reads_head_views_and_the_policy_hands_the_prior_the_current_on
     chunks = [policy.model.action_prior(obs, past, torch.from_numpy(block_mean(e.read("rgb", (0, HEAD_CAMERA))))
                                         [None].float()) for e in episodes[:2]]
     assert not torch.allclose(*chunks)
-
-
-def test_inputs_without_the_head_view_are_refused_by_name():
-    model = AIMModel(aim_tiny_config(**PIXELS))
-    c, lay = model.config, model.config.layout
-    h, w = 4, 6
-    batch = AIMBatch(obs_latents=torch.randn(1, c.latent_channels, 1, h, w), past_actions=torch.zeros(1, 0, c.action_dim),
-                     rgb_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
-                     value_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
-                     actions=torch.randn(1, lay.future_actions, c.action_dim), text_embeds=torch.randn(1, 3, c.text_dim))
-    with pytest.raises(ValueError, match=r"batch.head_view is none, .* \[1, 3, 8, 12\]"):
-        batch.validate(c)
-    with pytest.raises(ValueError, match=r"batch.head_view is \[1, 3, 4, 6\]"):
-        AIMBatch(**{**batch.__dict__, "head_view": torch.zeros(1, 3, 4, 6)}).validate(c)
-    AIMBatch(**{**batch.__dict__, "head_view": torch.zeros(1, 3, *HW)}).validate(c)
-    with pytest.raises(ValueError, match="reads the head camera as .* got none: pass head_view"):
-        model.action_prior(batch.obs_latents, None)
-    with pytest.raises(ValueError, match="set action_prior_keypoints too"):
-        aim_tiny_config(action_prior_pixels=HW)
-    with pytest.raises(ValueError, match="action_prior_pixels must be"):
-        aim_tiny_config(action_prior_keypoints=2, action_prior_pixels=(0, 12))
