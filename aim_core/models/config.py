@@ -97,14 +97,18 @@ class AIMConfig:
     training by the recorded object poses (`FlowMatchingConfig.lambda_locate`); 0: none. Privileged information in
     training only: at inference the prior reads the objects from the image alone. Measured on stack_blocks_two
     (2 objects): still 0/20 held-out, as without it; the locator places the resting red cube only to 11-14 cm in x,
-    about what the small VAE's latents hold of it (a probe: 11.5 cm; the pixels 1.4). Worth it with latents that
-    keep small objects (benchmarks/RESULTS.md, twenty-seventh session)."""
+    about what the small VAE's latents hold of it (a probe: 11.5 cm; the pixels 1.4). Reading the head camera's
+    pixels instead (`action_prior_pixels`) it places both cubes to 1-2 cm (benchmarks/RESULTS.md, twenty-seventh and
+    twenty-eighth sessions)."""
     action_prior_pixels: tuple[int, int] = (0, 0)
     """(height, width) of the head camera's current view the action prior reads instead of the current latent
     frame (RGB in [0, 1], resized by area averaging: `aim_core.data.canvas.head_camera_view`); (0, 0): the latent frame.
     The world and action streams still read latents. Why: on stack_blocks_two a probe places the resting red cube
     to 11.5 cm in x from the small VAE's latents but to 1.4 cm from the head camera's pixels, and the policy's
-    reach missed the cube by 7-10 cm (benchmarks/RESULTS.md, twenty-seventh session)."""
+    reach missed the cube by 7-10 cm (benchmarks/RESULTS.md, twenty-seventh session). Measured there at 48x64, with
+    `action_prior_objects` 2: the cubes located to 1-2 cm on unseen scenes, the gripper within 1.4-3.3 cm of the red
+    cube, which it lifts in 9/20 held-out episodes (from 3/20); the green cube's grasp is still not learned
+    (0/20; twenty-eighth session)."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)

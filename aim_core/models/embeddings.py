@@ -136,6 +136,11 @@ class ActionPrior(SpatialKeypoints):
     a first version that located from those shared features (at `lambda_locate` 1, whose gradient then dominated the
     clipped norm) fitted the chunk 5x worse and placed the cube only to 7 cm in x on its training scenes
     (twenty-seventh session; `AIMConfig.action_prior_objects`).
+
+    Its frame is the current latent frame, or (`AIMConfig.action_prior_pixels`) the head camera's current view as
+    RGB (`channels` 3; the scene statistics are then the opening head views'). Measured on stack_blocks_two at 48x64:
+    the locator places the resting red cube to 1.7 / 0.8 cm (x / y) on unseen scenes, 0.2 / 0.1 on training ones,
+    where the latents allowed 14.1 / 4.0 (twenty-eighth session).
     """
 
     def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int,
