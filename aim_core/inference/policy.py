@@ -170,8 +170,10 @@ class AIMPolicy:
         frames, past = self.history.tensors()
         stochastic = {"sde": self.action_sde} if self.action_sde is not None else {}
         n, pixels = self.chunk_samples, self.model.config.action_prior_pixels
-        head = (torch.from_numpy(head_camera_view(obs.images[HEAD_CAMERA], pixels))[None].to(self.device).expand(n, -1, -1, -1)
-                if any(pixels) else None)
+        head = None
+        if any(pixels):  # the action prior reads the head camera now (AIMConfig.action_prior_pixels)
+            head = torch.from_numpy(head_camera_view(obs.images[HEAD_CAMERA], pixels)).to(self.device)
+            head = head[None].expand(n, -1, -1, -1)
         chunk = self.sampler.sample(self._text.expand(n, -1, -1), frames.expand(n, -1, -1, -1, -1),
                                     None if past is None else past.expand(n, -1, -1), **stochastic, head_view=head)
         targets = chunk.actions.mean(0)[:self.execute_actions]

@@ -150,11 +150,10 @@ class TrainingData:
 
 def open_training_data(config: TrainConfig) -> TrainingData:
     """Open the cached windows of a run whose cache `prepare_training_data` has built."""
-    layout = window_layout(config)
+    layout, preset = window_layout(config), _preset(config)
     windows = LatentWindowDataset(config.dataset, layout, cache=config.latent_cache_dir, tasks=config.tasks,
                                   settings=config.settings, max_episodes=config.max_episodes,
                                   short_history=config.short_history, relative_targets=config.relative_targets,
                                   preload=config.preload_latents,
-                                  object_positions=_preset(config).action_prior_objects,
-                                  head_view=_preset(config).action_prior_pixels)
+                                  object_positions=preset.action_prior_objects, head_view=preset.action_prior_pixels)
     return TrainingData(config, windows, layout, encoders_source(config))
