@@ -84,7 +84,8 @@ def decoded_head_views(vae: VideoVAE, latents: np.ndarray) -> np.ndarray:
     video = vae.decode(torch.from_numpy(latents).transpose(0, 1)[None], "rgb")[0].numpy()  # [1 + c(n-1), 2H, 2W, 3]
     canvases = video[::vae.temporal]
     layout = CanvasLayout((canvases.shape[1] // 2, canvases.shape[2] // 2))
-    return unpack_canvas(canvases, layout)[:, HEAD_CAMERA].astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+    head = unpack_canvas(canvases, layout)[:, HEAD_CAMERA]
+    return head_camera_view(head, head.shape[-3:-1])
 
 
 def probe_frames(dataset: Path, actor: str, source: str, cache: Path | None = None, vae: VideoVAE | None = None,

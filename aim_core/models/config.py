@@ -47,6 +47,12 @@ class ChunkLayout:
         return (self.history_frames - 1) * self.actions_per_frame
 
 
+def _check_size(name: str, size: tuple[int, ...], axes: str, unset: str) -> None:
+    """A 2D size option: two sides > 0, or (0, 0) for `unset`; ValueError naming the option otherwise."""
+    if len(size) != 2 or min(size) < 0 or (0 in size and any(size)):
+        raise ValueError(f"{name} must be {axes} > 0, or (0, 0) for {unset}; got {size}")
+
+
 @dataclass(frozen=True)
 class AIMConfig:
     """Hyper-parameters of :class:`aim_core.models.aim_model.AIMModel`."""
@@ -131,9 +137,7 @@ class AIMConfig:
             raise ValueError(f"action_keypoints must be >= 0, got {self.action_keypoints}")
         if self.action_prior_keypoints < 0:
             raise ValueError(f"action_prior_keypoints must be >= 0, got {self.action_prior_keypoints}")
-        if len(self.action_prior_grid) != 2 or min(self.action_prior_grid) < 0 or (
-                0 in self.action_prior_grid and any(self.action_prior_grid)):
-            raise ValueError(f"action_prior_grid must be (rows, cols) > 0, or (0, 0) for none; got {self.action_prior_grid}")
+        _check_size("action_prior_grid", self.action_prior_grid, "(rows, cols)", "none")
         if any(self.action_prior_grid) and not self.action_prior_keypoints:
             raise ValueError("action_prior_grid is a view of the action prior: set action_prior_keypoints too")
         if self.action_prior_objects < 0:
@@ -141,10 +145,7 @@ class AIMConfig:
         if self.action_prior_objects and not any(self.action_prior_grid):
             raise ValueError("action_prior_objects are located on the action prior's scene grid: set "
                              "action_prior_keypoints and action_prior_grid too")
-        if len(self.action_prior_pixels) != 2 or min(self.action_prior_pixels) < 0 or (
-                0 in self.action_prior_pixels and any(self.action_prior_pixels)):
-            raise ValueError("action_prior_pixels must be (height, width) > 0, or (0, 0) for the latent frame; "
-                             f"got {self.action_prior_pixels}")
+        _check_size("action_prior_pixels", self.action_prior_pixels, "(height, width)", "the latent frame")
         if any(self.action_prior_pixels) and not self.action_prior_keypoints:
             raise ValueError("action_prior_pixels is what the action prior reads: set action_prior_keypoints too")
         if self.grid_position_table < 0:
