@@ -125,6 +125,9 @@ class Profile:
     """FlowMatchingConfig.history_noise: largest std of the noise on the past actions (0: clean histories)."""
     ema_decay: float = 0.0
     """TrainConfig.ema_decay: the bundles act with a moving average of the weights (0: the last step's)."""
+    expert_noise_rad: float = 0.0
+    """DatasetSpec.expert_noise_rad of the training demonstrations: DART-style noise in the expert's execution,
+    so they show recoveries (stored under `<data>/<profile>-noise<std>`); 0: the expert's exact paths."""
     opening_repeats: int = 10
     """TrainConfig.opening_repeats: each episode's opening window trained this many times per epoch (medium,
     100 demos: first-chunk arm 11/20 -> 20/20 on held-out recorded episodes, closed loop 10/10; RESULTS)."""
@@ -194,21 +197,26 @@ def machine() -> dict:
     return info
 
 
-def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: str) -> Path:
-    """Annotated expert episodes of every task of the profile in `<data_root>/<name>/dataset.zarr` (reused)."""
+def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: str,
+             expert_noise_rad: float = 0.0) -> Path:
+    """Annotated expert episodes of every task of the profile in `<data_root>/<name>/dataset.zarr` (reused), the
+    expert executing with `expert_noise_rad` (the training demonstrations only: held-out ones are exact)."""
     from aim_core.eval.chain import ChainConfig, generate_annotated_dataset  # the simulator stack
 
     out = data_root / name
     for task in profile.tasks:
         generate_annotated_dataset(ChainConfig(out_dir=str(out), tasks=[task], episodes_per_task=episodes,
-                                               seed=seed, image_size=profile.image_size))
+                                               seed=seed, image_size=profile.image_size,
+                                               expert_noise_rad=expert_noise_rad))
     return out / "dataset.zarr"
 
 
-def recorded(profile: Profile, data_root: Path, seed: int, episodes: int, name: str) -> Path:
+def recorded(profile: Profile, data_root: Path, seed: int, episodes: int, name: str,
+             expert_noise_rad: float = 0.0) -> Path:
     """The store `generate` writes, used as it is, without the simulator (`--no-generate`: a GPU machine
     trains on demonstrations recorded elsewhere); exit 2 when it holds fewer complete episodes of a task than
-    asked. `seed` is `generate`'s: which seeds the store holds is not checked."""
+    asked. `seed` and `expert_noise_rad` are `generate`'s: which seeds, and what noise, the store holds is not
+    checked (the store's name carries the noise)."""
     store = data_root / name / "dataset.zarr"
     reader = open_dataset(str(store)) if store.exists() else None
     for task in profile.tasks:
@@ -510,6 +518,8 @@ def main() -> None:
     p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
+    p.add_argument("--expert-noise", type=float, metavar="RAD",
+                   help="override the std of the expert's execution noise in the training demonstrations (0: none)")
     p.add_argument("--opening-repeats", type=int, help="override TrainConfig.opening_repeats (1: none)")
     p.add_argument("--ema-decay", type=float, help="override TrainConfig.ema_decay (0: no moving average)")
     p.add_argument("--seed", type=int, help="override the training seed (0)")
@@ -564,6 +574,7 @@ def main() -> None:
                                                     ("history_frames", args.history_frames),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("history_noise", args.history_noise),
+                                                    ("expert_noise_rad", args.expert_noise),
                                                     ("opening_repeats", args.opening_repeats),
                                                     ("ema_decay", args.ema_decay),
                                                     ("seed", args.seed),
@@ -602,11 +613,12 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
               gpu: bool) -> dict[str, Path]:
     """Generate (or reuse) the data, train the VAE once, train every variant; measure value maps."""
     clock = time.perf_counter()
-    names = [args.profile, f"{args.profile}-heldout", f"{args.profile}-choice"]
+    noisy = f"-noise{profile.expert_noise_rad:g}" if profile.expert_noise_rad else ""  # their own store
+    names = [args.profile + noisy, f"{args.profile}-heldout", f"{args.profile}-choice"]
     if not args.reannotate:
         refuse_reannotation(Path(args.data), names)
     demos = recorded if args.no_generate else generate
-    dataset = demos(profile, Path(args.data), 0, profile.episodes, names[0])
+    dataset = demos(profile, Path(args.data), 0, profile.episodes, names[0], profile.expert_noise_rad)
     heldout = demos(profile, Path(args.data), HELDOUT_SEED, profile.heldout_episodes, names[1])
     choice = demos(profile, Path(args.data), CHOICE_SEED, profile.choice_episodes, names[2])
     results["timings_s"]["generate"] = round(time.perf_counter() - clock, 1)

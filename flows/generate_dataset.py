@@ -25,7 +25,8 @@ from pipeline.annotate.annotate import annotate_episode
 from pipeline.annotate.params import AnnotationParams
 from pipeline.generate import (CommitResult, DatasetSpec, EpisodeUnit, commit_episode, dataset_report,
                                missing_units, produce_episode, update_index)
-from pipeline.generate.plan import ALL_TASKS, EpisodeCount, Pixels, RecordEvery, Seed, normalize_output
+from pipeline.generate.plan import (ALL_TASKS, EpisodeCount, ExpertNoiseRad, Pixels, RecordEvery, Seed,
+                                    normalize_output)
 from pipeline.sim.config import SimConfig
 from pipeline.tasks import list_tasks
 
@@ -62,8 +63,8 @@ def plan_units(spec: DatasetSpec, output: str, params: AnnotationParams | None) 
 
 @task(name="rollout", cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=2, retry_condition_fn=_simulator_crash)
-def rollout(unit: EpisodeUnit, config: SimConfig, output: str):
-    return produce_episode(unit, config, output)
+def rollout(unit: EpisodeUnit, config: SimConfig, output: str, expert_noise_rad: float = 0.0):
+    return produce_episode(unit, config, output, expert_noise_rad=expert_noise_rad)
 
 
 @task(name="annotate", cache_policy=NO_CACHE)
@@ -113,6 +114,7 @@ def generate_dataset(
     resolution: tuple[Pixels, Pixels] = _DEFAULTS.resolution,
     record_every: RecordEvery = _DEFAULTS.record_every,
     annotate: bool = _DEFAULTS.annotate,
+    expert_noise_rad: ExpertNoiseRad = _DEFAULTS.expert_noise_rad,
     dask_address: str = DEFAULT_DASK_ADDRESS,
     workers: WorkerCount = 0,
 ) -> dict:
@@ -132,6 +134,8 @@ def generate_dataset(
         resolution: Camera image size [H, W] in pixels (RoboTwin: 240 x 320).
         record_every: Physics steps (250 Hz) per recorded step; 15 as in RoboTwin.
         annotate: Compute the value maps (needed for training).
+        expert_noise_rad: Std (rad per joint) of DART-style noise in the expert's execution: the demonstrations
+            then show recoveries from off-path states, their recorded actions the expert's commands; 0: exact.
         dask_address: Dask scheduler to run the episodes on (tcp://host:8786). Empty: a temporary local
             Dask cluster on this machine, sized by `workers`; default `$AIM_DASK_ADDRESS`.
         workers: Worker processes of the local cluster (empty `dask_address` only); 0: one per CPU core.
@@ -141,7 +145,7 @@ def generate_dataset(
     output = normalize_output(output)
     spec = DatasetSpec(tasks=list(tasks), episodes_per_task=episodes_per_task, settings=list(settings),
                        seed=seed, resolution=tuple(resolution), record_every=record_every,
-                       annotate=annotate)
+                       annotate=annotate, expert_noise_rad=expert_noise_rad)
     params = AnnotationParams() if spec.annotate else None
     effective["output"] = output
     effective = record_parameters("generate-dataset", effective, notes={
@@ -161,7 +165,8 @@ def generate_dataset(
                 def named(step):
                     return step.with_options(task_run_name=f"{step.name}-{unit.episode_id}")
 
-                episode = runner.submit(named(rollout), {"unit": unit, "config": config, "output": output})
+                episode = runner.submit(named(rollout), {"unit": unit, "config": config, "output": output,
+                                                         "expert_noise_rad": spec.expert_noise_rad})
                 maps = runner.submit(named(annotate_maps), {"episode": episode, "params": params}) if params else None
                 return runner.submit(named(commit), {"output": output, "episode": episode, "annotation": maps})
 

@@ -36,6 +36,8 @@ class ChainConfig:
     image_size: tuple[int, int] = (64, 80)
     record_every: int = SimConfig().record_every
     seed: int = 0
+    expert_noise_rad: float = 0.0
+    """`DatasetSpec.expert_noise_rad`: DART-style noise in the expert's execution (0: exact)."""
     train_steps: int = 300
     train_minutes: float | None = 5.0
     batch_size: int = 2
@@ -57,7 +59,8 @@ def generate_annotated_dataset(config: ChainConfig) -> Path:
     """Record and annotate the missing expert episodes of the chain's dataset (idempotent)."""
     output = Path(config.out_dir) / "dataset.zarr"
     spec = DatasetSpec(tasks=config.tasks, episodes_per_task=config.episodes_per_task, settings=config.settings,
-                       seed=config.seed, resolution=tuple(config.image_size), record_every=config.record_every)
+                       seed=config.seed, resolution=tuple(config.image_size), record_every=config.record_every,
+                       expert_noise_rad=config.expert_noise_rad)
     generate_locally(spec, output, on_result=lambda r: console.log(
         f"{r.episode_id}: success={r.success}, {r.num_steps} steps"))
     return output

@@ -22,6 +22,7 @@ EpisodeCount = Annotated[int, Field(ge=1, le=100_000, description="episodes per 
 Seed = Annotated[int, Field(ge=0, description="first seed; unit i of a task/setting uses seed + i")]
 Pixels = Annotated[int, Field(ge=16, le=4096)]
 RecordEvery = Annotated[int, Field(ge=1, le=1000, description="physics steps per recorded step")]
+ExpertNoiseRad = Annotated[float, Field(ge=0.0, le=0.2, description="std (rad per joint) of the expert's execution noise")]
 
 
 class DatasetSpec(BaseModel):
@@ -38,6 +39,9 @@ class DatasetSpec(BaseModel):
     record_every: RecordEvery = SimConfig().record_every
     """Physics steps per recorded step (RoboTwin: 15 at 250 Hz); larger gives shorter, cheaper episodes."""
     annotate: bool = True
+    expert_noise_rad: ExpertNoiseRad = 0.0
+    """Std (rad per joint) of the DART-style noise the expert executes with (`RecordOptions.expert_noise_rad`):
+    demonstrations that show recoveries from off-path states; 0: the expert's exact paths."""
 
     @field_validator("tasks", "settings")
     @classmethod
@@ -108,7 +112,7 @@ class StaleEpisodesError(ValueError):
 
 def recorded_differently(attrs: EpisodeAttrs, spec: DatasetSpec) -> str | None:
     """Why the stored episode `attrs` is not what `spec` records today (None when it is): another
-    expert revision of its task, image size or control period."""
+    expert revision of its task, image size, control period or expert noise."""
     from pipeline.tasks import get_task
 
     revision = get_task(attrs.task).expert_revision
@@ -120,6 +124,9 @@ def recorded_differently(attrs: EpisodeAttrs, spec: DatasetSpec) -> str | None:
         return f"image size {h}x{w}, the job asks {job_h}x{job_w}"
     if recorded["record_every"] != spec.record_every:
         return f"record_every {recorded['record_every']}, the job asks {spec.record_every}"
+    noise = float(((attrs.model_extra or {}).get("recording") or {}).get("expert_noise_rad", 0.0))
+    if noise != spec.expert_noise_rad:
+        return f"expert noise {noise} rad, the job asks {spec.expert_noise_rad}"
     return None
 
 

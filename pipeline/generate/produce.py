@@ -21,16 +21,18 @@ from pipeline.sim.config import SimConfig
 
 
 def produce_episode(unit: EpisodeUnit, config: SimConfig, output: str | Path, reuse: bool = True,
-                    on_step: Callable[[int], None] | None = None) -> EpisodeData:
-    """The unit's recorded episode: read back when the store has it complete (and `reuse`), else rolled out."""
-    from pipeline.record.rollout import rollout_episode  # the simulator stack loads only when recording
+                    on_step: Callable[[int], None] | None = None, expert_noise_rad: float = 0.0) -> EpisodeData:
+    """The unit's recorded episode: read back when the store has it complete (and `reuse`), else rolled out
+    (the expert executing with `expert_noise_rad`, `DatasetSpec.expert_noise_rad`)."""
+    from pipeline.record.rollout import RecordOptions, rollout_episode  # the simulator stack loads only when recording
     from pipeline.record.store import DatasetStore
 
     store = DatasetStore.open(output, mode="r")
     if reuse and store.has_episode(unit.episode_id):  # recorded arrays only: the maps are to be (re)made
         stored = set(store.arrays(unit.episode_id))
         return store.read_episode(unit.episode_id, [s.name for s in EPISODE_ARRAYS if s.name in stored])
-    return rollout_episode(unit.task, unit.setting, unit.seed, config, progress=on_step)
+    return rollout_episode(unit.task, unit.setting, unit.seed, config, RecordOptions(expert_noise_rad=expert_noise_rad),
+                           progress=on_step)
 
 
 def generate_locally(spec: DatasetSpec, output: str | Path, params: AnnotationParams | None = None,
@@ -47,7 +49,8 @@ def generate_locally(spec: DatasetSpec, output: str | Path, params: AnnotationPa
     config = spec.sim_config()
     results = []
     for unit in units:
-        episode = produce_episode(unit, config, output, reuse=not overwrite, on_step=on_step)
+        episode = produce_episode(unit, config, output, reuse=not overwrite, on_step=on_step,
+                                  expert_noise_rad=spec.expert_noise_rad)
         try:
             result = commit_episode(output, episode, annotate_episode(episode, params) if params else None,
                                     overwrite=overwrite)

@@ -5,7 +5,7 @@ every control period (`SimConfig.record_every` physics steps; RoboTwin: 15 at 25
 contacts. `action[t]` is the command issued after frame t, the target the robot tracks until frame
 t+1 (`pipeline.sim.control.CommandLog`, sampled by the expert run), so actions lead qpos by one
 control step. Planning failures end the episode with success=False; the recorded arrays are still
-returned. Deterministic in (task, setting, seed, SimConfig).
+returned. Deterministic in (task, setting, seed, SimConfig, RecordOptions).
 """
 from __future__ import annotations
 
@@ -19,21 +19,34 @@ from data_schemas import SEGMENTATION_TABLE, SEGMENTATION_UNTRACKED, EpisodeAttr
 from pipeline.sim.config import SimConfig
 from pipeline.sim.contacts import ContactCollector
 from pipeline.sim.poses import pose_to_xyzwxyz
+from pipeline.sim.primitives import ExecutionNoise
 from pipeline.sim.task_env import TaskEnv
 from pipeline.sim.timing import Timer
+
+NOISE_STREAM = 0xDA27
+"""Second seed word of the expert's execution noise: its own stream, so the scene of a seed is the same with or
+without noise."""
 
 
 @dataclass(frozen=True)
 class RecordOptions:
-    """What the recorder stores beyond the world's own settings (`SimConfig`)."""
+    """How an episode is recorded beyond the world's own settings (`SimConfig`); stored in its `recording` attr."""
 
     segmentation: bool = True
     surface_points: int = 2048
     """Surface points sampled per tracked object (`object_points`)."""
+    expert_noise_rad: float = 0.0
+    """Std (rad per joint) of the DART-style noise the expert executes its paths with (`ExecutionNoise`; the
+    recorded actions stay the expert's commands); 0: exact execution."""
+    expert_noise_time_s: float = 0.3
+    """Correlation time of that noise (s)."""
 
     def __post_init__(self) -> None:
         if self.surface_points < 1:
             raise ValueError(f"surface_points must be >= 1, got {self.surface_points}")
+        if self.expert_noise_rad < 0 or self.expert_noise_time_s <= 0:
+            raise ValueError(f"expert noise needs a std >= 0 and a correlation time > 0, got "
+                             f"{self.expert_noise_rad} rad, {self.expert_noise_time_s} s")
 
 
 class EpisodeRecorder:
@@ -101,6 +114,9 @@ def rollout_episode(task: str, setting: str, seed: int, config: SimConfig | None
     env.reset(task, setting, seed, timer=timer)
     recorder = EpisodeRecorder(env, options, progress)
     recorder.record()
+    if options.expert_noise_rad > 0:
+        env.task.expert.noise = ExecutionNoise(options.expert_noise_rad, options.expert_noise_time_s,
+                                               np.random.default_rng([seed, NOISE_STREAM]))
     run = env.run_expert([recorder])
     if len(run.actions) != len(recorder.frames):
         raise RuntimeError(f"{task}/{setting}/{seed}: {len(run.actions)} actions for {len(recorder.frames)} frames")

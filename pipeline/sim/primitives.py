@@ -34,6 +34,33 @@ def backed_off(tcp: np.ndarray, distance: float) -> np.ndarray:
     return out
 
 
+class ExecutionNoise:
+    """DART-style noise in the expert's execution: while the expert follows a joint path, each moving arm's
+    drives track the path plus an Ornstein-Uhlenbeck offset per joint (stationary std `std_rad`, correlation time
+    `time_s`), while the recorded command stays the path's. The robot visits states off the expert's path and the
+    recorded actions lead back to it: demonstrations of recovery, which a policy needs once its own small errors
+    have put it where the expert never was (Laskey et al., DART, 2017). The offset starts from zero with each path
+    and fades out over its last `time_s`, so the arm neither jumps nor misses the path's end: grasps and placements
+    are the expert's."""
+
+    def __init__(self, std_rad: float, time_s: float, rng: np.random.Generator):
+        if std_rad < 0 or time_s <= 0:
+            raise ValueError(f"execution noise needs std_rad >= 0 and time_s > 0, got {std_rad}, {time_s}")
+        self.std, self.time_s, self.rng = std_rad, time_s, rng
+        self.offsets: dict[str, np.ndarray] = {}
+
+    def start(self) -> None:
+        """A new path: every arm's offset back to zero."""
+        self.offsets.clear()
+
+    def step(self, arm: str, dt: float, seconds_left: float) -> np.ndarray:
+        """The arm's drive offset [7] one physics step of `dt` s later, `seconds_left` before its path ends."""
+        decay = np.exp(-dt / self.time_s)
+        previous = self.offsets.get(arm, np.zeros(7))
+        self.offsets[arm] = previous * decay + self.std * np.sqrt(1 - decay ** 2) * self.rng.standard_normal(7)
+        return self.offsets[arm] * min(1.0, seconds_left / self.time_s)
+
+
 class Expert:
     """Motion primitives on one `SimEnv`; tasks call these from `play_once`."""
 
@@ -41,17 +68,24 @@ class Expert:
         self.env = env
         self.settle_steps = max(1, int(round(settle_s * env.config.physics_rate_hz)))
         self.gripper_steps = max(1, int(round(gripper_s * env.config.physics_rate_hz)))
+        self.noise: ExecutionNoise | None = None
+        """Set by the recorder to demonstrate recoveries (`ExecutionNoise`); None executes the paths exactly."""
 
     # -- execution -----------------------------------------------------------------------------
     def follow(self, paths: Mapping[str, np.ndarray]) -> None:
-        """Execute joint paths (one waypoint per physics step) of several arms together."""
+        """Execute joint paths (one waypoint per physics step) of several arms together (with `self.noise`, the
+        drives are perturbed on the way; the recorded commands and the last waypoint are the paths' own)."""
         length = max(len(p) for p in paths.values())
+        if self.noise is not None:
+            self.noise.start()
         for i in range(length):
             for arm_name, path in paths.items():
                 arm = self.env.robot[arm_name]
                 j = min(i, len(path) - 1)
                 nxt = path[min(j + 1, len(path) - 1)]
-                arm.set_arm_target(path[j], (nxt - path[j]) / self.env.dt)
+                offset = (None if self.noise is None else
+                          self.noise.step(arm_name, self.env.dt, (len(path) - 1 - j) * self.env.dt))
+                arm.set_arm_target(path[j], (nxt - path[j]) / self.env.dt, offset)
             self.env.step()
         for arm_name, path in paths.items():
             self.env.robot[arm_name].set_arm_target(path[-1])

@@ -111,10 +111,15 @@ class PandaArm:
         return self.base_pose * sapien.Pose(hand.p, hand.q) * HAND_FROM_TCP.inv()
 
     # -- commands ----------------------------------------------------------------------------
-    def set_arm_target(self, qpos: np.ndarray, qvel: np.ndarray | None = None) -> None:
+    def set_arm_target(self, qpos: np.ndarray, qvel: np.ndarray | None = None,
+                       drive_offset: np.ndarray | None = None) -> None:
+        """Command the arm joints to `qpos` [7] (`arm_target`, what a recorded action holds). The drives
+        track `qpos + drive_offset`: an expert executing with noise (`ExecutionNoise`) records its own
+        command while the arm goes where the noise takes it."""
         self.arm_target = np.asarray(qpos, dtype=np.float64)
         velocity = np.zeros(ARM_DOF) if qvel is None else qvel
-        for joint, q, v in zip(self.arm_joints, self.arm_target, velocity):
+        drive = self.arm_target if drive_offset is None else self.arm_target + drive_offset
+        for joint, q, v in zip(self.arm_joints, drive, velocity):
             joint.set_drive_target(float(q))
             joint.set_drive_velocity_target(float(v))
 
