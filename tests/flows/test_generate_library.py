@@ -44,6 +44,8 @@ def test_bad_specs_are_rejected_with_the_reason():
         DatasetSpec(settings=["easy", "easy"])
     with pytest.raises(ValidationError):
         DatasetSpec(settings=["medium"])
+    with pytest.raises(ValidationError, match="less than or equal to 0.2"):
+        DatasetSpec(expert_noise_rad=0.5)
     with pytest.raises(ValueError, match="output is empty"):
         normalize_output("  ")
 
@@ -78,8 +80,8 @@ def test_missing_units_follow_the_store(tmp_path):
 
 def test_missing_units_refuse_episodes_recorded_differently(tmp_path):
     """A store resumed after the expert changed (click_bell: revision 2 ends at the hover) or with another
-    image size or control period would mix two kinds of demonstration: refused, naming the episode and
-    the difference, and the store keeps what it had."""
+    image size, control period or expert noise would mix two kinds of demonstration: refused, naming the
+    episode and the difference, and the store keeps what it had."""
     out = str(tmp_path / "ds.zarr")
     spec = DatasetSpec(tasks=["click_bell"], episodes_per_task=2, settings=["easy"], resolution=(24, 32),
                        annotate=False)
@@ -97,6 +99,13 @@ def test_missing_units_refuse_episodes_recorded_differently(tmp_path):
         missing_units(spec.model_copy(update={"resolution": (48, 64)}), out)
     with pytest.raises(StaleEpisodesError, match="record_every 15, the job asks 5"):
         missing_units(spec.model_copy(update={"record_every": 5}), out)
+    with pytest.raises(StaleEpisodesError, match="expert noise 0.0 rad, the job asks 0.03"):
+        missing_units(spec.model_copy(update={"expert_noise_rad": 0.03}), out)
+    noisy = replace_attrs(current, recording={"expert_noise_rad": 0.03})
+    commit_episode(out, noisy, overwrite=True)
+    assert [u.seed for u in missing_units(spec.model_copy(update={"expert_noise_rad": 0.03}), out)] == [1]
+    with pytest.raises(StaleEpisodesError, match="expert noise 0.03 rad, the job asks 0.0"):
+        missing_units(spec, out)
 
 
 def replace_attrs(episode, **changes):
