@@ -32,6 +32,7 @@ def test_absurd_and_untrainable_resolutions_are_refused_before_simulating(tmp_pa
     base = ("--task", "place_shoe", "--setting", "easy", "--episodes", "1", "--out", str(tmp_path / "d"))
     one_line_refusal(run("aim-rollout", *base, "--resolution", "100000x100000"), "[8, 2048]")
     one_line_refusal(run("aim-rollout", *base, "--resolution", "30x41"), "multiples of 8", "24x40")
+    one_line_refusal(run("aim-rollout", *base, "--expert-noise", "0.5"), "--expert-noise must lie in [0, 0.2]")
     assert not (tmp_path / "d").exists()
 
 
