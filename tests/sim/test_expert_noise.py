@@ -49,3 +49,30 @@ def test_noisy_expert_records_its_commands_while_the_arm_strays():
     steps = min(noisy.attrs.num_steps, clean.attrs.num_steps)
     stray = np.linalg.norm(noisy.arrays["ee_pose"][:steps, :, :3] - clean.arrays["ee_pose"][:steps, :, :3], axis=-1)
     assert stray.max() > 0.01  # ... by centimetres at the gripper
+
+
+def test_only_free_space_moves_are_perturbed():
+    """A short move (an approach, a lift) runs exact: an offset there knocks the object over; a long one strays."""
+    from pipeline.sim.task_env import TaskEnv
+
+    env = TaskEnv(SMALL)
+    env.reset("click_bell", "easy", 0)
+    expert, arm = env.task.expert, env.sim.robot["left"]
+    expert.noise = ExecutionNoise(0.05, 0.3, np.random.default_rng(0))
+    gaps = []
+
+    def drive_minus_command(step: int) -> None:
+        drives = np.array([j.get_drive_target() for j in arm.arm_joints]).ravel()
+        gaps.append(np.abs(drives - arm.arm_target).max())
+
+    env.sim.step_hooks.append(drive_minus_command)
+    start = arm.arm_qpos()
+    for turn in (0.02, 0.6):  # base joint: ~1 cm of TCP travel, then ~30 cm
+        path = start + np.outer(np.linspace(0, turn, 250), np.eye(7)[0])
+        assert (expert._travel("left", path) >= expert.noise.min_travel_m) == (turn > 0.1)
+        gaps.clear()
+        expert.follow({"left": path})
+        assert (max(gaps) > 0.02) == (turn > 0.1), (turn, max(gaps))
+        assert gaps[-1] < 1e-6  # every path ends on its own last waypoint (float32 drive targets)
+        start = path[-1]
+    env.close()
