@@ -663,6 +663,18 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     return bundles
 
 
+def drop_reference_rows(results: dict, split: str) -> None:
+    """Forget the expert and hold rows of `split` (and, held-out, their first-arm and lifted cells): an evaluation
+    without them (`--eval-only --no-reference`) would otherwise leave an earlier run's rows beside seeds and a
+    step limit they never played."""
+    rows = [results["success"][split]]
+    if split == "heldout":
+        rows += [results.get("first_arm", {}), results.get("lifted", {})]
+    for table in rows:
+        for name in ("expert", "hold"):
+            table.pop(name, None)
+
+
 def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results: dict, workers: int,
                  reference: bool = True) -> None:
     """Closed loop on held-out seeds (expert-solvable, from 100000) and on training seeds (from 0, none if
@@ -681,6 +693,8 @@ def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results:
                             instruction_type=instructions, sim=SimConfig(image_size=profile.image_size),
                             videos=profile.videos, workers=min(workers, count), reference_policies=reference)
         outcome = evaluate_checkpoints(bundles, config, policy_config)
+        if not reference:
+            drop_reference_rows(results, split)
         for name in list(bundles) + (["expert", "hold"] if reference else []):
             results["success"][split][name] = {t: success_by(outcome, name, t) for t in profile.tasks}
             if split == "heldout":

@@ -53,3 +53,16 @@ def test_lifted_objects_are_counted_per_object_and_shown_as_none_or_not_evaluate
                         "hold": {"stack_blocks_two": {}}}}
     cells = [line.split("|")[-2].strip() for line in markdown(table).splitlines()[2:]]
     assert cells == ["-", "block_bottom 2/3, block_top 1/3", "none"]
+
+
+def test_an_evaluation_without_the_reference_rows_drops_the_earlier_ones():
+    from learning import drop_reference_rows
+
+    results = {"success": {"heldout": {"aim": {"t": [0, 20]}, "expert": {"t": [20, 20]}, "hold": {"t": [0, 20]}},
+                           "train": {"expert": {"t": [4, 4]}}},
+               "first_arm": {"aim": {"t": [20, 20]}, "expert": {"t": [20, 20]}}, "lifted": {"hold": {"t": {}}}}
+    drop_reference_rows(results, "heldout")
+    assert results["success"]["heldout"] == {"aim": {"t": [0, 20]}}
+    assert results["first_arm"] == {"aim": {"t": [20, 20]}} and results["lifted"] == {}
+    assert results["success"]["train"] == {"expert": {"t": [4, 4]}}  # another split: its own evaluation decides
+    drop_reference_rows({"success": {"train": {}}}, "train")  # nothing to drop: no error
