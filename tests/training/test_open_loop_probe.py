@@ -20,3 +20,9 @@ def test_open_loop_tracking_scores_every_full_history_window(tiny_config, tiny_d
     assert result["cosine"] is None or -1.0 <= result["cosine"] <= 1.0
     assert result["jitter_ratio"] is None or (math.isfinite(result["jitter_ratio"]) and result["jitter_ratio"] > 0)
     assert open_loop_tracking(bundle, tiny_dataset, latent_cache, episodes=2) == result  # seeded sampling
+    halves = open_loop_tracking(bundle, tiny_dataset, latent_cache, episodes=2, parts=2)
+    assert {k: v for k, v in halves.items() if k != "parts"} == result  # the whole is the same windows
+    first, second = halves["parts"]
+    for key in ("moving_windows", "still_windows"):
+        assert first[key] + second[key] == result[key]
+    assert all(part["moving_windows"] + part["still_windows"] > 0 for part in (first, second))
