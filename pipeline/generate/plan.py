@@ -22,7 +22,9 @@ EpisodeCount = Annotated[int, Field(ge=1, le=100_000, description="episodes per 
 Seed = Annotated[int, Field(ge=0, description="first seed; unit i of a task/setting uses seed + i")]
 Pixels = Annotated[int, Field(ge=16, le=4096)]
 RecordEvery = Annotated[int, Field(ge=1, le=1000, description="physics steps per recorded step")]
-ExpertNoiseRad = Annotated[float, Field(ge=0.0, le=0.2,
+MAX_EXPERT_NOISE_RAD = 0.2
+"""Largest std of the expert's execution noise a job may ask (rad per joint: beyond it the arm strays by decimetres)."""
+ExpertNoiseRad = Annotated[float, Field(ge=0.0, le=MAX_EXPERT_NOISE_RAD,
                                         description="std (rad per joint) of the expert's execution noise")]
 
 

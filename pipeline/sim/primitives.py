@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 import numpy as np
 import sapien
 
-from data_schemas.spec import GRIPPER_CLOSED, GRIPPER_OPEN
+from data_schemas.spec import ARM_DOF, GRIPPER_CLOSED, GRIPPER_OPEN
 from pipeline.sim.env import SimEnv
 from pipeline.sim.poses import matrix_to_pose, pose_to_matrix
 
@@ -56,10 +56,10 @@ class ExecutionNoise:
         self.offsets.clear()
 
     def step(self, arm: str, dt: float, seconds_left: float) -> np.ndarray:
-        """The arm's drive offset [7] one physics step of `dt` s later, `seconds_left` before its path ends."""
+        """The arm's drive offset [ARM_DOF] one physics step of `dt` s later, `seconds_left` before its path ends."""
         decay = np.exp(-dt / self.time_s)
-        previous = self.offsets.get(arm, np.zeros(7))
-        self.offsets[arm] = previous * decay + self.std * np.sqrt(1 - decay ** 2) * self.rng.standard_normal(7)
+        previous = self.offsets.get(arm, np.zeros(ARM_DOF))
+        self.offsets[arm] = previous * decay + self.std * np.sqrt(1 - decay ** 2) * self.rng.standard_normal(ARM_DOF)
         return self.offsets[arm] * min(1.0, seconds_left / self.time_s)
 
 
