@@ -215,15 +215,20 @@ def recorded(profile: Profile, data_root: Path, seed: int, episodes: int, name: 
              expert_noise_rad: float = 0.0) -> Path:
     """The store `generate` writes, used as it is, without the simulator (`--no-generate`: a GPU machine
     trains on demonstrations recorded elsewhere); exit 2 when it holds fewer complete episodes of a task than
-    asked. `seed` and `expert_noise_rad` are `generate`'s: which seeds, and what noise, the store holds is not
-    checked (the store's name carries the noise)."""
+    asked, or episodes the expert recorded with another noise than `expert_noise_rad`. `seed` is `generate`'s:
+    which seeds the store holds is not checked."""
     store = data_root / name / "dataset.zarr"
     reader = open_dataset(str(store)) if store.exists() else None
     for task in profile.tasks:
-        have = len(complete_episodes(reader, tasks=[task])) if reader is not None else 0
-        if have < episodes:
-            print(f"learning.py: {store} holds {have} complete {task} episodes, the profile asks {episodes}; "
+        refs = complete_episodes(reader, tasks=[task]) if reader is not None else []
+        if len(refs) < episodes:
+            print(f"learning.py: {store} holds {len(refs)} complete {task} episodes, the profile asks {episodes}; "
                   "record them where SAPIEN runs (without --no-generate)", file=sys.stderr)
+            raise SystemExit(2)
+        if other := sorted({ref.attrs.expert_noise_rad() for ref in refs} - {expert_noise_rad}):
+            print(f"learning.py: {store} holds {task} episodes recorded with expert noise "
+                  f"{', '.join(f'{n:g}' for n in other)} rad, the profile asks {expert_noise_rad:g}; pass the "
+                  "--expert-noise they were recorded with, or record them again", file=sys.stderr)
             raise SystemExit(2)
     return store
 

@@ -198,6 +198,11 @@ class EpisodeAttrs(BaseModel):
         return {**base, "image_size": list(self.image_size), "physics_rate_hz": self.physics_rate_hz,
                 "record_every": round(self.physics_rate_hz / self.control_rate_hz)}
 
+    def expert_noise_rad(self) -> float:
+        """Std (rad per joint) of the DART-style noise the expert executed this episode with (`RecordOptions`,
+        kept in the `recording` attr); 0.0 for an exact expert, as in every episode recorded before that attr."""
+        return float(((self.model_extra or {}).get("recording") or {}).get("expert_noise_rad", 0.0))
+
 
 def episode_id(task: str, setting: str, seed: int) -> str:
     """Deterministic id: the same (task, setting, seed) always maps to the same group."""

@@ -127,8 +127,7 @@ def recorded_differently(attrs: EpisodeAttrs, spec: DatasetSpec) -> str | None:
         return f"image size {h}x{w}, the job asks {job_h}x{job_w}"
     if recorded["record_every"] != spec.record_every:
         return f"record_every {recorded['record_every']}, the job asks {spec.record_every}"
-    noise = float(((attrs.model_extra or {}).get("recording") or {}).get("expert_noise_rad", 0.0))
-    if noise != spec.expert_noise_rad:
+    if (noise := attrs.expert_noise_rad()) != spec.expert_noise_rad:
         return f"expert noise {noise} rad, the job asks {spec.expert_noise_rad}"
     return None
 
