@@ -35,7 +35,6 @@ from aim_core.models import mot_block
 from aim_core.models.aim_model import AIMModel
 from aim_core.models.batch import AIMBatch
 from aim_core.models.intent_mask import Role, TokenMeta, current_obs_step
-from aim_core.models.schedule import NoiseSchedule
 from aim_core.models.shared_attention import AttentionMask
 
 KEY_ROLES = ("current obs", "past obs", "past actions", "future RGB", "future value", "action chunk")
@@ -86,10 +85,10 @@ def action_attention(shares: list[np.ndarray]):
 
 
 @torch.no_grad()
-def probe(bundle: Path, dataset: Path, cache: Path, windows: int = 24, sampling_steps: int = 8) -> dict | None:
-    """The figures above for one bundle; None for a no-value bundle (no intent-causal counterpart to swap to)."""
-    policy = AIMPolicy.from_pretrained(bundle)
-    model, schedule = policy.model.eval(), NoiseSchedule.load(bundle)
+def probe(policy: AIMPolicy, dataset: Path, cache: Path, windows: int = 24, sampling_steps: int = 8) -> dict | None:
+    """The figures above for one loaded bundle; None for a no-value bundle (no intent-causal counterpart to swap
+    to)."""
+    model, schedule = policy.model, policy.schedule
     if not model.config.has_value_stream:
         return None
     swapped = other_mask(model)
@@ -125,7 +124,8 @@ def main() -> None:
     p.add_argument("--windows", type=int, default=24)
     p.add_argument("--sampling-steps", type=int, default=8)
     args = p.parse_args()
-    print(json.dumps(probe(args.bundle, args.dataset, args.cache, args.windows, args.sampling_steps), indent=1))
+    print(json.dumps(probe(AIMPolicy.from_pretrained(args.bundle), args.dataset, args.cache, args.windows,
+                           args.sampling_steps), indent=1))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,6 @@ from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models.batch import AIMBatch
 from aim_core.models.config import aim_small_config
-from aim_core.models.schedule import NoiseSchedule
 from aim_core.training.checkpoint import latest_bundle
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.data_source import encoders_to_gpu, prepare_training_data, training_encoders
@@ -286,18 +285,16 @@ def share_encoders(source_run: Path, run: Path) -> None:
 
 
 @torch.no_grad()
-def value_map_quality(bundle: Path, heldout: Path, cache: Path, max_windows: int = 24) -> dict:
+def value_map_quality(policy: AIMPolicy, heldout: Path, cache: Path, max_windows: int = 24) -> dict:
     """On held-out recorded episodes: share of the predicted value map's mass (decoded colour map brightness)
     on the true contact region (value/map >= 0.5) of each predicted future frame, against the same share of
     the ground-truth map decoded through the VAE (the ceiling) and of a uniform map (the area share)."""
-    policy = AIMPolicy.from_pretrained(bundle)
     model, vae = policy.model, policy.vae
-    schedule = NoiseSchedule.load(bundle)
     if not model.config.has_value_stream:
         return {"predicted": math.nan, "ground_truth_vae": math.nan, "area": math.nan, "windows": 0}
     windows = LatentWindowDataset.as_seen_by(policy, heldout, cache)
     picks = windows.spread_windows(max_windows)
-    sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=8, seed=0))
+    sampler = ChunkSampler(model, policy.schedule, SamplingConfig(num_steps=8, seed=0))
     frames_per_latent = windows.grid.frame_stride * windows.grid.temporal_compression
     shares: dict[str, list[float]] = {"predicted": [], "ground_truth_vae": [], "area": []}
     for index in picks:
@@ -334,13 +331,12 @@ def acting_arm(actions: np.ndarray, start: np.ndarray) -> str:
 
 
 @torch.no_grad()
-def first_chunk_arm_choice(bundle: Path, recorded: Path) -> dict:
+def first_chunk_arm_choice(policy: AIMPolicy, recorded: Path) -> dict:
     """On held-out recorded episodes: does the first planned chunk, made from the first frame alone (no
     past actions: only the image can tell), move the arm the demonstration acts with? (The whole episode
     says which: place_shoe's demonstrations stood still for their first 8 steps before expert revision 2.)
     Why: once an arm moves, the action history says which one, so closed-loop failures on new scenes
     start here (the quick profile picked the wrong arm on 4 of 5); ~50% is a policy blind to the scene."""
-    policy = AIMPolicy.from_pretrained(bundle)
     agree, episodes = 0, complete_episodes(open_dataset(str(recorded)))
     for episode in episodes:
         qpos = episode.read("qpos", slice(0, 1))[0]
@@ -353,15 +349,14 @@ def first_chunk_arm_choice(bundle: Path, recorded: Path) -> dict:
 
 
 @torch.no_grad()
-def history_reliance(bundle: Path, dataset: Path, cache: Path, anchors: tuple[int, ...] = (2, 4, 6),
+def history_reliance(policy: AIMPolicy, dataset: Path, cache: Path, anchors: tuple[int, ...] = (2, 4, 6),
                      pairs: int = 12) -> dict:
     """On training windows a few latent frames into the episode: how far the sampled chunk moves when the images
     are swapped for another episode's (same acting arm) and when the past actions are, as a share of the two
     demonstrations' own difference (median over `pairs` pairs per anchor). Why: a policy that follows the
     history and not the image continues whatever motion it started, and misses a target it must see; on
     click_bell the image moved the chunk 2-16% and the history 55-101% (RESULTS, eighth session)."""
-    policy = AIMPolicy.from_pretrained(bundle)
-    model, schedule = policy.model, NoiseSchedule.load(bundle)
+    model, schedule = policy.model, policy.schedule
     windows = LatentWindowDataset.as_seen_by(policy, dataset, cache)
     full = model.config.layout.history_frames
     index = {(e, anchor): i for i, (e, anchor, history) in enumerate(windows.table) if history == full}
@@ -648,16 +643,16 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
         seconds = time.perf_counter() - clock
         rows = read_metrics(runs[variant])
         bundles[variant] = result.checkpoint
+        policy = AIMPolicy.from_pretrained(result.checkpoint)  # once, for every probe below
         results["variants"][variant] = {
             "steps": result.step, "train_s": round(seconds, 1), "s_per_step": seconds / max(1, result.step),
             "stopped": result.stopped, "first": {k: v for k, v in rows[0].items() if k.startswith("loss/")},
             "final": {k: float(np.mean([r[k] for r in rows[-5:] if k in r])) for k in rows[-1] if k.startswith("loss/")},
-            "parameters": sum(p.numel() for p in AIMPolicy.from_pretrained(result.checkpoint).model.parameters()),
-            "checkpoint": str(result.checkpoint)}
-        results["variants"][variant]["value_maps"] = value_map_quality(result.checkpoint, heldout, out / "heldout_cache")
-        results["variants"][variant]["first_chunk_arm"] = first_chunk_arm_choice(result.checkpoint, choice)
-        results["variants"][variant]["history_reliance"] = history_reliance(result.checkpoint, dataset, cache)
-        results["variants"][variant]["future_rgb"] = future_rgb_probe(result.checkpoint, heldout, out / "heldout_cache")
+            "parameters": sum(p.numel() for p in policy.model.parameters()), "checkpoint": str(result.checkpoint),
+            "value_maps": value_map_quality(policy, heldout, out / "heldout_cache"),
+            "first_chunk_arm": first_chunk_arm_choice(policy, choice),
+            "history_reliance": history_reliance(policy, dataset, cache),
+            "future_rgb": future_rgb_probe(policy, heldout, out / "heldout_cache")}
         (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
         if result.stopped == "interrupted":  # SIGTERM / Ctrl-C: the trainer saved its step; neither go on nor evaluate
             break

@@ -96,6 +96,7 @@ class AIMPolicy:
         self.name = name
         self.model = model.eval()
         self.codec, self.vae, self.text_encoder, self.spec = codec, vae, text_encoder, spec
+        self.schedule = schedule  # the bundle's, for probes that sample with settings of their own
         self.device = next(model.parameters()).device
         self.execute_actions = execute * layout.actions_per_frame
         steps = config.num_inference_steps or spec.num_inference_steps

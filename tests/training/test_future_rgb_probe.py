@@ -11,9 +11,10 @@ from aim_core.inference.policy import AIMPolicy  # noqa: E402
 from aim_core.training.trainer import train_stage1  # noqa: E402
 
 
-def trained(tiny_config, tmp_path, variant: str):
-    return train_stage1(tiny_config(steps=2, checkpoint_every=2, out_dir=str(tmp_path / variant),
-                                    model_overrides={"variant": variant})).checkpoint
+def trained(tiny_config, tmp_path, variant: str) -> AIMPolicy:
+    return AIMPolicy.from_pretrained(train_stage1(tiny_config(steps=2, checkpoint_every=2,
+                                                              out_dir=str(tmp_path / variant),
+                                                              model_overrides={"variant": variant})).checkpoint)
 
 
 def test_attention_shares_follow_each_variants_mask(tiny_config, tiny_dataset, latent_cache, tmp_path):
@@ -30,11 +31,11 @@ def test_attention_shares_follow_each_variants_mask(tiny_config, tiny_dataset, l
 
 
 def test_other_mask_keeps_the_weights_and_refuses_no_value(tiny_config, tiny_dataset, latent_cache, tmp_path):
-    model = AIMPolicy.from_pretrained(trained(tiny_config, tmp_path, "unified")).model
+    model = trained(tiny_config, tmp_path, "unified").model
     swapped = other_mask(model)
     assert (model.config.variant, swapped.config.variant, swapped.config.mask) == ("unified", "aim", "intent")
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), swapped.state_dict().values()))
     no_value = trained(tiny_config, tmp_path, "no-value")
     with pytest.raises(ValueError, match="no-value"):
-        other_mask(AIMPolicy.from_pretrained(no_value).model)
+        other_mask(no_value.model)
     assert probe(no_value, tiny_dataset, latent_cache, windows=1, sampling_steps=1) is None
