@@ -63,3 +63,16 @@ def tiny_config(tiny_dataset, latent_cache, tmp_path):
     def make(**overrides) -> TrainConfig:
         return _tiny_config(tiny_dataset, tmp_path / "run", **{"latent_cache": str(latent_cache), **overrides})
     return make
+
+
+@pytest.fixture
+def trained_policy(tiny_config, tmp_path):
+    """Factory of real trained policies: a 2-step tiny run of one variant, loaded from its bundle."""
+    from aim_core.inference.policy import AIMPolicy
+    from aim_core.training.trainer import train_stage1
+
+    def make(variant: str) -> AIMPolicy:
+        run = tiny_config(steps=2, checkpoint_every=2, out_dir=str(tmp_path / variant),
+                          model_overrides={"variant": variant})
+        return AIMPolicy.from_pretrained(train_stage1(run).checkpoint)
+    return make

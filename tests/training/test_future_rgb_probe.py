@@ -7,18 +7,9 @@ import torch
 sys.path.insert(0, "benchmarks")
 from future_rgb_probe import KEY_ROLES, other_mask, probe  # noqa: E402
 
-from aim_core.inference.policy import AIMPolicy  # noqa: E402
-from aim_core.training.trainer import train_stage1  # noqa: E402
 
-
-def trained(tiny_config, tmp_path, variant: str) -> AIMPolicy:
-    return AIMPolicy.from_pretrained(train_stage1(tiny_config(steps=2, checkpoint_every=2,
-                                                              out_dir=str(tmp_path / variant),
-                                                              model_overrides={"variant": variant})).checkpoint)
-
-
-def test_attention_shares_follow_each_variants_mask(tiny_config, tiny_dataset, latent_cache, tmp_path):
-    results = {v: probe(trained(tiny_config, tmp_path, v), tiny_dataset, latent_cache, windows=2, sampling_steps=2)
+def test_attention_shares_follow_each_variants_mask(trained_policy, tiny_dataset, latent_cache):
+    results = {v: probe(trained_policy(v), tiny_dataset, latent_cache, windows=2, sampling_steps=2)
                for v in ("aim", "unified")}
     for variant, result in results.items():
         shares = result["action_attention"]
@@ -30,12 +21,12 @@ def test_attention_shares_follow_each_variants_mask(tiny_config, tiny_dataset, l
     assert results["unified"]["action_attention"]["future RGB"] > 0.0
 
 
-def test_other_mask_keeps_the_weights_and_refuses_no_value(tiny_config, tiny_dataset, latent_cache, tmp_path):
-    model = trained(tiny_config, tmp_path, "unified").model
+def test_other_mask_keeps_the_weights_and_refuses_no_value(trained_policy, tiny_dataset, latent_cache):
+    model = trained_policy("unified").model
     swapped = other_mask(model)
     assert (model.config.variant, swapped.config.variant, swapped.config.mask) == ("unified", "aim", "intent")
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), swapped.state_dict().values()))
-    no_value = trained(tiny_config, tmp_path, "no-value")
+    no_value = trained_policy("no-value")
     with pytest.raises(ValueError, match="no-value"):
         other_mask(no_value.model)
     assert probe(no_value, tiny_dataset, latent_cache, windows=1, sampling_steps=1) is None

@@ -7,18 +7,9 @@ import sys
 sys.path.insert(0, "benchmarks")
 from learning import first_chunk_arm_choice, history_reliance, value_map_quality  # noqa: E402
 
-from aim_core.inference.policy import AIMPolicy  # noqa: E402
-from aim_core.training.trainer import train_stage1  # noqa: E402
 
-
-def trained(tiny_config, tmp_path, variant: str) -> AIMPolicy:
-    return AIMPolicy.from_pretrained(train_stage1(tiny_config(steps=2, checkpoint_every=2,
-                                                              out_dir=str(tmp_path / variant),
-                                                              model_overrides={"variant": variant})).checkpoint)
-
-
-def test_probes_share_one_loaded_policy(tiny_config, tiny_dataset, latent_cache, tmp_path):
-    policy = trained(tiny_config, tmp_path, "aim")
+def test_probes_share_one_loaded_policy(trained_policy, tiny_dataset, latent_cache):
+    policy = trained_policy("aim")
     maps = value_map_quality(policy, tiny_dataset, latent_cache, max_windows=2)
     assert maps["windows"] == 2 and 0 < maps["area"] < 1
     assert 0 <= maps["predicted"] <= 1 and 0 <= maps["ground_truth_vae"] <= 1
@@ -31,8 +22,8 @@ def test_probes_share_one_loaded_policy(tiny_config, tiny_dataset, latent_cache,
     assert value_map_quality(policy, tiny_dataset, latent_cache, max_windows=2) == maps
 
 
-def test_no_value_bundle_has_no_value_map_figures(tiny_config, tiny_dataset, latent_cache, tmp_path):
-    policy = trained(tiny_config, tmp_path, "no-value")
+def test_no_value_bundle_has_no_value_map_figures(trained_policy, tiny_dataset, latent_cache):
+    policy = trained_policy("no-value")
     maps = value_map_quality(policy, tiny_dataset, latent_cache, max_windows=2)
     assert maps["windows"] == 0 and all(math.isnan(maps[k]) for k in ("predicted", "ground_truth_vae", "area"))
     assert first_chunk_arm_choice(policy, tiny_dataset)["episodes"] == 3
