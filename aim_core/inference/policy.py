@@ -96,7 +96,6 @@ class AIMPolicy:
         self.name = name
         self.model = model.eval()
         self.codec, self.vae, self.text_encoder, self.spec = codec, vae, text_encoder, spec
-        self.schedule = schedule  # the bundle's, for probes that sample with settings of their own
         self.device = next(model.parameters()).device
         self.execute_actions = execute * layout.actions_per_frame
         steps = config.num_inference_steps or spec.num_inference_steps
@@ -106,6 +105,11 @@ class AIMPolicy:
         self.action_sde = config.action_sde
         self.chunk_samples = config.chunk_samples
         self.reset()
+
+    @property
+    def schedule(self) -> NoiseSchedule:
+        """The bundle's noise schedule (the sampler's), for probes that sample with settings of their own."""
+        return self.sampler.schedule
 
     def load_action_head(self, state: dict[str, torch.Tensor]) -> None:
         """Load action-head weights by name (`AIMModel.action_head_parameters`; a Stage II update)."""
