@@ -609,12 +609,18 @@ def main() -> None:
     print(json.dumps({"vae": results.get("vae"), "timings_s": results["timings_s"]}, indent=1))
 
 
+def store_names(profile: str, expert_noise_rad: float) -> list[str]:
+    """The folders under --data of a profile's training, held-out and arm-choice demonstrations; training
+    demonstrations recorded with expert noise have their own (`<profile>-noise<std>`), the other two are exact."""
+    noisy = f"-noise{expert_noise_rad:g}" if expert_noise_rad else ""
+    return [profile + noisy, f"{profile}-heldout", f"{profile}-choice"]
+
+
 def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict[str, Path], results: dict,
               gpu: bool) -> dict[str, Path]:
     """Generate (or reuse) the data, train the VAE once, train every variant; measure value maps."""
     clock = time.perf_counter()
-    noisy = f"-noise{profile.expert_noise_rad:g}" if profile.expert_noise_rad else ""  # their own store
-    names = [args.profile + noisy, f"{args.profile}-heldout", f"{args.profile}-choice"]
+    names = store_names(args.profile, profile.expert_noise_rad)
     if not args.reannotate:
         refuse_reannotation(Path(args.data), names)
     demos = recorded if args.no_generate else generate

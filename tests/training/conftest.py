@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from aim_core.training.config import OptimConfig, TrainConfig
+from data_schemas import EpisodeAttrs, EpisodeData
 from pipeline.record.store import DatasetStore
 from pipeline.record.synthetic import synthetic_episode, synthetic_value_maps
 
@@ -16,14 +17,19 @@ torch.set_num_threads(1)
 EPISODE_STEPS = 21  # 6 latent frames with the VAE's 4x time compression: 3 windows of 2 + 2 frames
 
 
-def make_dataset(path: Path, seeds=(0, 2, 4), annotate: bool = True, task: str = "place_shoe") -> Path:
+def make_dataset(path: Path, seeds=(0, 2, 4), annotate: bool = True, task: str = "place_shoe",
+                 value_params: dict | None = None, expert_noise_rad: float = 0.0) -> Path:
+    """`expert_noise_rad`: the episodes say the expert recorded them with this noise (their `recording` attr)."""
     store = DatasetStore.open(path, mode="a")
     for seed in seeds:
         episode = synthetic_episode(task=task, seed=seed, num_steps=EPISODE_STEPS, image_size=(32, 48))
+        if expert_noise_rad:
+            attrs = {**episode.attrs.model_dump(), "recording": {"expert_noise_rad": expert_noise_rad}}
+            episode = EpisodeData(attrs=EpisodeAttrs.model_validate(attrs), arrays=episode.arrays)
         store.write_episode(episode)
         if annotate:
             store.write_value(episode.episode_id, synthetic_value_maps(episode, level=0.25 + 0.1 * seed),
-                              params={"kind": "synthetic"})
+                              params=value_params or {"kind": "synthetic"})
     store.update_index()
     return path
 
