@@ -143,8 +143,8 @@ def test_group_advantages():
 
 
 # ------------------------------------------------------------------ a stub environment, end to end
-def make_bundle(root, variant: str = "aim"):
-    config = aim_tiny_config(layout=LAYOUT, variant=variant)
+def make_bundle(root, variant: str = "aim", **overrides):
+    config = aim_tiny_config(layout=LAYOUT, variant=variant, **overrides)
     torch.manual_seed(0)
     model = AIMModel(config)
     encoders = run_encoders(root / "stage1", None, config, [INSTRUCTION])
@@ -234,3 +234,30 @@ def test_grpo_raises_the_reward_of_a_stub_environment_and_resumes(tmp_path):
     # the checkpoint is a policy bundle that acts on its own
     policy = AIMPolicy.from_pretrained(result.checkpoint)
     assert policy.select_action(StubEnv().reset("click_bell", "easy", 0)).shape == (16,)
+
+
+def test_grpo_on_a_pixel_prior_policy_trains_the_residual_and_keeps_the_prior(tmp_path):
+    """The stack_blocks_two recipe's policy (an action prior that reads the head camera): Stage II rolls it out
+    with the head view, trains the flow head on the residual's likelihoods and leaves the prior as it was."""
+    bundle = make_bundle(tmp_path, action_keypoints=2, action_prior_keypoints=2, action_prior_grid=(2, 3),
+                         action_prior_pixels=(8, 12))
+    config = Stage2Config(checkpoint=str(bundle), out_dir=str(tmp_path / "out"), tasks=["click_bell"], iterations=2,
+                          groups_per_iteration=1, checkpoint_every=2,
+                          grpo=GRPOHyper(group_size=2, lr=3e-3, updates_per_iteration=1))
+    source = StubSource(bundle)
+    before = AIMPolicy.from_pretrained(bundle).model
+    result = Stage2Trainer(config, source).run()
+    rows = read_stage2_metrics(tmp_path / "out")
+    assert [r["iteration"] for r in rows] == [1, 2] and rows[0]["ratio_max_dev_first"] == 0.0
+    after = AIMPolicy.from_pretrained(result.checkpoint)
+    prior = dict(before.action_prior_head.named_parameters())
+    assert all(torch.equal(p, prior[n]) for n, p in after.model.action_prior_head.named_parameters())
+    trained = {id(p) for p in before.action_head_parameters()}
+    moved = [n for n, p in before.named_parameters() if id(p) in trained
+             and not torch.equal(p, dict(after.model.named_parameters())[n])]
+    assert moved  # the flow head learned
+    # the post-trained policy's chunk still moves with the head camera alone (same latents and history)
+    _, latents, past = window(after.model)
+    views = [torch.full((1, 3, 8, 12), level) for level in (0.1, 0.9)]
+    plans = [after.model.action_prior(latents, past, view) for view in views]
+    assert not torch.allclose(*plans)
