@@ -1,9 +1,10 @@
-"""place_shoe (RoboTwin 2.0): pick the shoe and place it on the mat, heel-to-toe along the mat.
+"""place_shoe (RoboTwin 2.0): pick the shoe and place it on the mat, toes to the left.
 
-Layout as RoboTwin: the mat lies at a fixed spot (0, -0.08), its long axis (the heel-to-toe target
-direction) along world x; the shoe anywhere in x in [-0.25, 0.25], y in [-0.1, 0.05] (y <= 0 when
-|x| < 0.15), at least 0.15 from (0, 0), heading uniform over the full circle. The arm on the
-shoe's side grasps it, turns it and places it on the mat.
+Layout as RoboTwin: the mat lies at a fixed spot (0, -0.08), its long axis along world x, its own x
+axis (the heel-to-toe target direction) towards world -x: toes to the left, the goal RoboTwin's
+place_shoe and place_dual_shoes share (the same quaternion; `TOES_LEFT`). The shoe anywhere in x in
+[-0.25, 0.25], y in [-0.1, 0.05] (y <= 0 when |x| < 0.15), at least 0.15 from (0, 0), heading
+uniform over the full circle. The arm on the shoe's side grasps it, turns it and places it on the mat.
 
 Success (RoboTwin's check, in the mat's frame): the shoe origin within 0.05 along and 0.02 across
 the mat's centre, its heading within 15.1 deg of the mat's (RoboTwin: 0.07 per quaternion
@@ -20,6 +21,8 @@ from pipeline.assets import make_asset, random_color_name, rgba
 from pipeline.sim.primitives import support_target
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
+from pipeline.tasks.place_dual_shoes import TOES_LEFT
+from pipeline.tasks.placing import heading, wrap, yaw_quat
 from pipeline.tasks.reach import grasp_and_lift_near, lift_near
 
 ALONG_TOLERANCE, ACROSS_TOLERANCE = 0.05, 0.02
@@ -29,19 +32,11 @@ LIFT_M, RETREAT_M = 0.1, 0.08
 """Lift after grasping the shoe and rise after letting it go (`Expert.grasp` and `Expert.place` defaults)."""
 
 
-def _yaw_quat(yaw: float) -> list[float]:
-    return [float(np.cos(yaw / 2)), 0.0, 0.0, float(np.sin(yaw / 2))]
-
-
-def _heading(entity: sapien.Entity) -> float:
-    x_axis = entity.get_pose().to_transformation_matrix()[:3, 0]
-    return float(np.arctan2(x_axis[1], x_axis[0]))
-
-
 @register_task
 class PlaceShoe(Task):
     name = "place_shoe"
     step_limit = 500
+    expert_revision = 2  # 2: toes to the left, as RoboTwin (1 placed them to the right)
     phrasing = Phrasing(
         frames=("{verb} {shoe} {place} {mat}.", "{verb} {shoe} {place} {mat}, toe along the mat.",
                 "Pick up {shoe} and {verb} it {place} {mat}.",
@@ -53,7 +48,7 @@ class PlaceShoe(Task):
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
         mat_colour = random_color_name(rng)
         mat = make_asset("shoe_mat", rng, name="shoe_mat", color=rgba(mat_colour))
-        self.add_object("shoe_mat", mat, sapien.Pose([*MAT_XY, self.table_z], _yaw_quat(0.0)),
+        self.add_object("shoe_mat", mat, sapien.Pose([*MAT_XY, self.table_z], yaw_quat(TOES_LEFT)),
                         static=True, footprint=0.1)
         shoe = make_asset("shoe", rng, name="shoe")
         while True:
@@ -63,7 +58,7 @@ class PlaceShoe(Task):
             if np.linalg.norm(shoe_xy) >= 0.15 and np.linalg.norm(shoe_xy - MAT_XY) >= 0.17:
                 break
         shoe_yaw = rng.uniform(-np.pi, np.pi)
-        self.add_object("shoe", shoe, sapien.Pose([*shoe_xy, self.table_z + 1e-3], _yaw_quat(shoe_yaw)),
+        self.add_object("shoe", shoe, sapien.Pose([*shoe_xy, self.table_z + 1e-3], yaw_quat(shoe_yaw)),
                         footprint=0.08)
         self.roles = {"target": "shoe", "support": "shoe_mat"}
         self.instruction_fields = {"mat": mat_colour, "shoe": "shoe"}
@@ -75,7 +70,7 @@ class PlaceShoe(Task):
     def play_once(self) -> None:
         shoe, mat = self.actors["shoe"], self.actors["shoe_mat"]
         arm = self.nearest_arm(shoe.get_pose().p)
-        turn = float(np.angle(np.exp(1j * (_heading(mat) - _heading(shoe)))))
+        turn = wrap(heading(mat) - heading(shoe))
         asset = self.assets["shoe"]
         grasp = self.expert.choose_grasp(arm, shoe, asset.grasps, turn=turn)
         grasp_and_lift_near(self.expert, arm, shoe, grasp, LIFT_M)
@@ -88,7 +83,7 @@ class PlaceShoe(Task):
     def evaluate(self) -> dict[str, bool]:
         shoe, mat = self.actors["shoe"], self.actors["shoe_mat"]
         local = np.linalg.inv(mat.get_pose().to_transformation_matrix()) @ np.append(shoe.get_pose().p, 1.0)
-        yaw_error = abs(np.angle(np.exp(1j * (_heading(shoe) - _heading(mat)))))
+        yaw_error = abs(wrap(heading(shoe) - heading(mat)))
         out = {"on_mat": bool(abs(local[0]) < ALONG_TOLERANCE and abs(local[1]) < ACROSS_TOLERANCE),
                "aligned": bool(yaw_error < YAW_TOLERANCE),
                "grippers_open": self.gripper_open("left") and self.gripper_open("right")}

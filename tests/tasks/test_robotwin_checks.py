@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from pipeline.tasks import list_tasks
+from pipeline.tasks.place_dual_shoes import TOES_LEFT
 from tests.tasks.conftest import place_actor, stage
 
 
@@ -29,21 +30,24 @@ def test_evaluate_names_its_conditions_and_is_cheap(task_name):
     assert min(rounds) < 2e-3, rounds  # per physics step at 250 Hz must stay cheap
 
 
-def test_place_shoe_needs_centre_heading_and_open_grippers():
+def test_place_shoe_needs_centre_toes_left_and_open_grippers():
     task = stage("place_shoe", seed=1)
     shoe, mat = task.actors["shoe"], task.actors["shoe_mat"]
     top = mat.get_pose().p[2] + task.assets["shoe_mat"].bounds[1, 2] + 0.002
     centre = mat.get_pose().p[:2]
-    place_actor(shoe, [*centre, top], yaw_quat(0.1))
+    place_actor(shoe, [*centre, top], yaw_quat(TOES_LEFT - 0.1))
     task.env.settle(0.3)
     assert task.evaluate() == {"on_mat": True, "aligned": True, "grippers_open": True, "success": True}
-    place_actor(shoe, [centre[0], centre[1] + 0.03, top], yaw_quat(0.0))  # 3 cm across: RoboTwin allows 2
+    place_actor(shoe, [centre[0], centre[1] + 0.03, top], yaw_quat(TOES_LEFT))  # 3 cm across: RoboTwin allows 2
     task.env.settle(0.3)
     assert not task.evaluate()["on_mat"]
-    place_actor(shoe, [*centre, top], yaw_quat(np.deg2rad(20)))  # RoboTwin allows 15.1 deg
+    place_actor(shoe, [*centre, top], yaw_quat(TOES_LEFT + np.deg2rad(20)))  # RoboTwin allows 15.1 deg
     task.env.settle(0.3)
     assert not task.evaluate()["aligned"]
-    place_actor(shoe, [*centre, top], yaw_quat(0.0))
+    place_actor(shoe, [*centre, top], yaw_quat(0.0))  # toes to the right: place_dual_shoes's goal mirrored
+    task.env.settle(0.3)
+    assert task.evaluate()["on_mat"] and not task.evaluate()["aligned"]
+    place_actor(shoe, [*centre, top], yaw_quat(TOES_LEFT))
     task.env.settle(0.3)
     task.env.robot["left"].set_gripper(0.5)  # half open is not open
     assert task.evaluate()["on_mat"] and not task.evaluate()["grippers_open"] and not task.check_success()
