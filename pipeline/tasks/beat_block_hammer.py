@@ -8,11 +8,12 @@ a `ContactWatch` looks at every physics step for a hammer-block contact made whi
 face (RoboTwin's hammer fp0) is within 0.02 m in x and in y of the block's top-face centre
 (RoboTwin's block fp1): RoboTwin's snapshot check, latched. The block is static, as in RoboTwin.
 
+The block as RoboTwin's: a red 5 cm cube, x in [0.05, 0.25] on either side, yaw within +-0.5 rad.
 Intentional differences: RoboTwin's hammer lies at one fixed pose (0, -0.06) and its block is at
-x in [-0.25, 0.25], y in [-0.05, 0.15]; ours keeps the hammer on the block's side (x in 0.12-0.22,
-yaw +-0.3) and the block at y in [0.09, 0.16], a layout our procedural hammer's handle grasps and
-strike motions were tuned for (the fixed central hammer overlaps blocks near x = 0 with our
-hammer's geometry).
+y in [-0.05, 0.15]; ours keeps the hammer on the block's side (x in 0.12-0.22, yaw +-0.3) and the
+block at y in [0.09, 0.16], a layout our procedural hammer's handle grasps and strike motions were
+tuned for (the fixed central hammer overlaps blocks near x = 0 with our hammer's geometry). The
+hammer's handle takes a random palette colour (never the block's red) where RoboTwin has one model.
 """
 from __future__ import annotations
 
@@ -35,12 +36,16 @@ TOP_FACE_BAND_M = 0.006
 """Contacts within this height below the block's top (and inside its outline) are on its top face."""
 ALIGN_XY_M = 0.02
 """RoboTwin: |hammer fp0 - block fp1| < 0.02 in x and in y."""
+BLOCK_COLOUR, BLOCK_EDGE_M = "red", 0.05
+BLOCK_X_M, BLOCK_YAW = (0.05, 0.25), 0.5
+"""RoboTwin's block: |x| range (either side) and yaw range (+-rad)."""
 
 
 @register_task
 class BeatBlockHammer(Task):
     name = "beat_block_hammer"
     step_limit = 400
+    expert_revision = 2  # 2: RoboTwin's block (red, 5 cm, |x| <= 0.25, yaw +-0.5); 1 drew colour, size, wider ranges
     phrasing = Phrasing(
         frames=("Pick up {hammer} and {verb} {block} with it {place}.",
                 "Grab {hammer} by the handle and {verb} {block} {place}.",
@@ -50,16 +55,16 @@ class BeatBlockHammer(Task):
         places=("", "once", "from above"))
 
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
-        hammer_colour = random_color_name(rng, exclude=("gray", "black"))
-        block_colour = random_color_name(rng, exclude=(hammer_colour,))
+        hammer_colour = random_color_name(rng, exclude=("gray", "black", BLOCK_COLOUR))
+        block_colour = BLOCK_COLOUR
         side = 1.0 if rng.random() < 0.5 else -1.0
         hammer = make_asset("hammer", rng, name="hammer", color=rgba(hammer_colour))
         hammer_xy = np.array([side * rng.uniform(0.12, 0.22), rng.uniform(-0.13, -0.06)])
         hammer_yaw = np.pi / 2 + rng.uniform(-0.3, 0.3)  # handle (+x) pointing away from the robot
         self.add_object("hammer", hammer, yaw_pose([*hammer_xy, self.table_z + 1e-3], hammer_yaw), footprint=0.1)
-        block = make_asset("block", rng, name="block", color=rgba(block_colour))
-        block_xy = np.array([side * rng.uniform(0.05, 0.3), rng.uniform(0.09, 0.16)])  # clear of the head
-        block_yaw = rng.uniform(-np.pi / 4, np.pi / 4)
+        block = make_asset("block", rng, name="block", size=BLOCK_EDGE_M, color=rgba(block_colour))
+        block_xy = np.array([side * rng.uniform(*BLOCK_X_M), rng.uniform(0.09, 0.16)])  # clear of the head
+        block_yaw = rng.uniform(-BLOCK_YAW, BLOCK_YAW)
         self.add_object("block", block, yaw_pose([*block_xy, self.table_z], block_yaw), static=True, footprint=0.05)
         self.roles = {"target": "hammer", "pressed": "block", "tool": "hammer"}
         self.instruction_fields = {"hammer": hammer_colour, "block": block_colour}

@@ -6,6 +6,7 @@ import pytest
 
 from data_schemas import PHASE_PICK, PHASE_PLACE
 from pipeline.annotate import annotate_episode
+from pipeline.tasks.placing import heading
 from tests.tasks.conftest import contact_summary, place_actor, stage, successful_expert_episode
 
 TASK = "beat_block_hammer"
@@ -37,3 +38,14 @@ def test_success_needs_the_hammer_on_the_block_top():
     place_actor(hammer, [block_xy[0] - head_x, block_xy[1], top + 0.01])
     task.env.settle(0.3)
     assert task.check_success()
+
+
+def test_the_block_is_robotwins_red_5cm_cube_within_its_ranges():
+    for seed in range(6):
+        task = stage(TASK, seed=seed)
+        block = task.actors["block"]
+        bounds = task.assets["block"].bounds
+        assert np.allclose(bounds[1] - bounds[0], 0.05) and task.instruction_fields["block"] == "red"
+        assert task.instruction_fields["hammer"] != "red"
+        x, yaw = block.get_pose().p[0], heading(block)
+        assert 0.05 <= abs(x) <= 0.25 and abs(yaw) <= 0.5, (seed, x, yaw)
