@@ -6,7 +6,7 @@ import pytest
 from data_schemas import PHASE_PICK, SEGMENTATION_TABLE, SEGMENTATION_UNTRACKED
 from pipeline.annotate import annotate_episode
 from pipeline.sim.primitives import entity_matrix
-from pipeline.tasks.click_bell import HOVER_M, PRESS_DEPTH_M
+from pipeline.tasks.pressing import HOVER_M, PRESS_DEPTH_M
 from tests.tasks.conftest import contact_summary, stage, successful_expert_episode
 
 TASK = "click_bell"

@@ -90,6 +90,9 @@ def make_mouse(rng: np.random.Generator, *, length: float | None = None, shape: 
 STAPLER_SHAPES = {"desk": (0.13, 0.15, 0.05, 0.06), "mini": (0.10, 0.12, 0.04, 0.048),
                   "flat": (0.13, 0.15, 0.035, 0.042)}
 """Stapler variants (RoboTwin draws from 7 models): length range and height range (m)."""
+STAPLER_PRESS_AT = 0.25
+"""Where the stapler is pressed (press_stapler), as a share of its length in front of its centre: on the
+arm's sloping top, over the staple channel towards the mouth, where a hand presses a stapler."""
 
 
 @register_kind("stapler")
@@ -97,7 +100,7 @@ def make_stapler(rng: np.random.Generator, *, shape: str | None = None, color=No
                  name: str = "stapler") -> ObjectAsset:
     """Closed stapler lying along y: a dark base plate and a coloured arm sloping up from the mouth
     (+y) to the hinge block at the back (-y); one of three shapes; grasped from above across its
-    width (3.5-4.5 cm) near the middle."""
+    width (3.5-4.5 cm) near the middle; functional "press" (z up, press along -z) on the arm's top."""
     shapes = sorted(STAPLER_SHAPES)
     drawn = shapes[int(rng.integers(len(shapes)))]
     if shape is not None and shape not in STAPLER_SHAPES:
@@ -121,13 +124,16 @@ def make_stapler(rng: np.random.Generator, *, shape: str | None = None, color=No
                                                            (front, base_height), (front, mouth_top))]))
     grasp_z = base_height + 0.3 * (height - base_height)
     grasps = [g for y in (-0.1 * length, 0.05 * length) for g in yawed_top_grasps((0.0, y, grasp_z), (0, 180))]
+    functional = resting_points(height)
+    press_y = STAPLER_PRESS_AT * length
+    functional["press"] = pose((0.0, press_y, height + (mouth_top - height) * (press_y - back) / (front - back)))
     return ObjectAsset(
         name=name, kind="stapler",
         visuals=[VisualPart(base, rgba("black")), VisualPart(hinge, rgba("gray")), VisualPart(arm, arm_color)],
         collisions=[base, hinge, arm],
         mass=DESK_ITEM_MASS,
         grasps=grasps, grasp_labels=["body"] * len(grasps),
-        functional_points=resting_points(height),
+        functional_points=functional,
         contact_points={"top": np.array([0.0, 0.1 * length, base_height + 0.7 * (height - base_height)]),
                         "side_left": np.array([-width / 2, 0.0, grasp_z]),
                         "side_right": np.array([width / 2, 0.0, grasp_z])},

@@ -1,7 +1,10 @@
-"""Tools acted with or on: the bell (press its button) and the hammer (strike with its head).
+"""Tools acted with or on: the bell and the alarm clock (press their buttons) and the hammer (strike
+with its head).
 
 The bell's functional "button" (z up, press along -z) is the press target (click_bell); it is
 grasped from above by the button (place_object_stand), the fingertips just clear of the dome.
+The alarm clock's functional "button" (z up, press along -z) is the top button's centre
+(click_alarmclock); its face looks to object -y (RoboTwin's mesh front); it has no grasps.
 The hammer lies on its side: handle along +x, head across y at the +x end; it is grasped from
 above on the handle, and its functional "head" is the striking face at +y (z = striking direction).
 """
@@ -27,6 +30,12 @@ was carried (hard seeds 31, 32 dropped it); the button's sides are vertical."""
 BELL_GRASP_YAWS_DEG = tuple(range(0, 360, 45))
 """The bell is round: every 45 deg of yaw, so the least wrist roll is never far."""
 HAMMER_DENSITY = 1500.0  # one uniform density: wood handle + hollow-ish head, keeps the CoM near the grip
+ALARM_CLOCK_DENSITY = 400.0
+"""kg/m^3 over the case: a plastic shell around a movement and a battery (a 9 cm clock weighs ~0.13 kg)."""
+ALARM_CLOCK_STYLES = ("box", "round")
+"""Case shapes (RoboTwin draws from two clock models): an upright box, or a drum lying on a foot."""
+ALARM_CLOCK_FOOT_M = 0.008
+"""Height of the flat foot (narrower than the case) the clock stands on."""
 
 
 @register_kind("bell")
@@ -82,4 +91,65 @@ def make_hammer(rng: np.random.Generator, *, handle_length: float | None = None,
         mass=HAMMER_DENSITY * (handle.volume + head.volume),
         grasps=grasps, grasp_labels=labels, functional_points=functional,
         contact_points={"head": face, "handle": np.array([-0.2 * handle_length, 0.0, 2 * handle_radius])},
+    )
+
+
+def _clock_case(style: str, width: float, depth: float, height: float):
+    """The case (convex) standing on the foot, and its top's height as a function of x."""
+    if style == "box":
+        case = box((width, depth, height), (0.0, 0.0, ALARM_CLOCK_FOOT_M + height / 2))
+        return case, lambda x: ALARM_CLOCK_FOOT_M + height
+    radius = width / 2
+    center_z = ALARM_CLOCK_FOOT_M + radius
+    case = horizontal_cylinder(radius, depth, (0.0, 0.0, center_z), (0.0, 1.0, 0.0), sections=32)
+    return case, lambda x: center_z + np.sqrt(radius**2 - x**2)
+
+
+def _clock_face(width: float, depth: float, case_top: float) -> list[VisualPart]:
+    """A white dial on the front (-y) with two black hands, centred on the case and inside its outline."""
+    radius = 0.4 * min(width, case_top - ALARM_CLOCK_FOOT_M)
+    center = np.array([0.0, -depth / 2 - 0.001, (ALARM_CLOCK_FOOT_M + case_top) / 2])
+    dial = horizontal_cylinder(radius, 0.002, center, (0.0, 1.0, 0.0), sections=32)
+    hour = box((0.003, 0.001, 0.5 * radius), center + (0.0, -0.0015, 0.25 * radius))
+    minute = box((0.75 * radius, 0.001, 0.002), center + (0.375 * radius, -0.0015, 0.0))
+    return [VisualPart(dial, rgba("white")), VisualPart(hour, rgba("black")), VisualPart(minute, rgba("black"))]
+
+
+@register_kind("alarm_clock")
+def make_alarm_clock(rng: np.random.Generator, *, width: float | None = None, style: str | None = None,
+                     color=None, name: str = "alarm_clock") -> ObjectAsset:
+    """Desk alarm clock, 8-10 cm wide: a box or round case on a flat foot, a dial on its front (-y), the
+    alarm button at the top's centre (functional "button") and, on some draws, a lower snooze button
+    beside it, far enough off the centre that closed fingers on the alarm button clear it."""
+    width = draw(rng, width, 0.08, 0.10, "width")
+    depth = draw(rng, None, 0.04, 0.055, "depth")
+    height = draw(rng, None, 0.065, 0.085, "height")  # the box case; a round case is as high as it is wide
+    drawn_style = ALARM_CLOCK_STYLES[int(rng.integers(len(ALARM_CLOCK_STYLES)))]
+    if style is not None and style not in ALARM_CLOCK_STYLES:
+        raise ValueError(f"style={style!r} is not one of {ALARM_CLOCK_STYLES}")
+    snooze = bool(rng.random() < 0.5)
+    case_color = pick_color(rng, color, exclude=("white",))
+    case, top_at = _clock_case(style or drawn_style, width, depth, height)
+    foot = box((0.7 * width, 0.9 * depth, ALARM_CLOCK_FOOT_M), (0.0, 0.0, ALARM_CLOCK_FOOT_M / 2))
+    button_bottom = top_at(0.0) - 0.002  # sunk into the case: no gap under it on the round case's facets
+    button = cylinder(0.009, 0.01, z_bottom=button_bottom, sections=20)
+    top = button_bottom + 0.01
+    collisions = [foot, case, button]
+    if snooze:  # 4 mm above the case where it is highest under it, sunk 2 mm where it is lowest
+        inner, outer = 0.3 * width - 0.006, 0.3 * width + 0.006
+        snooze_bottom = top_at(outer) - 0.002
+        collisions.append(cylinder(0.006, top_at(inner) + 0.004 - snooze_bottom, z_bottom=snooze_bottom,
+                                   center_xy=(0.3 * width, 0.0), sections=16))
+    functional = resting_points(top)
+    functional["button"] = pose((0.0, 0.0, top))
+    return ObjectAsset(
+        name=name, kind="alarm_clock",
+        visuals=[VisualPart(foot, rgba("black")), VisualPart(case, case_color),
+                 *(VisualPart(part, rgba("gray")) for part in collisions[2:]),
+                 *_clock_face(width, depth, top_at(0.0))],
+        collisions=collisions,
+        mass=ALARM_CLOCK_DENSITY * sum(part.volume for part in collisions),
+        functional_points=functional,
+        contact_points={"button": np.array([0.0, 0.0, top]),
+                        "face": np.array([0.0, -depth / 2, (ALARM_CLOCK_FOOT_M + top_at(0.0)) / 2])},
     )
