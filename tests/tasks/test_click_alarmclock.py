@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import sapien
 
-from pipeline.annotate import annotate_episode
 from pipeline.assets import make_asset
 from pipeline.tasks.click_alarmclock import BUTTON_M
 from pipeline.tasks.contact_watch import ContactWatch
 from pipeline.tasks.pressing import HOVER_M, PRESS_DEPTH_M
 from pipeline.tasks.reach import move_near
-from tests.tasks.conftest import contact_summary, stage, successful_expert_episode
+from tests.tasks.conftest import stage, successful_expert_episode
+from tests.tasks.press_checks import assert_pressed_by_fingers
 
 TASK = "click_alarmclock"
 
@@ -27,15 +27,8 @@ def test_alarm_clock_kind_has_its_button_on_top():
 
 @pytest.mark.parametrize("setting,seed", [("easy", 0), ("hard", 1)])
 def test_expert_clicks_the_alarm_clock(setting, seed):
-    episode = successful_expert_episode(TASK, setting, seed)
-    assert episode.attrs.roles == {"pressed": "alarm_clock"}
-    contacts = contact_summary(episode)
-    assert contacts["press"] and all("finger" in body for body in contacts["press"])
-    assert "grasp" not in contacts  # pressing is not grasping
-    assert annotate_episode(episode).attrs["events"]["press_step"] is not None
-    tcp = episode.arrays["ee_pose"][..., :3]
-    arm = int(np.argmax(tcp[0, :, 2] - tcp[:, :, 2].min(axis=0)))  # the arm that went down
-    rise = tcp[-1, arm] - tcp[int(np.argmin(tcp[:, arm, 2])), arm]  # as RoboTwin, it ends at the hover
+    _, tcp = assert_pressed_by_fingers(successful_expert_episode(TASK, setting, seed), "alarm_clock")
+    rise = tcp[-1] - tcp[int(np.argmin(tcp[:, 2]))]  # as RoboTwin, it ends at the hover
     assert np.linalg.norm(rise[:2]) < 0.01 and abs(rise[2] - (HOVER_M + PRESS_DEPTH_M)) < 0.015, rise
 
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from data_schemas import PHASE_PICK, SEGMENTATION_TABLE, SEGMENTATION_UNTRACKED
-from pipeline.annotate import annotate_episode
 from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks.pressing import HOVER_M, PRESS_DEPTH_M
-from tests.tasks.conftest import contact_summary, stage, successful_expert_episode
+from tests.tasks.conftest import stage, successful_expert_episode
+from tests.tasks.press_checks import assert_pressed_by_fingers
 
 TASK = "click_bell"
 
@@ -15,19 +15,10 @@ TASK = "click_bell"
 @pytest.mark.parametrize("setting,seed", [("easy", 0), ("hard", 1)])
 def test_expert_clicks_the_bell(setting, seed):
     episode = successful_expert_episode(TASK, setting, seed)
-    attrs = episode.attrs
-    assert attrs.roles == {"pressed": "bell"}
-    assert attrs.expert_revision == 2  # the hover ending: stores of revision 1 are refused, not topped up
-    contacts = contact_summary(episode)
-    assert contacts["press"] and all("finger" in body for body in contacts["press"])
-    assert "grasp" not in contacts  # pressing is not grasping
-    result = annotate_episode(episode)
-    assert result.attrs["events"]["press_step"] is not None
+    assert episode.attrs.expert_revision == 2  # the hover ending: stores of revision 1 are refused, not topped up
+    result, tcp = assert_pressed_by_fingers(episode, "bell")
     assert PHASE_PICK in set(result.arrays["value/phase"].tolist())
-    tcp = episode.arrays["ee_pose"][..., :3]
-    arm = int(np.argmax(tcp[0, :, 2] - tcp[:, :, 2].min(axis=0)))  # the arm that went down
-    lowest = int(np.argmin(tcp[:, arm, 2]))
-    rise = tcp[-1, arm] - tcp[lowest, arm]  # as RoboTwin, the demonstration ends at the hover, not at home
+    rise = tcp[-1] - tcp[int(np.argmin(tcp[:, 2]))]  # as RoboTwin, the demonstration ends at the hover, not at home
     assert np.linalg.norm(rise[:2]) < 0.01 and abs(rise[2] - (HOVER_M + PRESS_DEPTH_M)) < 0.015, rise
     assert_table_segmented(episode)
 

@@ -1,31 +1,23 @@
 """press_stapler: the expert presses the stapler's top (easy, hard) and, as RoboTwin's, ends pressing,
 recorded as press contacts of the fingers; a stapler never touched, or pressed at its hinge end (off the
 press point), is no press; as in RoboTwin, the gripper's state does not matter."""
-import numpy as np
 import pytest
 import sapien
 
-from pipeline.annotate import annotate_episode
 from pipeline.assets.geometry import pose
 from pipeline.tasks.contact_watch import ContactWatch
 from pipeline.tasks.pressing import PRESS_DEPTH_M, press_from_above, world_point
 from pipeline.tasks.press_stapler import PRESS_M
-from tests.tasks.conftest import contact_summary, stage, successful_expert_episode
+from tests.tasks.conftest import stage, successful_expert_episode
+from tests.tasks.press_checks import assert_pressed_by_fingers
 
 TASK = "press_stapler"
 
 
 @pytest.mark.parametrize("setting,seed", [("easy", 0), ("hard", 1)])
 def test_expert_presses_the_stapler(setting, seed):
-    episode = successful_expert_episode(TASK, setting, seed)
-    assert episode.attrs.roles == {"pressed": "stapler"}
-    contacts = contact_summary(episode)
-    assert contacts["press"] and all("finger" in body for body in contacts["press"])
-    assert "grasp" not in contacts  # pressing is not grasping
-    assert annotate_episode(episode).attrs["events"]["press_step"] is not None
-    tcp = episode.arrays["ee_pose"][..., :3]
-    arm = int(np.argmax(tcp[0, :, 2] - tcp[:, :, 2].min(axis=0)))  # the arm that went down
-    assert abs(tcp[-1, arm, 2] - tcp[:, arm, 2].min()) < 0.005  # as RoboTwin, it ends pressing: no rise
+    _, tcp = assert_pressed_by_fingers(successful_expert_episode(TASK, setting, seed), "stapler")
+    assert abs(tcp[-1, 2] - tcp[:, 2].min()) < 0.005  # as RoboTwin, it ends pressing: no rise
 
 
 def test_a_press_off_the_press_point_is_no_success():
