@@ -4,8 +4,9 @@ RoboTwin 2.0's open_laptop. The lid starts ajar; the expert slides its closed fi
 under the lid's front edge, pointing at the hinge, then sweeps them around the hinge axis so the
 fingers push the screen side along the lid normal. The fingertip frame is fixed in the lid's frame
 and turned with it, so every waypoint is the lid pose rotated about its hinge (x) axis.
-As RoboTwin's expert, it stops pushing once the lid is half open (50 % of the hinge range) and
-stays there, its fingers at the lid.
+As RoboTwin's expert, it stops pushing once the lid is half open (50 % of the hinge range), or where
+the next push has no path, and stays there, its fingers at the lid. The arm, as RoboTwin's, is the
+one on the side the laptop's front is turned to (the sign of its yaw), not the side it stands on.
 Success (RoboTwin): the hinge at >= 40 % of its range and the pushing arm's TCP within 0.10 m of
 the lid's front edge (RoboTwin: frame 1, the lid point the expert pushes).
 Intentional differences: RoboTwin's laptop is at y in [-0.1, 0.05] with yaw 90 +- 60 deg and the
@@ -56,6 +57,7 @@ def rotation_x(angle: float) -> np.ndarray:
 class OpenLaptop(Task):
     name = "open_laptop"
     step_limit = 700
+    expert_revision = 2  # 2: the arm the front turns to (1: the arm opposite the laptop's x), push stops at no path
     phrasing = Phrasing(
         frames=("{verb} {laptop} {place}.", "{verb} the lid of {laptop} {place}.",
                 "Use one arm to {verb} {laptop} {place}.",
@@ -67,12 +69,13 @@ class OpenLaptop(Task):
         colour = random_color_name(rng, exclude=("white", "yellow", "black", "gray"))
         laptop = make_asset("laptop", rng, name="laptop", color=rgba(colour))
         xy = np.array([rng.uniform(-0.05, 0.05), rng.uniform(-0.02, 0.08)])
-        self.laptop = self.add_articulation("laptop", laptop, yaw_pose([*xy, self.table_z], rng.uniform(-0.3, 0.3)),
+        yaw = rng.uniform(-0.3, 0.3)
+        self.laptop = self.add_articulation("laptop", laptop, yaw_pose([*xy, self.table_z], yaw),
                                             footprint=CLEARANCE_M)
         self.roles = {"pressed": "laptop_lid"}
         self.instruction_fields = {"colour": colour}
         self.descriptions = {"laptop": described(colour, ("laptop", "laptop computer"), ("notebook computer",))}
-        self.arm = "right" if xy[0] < 0 else "left"
+        self.arm = "left" if yaw < 0 else "right"  # RoboTwin: the arm on the side the laptop's front turns to
         if setting == "hard":
             self.add_distractors(rng)
 
@@ -104,16 +107,24 @@ class OpenLaptop(Task):
         roll = 1.0 if lid[:3, 0] @ home_opening >= 0 else -1.0  # the wrist turns least from home
         self.expert.close_gripper(arm)
         try:
-            self.reach_gap(arm, lid, start, roll)
+            self.enter_gap(arm, lid, start, roll)
         except PlanningError:  # the other wrist roll (the fingers are symmetric); the lid is untouched
             roll = -roll
-            self.reach_gap(arm, lid, start, roll)
-        self.expert.move_to({arm: self.fingertip_tcp(lid, 0.0, FINGER_DEPTH_M, roll)}, straight=True)
+            self.enter_gap(arm, lid, start, roll)
         steps = max(1, int(np.ceil((PUSH_END_RAD - start) / PUSH_STEP_RAD)))
         for change in np.linspace(0.0, PUSH_END_RAD - start, steps + 1)[1:]:
-            self.expert.move_to({arm: self.fingertip_tcp(lid, float(change), FINGER_DEPTH_M, roll)}, straight=True)
+            try:
+                self.expert.move_to({arm: self.fingertip_tcp(lid, float(change), FINGER_DEPTH_M, roll)},
+                                    straight=True)
+            except PlanningError:
+                break  # as RoboTwin: the push stops where planning fails; the check decides
             if self.open_fraction() >= STOP_FRACTION:
                 break  # as RoboTwin: stop there, fingers at the lid
+
+    def enter_gap(self, arm: str, lid: np.ndarray, start: float, roll: float) -> None:
+        """Reach the gap under the lid (`reach_gap`) and slide the fingers in under its front edge."""
+        self.reach_gap(arm, lid, start, roll)
+        self.expert.move_to({arm: self.fingertip_tcp(lid, 0.0, FINGER_DEPTH_M, roll)}, straight=True)
 
     def reach_gap(self, arm: str, lid: np.ndarray, start: float, roll: float) -> None:
         """Bring the fingers in front of the gap under the lid along an arc just outside the lid's

@@ -5,6 +5,7 @@ import pytest
 
 from data_schemas import PHASE_PICK
 from pipeline.annotate import annotate_episode
+from pipeline.sim.primitives import entity_matrix
 from pipeline.tasks.open_laptop import OPEN_FRACTION
 from tests.tasks.conftest import contact_summary, stage, successful_expert_episode
 
@@ -33,3 +34,16 @@ def test_success_needs_the_lid_past_the_threshold():
         task.laptop.set_qpos(np.array([low + fraction * (high - low)], dtype=np.float32))
         task.env.settle(0.2)
         assert task.evaluate()["open"] == opened and not task.check_success()  # the arm is still at home
+
+
+def test_the_arm_is_the_one_the_laptops_front_turns_to():
+    """RoboTwin's rule (the sign of the yaw noise), not the laptop's side: both arms occur, on both sides."""
+    seen = set()
+    for seed in range(8):
+        task = stage(TASK, seed=seed)
+        lid = entity_matrix(task.actors["laptop_lid"])
+        edge = (lid @ np.append(task.assets["laptop_lid"].hinge.contact_points["lid_front_edge"], 1.0))[:3]
+        front_x = edge[0] - lid[0, 3]
+        assert task.arm == ("left" if front_x < 0 else "right"), (seed, front_x, task.arm)
+        seen.add((task.arm, bool(task.actors["laptop_base"].get_pose().p[0] < 0)))
+    assert len(seen) >= 3, seen  # the arm does not follow the side the laptop stands on
