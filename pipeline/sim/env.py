@@ -32,16 +32,28 @@ class SimEnv:
         self.scene.set_timestep(1.0 / config.physics_rate_hz)
         self.workspace = build_workspace(self.scene, config, appearance)
         self.robot = DualPanda(self.scene, config.robot, self.timer)
-        top = self.workspace.table_top_z
-        sx, sy = config.table_size
-        for arm in self.robot.arms.values():
-            # table slab for the planners (top flush with the table surface)
-            arm.add_planning_obstacle_box("table", sapien.Pose([0.0, 0.0, top - 0.05]),
-                                          np.array([sx, sy, 0.1]))
+        self._plan_around_table(x=0.0)
         self.cameras = CameraRig(self.scene, config.cameras, config.image_size,
                                  {name: arm.hand_link.entity for name, arm in self.robot.arms.items()})
         self.step_hooks: list[StepHook] = []
         self.num_steps = 0
+
+    def _plan_around_table(self, x: float) -> None:
+        """The table as a slab in every arm's planning world, centred at `x`, its top flush with the table's."""
+        sx, sy = self.config.table_size
+        for arm in self.robot.arms.values():
+            arm.add_planning_obstacle_box("table", sapien.Pose([x, 0.0, self.workspace.table_top_z - 0.05]),
+                                          np.array([sx, sy, 0.1]))
+
+    def move_table(self, dx: float) -> None:
+        """Shift the table `dx` m along x, its body and the planners' slab (RoboTwin's `table_xy_bias`); the
+        robot and the cameras stay where they are."""
+        table = self.workspace.table
+        pose = table.get_pose()
+        table.set_pose(sapien.Pose(pose.p + np.array([dx, 0.0, 0.0], dtype=np.float32), pose.q))
+        for arm in self.robot.arms.values():
+            arm.planner.planning_world.remove_object("table")
+        self._plan_around_table(x=float(pose.p[0]) + dx)
 
     @property
     def dt(self) -> float:

@@ -179,7 +179,7 @@ class Task(ABC):
         if tracked:
             self.tracked.append(name)
             self.surface_samplers[name] = asset.surface_points
-        self._reserve(pose, footprint if footprint is not None else footprint_radius(asset))
+        self.reserve(pose.p, footprint if footprint is not None else footprint_radius(asset))
         return actor
 
     def add_articulation(self, name: str, asset: ObjectAsset, pose: sapien.Pose, fix_base: bool = False,
@@ -196,11 +196,13 @@ class Task(ABC):
             self.actors[link_name], self.assets[link_name] = link.entity, asset
             self.tracked.append(link_name)
             self.surface_samplers[link_name] = sampler
-        self._reserve(pose, footprint if footprint is not None else footprint_radius(asset))
+        self.reserve(pose.p, footprint if footprint is not None else footprint_radius(asset))
         return articulation
 
-    def _reserve(self, pose: sapien.Pose, radius: float) -> None:
-        self._occupied.append((np.asarray(pose.p[:2], dtype=float), radius))
+    def reserve(self, xy, radius: float) -> None:
+        """Keep a disc of the table (centre `xy`, `radius` m) clear: `free_spot` and the hard setting's clutter
+        stay out of it (a goal spot, a corridor, a fixture's reach)."""
+        self._occupied.append((np.asarray(xy[:2], dtype=float), radius))
 
     def free_spot(self, rng: np.random.Generator, radius: float, x_range=(-0.45, 0.45),
                   y_range=(-0.25, 0.25), tries: int = 100, gap: float = 0.02) -> np.ndarray | None:

@@ -106,7 +106,7 @@ class RankingTask(Task):
         row_y = rng.uniform(-0.2, -0.1)
         self.targets = [(rng.uniform(*x_range), row_y) for x_range in self.target_x]
         for xy in self.targets:
-            self._reserve(sapien.Pose([*xy, self.table_z]), 0.06)
+            self.reserve(xy, 0.06)
         last = self.names[self.place_order[-1]]
         self.roles = {"target": last, "support": "table"}
         if setting == "hard":

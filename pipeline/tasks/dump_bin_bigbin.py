@@ -59,6 +59,7 @@ from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
 from pipeline.tasks.floor_dustbin import add_dustbin, shift_table
 from pipeline.tasks.reach import choose_reachable_grasp, grasp_near, lift_near, place_near, raised, straight_or_near
+from pipeline.tasks.placing import off_centre_xy
 
 X_RANGE, MIN_ABS_X, Y_RANGE = (-0.2, 0.2), 0.05, (-0.2, -0.05)
 HEADING_RAD, HEADING_NOISE = np.deg2rad(45.6), np.pi / 8.5
@@ -109,10 +110,7 @@ class DumpBinBigbin(Task):
     def load_objects(self, scene: sapien.Scene, rng: np.random.Generator, setting: str) -> None:
         shift_table(self)
         dustbin_colour = add_dustbin(self, rng)
-        x = rng.uniform(*X_RANGE)
-        while abs(x) < MIN_ABS_X:
-            x = rng.uniform(*X_RANGE)
-        xy = np.array([x, rng.uniform(*Y_RANGE)])
+        xy = off_centre_xy(rng, X_RANGE, Y_RANGE, MIN_ABS_X)
         yaw = HEADING_RAD + rng.uniform(-HEADING_NOISE, HEADING_NOISE)
         colour = random_color_name(rng, exclude=(dustbin_colour, "red"))
         asset = make_asset("table_trash_bin", rng, name="desk_bin", color=rgba(colour))
@@ -128,7 +126,7 @@ class DumpBinBigbin(Task):
                              "dustbin": described(dustbin_colour, ("dustbin", "big bin"), ("garbage can",))}
         if setting == "hard":
             for centre, radius in KEEP_OUT:
-                self._reserve(sapien.Pose([*centre, 0.0]), radius)
+                self.reserve(centre, radius)
             self.add_distractors(rng)
 
     @staticmethod

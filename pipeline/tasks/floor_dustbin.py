@@ -1,11 +1,11 @@
 """The big floor dustbin beside a shifted table, shared by put_bottles_dustbin and dump_bin_bigbin.
 
-RoboTwin stands its static `011_dustbin` on the floor at (-0.45, 0, 0), heading 90 deg, and shifts the table
-+0.3 m in x (`table_xy_bias=[0.3, 0]`), so the table spans x in [-0.3, 0.9] and the bin stands just off its left
-edge, below the left arm's reach. `shift_table` does the same to our table (the body and the planners' slab; the
-robot and the cameras stay) and keeps hard-setting clutter on the table as RoboTwin does (its distractors must lie
-inside the unshifted bounds, so the shifted table loses its right strip; ours keep out of the part of those bounds
-that is now off the table). `add_dustbin` builds the bin (`dustbin` kind, static, tracked as a placing support).
+RoboTwin stands its static `011_dustbin` on the floor at (-0.45, 0, 0), heading 90 deg, and shifts the table +0.3 m in
+x (`table_xy_bias=[0.3, 0]`), so the table spans x in [-0.3, 0.9] and the bin stands just off its left edge, below the
+left arm's reach. `shift_table` does the same to our table (`SimEnv.move_table`) and keeps hard-setting clutter on the
+table as RoboTwin does (its distractors must lie inside the unshifted bounds, so the shifted table loses its right
+strip; ours keep out of the part of those bounds that is now off the table). `add_dustbin` builds the bin (`dustbin`
+kind, static, tracked as a placing support).
 """
 from __future__ import annotations
 
@@ -30,16 +30,9 @@ OFF_TABLE_DISCS = tuple(((-0.75, y), 0.45) for y in np.linspace(-0.4, 0.4, 9))
 
 def shift_table(task, dx: float = TABLE_SHIFT_X) -> None:
     """Move `task`'s table `dx` along x (its body and the planners' slab) and keep clutter off what is now floor."""
-    env = task.env
-    table = env.workspace.table
-    pose = table.get_pose()
-    table.set_pose(sapien.Pose(pose.p + np.array([dx, 0.0, 0.0], dtype=np.float32), pose.q))
-    sx, sy = env.config.table_size
-    for arm in env.robot.arms.values():
-        arm.planner.planning_world.remove_object("table")
-        arm.add_planning_obstacle_box("table", sapien.Pose([dx, 0.0, task.table_z - 0.05]), np.array([sx, sy, 0.1]))
+    task.env.move_table(dx)
     for centre, radius in OFF_TABLE_DISCS:
-        task._reserve(sapien.Pose([*centre, 0.0]), radius)
+        task.reserve(centre, radius)
 
 
 def add_dustbin(task, rng: np.random.Generator, name: str = "dustbin") -> str:

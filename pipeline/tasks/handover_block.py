@@ -93,8 +93,8 @@ class HandoverBlock(Task):
                         footprint=BLOCK_CLEARANCE_M)
         # clutter keep-out (RoboTwin's prohibited areas): the receiver's sideways hand and wrist reach
         # the pad from its own side, low over the table
-        self._reserve(sapien.Pose([pad_xy[0] - side * RECEIVER_CORRIDOR_M[0], pad_xy[1] - RECEIVER_CORRIDOR_M[1], 0.0]),
-                      RECEIVER_CORRIDOR_M[2])
+        self.reserve((pad_xy[0] - side * RECEIVER_CORRIDOR_M[0], pad_xy[1] - RECEIVER_CORRIDOR_M[1]),
+                     RECEIVER_CORRIDOR_M[2])
         self.roles = {"target": "block", "support": "target_pad"}
         self.instruction_fields = {"block": block_colour, "pad": pad_colour}
         self.descriptions = {"block": described(block_colour, ("block", "cube"), ("brick",)),

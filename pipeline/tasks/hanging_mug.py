@@ -108,11 +108,11 @@ class HangingMug(Task):
         mug_yaw = np.deg2rad(rng.uniform(*MUG_YAW_DEG))
         rack_xy = [rng.uniform(*RACK_X), rng.uniform(*RACK_Y)]
         rack_yaw = np.deg2rad(RACK_YAW_DEG + rng.uniform(-RACK_YAW_LIMIT_DEG, RACK_YAW_LIMIT_DEG))
-        self.add_object("rack", rack, matrix_to_pose(self._at(rack_xy, rack_yaw, 0.0)), static=True,
+        self.add_object("rack", rack, self._on_table(rack_xy, rack_yaw, 0.0), static=True,
                         footprint=footprint_radius(rack) + PROHIBIT_PADDING)
-        self.add_object("mug", mug, matrix_to_pose(self._at(mug_xy, mug_yaw, 1e-3)),
+        self.add_object("mug", mug, self._on_table(mug_xy, mug_yaw, 1e-3),
                         footprint=footprint_radius(mug) + PROHIBIT_PADDING)
-        self._reserve(sapien.Pose([*MIDDLE_XY, self.table_z]), footprint_radius(mug) + PROHIBIT_PADDING)
+        self.reserve(MIDDLE_XY, footprint_radius(mug) + PROHIBIT_PADDING)
         self.roles = {"target": "mug", "support": "rack"}
         self.instruction_fields = {"mug": mug_colour, "rack": rack_colour}
         self.descriptions = {"mug": described(mug_colour, ("mug", "coffee mug"), ("cup with a handle",)),
@@ -120,9 +120,9 @@ class HangingMug(Task):
         if setting == "hard":
             self.add_distractors(rng)
 
-    def _at(self, xy, yaw: float, dz: float) -> np.ndarray:
-        """World pose (matrix) on the table at `xy`, `dz` up, turned by `yaw` about z."""
-        return yaw_pose([xy[0], xy[1], self.table_z + dz], yaw).to_transformation_matrix()
+    def _on_table(self, xy, yaw: float, dz: float) -> sapien.Pose:
+        """World pose on the table at `xy`, `dz` up, turned by `yaw` about z."""
+        return yaw_pose([xy[0], xy[1], self.table_z + dz], yaw)
 
     # -- success -------------------------------------------------------------------------------
     def handle_point(self) -> np.ndarray:
@@ -151,7 +151,8 @@ class HangingMug(Task):
     def middle_pose(self) -> np.ndarray:
         """Where the left arm sets the mug down: upright in the middle, turned as it will hang."""
         hang = self.hang_target()
-        return self._at(MIDDLE_XY, np.arctan2(hang[1, 0], hang[0, 0]), SET_DOWN_CLEARANCE)
+        return self._on_table(MIDDLE_XY, np.arctan2(hang[1, 0], hang[0, 0]),
+                              SET_DOWN_CLEARANCE).to_transformation_matrix()
 
     def play_once(self) -> None:
         self.move_to_middle()

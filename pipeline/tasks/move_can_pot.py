@@ -77,7 +77,7 @@ class MoveCanPot(Task):
         self.add_object("can", can, yaw_pose([*xy, self.table_z + 1e-3], yaw), footprint=0.06)
         self.arm = "left" if xy[0] < 0 else "right"
         goal_xy = np.array([-BESIDE_M if self.arm == "left" else BESIDE_M, 0.0])
-        self._reserve(sapien.Pose([*goal_xy, 0.0]), 0.06)  # the goal spot stays clear of clutter
+        self.reserve(goal_xy, 0.06)  # the goal spot stays clear of clutter
         self.roles = {"target": "can", "support": "table"}
         self.instruction_fields = {"can": can_colour, "pot": pot_colour}
         self.descriptions = {"can": described(can_colour, ("can",) + CAN_NOUNS[style], ("tin",)),

@@ -62,7 +62,7 @@ class MovePlayingcardAway(Task):
         radius = (y_high - y_low) / 2
         half_width = self.env.config.table_size[0] / 2
         for x in np.arange(-half_width, half_width + 1e-9, KEEP_OUT_DISC_SPACING):
-            self._reserve(sapien.Pose([x, (y_low + y_high) / 2, self.table_z]), radius)
+            self.reserve((x, (y_low + y_high) / 2), radius)
 
     def play_once(self) -> None:
         cards = self.actors["cards"]

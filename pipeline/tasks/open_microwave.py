@@ -90,7 +90,7 @@ class OpenMicrowave(Task):
         self.arm = "left"  # RoboTwin: always the left arm
         if setting == "hard":
             for centre, radius in KEEP_OUT:
-                self._reserve(sapien.Pose([*centre, 0.0]), radius)
+                self.reserve(centre, radius)
             self.add_distractors(rng)
 
     def angle(self) -> float:

@@ -97,7 +97,7 @@ class PickDiverseBottles(Task):
             fields[f"{arm}_bottle"] = colour
             descriptions[f"{arm}_bottle"] = described(colour, ("bottle",) + STYLE_NOUNS[style], ("drink bottle",))
         for centre, radius in KEEP_OUT:
-            self._reserve(sapien.Pose([*centre, 0.0]), radius)
+            self.reserve(centre, radius)
         self.roles = {"target": "bottle_left"}
         self.instruction_fields, self.descriptions = fields, descriptions
         if setting == "hard":

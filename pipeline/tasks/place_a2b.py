@@ -80,7 +80,7 @@ class PlaceA2B(Task):
             asset = make_asset(kind, rng, name=name, color=rgba(str(colour)))
             yaw = np.pi / 2 + rng.uniform(-np.pi, np.pi)
             self.add_object(name, asset, sapien.Pose([*xy, self.table_z + 1e-3], yaw_quat(yaw)))
-        self._reserve(sapien.Pose([b_xy[0] + self.side * SPACING, b_xy[1], self.table_z]), 0.05)
+        self.reserve((b_xy[0] + self.side * SPACING, b_xy[1]), 0.05)
         self.roles = {"target": "object_a", "support": "table"}
         self.instruction_fields = {"A": f"{colours[0]} {MOVABLE_KINDS[a_kind][0][0]}",
                                    "B": f"{colours[1]} {REFERENCE_KINDS[b_kind][0][0]}"}

@@ -127,7 +127,7 @@ class PutObjectCabinet(Task):
                                                   ("chest of drawers", "drawer unit"))}
         if setting == "hard":
             for centre, radius in KEEP_OUT:
-                self._reserve(sapien.Pose([*centre, 0.0]), radius)
+                self.reserve(centre, radius)
             self.add_distractors(rng)
 
     def drop_point(self, pulled: float | None = None) -> np.ndarray:

@@ -48,7 +48,7 @@ class RotateQrcode(Task):
         self.add_object("sign", sign, sapien.Pose([*xy, self.table_z + 1e-3], yaw_quat(yaw)))
         self.spot = np.array([-0.2 if xy[0] < 0 else 0.2, -0.15])
         """Where RoboTwin's expert sets the sign down."""
-        self._reserve(sapien.Pose([*self.spot, self.table_z]), 0.05)
+        self.reserve(self.spot, 0.05)
         self.roles = {"target": "sign", "support": "table"}
         self.instruction_fields = {"sign": colour}
         self.descriptions = {"sign": described(colour, ("QR code sign", "payment sign", "QR code stand"),

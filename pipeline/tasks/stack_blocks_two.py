@@ -63,7 +63,7 @@ def add_stacking_blocks(task: Task, rng: np.random.Generator, levels: Sequence[t
                         footprint=footprint)
         task.instruction_fields[level] = colour
         task.descriptions[level] = ((f"the {colour} block", f"the {colour} cube"), (f"the {colour} brick",))
-    task._reserve(sapien.Pose([*STACK_SPOT, task.table_z]), 0.05)
+    task.reserve(STACK_SPOT, 0.05)
 
 
 def stack_in_order(task: Task, names: Sequence[str]) -> None:

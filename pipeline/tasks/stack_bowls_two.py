@@ -86,7 +86,7 @@ class StackBowlsTwo(Task):
             self.add_object(name, dataclasses.replace(bowl, name=name),
                             sapien.Pose([*xy, self.table_z + 1e-3], [np.sqrt(0.5), 0, 0, np.sqrt(0.5)]),
                             footprint=radius + HAND_CLEARANCE)
-        self._reserve(sapien.Pose([*STACK_SPOT, self.table_z]), 0.1)
+        self.reserve(STACK_SPOT, 0.1)
         self.roles = {"target": self.names[-1], "support": self.names[-2]}
         n = {2: "two", 3: "three"}[self.count]
         self.descriptions = {"bowls": (("the bowls", f"the {n} bowls"), (f"the {n} dishes", "the dishes"))}

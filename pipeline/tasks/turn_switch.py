@@ -92,7 +92,7 @@ class TurnSwitch(Task):
         self.arm = "right" if face[0] > 0 else "left"  # RoboTwin's rule
         if setting == "hard":
             for centre, radius in KEEP_OUT:
-                self._reserve(sapien.Pose([*centre, 0.0]), radius)
+                self.reserve(centre, radius)
             self.add_distractors(rng)
 
     def angle(self) -> float:

@@ -96,3 +96,15 @@ def test_hard_setting_randomises_and_easy_is_fixed():
     assert sample_appearance("easy", np.random.default_rng(5)) == EASY_APPEARANCE
     with pytest.raises(ValueError, match="easy"):
         sample_appearance("medium", np.random.default_rng(0))
+
+
+def test_move_table_moves_the_body_and_every_planners_slab():
+    """RoboTwin's `table_xy_bias` (the dustbin tasks): the planners avoid the table where it now stands."""
+    env = SimEnv(SimConfig(image_size=(64, 80)), EASY_APPEARANCE)
+    before = env.workspace.table.get_pose().p.copy()
+    env.move_table(0.3)
+    assert np.allclose(env.workspace.table.get_pose().p, before + [0.3, 0.0, 0.0])
+    for arm in env.robot.arms.values():
+        slab = arm.planner.planning_world.get_object("table").pose
+        assert np.allclose(slab.p, [0.3, 0.0, env.workspace.table_top_z - 0.05], atol=1e-6)
+        assert arm.planner.planning_world.get_object_names().count("table") == 1
