@@ -32,9 +32,9 @@ READS = {"heldout": ("value/*/map",), "choice": ("rgb",)}
 """Pixel arrays `learning.py` does read from the other stores: the held-out true value maps (value_map_quality),
 the arm-choice episodes' first frames (first_chunk_arm_choice)."""
 RUN_PARTS = ("latent_cache", "heldout_cache", "runs/aim/encoders")
+"""What a device run reuses from the learning run here (`learning.py --out`): it then trains without the VAE."""
 DEVICE_CALL_MIB = 64
 """What one device call carries (the device tool's limit); a bigger pack is written, and said to be too big."""
-"""What a device run reuses from the learning run here (`learning.py --out`): it then trains without the VAE."""
 
 
 class _Zeros(io.RawIOBase):
@@ -85,17 +85,20 @@ def pack_inputs(run: Path, data: Path, profile: str, target: Path, expert_noise_
     `learning.py` names them under --data, and run/<part> for the latent caches and encoders); returns a summary.
     SystemExit(one line) if an input is missing."""
     noise = f" --expert-noise {expert_noise_rad:g}" if expert_noise_rad else ""
-    config = run / "runs/aim/train_config.json"
-    for need in (config, *(run / part for part in RUN_PARTS)):
-        if not need.exists():
-            raise SystemExit(f"device_pack.py: {need} is missing: run learning.py --profile {profile}{noise} first")
+
+    def existing(path: Path) -> Path:
+        if not path.exists():
+            raise SystemExit(f"device_pack.py: {path} is missing: run learning.py --profile {profile}{noise} first")
+        return path
+
+    config = existing(run / "runs/aim/train_config.json")
+    for part in RUN_PARTS:
+        existing(run / part)
     pixels = reads_head_camera(config)
     training, heldout, arm_choice = store_names(profile, expert_noise_rad)
     stores = {}
     for name, reads in ((training, ()), (heldout, READS["heldout"]), (arm_choice, READS["choice"])):
-        source = choice if name == arm_choice and choice else data / name / "dataset.zarr"
-        if not source.exists():
-            raise SystemExit(f"device_pack.py: {source} is missing: run learning.py --profile {profile}{noise} first")
+        source = existing(choice if name == arm_choice and choice else data / name / "dataset.zarr")
         stores[name] = (source, tuple(a for a in PIXEL_ARRAYS if a not in reads and not (pixels and a == "rgb")))
     files = blanked = 0
     with tarfile.open(target, "w:xz", preset=6) as tar:

@@ -6,7 +6,7 @@ import tarfile
 import pytest
 
 sys.path.insert(0, "benchmarks")
-from device_pack import PIXEL_ARRAYS, add_store  # noqa: E402
+from device_pack import PIXEL_ARRAYS, add_store, pack_inputs  # noqa: E402
 
 from aim_core.data import LatentWindowDataset  # noqa: E402
 from aim_core.data.episodes import complete_episodes, open_dataset  # noqa: E402
@@ -37,3 +37,10 @@ def test_packed_store_trains_from_its_cache_and_refuses_blank_pixels(tiny_datase
     assert len(there) == len(here) > 0
     for i in (0, len(here) - 1):
         assert all((there[i][k] == here[i][k]).all() for k in here[i])
+
+
+def test_a_missing_input_names_the_run_that_makes_it(tmp_path):
+    with pytest.raises(SystemExit, match="train_config.json is missing: run learning.py --profile stack "
+                                         "--expert-noise 0.05 first"):
+        pack_inputs(tmp_path / "run", tmp_path / "data", "stack", tmp_path / "inputs.tar.xz", expert_noise_rad=0.05)
+    assert not (tmp_path / "inputs.tar.xz").exists()
