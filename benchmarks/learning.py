@@ -71,7 +71,8 @@ CHOICE_SEED = 60_000
 class Profile:
     tasks: list[str]
     episodes: int
-    """Demonstrations per task."""
+    """Demonstrations per task (a store holding more, e.g. from a run with a larger --episodes, gives its first
+    successful ones by id: `TrainConfig.max_episodes`)."""
     train_minutes: float
     """CPU: wall-clock budget per variant (one thread)."""
     train_steps: int
@@ -130,6 +131,11 @@ class Profile:
     opening_repeats: int = 10
     """TrainConfig.opening_repeats: each episode's opening window trained this many times per epoch (medium,
     100 demos: first-chunk arm 11/20 -> 20/20 on held-out recorded episodes, closed loop 10/10; RESULTS)."""
+
+    @property
+    def demonstrations(self) -> int:
+        """Training demonstrations in all, `episodes` per task (`TrainConfig.max_episodes`)."""
+        return self.episodes * len(self.tasks)
 
 
 PROFILES = {
@@ -266,7 +272,8 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                                                               history_frames=profile.history_frames))}
                                            if profile.history_frames else {})},
                        loss={"plan_from_noise": profile.plan_from_noise, "history_noise": profile.history_noise},
-                       tasks=profile.tasks, settings=["easy"], steps=profile.train_steps,
+                       tasks=profile.tasks, settings=["easy"], max_episodes=profile.demonstrations,
+                       steps=profile.train_steps,
                        batch_size=profile.batch_size, seed=profile.seed,
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
                        max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
@@ -350,14 +357,15 @@ def first_chunk_arm_choice(policy: AIMPolicy, recorded: Path) -> dict:
 
 @torch.no_grad()
 def history_reliance(policy: AIMPolicy, dataset: Path, cache: Path, anchors: tuple[int, ...] = (2, 4, 6),
-                     pairs: int = 12) -> dict:
+                     pairs: int = 12, max_episodes: int | None = None) -> dict:
     """On training windows a few latent frames into the episode: how far the sampled chunk moves when the images
     are swapped for another episode's (same acting arm) and when the past actions are, as a share of the two
     demonstrations' own difference (median over `pairs` pairs per anchor). Why: a policy that follows the
     history and not the image continues whatever motion it started, and misses a target it must see; on
-    click_bell the image moved the chunk 2-16% and the history 55-101% (RESULTS, eighth session)."""
+    click_bell the image moved the chunk 2-16% and the history 55-101% (RESULTS, eighth session). `max_episodes`:
+    the run's own demonstrations where the store holds more (`TrainConfig.max_episodes`)."""
     model, schedule = policy.model, policy.schedule
-    windows = LatentWindowDataset.as_seen_by(policy, dataset, cache)
+    windows = LatentWindowDataset.as_seen_by(policy, dataset, cache, max_episodes)
     full = model.config.layout.history_frames
     index = {(e, anchor): i for i, (e, anchor, history) in enumerate(windows.table) if history == full}
     arm = {}
@@ -677,7 +685,8 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
             "parameters": sum(p.numel() for p in policy.model.parameters()), "checkpoint": str(result.checkpoint),
             "value_maps": value_map_quality(policy, heldout, out / "heldout_cache"),
             "first_chunk_arm": first_chunk_arm_choice(policy, choice),
-            "history_reliance": history_reliance(policy, dataset, cache),
+            "history_reliance": history_reliance(policy, dataset, cache,
+                                                 max_episodes=profile.demonstrations),
             "future_rgb": future_rgb_probe(policy, heldout, out / "heldout_cache")}
         (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
         if result.stopped == "interrupted":  # SIGTERM / Ctrl-C: the trainer saved its step; neither go on nor evaluate

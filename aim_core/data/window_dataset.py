@@ -175,11 +175,13 @@ class LatentWindowDataset(_WindowTable):
         self.head_views = [self._head_views(e, tuple(head_view)) for e in episodes] if any(head_view) else None
 
     @classmethod
-    def as_seen_by(cls, policy, dataset: str | Path, cache: str | Path) -> "LatentWindowDataset":
-        """The windows of `dataset` as a trained policy (an `AIMPolicy`) reads them: its layout and action codec,
-        and the head camera's view where its action prior reads pixels."""
+    def as_seen_by(cls, policy, dataset: str | Path, cache: str | Path,
+                   max_episodes: int | None = None) -> "LatentWindowDataset":
+        """The windows of `dataset` (its training demonstrations, at most `max_episodes` as in training) as a
+        trained policy (an `AIMPolicy`) reads them: its layout and action codec, and the head camera's view where
+        its action prior reads pixels."""
         config = policy.model.config
-        return cls(str(dataset), config.layout, cache=str(cache), codec=policy.codec,
+        return cls(str(dataset), config.layout, cache=str(cache), codec=policy.codec, max_episodes=max_episodes,
                    head_view=config.action_prior_pixels)
 
     def opening_frames(self) -> torch.Tensor:

@@ -81,3 +81,12 @@ def test_learning_refuses_a_vae_whose_value_maps_are_a_haze_before_the_latent_ca
     require_readable_value_maps(haze, tmp_path, ["no-value"])  # no value stream: nothing reads the maps
     require_readable_value_maps({"value_contrast": {"decoded": 17.3}}, tmp_path, ["aim"])
     require_readable_value_maps({}, tmp_path, ["aim"])  # not measured (Wan2.2 weights, an older report): no verdict
+
+
+def test_training_takes_the_profiles_demonstrations_from_a_store_that_holds_more(tmp_path):
+    """A data folder a larger --episodes run extended (stack: 200) trains a 100-episode profile on 100 again."""
+    from learning import PROFILES, train_config
+    for name, expected in (("stack", 100), ("full", 200)):
+        config = train_config(PROFILES[name], tmp_path / "dataset.zarr", tmp_path / "run", "aim", tmp_path / "cache",
+                              gpu=False)
+        assert config.max_episodes == expected
