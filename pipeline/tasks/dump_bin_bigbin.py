@@ -58,8 +58,8 @@ from pipeline.sim.primitives import FLIP_ABOUT_Y, backed_off, entity_matrix
 from pipeline.tasks import register_task
 from pipeline.tasks.base import Phrasing, Task, described
 from pipeline.tasks.floor_dustbin import add_dustbin, shift_table
-from pipeline.tasks.reach import choose_reachable_grasp, grasp_near, lift_near, place_near, raised, straight_or_near
 from pipeline.tasks.placing import off_centre_xy
+from pipeline.tasks.reach import choose_reachable_grasp, grasp_near, lift_near, place_near, raised, straight_or_near
 
 X_RANGE, MIN_ABS_X, Y_RANGE = (-0.2, 0.2), 0.05, (-0.2, -0.05)
 HEADING_RAD, HEADING_NOISE = np.deg2rad(45.6), np.pi / 8.5
