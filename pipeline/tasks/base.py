@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -213,17 +213,21 @@ class Task(ABC):
                 return xy
         return None
 
-    def add_distractors(self, rng: np.random.Generator, count: int | None = None) -> list[str]:
+    def add_distractors(self, rng: np.random.Generator, count: int | None = None,
+                        keep_out: Iterable[tuple[Sequence[float], float]] = ()) -> list[str]:
         """Hard-setting clutter as RoboTwin's `get_cluttered_table`: up to `count` (default 10)
         untracked objects drawn from the whole asset library except the task's own kinds and their
         look-alikes (`pipeline.assets.clutter_kinds`), yaw U(±pi), placed in free table space (never
-        on a task object's reserved footprint, 1 cm apart from each other, inside the table, tall
+        on a task object's reserved footprint nor on a `keep_out` disc (centre xy, radius): RoboTwin's
+        `prohibited_area` of a fixture's reach; 1 cm apart from each other, inside the table, tall
         ones in the far half); gives up after 50 failed placements; with probability 0.02 none.
         Known to the planners as obstacle boxes.
 
         Each placement attempt draws from its own stream and picks its kind by `draw_kind`, and `rng`
         gives exactly two draws whatever the library holds, so a kind added to the library changes
         only the few attempts it wins instead of every hard scene (and every draw after this call)."""
+        for centre, radius in keep_out:
+            self.reserve(centre, radius)
         if count is None:
             count = 0 if rng.random() < CLEAN_TABLE_RATE else CLUTTER_MAX
         attempts = np.random.SeedSequence(int(rng.integers(2**63)))

@@ -3,7 +3,7 @@
 Layout as RoboTwin: the table is shifted +0.3 m in x and the static dustbin stands on the floor at (-0.45, 0),
 heading 90 deg, off the table's left edge (`floor_dustbin`). The desk bin (RoboTwin's `063_tabletrashbin`; here the
 `table_trash_bin` kind) stands upright at heading 45.6 deg +- 21.2 deg (RoboTwin's quaternion, limit pi/8.5), x in
-[-0.2, 0.2] redrawn until |x| >= 0.05, y in [-0.2, -0.05]. Five red spheres (radius 0.008 m, mass 1e-4 kg, as
+[-0.2, 0.2] and y in [-0.2, -0.05], both redrawn until |x| >= 0.05. Five red spheres (radius 0.008 m, mass 1e-4 kg, as
 RoboTwin) lie in it: xy the bin's +- 0.01, dropped from 0.04 + 0.005 i m over the table (RoboTwin: z 0.78 + 0.005 i
 with the table at 0.74). Hard: clutter keeps 0.04 m off the bin and out of [-0.2, -0.2, 0.2, 0.2] (RoboTwin's
 keep-out) and off the floor beyond the table's edge.
@@ -125,9 +125,7 @@ class DumpBinBigbin(Task):
         self.descriptions = {"bin": described(colour, ("desk bin", "small trash bin"), ("wastebasket",)),
                              "dustbin": described(dustbin_colour, ("dustbin", "big bin"), ("garbage can",))}
         if setting == "hard":
-            for centre, radius in KEEP_OUT:
-                self.reserve(centre, radius)
-            self.add_distractors(rng)
+            self.add_distractors(rng, keep_out=KEEP_OUT)
 
     @staticmethod
     def _sphere(scene: sapien.Scene, xyz, index: int) -> sapien.Entity:

@@ -89,9 +89,7 @@ class OpenMicrowave(Task):
         self.upper = float(self.microwave.get_active_joints()[0].get_limits()[0][1])
         self.arm = "left"  # RoboTwin: always the left arm
         if setting == "hard":
-            for centre, radius in KEEP_OUT:
-                self.reserve(centre, radius)
-            self.add_distractors(rng)
+            self.add_distractors(rng, keep_out=KEEP_OUT)
 
     def angle(self) -> float:
         return float(self.microwave.get_qpos()[0])

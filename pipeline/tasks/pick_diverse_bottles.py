@@ -96,12 +96,10 @@ class PickDiverseBottles(Task):
             self.add_object(f"bottle_{arm}", asset, yaw_pose([*xy, self.table_z + 1e-3], yaw), footprint=0.08)
             fields[f"{arm}_bottle"] = colour
             descriptions[f"{arm}_bottle"] = described(colour, ("bottle",) + STYLE_NOUNS[style], ("drink bottle",))
-        for centre, radius in KEEP_OUT:
-            self.reserve(centre, radius)
         self.roles = {"target": "bottle_left"}
         self.instruction_fields, self.descriptions = fields, descriptions
         if setting == "hard":
-            self.add_distractors(rng)
+            self.add_distractors(rng, keep_out=KEEP_OUT)
 
     def goal_bottom(self, arm: str) -> np.ndarray:
         return np.array([*GOAL_XY[arm], self.table_z + GOAL_HEIGHT_M])

@@ -126,9 +126,7 @@ class PutObjectCabinet(Task):
                              "cabinet": described(cabinet_colour, ("cabinet", "drawer cabinet"),
                                                   ("chest of drawers", "drawer unit"))}
         if setting == "hard":
-            for centre, radius in KEEP_OUT:
-                self.reserve(centre, radius)
-            self.add_distractors(rng)
+            self.add_distractors(rng, keep_out=KEEP_OUT)
 
     def drop_point(self, pulled: float | None = None) -> np.ndarray:
         """World 4x4 of the drawer's placing point (z up) now, or with the drawer pulled out `pulled` m."""

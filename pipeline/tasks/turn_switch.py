@@ -91,9 +91,7 @@ class TurnSwitch(Task):
         face = -entity_matrix(self.actors["switch_base"])[:3, 0]
         self.arm = "right" if face[0] > 0 else "left"  # RoboTwin's rule
         if setting == "hard":
-            for centre, radius in KEEP_OUT:
-                self.reserve(centre, radius)
-            self.add_distractors(rng)
+            self.add_distractors(rng, keep_out=KEEP_OUT)
 
     def angle(self) -> float:
         return float(self.switch.get_qpos()[0])
