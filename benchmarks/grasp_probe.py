@@ -4,11 +4,13 @@
         --task place_shoe --actor shoe --seeds 0 1 2 [--steps 300] [--chunk-samples 4]
 
 For each seed (training seeds: the store holds their demonstration) the policy plays the seed's easy scene closed
-loop, and for it and the recorded demonstration: the closest approach of either arm's TCP to the actor's origin, the
-step, the arm and the TCP-minus-actor offset there (world frame, metres; z is the height above the actor's origin),
-and how far the actor rose and slid. Why: place_shoe fails closed loop while its teacher-forced chunks track the
-demonstrations (RESULTS, "Pick-and-place: relative targets"); the videos show the arm at the shoe and the shoe
-unmoved, and a closed-loop success rate of 0 cannot say by how much, or in which direction, the grasp is missed.
+loop, and for it and the recorded demonstration, for each `--actor` (several for a task of stages, e.g.
+stack_blocks_two's `block_bottom block_top`, all measured on one rollout): the closest approach of either arm's TCP to
+the actor's origin, the step, the arm and the TCP-minus-actor offset there (world frame, metres; z is the height above
+the actor's origin), and how far the actor rose and slid. Why: place_shoe fails closed loop while its
+teacher-forced chunks track the demonstrations (RESULTS, "Pick-and-place: relative targets"); the videos show the arm
+at the shoe and the shoe unmoved, and a closed-loop success rate of 0 cannot say by how much, or in which direction,
+the grasp is missed.
 """
 from __future__ import annotations
 
@@ -39,34 +41,37 @@ def closest_approach(tcp: np.ndarray, actor: np.ndarray) -> dict:
 
 
 @torch.no_grad()
-def policy_grasp(bundle: Path, task: str, actor: str, seed: int, steps: int, chunk_samples: int = 1) -> dict:
-    """`closest_approach` over `steps` control steps of the bundle's policy on (task, easy, seed)."""
+def policy_grasp(bundle: Path, task: str, actors: list[str], seed: int, steps: int, chunk_samples: int = 1) -> dict:
+    """{actor: `closest_approach`} over one rollout of `steps` control steps of the bundle's policy on (task, easy,
+    seed), and "success"."""
     env = TaskEnv(checkpoint_sim_config(bundle))
     policy = AIMPolicy.from_pretrained(bundle, PolicyConfig(chunk_samples=chunk_samples))
     try:
         obs = env.reset(task, SETTING, seed)
-        target = env.task.actors[actor]
+        targets = [env.task.actors[actor] for actor in actors]
         tcp, where = [], []
         for _ in range(steps):
             obs = env.step(policy.select_action(obs))
             tcp.append([pose.p for pose in env.sim.robot.tcp_poses()])
-            where.append(target.get_pose().p)
+            where.append([target.get_pose().p for target in targets])
             if env.success:
                 break
-        return {**closest_approach(np.array(tcp), np.array(where)), "success": env.success}
+        tcp, where = np.array(tcp), np.array(where)
+        return {**{actor: closest_approach(tcp, where[:, k]) for k, actor in enumerate(actors)}, "success": env.success}
     finally:
         env.close()
 
 
-def demo_grasp(dataset: Path, task: str, actor: str, seed: int) -> dict | None:
-    """`closest_approach` of the recorded demonstration of (task, easy, seed), None if the store has none."""
+def demo_grasp(dataset: Path, task: str, actors: list[str], seed: int) -> dict | None:
+    """{actor: `closest_approach`} of the recorded demonstration of (task, easy, seed), None if the store has none."""
     for episode in complete_episodes(open_dataset(str(dataset)), [task], [SETTING]):
         if episode.attrs.seed == seed:
             names = list(episode.attrs.object_names)
-            if actor not in names:
-                raise ValueError(f"{actor!r} is not a tracked actor of {episode.episode_id} (it tracks {names})")
-            k = names.index(actor)
-            return closest_approach(episode.read("ee_pose")[:, :, :3], episode.read("object_poses")[:, k, :3])
+            missing = [actor for actor in actors if actor not in names]
+            if missing:
+                raise ValueError(f"{missing[0]!r} is not a tracked actor of {episode.episode_id} (it tracks {names})")
+            tcp, poses = episode.read("ee_pose")[:, :, :3], episode.read("object_poses")
+            return {actor: closest_approach(tcp, poses[:, names.index(actor), :3]) for actor in actors}
     return None
 
 
@@ -75,7 +80,8 @@ def main() -> None:
     p.add_argument("--bundle", type=Path, required=True)
     p.add_argument("--dataset", type=Path, required=True, help="the training store (the seeds' demonstrations)")
     p.add_argument("--task", default="place_shoe")
-    p.add_argument("--actor", default="shoe", help="the tracked actor the policy must grasp")
+    p.add_argument("--actor", nargs="+", default=["shoe"],
+                   help="the tracked actors the policy must grasp (several: each measured on the same rollout)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     p.add_argument("--steps", type=int, default=300, help="control steps per episode (the grasp comes early)")
     p.add_argument("--chunk-samples", type=int, default=4)

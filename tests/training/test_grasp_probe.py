@@ -25,11 +25,15 @@ def test_closest_approach_names_the_arm_the_step_and_the_offset():
 
 def test_policy_and_demonstration_are_measured_on_the_same_scene(tiny_config, tiny_dataset):
     bundle = train_stage1(tiny_config(steps=1, checkpoint_every=1)).checkpoint
-    played = policy_grasp(bundle, "place_shoe", "shoe", seed=0, steps=3)
-    assert 0 <= played["step"] < 3 and played["arm"] in ("left", "right") and not played["success"]
-    assert 0 < played["distance"] < 1.0 and played["rise"] >= 0          # a TCP over the table, the shoe on it
-    demo = demo_grasp(tiny_dataset, "place_shoe", "target", seed=0)  # the synthetic store's actors: target, support
-    assert demo is not None and math.isfinite(demo["distance"]) and demo["arm"] in ("left", "right")
-    with pytest.raises(ValueError, match="not a tracked actor"):
-        demo_grasp(tiny_dataset, "place_shoe", "shoe", seed=0)
-    assert demo_grasp(tiny_dataset, "place_shoe", "shoe", seed=1) is None  # no demonstration of seed 1 stored
+    played = policy_grasp(bundle, "place_shoe", ["shoe", "shoe_mat"], seed=0, steps=3)
+    assert set(played) == {"shoe", "shoe_mat", "success"} and not played["success"]
+    shoe, mat = played["shoe"], played["shoe_mat"]
+    assert 0 <= shoe["step"] < 3 and shoe["arm"] in ("left", "right")
+    assert 0 < shoe["distance"] < 1.0 and shoe["rise"] >= 0          # a TCP over the table, the shoe on it
+    assert mat["distance"] != shoe["distance"]                        # one rollout, each actor its own approach
+    demo = demo_grasp(tiny_dataset, "place_shoe", ["target", "support"], seed=0)  # the synthetic store's actors
+    assert demo is not None and set(demo) == {"target", "support"}
+    assert all(math.isfinite(d["distance"]) and d["arm"] in ("left", "right") for d in demo.values())
+    with pytest.raises(ValueError, match="'shoe' is not a tracked actor"):
+        demo_grasp(tiny_dataset, "place_shoe", ["target", "shoe"], seed=0)
+    assert demo_grasp(tiny_dataset, "place_shoe", ["shoe"], seed=1) is None  # no demonstration of seed 1 stored
