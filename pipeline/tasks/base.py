@@ -218,9 +218,9 @@ class Task(ABC):
         """Hard-setting clutter as RoboTwin's `get_cluttered_table`: up to `count` (default 10)
         untracked objects drawn from the whole asset library except the task's own kinds and their
         look-alikes (`pipeline.assets.clutter_kinds`), yaw U(±pi), placed in free table space (never
-        on a task object's reserved footprint nor on a `keep_out` disc (centre xy, radius): RoboTwin's
-        `prohibited_area` of a fixture's reach; 1 cm apart from each other, inside the table, tall
-        ones in the far half); gives up after 50 failed placements; with probability 0.02 none.
+        on a task object's reserved footprint nor on a `keep_out` disc ((centre xy, radius), reserved
+        here: RoboTwin's `prohibited_area`), 1 cm apart from each other, inside the table, tall ones in
+        the far half); gives up after 50 failed placements; with probability 0.02 none.
         Known to the planners as obstacle boxes.
 
         Each placement attempt draws from its own stream and picks its kind by `draw_kind`, and `rng`
