@@ -40,6 +40,14 @@ def closest_approach(tcp: np.ndarray, actor: np.ndarray) -> dict:
             "slide": round(float(np.linalg.norm(actor[-1, :2] - actor[0, :2])), 3)}
 
 
+def tracked(actors: list[str], names: list[str], where: str) -> list[int]:
+    """The indices of `actors` among `names`, the actors `where` tracks; a clear error for one it does not."""
+    missing = [actor for actor in actors if actor not in names]
+    if missing:
+        raise ValueError(f"{missing[0]!r} is not a tracked actor of {where} (it tracks {names})")
+    return [names.index(actor) for actor in actors]
+
+
 @torch.no_grad()
 def policy_grasp(bundle: Path, task: str, actors: list[str], seed: int, steps: int, chunk_samples: int = 1) -> dict:
     """{actor: `closest_approach`} over one rollout of `steps` control steps of the bundle's policy on (task, easy,
@@ -48,6 +56,7 @@ def policy_grasp(bundle: Path, task: str, actors: list[str], seed: int, steps: i
     policy = AIMPolicy.from_pretrained(bundle, PolicyConfig(chunk_samples=chunk_samples))
     try:
         obs = env.reset(task, SETTING, seed)
+        tracked(actors, list(env.task.actors), f"{task} (easy, seed {seed})")
         targets = [env.task.actors[actor] for actor in actors]
         tcp, where = [], []
         for _ in range(steps):
@@ -66,12 +75,9 @@ def demo_grasp(dataset: Path, task: str, actors: list[str], seed: int) -> dict |
     """{actor: `closest_approach`} of the recorded demonstration of (task, easy, seed), None if the store has none."""
     for episode in complete_episodes(open_dataset(str(dataset)), [task], [SETTING]):
         if episode.attrs.seed == seed:
-            names = list(episode.attrs.object_names)
-            missing = [actor for actor in actors if actor not in names]
-            if missing:
-                raise ValueError(f"{missing[0]!r} is not a tracked actor of {episode.episode_id} (it tracks {names})")
+            index = tracked(actors, list(episode.attrs.object_names), episode.episode_id)
             tcp, poses = episode.read("ee_pose")[:, :, :3], episode.read("object_poses")
-            return {actor: closest_approach(tcp, poses[:, names.index(actor), :3]) for actor in actors}
+            return {actor: closest_approach(tcp, poses[:, k, :3]) for actor, k in zip(actors, index)}
     return None
 
 
@@ -88,8 +94,11 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(1)
     for seed in args.seeds:
-        played = policy_grasp(args.bundle, args.task, args.actor, seed, args.steps, args.chunk_samples)
-        demo = demo_grasp(args.dataset, args.task, args.actor, seed)
+        try:
+            played = policy_grasp(args.bundle, args.task, args.actor, seed, args.steps, args.chunk_samples)
+            demo = demo_grasp(args.dataset, args.task, args.actor, seed)
+        except ValueError as err:  # an actor the task does not track
+            p.exit(2, f"grasp_probe: {err}\n")
         print(json.dumps({"seed": seed, "policy": played, "demo": demo}))
 
 

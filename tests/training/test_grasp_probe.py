@@ -36,4 +36,6 @@ def test_policy_and_demonstration_are_measured_on_the_same_scene(tiny_config, ti
     assert all(math.isfinite(d["distance"]) and d["arm"] in ("left", "right") for d in demo.values())
     with pytest.raises(ValueError, match="'shoe' is not a tracked actor"):
         demo_grasp(tiny_dataset, "place_shoe", ["target", "shoe"], seed=0)
+    with pytest.raises(ValueError, match="'cube' is not a tracked actor of place_shoe"):
+        policy_grasp(bundle, "place_shoe", ["shoe", "cube"], seed=0, steps=3)
     assert demo_grasp(tiny_dataset, "place_shoe", ["shoe"], seed=1) is None  # no demonstration of seed 1 stored
