@@ -105,7 +105,7 @@ def probe(policy: AIMPolicy, dataset: Path, cache: Path, windows: int = 24, samp
             recording = action_attention(shares) if name == "own" else nullcontext()
             with recording:
                 chunks[name] = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
-                                              head_view=batch.head_view).actions[0]
+                                              **batch.prior_inputs).actions[0]
         blocking.append(float((chunks["swapped"] - chunks["own"]).norm()))
         spread.append(float((chunks["redrawn"] - chunks["own"]).norm()))
     attention = np.mean(shares, axis=0)

@@ -117,6 +117,8 @@ class Profile:
     """AIMConfig.action_prior_objects of every variant (0: the prior locates no objects)."""
     action_prior_pixels: tuple[int, int] = (0, 0)
     """AIMConfig.action_prior_pixels of every variant ((0, 0): the prior reads the current latent frame)."""
+    action_prior_grippers: bool = False
+    """AIMConfig.action_prior_grippers of every variant (False: the prior reads no gripper positions)."""
     history_frames: int | None = None
     """Latent frames of history per window (None: aim-small's 2, i.e. 8 recorded steps)."""
     plan_from_noise: float = 0.25
@@ -268,6 +270,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                                         "action_prior_grid": profile.action_prior_grid,
                                         "action_prior_objects": profile.action_prior_objects,
                                         "action_prior_pixels": profile.action_prior_pixels,
+                                        "action_prior_grippers": profile.action_prior_grippers,
                                         **({"layout": asdict(replace(aim_small_config().layout,
                                                               history_frames=profile.history_frames))}
                                            if profile.history_frames else {})},
@@ -306,8 +309,7 @@ def value_map_quality(policy: AIMPolicy, heldout: Path, cache: Path, max_windows
     shares: dict[str, list[float]] = {"predicted": [], "ground_truth_vae": [], "area": []}
     for index in picks:
         batch = AIMBatch.coerce(collate_windows([windows[index]]))
-        chunk = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
-                               head_view=batch.head_view)
+        chunk = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions, **batch.prior_inputs)
         predicted = decode_frames(vae, chunk.value_latents, "value")[0]
         truth = decode_frames(vae, batch.value_latents, "value")[0]
         episode, window = windows.window(index)
@@ -385,10 +387,11 @@ def history_reliance(policy: AIMPolicy, dataset: Path, cache: Path, anchors: tup
             chunks = []
             for obs, past in ((a, a), (b, a), (a, b)):
                 seen = {k: obs[k] for k in ("obs_latents", "head_view") if k in obs}  # the images the model reads
-                batch = AIMBatch.coerce(collate_windows([{**a, **seen, "past_actions": past["past_actions"]}]))
+                state = {k: past[k] for k in ("past_actions", "grippers") if k in past}  # where the arms are
+                batch = AIMBatch.coerce(collate_windows([{**a, **seen, **state}]))
                 sampler.reset()  # the same initial noise for all three: only the swapped input differs
                 chunks.append(sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
-                                             head_view=batch.head_view).actions[0])
+                                             **batch.prior_inputs).actions[0])
             apart = float((b["actions"] - a["actions"]).norm())
             if apart > 0:
                 ratios.append((float((chunks[1] - chunks[0]).norm()) / apart, float((chunks[2] - chunks[0]).norm()) / apart))
@@ -523,6 +526,8 @@ def main() -> None:
     p.add_argument("--action-prior-pixels", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"),
                    help="override AIMConfig.action_prior_pixels: the prior reads the head camera at this size "
                         "(0 0: the current latent frame)")
+    p.add_argument("--action-prior-grippers", action="store_true", default=None,
+                   help="set AIMConfig.action_prior_grippers: the prior also reads both grippers' positions")
     p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
@@ -582,6 +587,7 @@ def main() -> None:
                                                     ("action_prior_objects", args.action_prior_objects),
                                                     ("action_prior_pixels", args.action_prior_pixels and
                                                      tuple(args.action_prior_pixels)),
+                                                    ("action_prior_grippers", args.action_prior_grippers),
                                                     ("history_frames", args.history_frames),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("history_noise", args.history_noise),

@@ -65,7 +65,7 @@ def open_loop_tracking(bundle: Path, dataset: Path, cache: Path, episodes: int =
         window = windows[i]
         batch = AIMBatch.coerce(collate_windows([window]))
         targets = torch.stack([sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
-                                              head_view=batch.head_view).actions[0]
+                                              **batch.prior_inputs).actions[0]
                                for _ in range(samples)]).mean(0)
         reference = windows.reference(i)  # relative targets compared as the commands they are, in absolute units
         chunk = policy.codec.targets_as_actions(targets, reference)[:, ARM_JOINTS]

@@ -17,3 +17,6 @@ class Observation:
     """float32 [ACTION_DIM] measured joints, ACTION_LAYOUT order."""
     instruction: str
     step: int
+    ee_pose: np.ndarray | None = None
+    """float32 [2, 7] both TCP poses, world frame, xyz + wxyz (as the store's `ee_pose`); None where the
+    environment does not give them (a policy whose action prior reads the grippers then refuses)."""

@@ -26,7 +26,7 @@ from aim_core.data.latent_cache import cached_latents, encodes_live_values, epis
 from aim_core.data.windows import StepGrid, WindowIndex, history_length, window_anchors, window_index
 from aim_core.models.action_codec import ActionCodec, ActionStats
 from aim_core.models.config import ChunkLayout
-from aim_core.models.embeddings import POSITION_SCALE
+from aim_core.models.embeddings import POSITION_SCALE, gripper_positions
 from aim_core.models.text import instruction_key
 from data_schemas import TEXT_GROUP
 
@@ -134,12 +134,14 @@ def demonstrations(store, tasks: list[str] | None, settings: list[str] | None,
 class LatentWindowDataset(_WindowTable):
     """Windows of cached latents (see `build_latent_cache`); items match `AIMBatch` fields. `object_positions`:
     items also carry that many tracked objects' (x, y) (`AIMConfig.action_prior_objects`); `head_view` (h, w):
-    the head camera's current view read from the store (`AIMConfig.action_prior_pixels`)."""
+    the head camera's current view read from the store (`AIMConfig.action_prior_pixels`); `grippers`: both
+    grippers' positions now (`AIMConfig.action_prior_grippers`)."""
 
     def __init__(self, dataset: str | Path, layout: ChunkLayout, cache: str | Path | None = None,
                  tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False,
                  max_episodes: int | None = None, short_history: bool = False, relative_targets: bool = False,
-                 codec: ActionCodec | None = None, object_positions: int = 0, head_view: tuple[int, int] = (0, 0)):
+                 codec: ActionCodec | None = None, object_positions: int = 0, head_view: tuple[int, int] = (0, 0),
+                 grippers: bool = False):
         store = open_dataset(dataset)
         self.cache_root = open_cache_root(store, cache, mode="r")
         episodes, groups, stale = [], [], []
@@ -173,16 +175,17 @@ class LatentWindowDataset(_WindowTable):
         self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
         self.positions = [_table_positions(e, object_positions) for e in episodes] if object_positions else None
         self.head_views = [self._head_views(e, tuple(head_view)) for e in episodes] if any(head_view) else None
+        self.grippers = [gripper_positions(e.read("ee_pose")) for e in episodes] if grippers else None
 
     @classmethod
     def as_seen_by(cls, policy, dataset: str | Path, cache: str | Path,
                    max_episodes: int | None = None) -> "LatentWindowDataset":
         """The windows of `dataset` (its training demonstrations, at most `max_episodes` as in training) as a
         trained policy (an `AIMPolicy`) reads them: its layout and action codec, and the head camera's view where
-        its action prior reads pixels."""
+        its action prior reads pixels, the grippers' positions where it reads them."""
         config = policy.model.config
         return cls(str(dataset), config.layout, cache=str(cache), codec=policy.codec, max_episodes=max_episodes,
-                   head_view=config.action_prior_pixels)
+                   head_view=config.action_prior_pixels, grippers=config.action_prior_grippers)
 
     def opening_frames(self) -> torch.Tensor:
         """[episodes, C, h, w]: every episode's first RGB latent frame (its first head view with `head_view`), the
@@ -211,8 +214,11 @@ class LatentWindowDataset(_WindowTable):
         value = torch.from_numpy(np.asarray(latents["value"][w.future_steps])).transpose(0, 1)
         item = {"obs_latents": rgb[:, :w.history], "rgb_latents": rgb[:, w.history:], "value_latents": value,
                 **self._window_actions(index, w), "text_embeds": self.text[episode.attrs.instruction]}
+        row = self._reference_row(self.table[index][1])
         if self.positions is not None:
-            item["object_positions"] = self.positions[self.table[index][0]][self._reference_row(self.table[index][1])]
+            item["object_positions"] = self.positions[self.table[index][0]][row]
+        if self.grippers is not None:
+            item["grippers"] = self.grippers[self.table[index][0]][row]
         if self.head_views is not None:
             item["head_view"] = self.head_views[self.table[index][0]][self.table[index][1]]
         return item
@@ -261,7 +267,7 @@ def collate_windows(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
                          "draw batches from one history group (StepBatchSampler with history_groups())")
     out = {k: torch.stack([it[k] for it in items]).float()
            for k in ("obs_latents", "rgb_latents", "value_latents", "past_actions", "actions", "object_positions",
-                     "head_view")
+                     "head_view", "grippers")
            if k in items[0]}
     texts = [it["text_embeds"] for it in items]
     padded = torch.zeros(len(texts), max(t.shape[0] for t in texts), texts[0].shape[1])

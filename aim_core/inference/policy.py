@@ -33,6 +33,7 @@ from aim_core.inference.rollout import ActionTrace, ChunkSampler, HistoryWindow,
 from aim_core.inference.sampler import FlowSDE
 from aim_core.models.action_codec import ActionCodec
 from aim_core.models.aim_model import AIMModel
+from aim_core.models.embeddings import gripper_positions
 from aim_core.models.schedule import NoiseSchedule
 from aim_core.models.text import TextEncoder
 from aim_core.models.vae import VideoVAE
@@ -165,7 +166,8 @@ class AIMPolicy:
     @torch.no_grad()
     def _plan(self, obs: Observation) -> None:
         """Sample the next chunk from the history window and `obs`, the current observation (its measured joints:
-        the origin of relative targets; its head camera: what an action prior that reads pixels reads)."""
+        the origin of relative targets; its head camera and grippers' poses: what an action prior that reads pixels
+        or grippers reads)."""
         reference = torch.as_tensor(np.asarray(obs.qpos), dtype=torch.float32, device=self.device)
         latents = self._stream.push(np.stack(self._pending)[None])
         latents = latents.to(LATENT_DTYPE).float().to(self.device)
@@ -180,7 +182,8 @@ class AIMPolicy:
             head = torch.from_numpy(head_camera_view(obs.images[HEAD_CAMERA], pixels)).to(self.device)
             head = head[None].expand(n, -1, -1, -1)
         chunk = self.sampler.sample(self._text.expand(n, -1, -1), frames.expand(n, -1, -1, -1, -1),
-                                    None if past is None else past.expand(n, -1, -1), **stochastic, head_view=head)
+                                    None if past is None else past.expand(n, -1, -1), **stochastic, head_view=head,
+                                    grippers=self._grippers(obs, n))
         targets = chunk.actions.mean(0)[:self.execute_actions]
         self._queue = list(self.codec.targets_as_actions(targets, reference))
         if chunk.trace is not None:
@@ -189,6 +192,16 @@ class AIMPolicy:
         if chunk.value_latents is not None:
             canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
             self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
+
+    def _grippers(self, obs: Observation, n: int) -> torch.Tensor | None:
+        """[n, 2, 3] the grippers' positions now where the action prior reads them (`AIMConfig.action_prior_grippers`),
+        else None."""
+        if not self.model.config.action_prior_grippers:
+            return None
+        if obs.ee_pose is None:
+            raise ValueError("this policy's action prior reads the grippers' poses (AIMConfig.action_prior_grippers) "
+                             "but the observation has none: give Observation.ee_pose (pipeline.sim.TaskEnv does)")
+        return gripper_positions(obs.ee_pose).to(self.device)[None].expand(n, -1, -1)
 
     @torch.no_grad()
     def select_action(self, obs: Observation) -> np.ndarray:

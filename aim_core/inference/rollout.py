@@ -171,9 +171,10 @@ class ChunkSampler:
     @torch.no_grad()
     def sample(self, text_embeds: torch.Tensor, obs_latents: torch.Tensor,
                past_actions: torch.Tensor | None, sde: FlowSDE | None = None,
-               head_view: torch.Tensor | None = None) -> Chunk:
+               head_view: torch.Tensor | None = None, grippers: torch.Tensor | None = None) -> Chunk:
         """Denoise the future of the window (text states [B, L, D], history as `HistoryWindow.tensors`; the head
-        camera's view [B, 3, h, w] for an action prior that reads it, `AIMConfig.action_prior_pixels`).
+        camera's view [B, 3, h, w] and the grippers' positions [B, 2, 3] for an action prior that reads them,
+        `AIMConfig.action_prior_pixels` and `action_prior_grippers`).
 
         With `sde`, its steps of the action stream draw Gaussian noise (after the initial noise, from
         the same generator) and the chunk carries their `ActionTrace`; the world streams stay Euler.
@@ -209,7 +210,7 @@ class ChunkSampler:
         with self._autocast(obs_latents):
             velocity = self._velocity(text_embeds, obs_latents, past_actions)
             out = euler_sample(tuple(states), velocity, sigmas, transition)
-            prior = m.action_prior(obs_latents, past_actions, head_view)  # the action stream denoised chunk - prior
+            prior = m.action_prior(obs_latents, past_actions, head_view, grippers)  # the action stream denoised chunk - prior
         value = out[1] if m.config.has_value_stream else None
         trace = ActionTrace(sde, records) if sde is not None else None
         actions = out[-1] if prior is None else out[-1] + prior.to(out[-1].dtype)

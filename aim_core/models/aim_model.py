@@ -81,7 +81,7 @@ class AIMModel(ModelMixin, ConfigMixin):
                                         if c.action_keypoints else None)
         self.action_prior_head = (ActionPrior(c.action_prior_channels, c.action_prior_keypoints, c.action_dim,
                                               c.layout.future_actions, c.action_width, grid=c.action_prior_grid,
-                                              objects=c.action_prior_objects)
+                                              objects=c.action_prior_objects, grippers=c.action_prior_grippers)
                                   if c.action_prior_keypoints else None)
         self.blocks = nn.ModuleList(MoTBlock(c, last=i == c.num_layers - 1) for i in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
@@ -246,18 +246,21 @@ class AIMModel(ModelMixin, ConfigMixin):
                 rgb_latents: torch.Tensor | None = None, value_latents: torch.Tensor | None = None,
                 actions: torch.Tensor | None = None, text_embeds: torch.Tensor | None = None,
                 t_video: torch.Tensor | float | None = None, t_action: torch.Tensor | float | None = None,
-                only_action_prior: bool = False, head_view: torch.Tensor | None = None) -> AIMOutput:
+                only_action_prior: bool = False, head_view: torch.Tensor | None = None,
+                grippers: torch.Tensor | None = None) -> AIMOutput:
         """Full recomputation of one window (training, reference sampling): velocities of the future tokens.
 
         With ``only_action_prior`` it returns the window's `action_prior` (and the objects it locates) alone (no
         transformer pass): the loss needs it before it noises the actions, and a wrapped model (DDP, FSDP2) must be
         called through forward. `head_view` [B, 3, h, w]: what a prior that reads pixels reads
-        (`AIMConfig.action_prior_pixels`).
+        (`AIMConfig.action_prior_pixels`); `grippers` [B, 2, 3]: what one that reads the grippers reads
+        (`AIMConfig.action_prior_grippers`).
         """
         if only_action_prior:
             if self.action_prior_head is None:
                 return AIMOutput()
-            chunk, positions = self.action_prior_head.read(self._prior_frame(obs_latents, head_view), past_actions)
+            chunk, positions = self.action_prior_head.read(self._prior_frame(obs_latents, head_view), past_actions,
+                                                           grippers)
             return AIMOutput(action_prior=chunk, object_positions=positions)
         history = self.embed_history(obs_latents, past_actions)
         first_future = 0 if obs_latents is None else obs_latents.shape[2]
@@ -272,14 +275,15 @@ class AIMModel(ModelMixin, ConfigMixin):
         return AIMOutput(outputs.get(Role.RGB), outputs.get(Role.VALUE), outputs.get(Role.ACTION))
 
     def action_prior(self, obs_latents: torch.Tensor, past_actions: torch.Tensor | None,
-                     head_view: torch.Tensor | None = None) -> torch.Tensor | None:
+                     head_view: torch.Tensor | None = None, grippers: torch.Tensor | None = None
+                     ) -> torch.Tensor | None:
         """The chunk [B, n, A] the action stream refines: `ActionPrior` of the current frame (the last history
-        latent, or the head camera's `head_view` [B, 3, h, w] with `AIMConfig.action_prior_pixels`) and the last
-        past action; None without one (the stream denoises the chunk itself). Sampling adds it to the denoised
+        latent, or the head camera's `head_view` [B, 3, h, w] with `AIMConfig.action_prior_pixels`), the last
+        past action and (`AIMConfig.action_prior_grippers`) the grippers' positions [B, 2, 3]; None without one (the stream denoises the chunk itself). Sampling adds it to the denoised
         residual, training subtracts it from the target (`flow_matching_loss`)."""
         if self.action_prior_head is None:
             return None
-        return self.action_prior_head(self._prior_frame(obs_latents, head_view), past_actions)
+        return self.action_prior_head(self._prior_frame(obs_latents, head_view), past_actions, grippers)
 
     def _prior_frame(self, obs_latents: torch.Tensor, head_view: torch.Tensor | None) -> torch.Tensor:
         """The frame the action prior reads: the head camera's view where the config says so, else the current

@@ -24,6 +24,13 @@ class AIMBatch:
     text_embeds: torch.Tensor    # [B, L, text_dim]
     object_positions: torch.Tensor | None = None  # [B, objects, 2] at the current frame, decimetres (training only)
     head_view: torch.Tensor | None = None  # [B, 3, h, w] the head camera now, RGB in [0, 1] (action_prior_pixels)
+    grippers: torch.Tensor | None = None  # [B, 2, 3] both grippers now, `gripper_positions` (action_prior_grippers)
+
+    @property
+    def prior_inputs(self) -> dict[str, torch.Tensor | None]:
+        """What an action prior reads beside the latents and past actions, as keywords of `AIMModel.action_prior`,
+        `AIMModel.forward` and `ChunkSampler.sample`."""
+        return {"head_view": self.head_view, "grippers": self.grippers}
 
     @classmethod
     def coerce(cls, batch: "AIMBatch | Mapping[str, torch.Tensor]") -> "AIMBatch":
@@ -66,6 +73,10 @@ class AIMBatch:
             got = "none" if self.head_view is None else list(self.head_view.shape)
             raise ValueError(f"batch.head_view is {got}, the model's action prior reads the head camera as "
                              f"[{b}, 3, {pixels[0]}, {pixels[1]}] (AIMConfig.action_prior_pixels)")
+        if config.action_prior_grippers and (self.grippers is None or tuple(self.grippers.shape) != (b, 2, 3)):
+            got = "none" if self.grippers is None else list(self.grippers.shape)
+            raise ValueError(f"batch.grippers is {got}, the model's action prior reads both grippers' positions as "
+                             f"[{b}, 2, 3] (AIMConfig.action_prior_grippers)")
         text = self.text_embeds
         if text.ndim != 3 or text.shape[0] != b or text.shape[2] != config.text_dim:
             raise ValueError(f"batch.text_embeds has shape {list(text.shape)}, expected [{b}, L, {config.text_dim}]")

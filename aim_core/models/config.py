@@ -115,6 +115,13 @@ class AIMConfig:
     `action_prior_objects` 2: the cubes located to 1-2 cm on unseen scenes, the gripper within 1.4-3.3 cm of the red
     cube, which it lifts in 9/20 held-out episodes (from 3/20); the green cube's grasp is still not learned
     (0/20; twenty-eighth session)."""
+    action_prior_grippers: bool = False
+    """The action prior also reads both grippers' positions now (the store's `ee_pose`, `Observation.ee_pose`;
+    `aim_core.models.embeddings.gripper_positions`); False: it knows where the arms are only from the last joint
+    targets. Why: on stack_blocks_two the policy's gripper comes within 1.7-3.2 cm of the red cube but stays
+    6-24 cm from the green one, even on its training scenes (benchmarks/RESULTS.md, thirty-fifth session): from the
+    located cube and the joints alone the prior must learn the arms' kinematics to aim the second reach, and the
+    gripper's position beside the cube's turns that into a difference of two inputs."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
@@ -148,6 +155,8 @@ class AIMConfig:
         _check_size("action_prior_pixels", self.action_prior_pixels, "(height, width)", "the latent frame")
         if any(self.action_prior_pixels) and not self.action_prior_keypoints:
             raise ValueError("action_prior_pixels is what the action prior reads: set action_prior_keypoints too")
+        if self.action_prior_grippers and not self.action_prior_keypoints:
+            raise ValueError("action_prior_grippers is what the action prior reads: set action_prior_keypoints too")
         if self.grid_position_table < 0:
             raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:

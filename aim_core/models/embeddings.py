@@ -44,6 +44,20 @@ SCENE_STD_FLOOR = 0.05
 POSITION_SCALE = 10.0
 """Object positions the action prior locates (`ActionPrior`, `AIMBatch.object_positions`) are metres x this
 (decimetres): a table's objects lie within about +-3 units, the scale of normalised actions."""
+GRIPPER_ORIGIN_M = (0.0, 0.0, 0.9)
+"""World point (metres) the grippers' positions are read from (`gripper_positions`): about the middle of the
+arms' reach above the table (its top at 0.74 m), so that they too lie within a few units."""
+GRIPPERS = 2
+
+
+def gripper_positions(ee_pose) -> torch.Tensor:
+    """[..., 2, 7] TCP poses (world frame, xyz + wxyz, the store's `ee_pose`) -> [..., 2, 3] float32 positions
+    from `GRIPPER_ORIGIN_M` in decimetres (`POSITION_SCALE`): what an action prior that reads the grippers reads
+    (`AIMConfig.action_prior_grippers`), in training and at inference alike."""
+    xyz = torch.as_tensor(ee_pose)[..., :3].float()
+    return (xyz - torch.tensor(GRIPPER_ORIGIN_M, device=xyz.device)) * POSITION_SCALE
+
+
 INITIAL_SHARPNESS = 3.0
 """Softmax factor on standardised keypoint logits at initialisation: the top cells of a frame carry most weight."""
 
@@ -144,9 +158,9 @@ class ActionPrior(SpatialKeypoints):
     """
 
     def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int,
-                 grid: tuple[int, int] = (0, 0), objects: int = 0) -> None:
+                 grid: tuple[int, int] = (0, 0), objects: int = 0, grippers: bool = False) -> None:
         super().__init__(channels, keypoints, width)
-        self.actions, self.action_dim, self.objects = actions, action_dim, objects
+        self.actions, self.action_dim, self.objects, self.grippers = actions, action_dim, objects, grippers
         self.grid = _grid_view(channels, grid) if all(grid) else None
         if objects and self.grid is None:
             raise ValueError("an action prior locates objects on its scene grid: give it a grid too")
@@ -154,7 +168,8 @@ class ActionPrior(SpatialKeypoints):
         self.locate = (nn.Sequential(_grid_view(channels, grid), action_mlp(GRID_CHANNELS * cells, 2 * objects, width))
                        if objects else None)
         views = 2 * keypoints + (GRID_CHANNELS * cells if self.grid is not None else 0)
-        self.regress = action_mlp(views + 2 * objects + action_dim + 1, actions * action_dim, width)
+        arms = 3 * GRIPPERS if grippers else 0
+        self.regress = action_mlp(views + 2 * objects + arms + action_dim + 1, actions * action_dim, width)
         if self.grid is not None:  # identity until set_scene_statistics
             self.register_buffer("scene_mean", torch.zeros(channels, *grid))
             self.register_buffer("scene_std", torch.ones(channels, *grid))
@@ -173,14 +188,20 @@ class ActionPrior(SpatialKeypoints):
                      for s in (self.scene_mean, self.scene_std))
         return ((frame.float() - mean) / std).to(frame.dtype)
 
-    def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None) -> torch.Tensor:
-        """Current frame [B, C, h, w] and the window's past actions [B, m, A] (m may be 0, or None) -> [B, n, A]."""
-        return self.read(frame, past_actions)[0]
+    def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None,
+                grippers: torch.Tensor | None = None) -> torch.Tensor:
+        """Current frame [B, C, h, w], the window's past actions [B, m, A] (m may be 0, or None) and, with
+        `grippers`, their positions now [B, 2, 3] (`gripper_positions`) -> [B, n, A]."""
+        return self.read(frame, past_actions, grippers)[0]
 
-    def read(self, frame: torch.Tensor, past_actions: torch.Tensor | None
+    def read(self, frame: torch.Tensor, past_actions: torch.Tensor | None, grippers: torch.Tensor | None = None
              ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """`forward`'s chunk [B, n, A] and the located objects' (x, y) [B, objects, 2] in decimetres (None without
         `objects`): what the training loss supervises."""
+        if self.grippers and (grippers is None or tuple(grippers.shape[1:]) != (GRIPPERS, 3)):
+            got = "none" if grippers is None else list(grippers.shape)
+            raise ValueError(f"this action prior reads both grippers' positions as [B, {GRIPPERS}, 3] "
+                             f"(AIMConfig.action_prior_grippers), got {got}")
         frame = self._standardised(frame)
         points = self.keypoints(frame)
         b = points.shape[0]
@@ -191,7 +212,9 @@ class ActionPrior(SpatialKeypoints):
         views = [points.flatten(1)] if self.grid is None else [points.flatten(1), self.grid(frame).to(points.dtype)]
         positions = self.locate(frame).to(points.dtype) if self.locate is not None else None
         located = [] if positions is None else [positions.detach()]
-        chunk = self.regress(torch.cat([*views, *located, last, known], dim=1)).view(b, self.actions, self.action_dim)
+        arms = [grippers.flatten(1).to(points.dtype)] if self.grippers else []
+        chunk = self.regress(torch.cat([*views, *located, *arms, last, known], dim=1))
+        chunk = chunk.view(b, self.actions, self.action_dim)
         return chunk, None if positions is None else positions.view(b, self.objects, 2)
 
 

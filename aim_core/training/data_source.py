@@ -155,5 +155,6 @@ def open_training_data(config: TrainConfig) -> TrainingData:
                                   settings=config.settings, max_episodes=config.max_episodes,
                                   short_history=config.short_history, relative_targets=config.relative_targets,
                                   preload=config.preload_latents,
-                                  object_positions=preset.action_prior_objects, head_view=preset.action_prior_pixels)
+                                  object_positions=preset.action_prior_objects, head_view=preset.action_prior_pixels,
+                                  grippers=preset.action_prior_grippers)
     return TrainingData(config, windows, layout, encoders_source(config))

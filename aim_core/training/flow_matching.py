@@ -121,7 +121,7 @@ def flow_matching_loss(model: nn.Module, batch: AIMBatch | Mapping[str, torch.Te
     rgb_in, rgb_target = _noised(batch.rgb_latents, sigma, generator)
     past_actions = _perturbed_history(batch.past_actions, cfg.history_noise, generator)
     reading = (model(obs_latents=batch.obs_latents, past_actions=past_actions, only_action_prior=True,
-                     head_view=batch.head_view)
+                     **batch.prior_inputs)
                if config.action_prior_keypoints else None)
     prior = reading.action_prior if reading is not None else None  # the stream denoises chunk - prior
     act_in, act_target = _noised(batch.actions if prior is None else batch.actions - prior.detach(), sigma, generator)

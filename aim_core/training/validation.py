@@ -41,8 +41,7 @@ def validation_image(model: AIMModel, schedule: NoiseSchedule, data, step: int) 
     device = next(model.parameters()).device
     batch = data.batch(data.validation_indices(VALIDATION_WINDOWS), device)
     sampler = ChunkSampler(model, schedule, SamplingConfig(num_steps=VALIDATION_SAMPLING_STEPS, seed=0))
-    chunk = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions,
-                           head_view=batch.head_view)
+    chunk = sampler.sample(batch.text_embeds, batch.obs_latents, batch.past_actions, **batch.prior_inputs)
     model.train(was_training)
     rows = [decode_frames(data.vae, batch.rgb_latents), decode_frames(data.vae, chunk.rgb_latents)]
     if chunk.value_latents is not None:

@@ -80,7 +80,7 @@ class EpisodeRecorder:
             frame = self.sim.cameras.capture(self.lut if self.options.segmentation else None)
         frame["extrinsics"] = self.sim.cameras.extrinsics()
         frame["qpos"] = robot.qpos()
-        frame["ee_pose"] = np.stack([pose_to_xyzwxyz(p) for p in robot.tcp_poses()])
+        frame["ee_pose"] = robot.ee_pose()
         frame["object_poses"] = np.stack([pose_to_xyzwxyz(self.task.actors[n].get_pose())
                                           for n in self.task.tracked]).reshape(-1, 7)
         self.contacts.flush(len(self.frames))

@@ -15,7 +15,7 @@ import sapien
 
 from data_schemas.spec import ACTION_DIM, ACTION_LAYOUT, ARM_DOF, ARMS, GRIPPER_OPEN
 from pipeline.sim.config import RobotConfig
-from pipeline.sim.poses import yaw_pose
+from pipeline.sim.poses import pose_to_xyzwxyz, yaw_pose
 from pipeline.sim.robot_assets import (
     PANDA_ARM_JOINTS,
     PANDA_FINGER_JOINTS,
@@ -221,6 +221,11 @@ class DualPanda:
 
     def tcp_poses(self) -> list[sapien.Pose]:
         return [arm.tcp_pose() for arm in self.arms.values()]
+
+    def ee_pose(self) -> np.ndarray:
+        """float32 [2, 7]: both TCP poses, world frame, xyz + wxyz (the schema's `ee_pose`, what is recorded and what
+        `Observation.ee_pose` gives a policy)."""
+        return np.stack([pose_to_xyzwxyz(p) for p in self.tcp_poses()])
 
     def finger_entities(self) -> dict[int, tuple[int, str]]:
         """Finger link per_scene_id -> (arm index, contact body name) for contact classification."""

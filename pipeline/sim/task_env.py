@@ -138,10 +138,11 @@ class TaskEnv:
         return self._task
 
     def observe(self) -> Observation:
-        """The three camera images, the measured joints and the instruction, now."""
+        """The three camera images, the measured joints, the grippers' poses and the instruction, now."""
         sim = self._require()
         images = sim.cameras.capture(None)["rgb"]
-        return Observation(images=images, qpos=sim.robot.qpos(), instruction=self.instruction, step=self.steps)
+        return Observation(images=images, qpos=sim.robot.qpos(), instruction=self.instruction, step=self.steps,
+                           ee_pose=sim.robot.ee_pose())
 
     def step(self, action: np.ndarray) -> Observation:
         """One control period towards `action` [ACTION_DIM] (ACTION_LAYOUT order, gripper 1 open / 0

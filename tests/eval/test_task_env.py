@@ -33,6 +33,9 @@ def test_reset_is_deterministic_and_steps_take_joint_targets(env):
     target[0] += 0.2  # left shoulder
     obs = env.step(target)
     assert obs.step == 1 and obs.qpos[0] > again.qpos[0] + 0.02
+    assert first.ee_pose.shape == (2, 7) and first.ee_pose.dtype == np.float32  # the store's ee_pose layout
+    moved = np.linalg.norm(obs.ee_pose[:, :3] - again.ee_pose[:, :3], axis=1)
+    assert moved[ARMS.index("left")] > 2e-3 > moved[ARMS.index("right")], moved  # the left shoulder moved its TCP
     assert not env.success and env.steps == 1
     conditions = env.evaluate()
     assert set(conditions) > {"success"} and conditions["success"] is False  # named sub-conditions

@@ -1,0 +1,78 @@
+"""The action prior that reads the grippers' positions (AIMConfig.action_prior_grippers): windows carry both TCPs'
+positions at their current frame from the store's `ee_pose`, training feeds them to the prior, and the bundle's
+policy reads them from the observation (and refuses one without them)."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from aim_core.data import LatentWindowDataset, collate_windows
+from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.inference.policy import AIMPolicy
+from aim_core.models.batch import AIMBatch
+from aim_core.models.config import AIMConfig, aim_tiny_config
+from aim_core.models.embeddings import GRIPPER_ORIGIN_M, POSITION_SCALE, gripper_positions
+from aim_core.training.metrics_log import read_metrics
+from aim_core.training.trainer import train_stage1
+from data_schemas.observation import Observation
+
+GRIPPERS = {"action_prior_keypoints": 2, "action_prior_grippers": True}
+
+
+def test_gripper_positions_are_decimetres_from_the_origin():
+    ee = np.zeros((2, 7), np.float32)
+    ee[:, :3] = [[0.1, -0.2, 1.0], [-0.3, 0.05, 0.8]]
+    ee[:, 3] = 1.0  # identity quaternions, ignored
+    expected = (ee[:, :3] - np.asarray(GRIPPER_ORIGIN_M)) * POSITION_SCALE
+    np.testing.assert_allclose(gripper_positions(ee).numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(gripper_positions(torch.from_numpy(ee)[None])[0].numpy(), expected, rtol=1e-6)
+
+
+def test_windows_carry_the_grippers_at_their_current_frame(tiny_dataset, latent_cache):
+    layout = replace(aim_tiny_config().layout, actions_per_frame=4)  # the tiny VAE's 4x time compression
+    windows = LatentWindowDataset(tiny_dataset, layout, cache=latent_cache, grippers=True)
+    index = len(windows) - 1
+    episode, _ = windows.window(index)
+    step = windows.table[index][1] * windows.grid.frames_per_step
+    expected = (episode.read("ee_pose")[step, :, :3] - np.asarray(GRIPPER_ORIGIN_M)) * POSITION_SCALE
+    np.testing.assert_allclose(windows[index]["grippers"].numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert collate_windows([windows[index], windows[index]])["grippers"].shape == (2, 2, 3)
+    assert "grippers" not in LatentWindowDataset(tiny_dataset, layout, cache=latent_cache)[0]
+
+
+def test_a_gripper_prior_needs_keypoints_and_a_batch_with_grippers():
+    with pytest.raises(ValueError, match="action_prior_grippers is what the action prior reads"):
+        AIMConfig(action_prior_grippers=True)
+    c = aim_tiny_config(**GRIPPERS)
+    lay, h, w = c.layout, 4, 6
+    batch = AIMBatch(obs_latents=torch.randn(1, c.latent_channels, 1, h, w), past_actions=torch.zeros(1, 0, c.action_dim),
+                     rgb_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
+                     value_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
+                     actions=torch.randn(1, lay.future_actions, c.action_dim), text_embeds=torch.randn(1, 3, c.text_dim))
+    with pytest.raises(ValueError, match=r"batch.grippers is none.*action_prior_grippers"):
+        batch.validate(c)
+    replace(batch, grippers=torch.zeros(1, 2, 3)).validate(c)
+
+
+def test_training_feeds_the_grippers_and_the_policy_reads_them_from_the_observation(tiny_config, tiny_dataset):
+    config = tiny_config(steps=3, batch_size=2, checkpoint_every=3, model_overrides=GRIPPERS)
+    result = train_stage1(config)
+    assert all(np.isfinite(row["loss/prior"]) for row in read_metrics(config.out_dir))
+    policy = AIMPolicy.from_pretrained(result.checkpoint)
+    assert policy.model.config.action_prior_grippers
+    episode = complete_episodes(open_dataset(tiny_dataset), successful_only=True)[0]
+    rgb, qpos, ee = episode.read("rgb"), episode.read("qpos"), episode.read("ee_pose")
+    with pytest.raises(ValueError, match="reads the grippers' poses .* Observation.ee_pose"):
+        policy.select_action(Observation(rgb[0], qpos[0], episode.attrs.instruction, 0))
+    policy.reset()
+    command = policy.select_action(Observation(rgb[0], qpos[0], episode.attrs.instruction, 0, ee_pose=ee[0]))
+    assert command.shape == qpos[0].shape and np.isfinite(command).all()
+    # the prior's chunk follows the grippers: the same frame with them elsewhere moves it
+    obs, past = policy.history.tensors()
+    moved = ee[0].copy()
+    moved[:, :3] += [[0.1, 0.0, 0.05], [-0.1, 0.05, 0.0]]
+    chunks = [policy.model.action_prior(obs, past, grippers=gripper_positions(pose)[None]) for pose in (ee[0], moved)]
+    assert not torch.allclose(*chunks)
+    with pytest.raises(ValueError, match=r"reads both grippers' positions as \[B, 2, 3\]"):
+        policy.model.action_prior(obs, past)
