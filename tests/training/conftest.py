@@ -82,3 +82,21 @@ def trained_policy(tiny_config, tmp_path):
                           model_overrides={"variant": variant})
         return AIMPolicy.from_pretrained(train_stage1(run).checkpoint)
     return make
+
+
+@pytest.fixture
+def last_window(tiny_dataset, latent_cache):
+    """Factory: `tiny_dataset`'s latent windows read with `reading` (LatentWindowDataset keywords), the index of
+    the last one, its episode and the recorded step of its current frame (what its extra inputs are read at)."""
+    from dataclasses import replace
+
+    from aim_core.data import LatentWindowDataset
+    from aim_core.models.config import aim_tiny_config
+
+    def make(**reading):
+        layout = replace(aim_tiny_config().layout, actions_per_frame=4)  # the tiny VAE's 4x time compression
+        windows = LatentWindowDataset(tiny_dataset, layout, cache=latent_cache, **reading)
+        index = len(windows) - 1
+        episode, _ = windows.window(index)
+        return windows, index, episode, windows.table[index][1] * windows.grid.frames_per_step
+    return make

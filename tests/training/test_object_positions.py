@@ -1,13 +1,12 @@
 """The action prior that locates objects (AIMConfig.action_prior_objects): windows carry the recorded objects'
 (x, y) at their current frame, the loss supervises the prior's located positions with them, and the bundle acts
 without them (the prior reads the objects from its frame alone)."""
-from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 
-from aim_core.data import LatentWindowDataset, collate_windows
+from aim_core.data import collate_windows
 from aim_core.data.episodes import complete_episodes, open_dataset
 from aim_core.inference.policy import AIMPolicy
 from aim_core.models.aim_model import AIMModel
@@ -21,19 +20,15 @@ from data_schemas.observation import Observation
 LOCATE = {"action_prior_keypoints": 2, "action_prior_grid": (2, 3), "action_prior_objects": 2}
 
 
-def test_windows_carry_the_objects_position_at_their_current_frame(tiny_dataset, latent_cache):
-    layout = replace(aim_tiny_config().layout, actions_per_frame=4)  # the tiny VAE's 4x time compression
-    windows = LatentWindowDataset(tiny_dataset, layout, cache=latent_cache, object_positions=2)
-    index = len(windows) - 1
-    episode, _ = windows.window(index)
-    step = windows.table[index][1] * windows.grid.frames_per_step
+def test_windows_carry_the_objects_position_at_their_current_frame(last_window):
+    windows, index, episode, step = last_window(object_positions=2)
     expected = episode.read("object_poses")[step, :2, :2] * POSITION_SCALE
     np.testing.assert_allclose(windows[index]["object_positions"].numpy(), expected, rtol=1e-6)
     assert collate_windows([windows[index], windows[index]])["object_positions"].shape == (2, 2, 2)
-    assert "object_positions" not in LatentWindowDataset(tiny_dataset, layout, cache=latent_cache)[0]
+    assert "object_positions" not in last_window()[0][0]
     tracked = len(episode.attrs.object_names)
     with pytest.raises(ValueError, match=f"locates {tracked + 1} objects but episode .* tracks {tracked}"):
-        LatentWindowDataset(tiny_dataset, layout, cache=latent_cache, object_positions=tracked + 1)
+        last_window(object_positions=tracked + 1)
 
 
 def test_training_supervises_the_located_positions_and_the_bundle_acts_without_them(tiny_config, tiny_dataset):

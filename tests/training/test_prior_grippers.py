@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from aim_core.data import LatentWindowDataset, collate_windows
+from aim_core.data import collate_windows
 from aim_core.data.episodes import complete_episodes, open_dataset
 from aim_core.inference.policy import AIMPolicy
 from aim_core.models.batch import AIMBatch
@@ -29,16 +29,12 @@ def test_gripper_positions_are_decimetres_from_the_origin():
     np.testing.assert_allclose(gripper_positions(torch.from_numpy(ee)[None])[0].numpy(), expected, rtol=1e-6)
 
 
-def test_windows_carry_the_grippers_at_their_current_frame(tiny_dataset, latent_cache):
-    layout = replace(aim_tiny_config().layout, actions_per_frame=4)  # the tiny VAE's 4x time compression
-    windows = LatentWindowDataset(tiny_dataset, layout, cache=latent_cache, grippers=True)
-    index = len(windows) - 1
-    episode, _ = windows.window(index)
-    step = windows.table[index][1] * windows.grid.frames_per_step
+def test_windows_carry_the_grippers_at_their_current_frame(last_window):
+    windows, index, episode, step = last_window(grippers=True)
     expected = (episode.read("ee_pose")[step, :, :3] - np.asarray(GRIPPER_ORIGIN_M)) * POSITION_SCALE
     np.testing.assert_allclose(windows[index]["grippers"].numpy(), expected, rtol=1e-5, atol=1e-6)
     assert collate_windows([windows[index], windows[index]])["grippers"].shape == (2, 2, 3)
-    assert "grippers" not in LatentWindowDataset(tiny_dataset, layout, cache=latent_cache)[0]
+    assert "grippers" not in last_window()[0][0]
 
 
 def test_a_gripper_prior_needs_keypoints_and_a_batch_with_grippers():

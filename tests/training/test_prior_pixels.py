@@ -1,16 +1,14 @@
 """The action prior that reads the head camera's pixels (AIMConfig.action_prior_pixels): windows carry the head
 view of their current frame, the trainer records the scene statistics of the opening head views, and the bundle's
 policy hands the prior the current observation's head view (inputs without one: tests/model/test_action_prior.py)."""
-from dataclasses import replace
 
 import numpy as np
 import torch
 
-from aim_core.data import LatentWindowDataset, collate_windows
+from aim_core.data import collate_windows
 from aim_core.data.canvas import HEAD_CAMERA
 from aim_core.data.episodes import complete_episodes, open_dataset
 from aim_core.inference.policy import AIMPolicy
-from aim_core.models.config import aim_tiny_config
 from aim_core.training.metrics_log import read_metrics
 from aim_core.training.trainer import train_stage1
 from data_schemas.observation import Observation
@@ -25,19 +23,15 @@ def block_mean(head: np.ndarray) -> np.ndarray:
     return head.reshape(h, 4, w, 4, 3).mean(axis=(1, 3)).transpose(2, 0, 1) / 255.0
 
 
-def test_windows_carry_the_head_view_of_their_current_frame(tiny_dataset, latent_cache):
-    layout = replace(aim_tiny_config().layout, actions_per_frame=4)  # the tiny VAE's 4x time compression
-    windows = LatentWindowDataset(tiny_dataset, layout, cache=latent_cache, head_view=HW)
-    index = len(windows) - 1
-    episode, _ = windows.window(index)
-    step = windows.table[index][1] * windows.grid.frames_per_step
+def test_windows_carry_the_head_view_of_their_current_frame(last_window):
+    windows, index, episode, step = last_window(head_view=HW)
     rgb = episode.read("rgb")
     np.testing.assert_allclose(windows[index]["head_view"].numpy(), block_mean(rgb[step, HEAD_CAMERA]), atol=1e-6)
     assert collate_windows([windows[index], windows[index]])["head_view"].shape == (2, 3, *HW)
     openings = windows.opening_frames()
     assert openings.shape == (len(windows.episodes), 3, *HW)
     np.testing.assert_allclose(openings[windows.table[index][0]].numpy(), block_mean(rgb[0, HEAD_CAMERA]), atol=1e-6)
-    assert "head_view" not in LatentWindowDataset(tiny_dataset, layout, cache=latent_cache)[0]
+    assert "head_view" not in last_window()[0][0]
 
 
 def test_training_reads_head_views_and_the_policy_hands_the_prior_the_current_one(tiny_config, tiny_dataset):
