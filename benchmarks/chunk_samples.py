@@ -27,8 +27,7 @@ from data_schemas.observation import Observation
 def observations(episode, steps: int) -> list[tuple[Observation, np.ndarray]]:
     """The first `steps` (observation, recorded action) pairs of a recorded episode."""
     n = min(steps, episode.attrs.num_steps)
-    rgb, qpos, action = episode.read("rgb", slice(0, n)), episode.read("qpos", slice(0, n)), episode.read("action", slice(0, n))
-    return [(Observation(rgb[t], qpos[t], episode.attrs.instruction, t), action[t]) for t in range(n)]
+    return list(zip(episode.observations(slice(0, n)), episode.read("action", slice(0, n))))
 
 
 def replay_seconds_per_step(policy: AIMPolicy, episodes: list[list[tuple[Observation, np.ndarray]]]) -> float:

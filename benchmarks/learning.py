@@ -53,7 +53,6 @@ from aim_core.training.trainer import train_stage1
 from aim_core.training.validation import decode_frames
 from aim_core.training.vae_training import READABLE_CONTRAST, mass_share, value_maps_readable
 from data_schemas import ACTION_LAYOUT, ARMS
-from data_schemas.observation import Observation
 from data_schemas.store import StoreReader
 from pipeline.annotate.params import AnnotationParams
 from pipeline.sim.config import SimConfig
@@ -348,9 +347,10 @@ def first_chunk_arm_choice(policy: AIMPolicy, recorded: Path) -> dict:
     start here (the quick profile picked the wrong arm on 4 of 5); ~50% is a policy blind to the scene."""
     agree, episodes = 0, complete_episodes(open_dataset(str(recorded)))
     for episode in episodes:
-        qpos = episode.read("qpos", slice(0, 1))[0]
+        opening = episode.observations(slice(0, 1))[0]
+        qpos = opening.qpos
         policy.reset()
-        first = policy.select_action(Observation(episode.read("rgb", slice(0, 1))[0], qpos, episode.attrs.instruction, 0))
+        first = policy.select_action(opening)
         chunk = np.vstack([first[None], policy.queued_actions()])
         demo = episode.read("action", slice(0, episode.attrs.num_steps))
         agree += acting_arm(chunk, qpos) == acting_arm(demo, qpos)

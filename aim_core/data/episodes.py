@@ -16,6 +16,7 @@ import zarr
 
 from data_schemas import EpisodeAttrs, SchemaError
 from data_schemas.integrity import DECODE_ERRORS, read_error
+from data_schemas.observation import Observation
 from data_schemas.store import StoreReader
 from data_schemas.value_layout import is_value_name
 
@@ -68,6 +69,14 @@ class EpisodeRef:
             return self.array(name)[selection]
         except DECODE_ERRORS as exc:
             raise read_error(f"episode {self.episode_id}", name, exc) from exc
+
+    def observations(self, steps: slice) -> list[Observation]:
+        """What a policy saw at the recorded `steps` (images, joints, grippers' poses, instruction): recorded frames
+        to replay into `select_action`, with every field `TaskEnv` gives."""
+        rgb, qpos, ee_pose = (self.read(name, steps) for name in ("rgb", "qpos", "ee_pose"))
+        first = steps.start or 0
+        return [Observation(rgb[i], qpos[i], self.attrs.instruction, first + i, ee_pose=ee_pose[i])
+                for i in range(len(rgb))]
 
     def verify(self) -> None:
         """Cheap manifest check of the episode's arrays and live value maps (IntegrityError when damaged)."""
