@@ -72,3 +72,12 @@ def test_training_feeds_the_grippers_and_the_policy_reads_them_from_the_observat
     assert not torch.allclose(*chunks)
     with pytest.raises(ValueError, match=r"reads both grippers' positions as \[B, 2, 3\]"):
         policy.model.action_prior(obs, past)
+
+
+def test_recorded_observations_carry_every_field_the_environment_gives(tiny_dataset):
+    episode = complete_episodes(open_dataset(tiny_dataset), successful_only=True)[0]
+    replayed = episode.observations(slice(2, 5))
+    assert [o.step for o in replayed] == [2, 3, 4]
+    for name, field in (("rgb", "images"), ("qpos", "qpos"), ("ee_pose", "ee_pose")):
+        np.testing.assert_array_equal(np.stack([getattr(o, field) for o in replayed]), episode.read(name)[2:5])
+    assert {o.instruction for o in replayed} == {episode.attrs.instruction}
