@@ -12,17 +12,21 @@ import numpy as np
 
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from data_schemas.observation import Observation
+from data_schemas.spec import ARMS
 
 CAMERAS = ("head_camera", "left_camera", "right_camera")
 """RoboTwin's camera keys in our CAMERA_NAMES order (head, left_wrist, right_wrist)."""
 
 
 def encode_obs(observation):
-    """RoboTwin observation -> (images uint8 [3, H, W, 3] in CAMERA_NAMES order, measured joints [16])."""
+    """RoboTwin observation -> (images uint8 [3, H, W, 3] in CAMERA_NAMES order, measured joints [16], both end
+    poses [2, 7] (left, right; xyz + wxyz, world frame) or None where the observation has no `endpose`)."""
     images = np.stack([observation["observation"][camera]["rgb"] for camera in CAMERAS])
     joints = observation["joint_action"]
     qpos = np.asarray(joints.get("measured_vector", joints["vector"]), dtype=np.float32)
-    return images, qpos
+    ends = observation.get("endpose")
+    ee_pose = np.asarray([ends[f"{arm}_endpose"] for arm in ARMS], dtype=np.float32) if ends else None
+    return images, qpos, ee_pose
 
 
 def get_model(usr_args):
@@ -39,13 +43,13 @@ def get_model(usr_args):
 
 
 def eval(TASK_ENV, model, observation):  # noqa: A001 - RoboTwin's name
-    images, qpos = encode_obs(observation)
+    images, qpos, ee_pose = encode_obs(observation)
     if model.camera_hw is None and tuple(images.shape[1:3]) != tuple(model.spec.image_size):
         raise ValueError(f"cameras give {images.shape[1]}x{images.shape[2]} images, the bundle was trained on "
                          f"{model.spec.image_size[0]}x{model.spec.image_size[1]} without resizing: evaluate in "
                          "its world (aim-eval --sim-from BUNDLE)")
     obs = Observation(images=images, qpos=qpos, instruction=TASK_ENV.get_instruction(),
-                      step=TASK_ENV.take_action_cnt)
+                      step=TASK_ENV.take_action_cnt, ee_pose=ee_pose)
     TASK_ENV.take_action(model.select_action(obs), action_type="qpos")
 
 

@@ -260,7 +260,8 @@ def test_a_failing_policy_names_the_episode_and_keeps_earlier_results(fail, mess
 
 
 def test_aim_ships_as_a_robotwin_policy_folder(tmp_path, capsys):
-    """policies/aim with a tiny trained bundle, evaluated by aim-eval --robotwin-policy in the bundle's world."""
+    """policies/aim with a tiny trained bundle, evaluated by aim-eval --robotwin-policy in the bundle's world; its
+    action prior reads the grippers, which the folder passes on from RoboTwin's `endpose`."""
     import torch
 
     from aim_core.training.config import OptimConfig, TrainConfig
@@ -277,7 +278,9 @@ def test_aim_ships_as_a_robotwin_policy_folder(tmp_path, capsys):
     torch.set_num_threads(1)
     bundle = train_stage1(TrainConfig(dataset=str(tmp_path / "ds.zarr"), out_dir=str(tmp_path / "run"),
                                       model="aim-tiny", steps=1, batch_size=1, seed=0, checkpoint_every=1,
-                                      log_every=1, val_every=0, optim=OptimConfig(warmup_steps=1))).checkpoint
+                                      log_every=1, val_every=0, optim=OptimConfig(warmup_steps=1),
+                                      model_overrides={"action_prior_keypoints": 2,
+                                                       "action_prior_grippers": True})).checkpoint
     out = tmp_path / "out"
     code = cli.main(["--robotwin-policy", str(POLICIES / "aim"), "--policy-arg", f"checkpoint={bundle}",
                      "--policy-arg", "sampling_steps=1", "--policy-arg", "chunk_samples=2", "--sim-from", str(bundle), "--tasks", TASK,
