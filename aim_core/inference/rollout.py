@@ -210,7 +210,8 @@ class ChunkSampler:
         with self._autocast(obs_latents):
             velocity = self._velocity(text_embeds, obs_latents, past_actions)
             out = euler_sample(tuple(states), velocity, sigmas, transition)
-            prior = m.action_prior(obs_latents, past_actions, head_view, grippers)  # the action stream denoised chunk - prior
+            # the action stream denoised chunk - prior
+            prior = m.action_prior(obs_latents, past_actions, head_view, grippers)
         value = out[1] if m.config.has_value_stream else None
         trace = ActionTrace(sde, records) if sde is not None else None
         actions = out[-1] if prior is None else out[-1] + prior.to(out[-1].dtype)

@@ -279,8 +279,9 @@ class AIMModel(ModelMixin, ConfigMixin):
                      ) -> torch.Tensor | None:
         """The chunk [B, n, A] the action stream refines: `ActionPrior` of the current frame (the last history
         latent, or the head camera's `head_view` [B, 3, h, w] with `AIMConfig.action_prior_pixels`), the last
-        past action and (`AIMConfig.action_prior_grippers`) the grippers' positions [B, 2, 3]; None without one (the stream denoises the chunk itself). Sampling adds it to the denoised
-        residual, training subtracts it from the target (`flow_matching_loss`)."""
+        past action and (`AIMConfig.action_prior_grippers`) the grippers' positions [B, 2, 3]; None without one
+        (the stream denoises the chunk itself). Sampling adds it to the denoised residual, training subtracts it
+        from the target (`flow_matching_loss`)."""
         if self.action_prior_head is None:
             return None
         return self.action_prior_head(self._prior_frame(obs_latents, head_view), past_actions, grippers)

@@ -48,6 +48,7 @@ GRIPPER_ORIGIN_M = (0.0, 0.0, 0.9)
 """World point (metres) the grippers' positions are read from (`gripper_positions`): about the middle of the
 arms' reach above the table (its top at 0.74 m), so that they too lie within a few units."""
 GRIPPERS = 2
+"""Grippers an action prior that reads them reads (both arms' TCPs, `ARMS` order)."""
 
 
 def gripper_positions(ee_pose) -> torch.Tensor:

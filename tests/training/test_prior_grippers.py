@@ -42,10 +42,12 @@ def test_a_gripper_prior_needs_keypoints_and_a_batch_with_grippers():
         AIMConfig(action_prior_grippers=True)
     c = aim_tiny_config(**GRIPPERS)
     lay, h, w = c.layout, 4, 6
-    batch = AIMBatch(obs_latents=torch.randn(1, c.latent_channels, 1, h, w), past_actions=torch.zeros(1, 0, c.action_dim),
+    batch = AIMBatch(obs_latents=torch.randn(1, c.latent_channels, 1, h, w),
+                     past_actions=torch.zeros(1, 0, c.action_dim),
                      rgb_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
                      value_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
-                     actions=torch.randn(1, lay.future_actions, c.action_dim), text_embeds=torch.randn(1, 3, c.text_dim))
+                     actions=torch.randn(1, lay.future_actions, c.action_dim),
+                     text_embeds=torch.randn(1, 3, c.text_dim))
     with pytest.raises(ValueError, match=r"batch.grippers is none.*action_prior_grippers"):
         batch.validate(c)
     replace(batch, grippers=torch.zeros(1, 2, 3)).validate(c)
