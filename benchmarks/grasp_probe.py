@@ -61,7 +61,7 @@ def policy_grasp(bundle: Path, task: str, actors: list[str], seed: int, steps: i
         tcp, where = [], []
         for _ in range(steps):
             obs = env.step(policy.select_action(obs))
-            tcp.append([pose.p for pose in env.sim.robot.tcp_poses()])
+            tcp.append(obs.ee_pose[:, :3])
             where.append([target.get_pose().p for target in targets])
             if env.success:
                 break

@@ -176,14 +176,10 @@ class AIMPolicy:
         self._pending, self._executed = [], []
         frames, past = self.history.tensors()
         stochastic = {"sde": self.action_sde} if self.action_sde is not None else {}
-        n, pixels = self.chunk_samples, self.model.config.action_prior_pixels
-        head = None
-        if any(pixels):  # the action prior reads the head camera now (AIMConfig.action_prior_pixels)
-            head = torch.from_numpy(head_camera_view(obs.images[HEAD_CAMERA], pixels)).to(self.device)
-            head = head[None].expand(n, -1, -1, -1)
+        n = self.chunk_samples
         chunk = self.sampler.sample(self._text.expand(n, -1, -1), frames.expand(n, -1, -1, -1, -1),
-                                    None if past is None else past.expand(n, -1, -1), **stochastic, head_view=head,
-                                    grippers=self._grippers(obs, n))
+                                    None if past is None else past.expand(n, -1, -1), **stochastic,
+                                    **self._prior_inputs(obs, n))
         targets = chunk.actions.mean(0)[:self.execute_actions]
         self._queue = list(self.codec.targets_as_actions(targets, reference))
         if chunk.trace is not None:
@@ -193,15 +189,21 @@ class AIMPolicy:
             canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
             self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
 
-    def _grippers(self, obs: Observation, n: int) -> torch.Tensor | None:
-        """[n, 2, 3] the grippers' positions now where the action prior reads them (`AIMConfig.action_prior_grippers`),
-        else None."""
-        if not self.model.config.action_prior_grippers:
-            return None
-        if obs.ee_pose is None:
-            raise ValueError("this policy's action prior reads the grippers' poses (AIMConfig.action_prior_grippers) "
-                             "but the observation has none: give Observation.ee_pose (pipeline.sim.TaskEnv does)")
-        return gripper_positions(obs.ee_pose).to(self.device)[None].expand(n, -1, -1)
+    def _prior_inputs(self, obs: Observation, n: int) -> dict[str, torch.Tensor | None]:
+        """`AIMBatch.prior_inputs` of `obs` for `n` chunks: the head camera's view [n, 3, h, w] where the action prior
+        reads pixels (`AIMConfig.action_prior_pixels`), the grippers' positions [n, 2, 3] where it reads them
+        (`AIMConfig.action_prior_grippers`), else None."""
+        config, head, grippers = self.model.config, None, None
+        if any(config.action_prior_pixels):
+            head = torch.from_numpy(head_camera_view(obs.images[HEAD_CAMERA], config.action_prior_pixels))
+            head = head.to(self.device)[None].expand(n, -1, -1, -1)
+        if config.action_prior_grippers:
+            if obs.ee_pose is None:
+                raise ValueError("this policy's action prior reads the grippers' poses "
+                                 "(AIMConfig.action_prior_grippers) but the observation has none: give "
+                                 "Observation.ee_pose (pipeline.sim.TaskEnv does)")
+            grippers = gripper_positions(obs.ee_pose).to(self.device)[None].expand(n, -1, -1)
+        return {"head_view": head, "grippers": grippers}
 
     @torch.no_grad()
     def select_action(self, obs: Observation) -> np.ndarray:

@@ -12,6 +12,7 @@ from dataclasses import MISSING, dataclass, fields
 import torch
 
 from aim_core.models.config import AIMConfig
+from aim_core.models.embeddings import GRIPPERS
 
 
 @dataclass
@@ -73,10 +74,10 @@ class AIMBatch:
             got = "none" if self.head_view is None else list(self.head_view.shape)
             raise ValueError(f"batch.head_view is {got}, the model's action prior reads the head camera as "
                              f"[{b}, 3, {pixels[0]}, {pixels[1]}] (AIMConfig.action_prior_pixels)")
-        if config.action_prior_grippers and (self.grippers is None or tuple(self.grippers.shape) != (b, 2, 3)):
+        if config.action_prior_grippers and (self.grippers is None or tuple(self.grippers.shape) != (b, GRIPPERS, 3)):
             got = "none" if self.grippers is None else list(self.grippers.shape)
             raise ValueError(f"batch.grippers is {got}, the model's action prior reads both grippers' positions as "
-                             f"[{b}, 2, 3] (AIMConfig.action_prior_grippers)")
+                             f"[{b}, {GRIPPERS}, 3] (AIMConfig.action_prior_grippers)")
         text = self.text_embeds
         if text.ndim != 3 or text.shape[0] != b or text.shape[2] != config.text_dim:
             raise ValueError(f"batch.text_embeds has shape {list(text.shape)}, expected [{b}, L, {config.text_dim}]")
