@@ -4,7 +4,7 @@ For each N, one process replays the observations of recorded episodes through a 
 policy (teacher-forced: the recorded action is reported as executed, so every N sees the same
 windows) and times `select_action` per control step, the VAE encoding included; then it plans the
 first chunk of each episode under several noise seeds and reports the spread of the chunk's end
-(std over seeds of the last action, in the recorded joint units, mean over joints and episodes):
+(std over seeds of the last action, in the policy's action units, mean over dimensions and episodes):
 the sampling noise that averaging is meant to cut. Ratios are against N = 1 from the same run.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/chunk_samples.py --checkpoint RUN/checkpoints/step-005000 \
@@ -20,14 +20,15 @@ import numpy as np
 import torch
 
 from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.data.window_dataset import episode_action_rows
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from data_schemas.observation import Observation
 
 
-def observations(episode, steps: int) -> list[tuple[Observation, np.ndarray]]:
-    """The first `steps` (observation, recorded action) pairs of a recorded episode."""
+def observations(episode, steps: int, action_space: str) -> list[tuple[Observation, np.ndarray]]:
+    """The first `steps` (observation, recorded action in `action_space`) pairs of a recorded episode."""
     n = min(steps, episode.attrs.num_steps)
-    return list(zip(episode.observations(slice(0, n)), episode.read("action", slice(0, n))))
+    return list(zip(episode.observations(slice(0, n)), episode_action_rows(episode, action_space)[0][:n].numpy()))
 
 
 def replay_seconds_per_step(policy: AIMPolicy, episodes: list[list[tuple[Observation, np.ndarray]]]) -> float:
@@ -71,10 +72,10 @@ def main() -> None:
     recorded = complete_episodes(open_dataset(args.episodes))[:args.count]
     if not recorded:
         p.error(f"no complete episodes in {args.episodes}")
-    episodes = [observations(e, args.steps) for e in recorded]
-    rows = []
+    rows, episodes = [], None
     for n in samples:
         policy = AIMPolicy.from_pretrained(args.checkpoint, PolicyConfig(chunk_samples=n))
+        episodes = episodes or [observations(e, args.steps, policy.action_space) for e in recorded]
         rows.append({"chunk_samples": n, "s_per_step": replay_seconds_per_step(policy, episodes),
                      "first_chunk_end_std": first_chunk_spread(args.checkpoint, n, episodes, args.seeds)})
     base = rows[0]

@@ -60,7 +60,7 @@ def policy_grasp(bundle: Path, task: str, actors: list[str], seed: int, steps: i
         targets = [env.task.actors[actor] for actor in actors]
         tcp, where = [], []
         for _ in range(steps):
-            obs = env.step(policy.select_action(obs))
+            obs = env.step(policy.select_action(obs), action_space=policy.action_space)
             tcp.append(obs.ee_pose[:, :3])
             where.append([target.get_pose().p for target in targets])
             if env.success:

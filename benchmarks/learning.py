@@ -40,6 +40,7 @@ import torch
 from aim_core.data import LatentWindowDataset, build_latent_cache, collate_windows
 from aim_core.data.canvas import CanvasLayout, pack_canvas
 from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.data.window_dataset import episode_action_rows
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.inference.rollout import ChunkSampler, SamplingConfig
 from aim_core.models.batch import AIMBatch
@@ -52,7 +53,7 @@ from aim_core.training.metrics_log import read_metrics
 from aim_core.training.trainer import train_stage1
 from aim_core.training.validation import decode_frames
 from aim_core.training.vae_training import READABLE_CONTRAST, mass_share, value_maps_readable
-from data_schemas import ACTION_LAYOUT, ARMS
+from data_schemas import ACTION_LAYOUT, ACTION_SPACES, ARMS
 from data_schemas.store import StoreReader
 from pipeline.annotate.params import AnnotationParams
 from pipeline.sim.config import SimConfig
@@ -106,6 +107,8 @@ class Profile:
     """TrainConfig.short_history: every window also with a one-frame history."""
     relative_targets: bool = False
     """TrainConfig.relative_targets: arm joints predicted as offsets from the measured joints at the current frame."""
+    action_space: str = "joints"
+    """TrainConfig.action_space: joint targets, or both grippers' world poses commanded through inverse kinematics."""
     action_keypoints: int = 32
     """AIMConfig.action_keypoints of every variant (0: the action stream reads the frame by attention only)."""
     action_prior_keypoints: int = 0
@@ -280,7 +283,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                        optim=OptimConfig(lr=profile.lr, warmup_steps=min(100, profile.train_steps // 10)),
                        max_minutes=None if gpu else profile.train_minutes, checkpoint_every=10 ** 9, val_every=0,
                        short_history=profile.short_history, opening_repeats=profile.opening_repeats,
-                       relative_targets=profile.relative_targets,
+                       relative_targets=profile.relative_targets, action_space=profile.action_space,
                        ema_decay=profile.ema_decay, log_every=10, latent_cache=str(cache), vae_steps=profile.vae_steps,
                        cache_workers=cache_workers, preload_latents=True)  # ~1 MB an episode at 96x128
 
@@ -330,8 +333,9 @@ def value_map_quality(policy: AIMPolicy, heldout: Path, cache: Path, max_windows
 
 
 def acting_arm(actions: np.ndarray, start: np.ndarray) -> str:
-    """The arm whose commands (7 joints + gripper) go farthest from the episode's initial joints (the most,
-    joint by joint, over the actions: a place_shoe demonstration ends back at home, where both arms are)."""
+    """The arm whose commands (7 joints or a TCP pose, + gripper) go farthest from the episode's initial state (the
+    most, dimension by dimension, over the actions: a place_shoe demonstration ends back at home, where both arms
+    are). ACTION_LAYOUT's and TCP_LAYOUT's slices per arm are the same rows."""
     moved = np.abs(actions - start).max(axis=0)
     far = {arm: float(moved[ACTION_LAYOUT[f"{arm}_arm"]].sum() + moved[ACTION_LAYOUT[f"{arm}_gripper"]].sum())
            for arm in ARMS}
@@ -348,12 +352,11 @@ def first_chunk_arm_choice(policy: AIMPolicy, recorded: Path) -> dict:
     agree, episodes = 0, complete_episodes(open_dataset(str(recorded)))
     for episode in episodes:
         opening = episode.observations(slice(0, 1))[0]
-        qpos = opening.qpos
         policy.reset()
         first = policy.select_action(opening)
         chunk = np.vstack([first[None], policy.queued_actions()])
-        demo = episode.read("action", slice(0, episode.attrs.num_steps))
-        agree += acting_arm(chunk, qpos) == acting_arm(demo, qpos)
+        demo, states = (rows.numpy() for rows in episode_action_rows(episode, policy.action_space))
+        agree += acting_arm(chunk, states[0]) == acting_arm(demo, states[0])
     return {"agree": agree, "episodes": len(episodes)}
 
 
@@ -515,6 +518,8 @@ def main() -> None:
     p.add_argument("--relative-targets", action=argparse.BooleanOptionalAction,
                    help="override TrainConfig.relative_targets: arm joints predicted as offsets from the measured "
                         "joints (the pick profile's default) or absolute")
+    p.add_argument("--action-space", choices=list(ACTION_SPACES),
+                   help="override TrainConfig.action_space: joints (the profiles' default) or tcp (grippers' poses)")
     p.add_argument("--latent-channels", type=int, help="override the small VAE's latent channels (16)")
     p.add_argument("--action-keypoints", type=int, help="override AIMConfig.action_keypoints (0: none)")
     p.add_argument("--action-prior-keypoints", type=int,
@@ -579,6 +584,7 @@ def main() -> None:
                                                     ("train_seeds", args.train_seeds),
                                                     ("short_history", args.short_history or None),
                                                     ("relative_targets", args.relative_targets),
+                                                    ("action_space", args.action_space),
                                                     ("latent_channels", args.latent_channels),
                                                     ("action_keypoints", args.action_keypoints),
                                                     ("action_prior_keypoints", args.action_prior_keypoints),

@@ -41,6 +41,20 @@ ARM_JOINT_DIMS: tuple[int, ...] = tuple(i for arm in ARMS for i in range(ACTION_
 """Indices of both arms' joints in an action or qpos row (the grippers left out)."""
 GRIPPER_DIMS: tuple[int, ...] = tuple(i for arm in ARMS for i in range(ACTION_DIM)[ACTION_LAYOUT[f"{arm}_gripper"]])
 """Indices of both grippers in an action or qpos row."""
+TCP_LAYOUT: dict[str, slice] = {
+    "left_pose": slice(0, 7),
+    "left_gripper": slice(7, 8),
+    "right_pose": slice(8, 15),
+    "right_gripper": slice(15, 16),
+}
+"""A TCP-space action (RoboTwin's `take_action(..., action_type='ee')`), ACTION_DIM values: per arm a world TCP pose
+(xyz, quaternion wxyz) and the gripper command."""
+TCP_POSITION_DIMS: tuple[int, ...] = tuple(i for arm in ARMS for i in range(ACTION_DIM)[TCP_LAYOUT[f"{arm}_pose"]][:3])
+"""Indices of both TCP positions (xyz) in a TCP-space action."""
+ACTION_SPACES: tuple[str, ...] = ("joints", "tcp")
+"""What a policy's action row holds: joint targets (ACTION_LAYOUT) or TCP poses (TCP_LAYOUT), grippers alike."""
+ROBOTWIN_ACTION_TYPES: dict[str, str] = {"joints": "qpos", "tcp": "ee"}
+"""Our action spaces -> RoboTwin's `take_action(action, action_type)` names for them."""
 GRIPPER_OPEN = 1.0
 GRIPPER_CLOSED = 0.0
 

@@ -268,6 +268,7 @@ def train_stage1(
     short_history: bool = TrainConfig.short_history,
     opening_repeats: int = TrainConfig.opening_repeats,
     relative_targets: bool = TrainConfig.relative_targets,
+    action_space: str = TrainConfig.action_space,
     ema_decay: float = TrainConfig.ema_decay,
     cache_workers: int = TrainConfig.cache_workers,
     preload_latents: bool = TrainConfig.preload_latents,
@@ -317,6 +318,8 @@ def train_stage1(
             TrainConfig.opening_repeats; the learning benchmark uses 10).
         relative_targets: Predict each arm joint of the chunk as the offset from the joints measured at the
             current frame, normalised by the offsets' range (see TrainConfig.relative_targets); off by default.
+        action_space: joints (default): the chunk holds joint targets; tcp: both grippers' world poses, which the
+            policy commands through inverse kinematics (see TrainConfig.action_space).
         ema_decay: Checkpoints act with a moving average of the weights whose decay grows to this, e.g.
             0.999; 0: with the last step's weights (see TrainConfig.ema_decay).
         cache_workers: Processes encoding the latent cache on a CPU machine, one torch thread each (e.g. one
@@ -333,7 +336,8 @@ def train_stage1(
                          seed=seed, optim=OptimConfig(lr=lr), camera_hw=camera_hw, frame_stride=frame_stride,
                          checkpoint_every=checkpoint_every, val_every=val_every, max_minutes=max_minutes,
                          vae_steps=vae_steps, short_history=short_history, opening_repeats=opening_repeats,
-                         relative_targets=relative_targets, ema_decay=ema_decay, cache_workers=cache_workers, preload_latents=preload_latents)
+                         relative_targets=relative_targets, action_space=action_space,
+                         ema_decay=ema_decay, cache_workers=cache_workers, preload_latents=preload_latents)
     nproc = gpus if gpus is not None else default_nproc()
     record_parameters("train-stage1", effective, notes={
         "gpus": f"null = every visible GPU: {nproc} process(es) here" if gpus is None else "",

@@ -28,7 +28,8 @@ from aim_core.models.action_codec import ActionCodec, ActionStats
 from aim_core.models.config import ChunkLayout
 from aim_core.models.embeddings import POSITION_SCALE, gripper_positions
 from aim_core.models.text import instruction_key
-from data_schemas import TEXT_GROUP
+from data_schemas import ACTION_SPACES, TEXT_GROUP
+from data_schemas.observation import tcp_states
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +38,15 @@ class _WindowTable(Dataset):
     """The (episode, anchor) table and the normalised actions of a set of episodes.
 
     `codec` normalises them: by default one built from these episodes (`stats`, and with `relative_targets`
-    the offsets of every window's chunk from the measured joints at its current frame); a trained bundle's
-    codec to read other episodes as that policy sees them."""
+    the offsets of every window's chunk from the measured state at its current frame); a trained bundle's
+    codec to read other episodes as that policy sees them. `action_space` "tcp" (or such a codec) reads the recorded
+    joint targets as TCP poses (`pipeline.sim.kinematics`), with statistics of their own."""
 
     def __init__(self, episodes: list[EpisodeRef], num_steps: list[int], layout: ChunkLayout, grid: StepGrid,
                  stats: ActionStats, short_history: bool = False, relative_targets: bool = False,
-                 codec: ActionCodec | None = None):
+                 codec: ActionCodec | None = None, action_space: str = "joints"):
         grid.check_layout(layout)
-        self.episodes, self.layout, self.grid, self.stats = episodes, layout, grid, stats  # these episodes' own
+        self.episodes, self.layout, self.grid = episodes, layout, grid
         self.table = [(i, j, h) for i, n in enumerate(num_steps) for j in window_anchors(n, layout)
                       for h in _histories(history_length(j, layout), short_history)]
         if not self.table:
@@ -52,26 +54,30 @@ class _WindowTable(Dataset):
                              f"{1 + layout.future_frames} latent frames "
                              f"({grid.frames_per_step} recorded steps each); record longer episodes or shorten "
                              "the ChunkLayout")
-        self.raw_actions = [torch.from_numpy(e.read("action")).float() for e in episodes]
-        self.qpos = [torch.from_numpy(e.read("qpos")).float() for e in episodes]
+        space = codec.config.action_space if codec is not None else action_space
+        rows = [episode_action_rows(e, space) for e in episodes]
+        self.raw_actions = [actions for actions, _ in rows]
+        self.states = [states for _, states in rows]
+        if space != "joints":  # the store's statistics are of its joint targets
+            stats = ActionStats.from_actions(torch.cat(self.raw_actions).numpy())
         relative = codec.config.relative_targets if codec is not None else relative_targets
-        self.codec = codec if codec is not None else self._codec(stats, relative)
+        self.codec = codec if codec is not None else self._codec(stats, relative, space)
         self.actions = [self.codec.normalize(a) for a in self.raw_actions]  # past actions: absolute
 
-    def _codec(self, stats: ActionStats, relative: bool) -> ActionCodec:
+    def _codec(self, stats: ActionStats, relative: bool, space: str) -> ActionCodec:
         """A codec of these episodes' statistics; with relative targets also those of every chunk's offsets."""
-        codec = ActionCodec(action_dim=len(stats.low), relative_targets=relative)
+        codec = ActionCodec(action_dim=len(stats.low), relative_targets=relative, action_space=space)
         offsets = None
         if relative:
             chunks = sorted({(e, anchor) for e, anchor, _ in self.table})
             offsets = ActionStats.from_actions(torch.cat([
                 self.raw_actions[e][window_index(anchor, self.layout, self.grid).future_action_rows]
-                - self.qpos[e][self._reference_row(anchor)] for e, anchor in chunks]).numpy())
+                - self.states[e][self._reference_row(anchor)] for e, anchor in chunks]).numpy())
         codec.set_stats(stats, offsets)
         return codec
 
     def _reference_row(self, anchor: int) -> int:
-        """The recorded step of the window's current frame, whose measured joints relative targets start from."""
+        """The recorded step of the window's current frame, whose measured state relative targets start from."""
         return anchor * self.grid.frames_per_step
 
     def __len__(self) -> int:
@@ -108,9 +114,33 @@ class _WindowTable(Dataset):
                 "actions": self.codec.normalize_targets(future, self.reference(index))}
 
     def reference(self, index: int) -> torch.Tensor:
-        """Measured joints [D] at window `index`'s current frame (what relative targets are offsets from)."""
+        """Measured state [D] at window `index`'s current frame, in the codec's action space (what relative targets
+        are offsets from)."""
         episode, anchor, _ = self.table[index]
-        return self.qpos[episode][self._reference_row(anchor)]
+        return self.states[episode][self._reference_row(anchor)]
+
+
+def robot_kinematics():
+    """The recording robot's forward kinematics (`pipeline.sim.kinematics`, scene-free, through mplib), imported only
+    where actions are read in TCP space: joint-space training needs no simulator packages (a GPU machine)."""
+    try:
+        from pipeline.sim.kinematics import default_kinematics
+    except ImportError as exc:
+        raise ImportError(f"TCP-space actions are the recorded joint targets through the robot's kinematics, which "
+                          f"needs the simulator packages ({exc}); install them (scripts/bootstrap.sh) or train with "
+                          "action_space='joints'") from None
+    return default_kinematics()
+
+
+def episode_action_rows(episode: EpisodeRef, action_space: str = "joints") -> tuple[torch.Tensor, torch.Tensor]:
+    """(commands [T, D], measured states [T, D]) of `episode` in `action_space`: the recorded joint targets and joints,
+    or the TCP poses those targets put the grippers at and the measured TCP poses (`TCP_LAYOUT`)."""
+    actions, qpos = episode.read("action"), episode.read("qpos")
+    if action_space == "tcp":
+        actions, qpos = robot_kinematics().tcp_actions(actions), tcp_states(episode.read("ee_pose"), qpos)
+    elif action_space != "joints":
+        raise ValueError(f"action_space {action_space!r} is not one of {ACTION_SPACES}")
+    return torch.from_numpy(actions).float(), torch.from_numpy(qpos).float()
 
 
 def _histories(longest: int, short_history: bool) -> tuple[int, ...]:
@@ -141,7 +171,7 @@ class LatentWindowDataset(_WindowTable):
                  tasks: list[str] | None = None, settings: list[str] | None = None, preload: bool = False,
                  max_episodes: int | None = None, short_history: bool = False, relative_targets: bool = False,
                  codec: ActionCodec | None = None, object_positions: int = 0, head_view: tuple[int, int] = (0, 0),
-                 grippers: bool = False):
+                 grippers: bool = False, action_space: str = "joints"):
         store = open_dataset(dataset)
         self.cache_root = open_cache_root(store, cache, mode="r")
         episodes, groups, stale = [], [], []
@@ -170,7 +200,7 @@ class LatentWindowDataset(_WindowTable):
             raise FileNotFoundError("no action statistics stored for this episode set: build_latent_cache stores "
                                     "them (or call load_or_compute_action_stats)")
         super().__init__(episodes, [g.attrs["num_steps"] for g in groups], layout, grid, stats,
-                         short_history, relative_targets, codec)
+                         short_history, relative_targets, codec, action_space)
         self.latents = [{name: (g[name][...] if preload else g[name]) for name in ("rgb", "value")} for g in groups]
         self.text = {e.attrs.instruction: self._text_embedding(e.attrs.instruction) for e in episodes}
         self.positions = [_table_positions(e, object_positions) for e in episodes] if object_positions else None

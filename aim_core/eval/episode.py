@@ -59,7 +59,7 @@ def run_episode(env: TaskEnv, policy: Policy, max_steps: int, video: EpisodeVide
                               f"(finite: {bool(np.all(np.isfinite(action)))}); expected finite [{ACTION_DIM}]")
         if video is not None:
             video.add(obs.images, getattr(policy, "value_images", None))
-        obs = env.step(action)
+        obs = env.step(action, action_space=policy.action_space)
         first_arm = first_arm or moved_arm(start_qpos, np.asarray(obs.qpos, dtype=np.float64))
         highest = {name: max(z, highest[name]) for name, z in env.object_heights().items()}
     if video is not None:

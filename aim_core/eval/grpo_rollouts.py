@@ -7,9 +7,9 @@ SAPIEN scene; rendering dominates a rollout, so processes are what parallelises 
 dense reward is `r_dense = M(Pi(p))` (paper 4.3.4), read here because only the simulator side knows
 cameras and kinematics:
 
-- p: the TCP position of each arm at the joint targets of the chunk's *last executed* action
-  (forward kinematics of the commanded joints, `TaskEnv.tcp_targets`): where the chunk sends
-  the grippers, its landing point;
+- p: the TCP position of each arm at the chunk's *last executed* action (forward kinematics of the commanded
+  joints, or a TCP-space policy's own positions, `TaskEnv.tcp_targets`): where the chunk sends the grippers, its
+  landing point;
 - M: the frozen value head's prediction for the same instant: the chunk's value latents decoded by
   the bundle's VAE, the frame where the last executed action lands, colour mapped back to [0, 1]
   (the dataset's inferno colour map, `value_from_colour`);
@@ -116,7 +116,7 @@ class ValueMapReward:
 
     def landing_points(self, policy: AIMPolicy, record: ChunkRecord) -> np.ndarray:
         command = policy.codec.denormalize_targets(record.actions[-1:], record.reference)[-1].cpu().numpy()
-        return self.env.tcp_targets(command)
+        return self.env.tcp_targets(command, policy.action_space)
 
     def __call__(self, policy: AIMPolicy, record: ChunkRecord) -> float:
         value = predicted_value_view(policy, record)

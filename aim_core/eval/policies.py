@@ -1,7 +1,8 @@
 """Reference policies for the success table: the scripted expert (replayed) and a trivial one.
 
 Every policy follows the LeRobot convention: `reset()` at the start of an episode, then
-`select_action(obs)` once per step, returning joint targets [ACTION_DIM] for both arms.
+`select_action(obs)` once per step, returning an action [ACTION_DIM] for both arms in its `action_space`: joint
+targets (these policies), or TCP poses (`data_schemas.TCP_LAYOUT`) that `TaskEnv.step` turns into joint targets.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from data_schemas.observation import Observation
 
 class Policy(Protocol):
     name: str
+    action_space: str  # data_schemas.ACTION_SPACES
 
     def reset(self) -> None: ...
 
@@ -23,7 +25,7 @@ class Policy(Protocol):
 class HoldPolicy:
     """Trivial baseline: keep commanding the joints measured at the first step (never moves)."""
 
-    name = "hold"
+    name, action_space = "hold", "joints"
 
     def __init__(self) -> None:
         self._target: np.ndarray | None = None
@@ -47,7 +49,7 @@ class ReplayPolicy:
     held when it finished.
     """
 
-    name = "expert"
+    name, action_space = "expert", "joints"
 
     def __init__(self, actions: np.ndarray):
         if actions.ndim != 2 or len(actions) == 0:

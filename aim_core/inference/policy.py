@@ -7,7 +7,8 @@ rounded through float16 as the cache stores them. When the action queue runs dry
 hands the history window (`HistoryWindow`: a training window's frames and executed actions) to
 the `ChunkSampler` and queues the first `execute_frames` latent frames' worth of the predicted
 chunk (or the mean of `chunk_samples` chunks sampled together), denormalised by the bundle's action codec
-(a codec with relative targets adds the measured joints `obs.qpos` of the frame the chunk is planned at).
+(a codec with relative targets adds the measured joints `obs.qpos` of the frame the chunk is planned at, or the
+measured TCP positions where the bundle acts in TCP space, `action_space`).
 Executing whole latent frames means new
 observations always complete whole latent frames. The first predicted value map of each chunk is
 kept as colour images (`value_images`) for evaluation videos.
@@ -28,7 +29,7 @@ import torch
 from aim_core.data.canvas import HEAD_CAMERA, CanvasLayout, head_camera_view, pack_canvas, resize_views, unpack_canvas
 from aim_core.data.latent_cache import LATENT_DTYPE
 from aim_core.inference.bundle import ACTION_CODEC_DIR, TRANSFORMER_DIR, PolicySpec, check_bundle
-from data_schemas.observation import Observation
+from data_schemas.observation import Observation, tcp_states
 from aim_core.inference.rollout import ActionTrace, ChunkSampler, HistoryWindow, SamplingConfig
 from aim_core.inference.sampler import FlowSDE
 from aim_core.models.action_codec import ActionCodec
@@ -168,7 +169,7 @@ class AIMPolicy:
         """Sample the next chunk from the history window and `obs`, the current observation (its measured joints:
         the origin of relative targets; its head camera and grippers' poses: what an action prior that reads pixels
         or grippers reads)."""
-        reference = torch.as_tensor(np.asarray(obs.qpos), dtype=torch.float32, device=self.device)
+        reference = torch.as_tensor(self._measured_state(obs), dtype=torch.float32, device=self.device)
         latents = self._stream.push(np.stack(self._pending)[None])
         latents = latents.to(LATENT_DTYPE).float().to(self.device)
         executed = torch.stack(self._executed)[None] if self._executed else None
@@ -189,6 +190,22 @@ class AIMPolicy:
             canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
             self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
 
+    @property
+    def action_space(self) -> str:
+        """What `select_action` returns (`data_schemas.ACTION_SPACES`): joint targets, or TCP poses ("tcp",
+        `TCP_LAYOUT`) to command through inverse kinematics (`TaskEnv.step(action, action_space=...)`)."""
+        return self.codec.config.action_space
+
+    def _measured_state(self, obs: Observation) -> np.ndarray:
+        """`obs`'s state in the policy's action space (the origin of relative targets): the measured joints, or the
+        measured TCP poses and grippers."""
+        if self.action_space == "joints":
+            return np.asarray(obs.qpos)
+        if obs.ee_pose is None:
+            raise ValueError("this policy acts in TCP space and plans from the measured TCP poses, but the observation "
+                             "has none: give Observation.ee_pose (pipeline.sim.TaskEnv does)")
+        return tcp_states(obs.ee_pose, obs.qpos)
+
     def _prior_inputs(self, obs: Observation, n: int) -> dict[str, torch.Tensor | None]:
         """`AIMBatch.prior_inputs` of `obs` for `n` chunks: the head camera's view [n, 3, h, w] where the action prior
         reads pixels (`AIMConfig.action_prior_pixels`), the grippers' positions [n, 2, 3] where it reads them
@@ -207,7 +224,8 @@ class AIMPolicy:
 
     @torch.no_grad()
     def select_action(self, obs: Observation) -> np.ndarray:
-        """Joint targets [ACTION_DIM] to command after observing `obs` (one call per control step)."""
+        """The action [ACTION_DIM] to command after observing `obs` (one call per control step): joint targets, or
+        TCP poses where `action_space` is "tcp"."""
         if self._text is None:
             self._text = self.text_encoder.encode([obs.instruction])[0][None].to(self.device)
         if self._steps % self.spec.frame_stride == 0:
@@ -220,7 +238,7 @@ class AIMPolicy:
         return self.codec.denormalize(normed).cpu().numpy().astype(np.float32)
 
     def queued_actions(self) -> np.ndarray:
-        """Joint targets [n, ACTION_DIM] still queued from the current chunk (what the next n calls of
+        """Actions [n, ACTION_DIM] still queued from the current chunk (what the next n calls of
         `select_action` return unless the policy is reset): the rest of the plan, for inspection."""
         if not self._queue:
             return np.zeros((0, self.codec.config.action_dim), np.float32)
@@ -229,7 +247,8 @@ class AIMPolicy:
     @torch.no_grad()
     def observe_executed(self, action: np.ndarray) -> None:
         """Tell the policy the command really executed at the last step, if it was not the one it chose
-        (teacher forcing with recorded actions, or a safety layer that clipped the command)."""
+        (teacher forcing with recorded actions, or a safety layer that clipped the command), in its `action_space`
+        (a TCP-space policy: the recorded joint targets as `episode_action_rows(episode, "tcp")` reads them)."""
         if not self._executed:
             raise RuntimeError("observe_executed() follows a select_action() of the same step")
         normed = self.codec.normalize(torch.as_tensor(np.asarray(action), dtype=torch.float32, device=self.device))

@@ -14,6 +14,10 @@ spends [-1, 1] on where an arm can be in the whole dataset, so a place_shoe poli
 of that range where the demonstration holds still for a grasp misses by centimetres (RESULTS,
 "Pick-and-place"); an offset is 0 wherever the arm holds still, in every scene, and its range is the
 motion of one chunk (UMI's relative trajectories, LeRobot pi0's delta joint actions).
+
+With ``action_space="tcp"`` an action row holds both arms' world TCP poses and grippers (``TCP_LAYOUT``, RoboTwin's
+``ee`` actions) instead of joint targets; relative targets are then the TCP positions as offsets from the measured
+ones (quaternions and grippers stay absolute).
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import torch
 from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
 
-from data_schemas import ACTION_DIM, ARM_JOINT_DIMS
+from data_schemas import ACTION_DIM, ACTION_SPACES, ARM_JOINT_DIMS, TCP_POSITION_DIMS
 
 RANGE_EPS = 1e-6
 """Dimensions whose percentile range is below this (e.g. an arm that never moves) map to 0."""
@@ -74,8 +78,10 @@ class ActionCodec(ModelMixin, ConfigMixin):
     """
 
     @register_to_config
-    def __init__(self, action_dim: int = ACTION_DIM, relative_targets: bool = False):
+    def __init__(self, action_dim: int = ACTION_DIM, relative_targets: bool = False, action_space: str = "joints"):
         super().__init__()
+        if action_space not in ACTION_SPACES:
+            raise ValueError(f"action_space {action_space!r} is not one of {ACTION_SPACES}")
         self.register_buffer("low", -torch.ones(action_dim, dtype=torch.float32))
         self.register_buffer("high", torch.ones(action_dim, dtype=torch.float32))
         self.register_buffer("has_stats", torch.zeros((), dtype=torch.bool))
@@ -84,8 +90,8 @@ class ActionCodec(ModelMixin, ConfigMixin):
                 raise ValueError(f"relative targets need the {ACTION_DIM}-dimensional ACTION_LAYOUT, got {action_dim}")
             self.register_buffer("offset_low", -torch.ones(action_dim, dtype=torch.float32))
             self.register_buffer("offset_high", torch.ones(action_dim, dtype=torch.float32))
-            relative = torch.zeros(action_dim, dtype=torch.bool)  # the arm joints; grippers stay absolute
-            relative[list(ARM_JOINT_DIMS)] = True
+            relative = torch.zeros(action_dim, dtype=torch.bool)  # arm joints or TCP positions; grippers absolute
+            relative[list(ARM_JOINT_DIMS if action_space == "joints" else TCP_POSITION_DIMS)] = True
             self.register_buffer("relative", relative)
 
     @classmethod

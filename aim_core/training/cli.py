@@ -17,6 +17,7 @@ from aim_core.models.config import VARIANTS
 from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.model_presets import MODEL_PRESETS
 from aim_core.training.preflight import TrainingInputError, check_resume, preflight
+from data_schemas import ACTION_SPACES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--relative-targets", action="store_true",
                    help="predict arm joints as offsets from the measured joints at the current frame "
                    "(TrainConfig.relative_targets)")
+    p.add_argument("--action-space", choices=list(ACTION_SPACES), default=TrainConfig.action_space,
+                   help="joints: predict joint targets; tcp: predict both grippers' world poses, commanded through "
+                   "inverse kinematics (TrainConfig.action_space)")
     p.add_argument("--steps", type=int, default=TrainConfig.steps)
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--lr", type=float, default=OptimConfig.lr, help="peak learning rate (> 0)")
@@ -87,7 +91,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         model_overrides={"variant": args.variant} if args.variant else {},
         tasks=_split(args.tasks), settings=_split(args.settings),
         max_episodes=args.max_episodes, short_history=args.short_history,
-        opening_repeats=args.opening_repeats, relative_targets=args.relative_targets, steps=args.steps,
+        opening_repeats=args.opening_repeats, relative_targets=args.relative_targets,
+        action_space=args.action_space, steps=args.steps,
         batch_size=args.batch_size,
         seed=args.seed, optim=OptimConfig(lr=args.lr, warmup_steps=args.warmup_steps), ema_decay=args.ema_decay,
         precision=args.precision, parallel=args.parallel, activation_checkpointing=args.activation_checkpointing,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from data_schemas import ACTION_SPACES
+
 Precision = Literal["auto", "fp32", "bf16"]
 Parallel = Literal["auto", "none", "ddp", "fsdp2"]
 
@@ -55,6 +57,12 @@ class TrainConfig:
     """The model predicts each arm joint of its chunk as the offset from the measured joints at the current frame,
     normalised by the offsets' range (grippers and past actions stay absolute; `ActionCodec.relative_targets`,
     which the bundle carries). Why: an arm holding still for a grasp is then 0 in every scene."""
+    action_space: str = "joints"
+    """What an action row holds (`data_schemas.ACTION_SPACES`): "joints", the recorded joint targets, or "tcp", the
+    world TCP poses they put the grippers at (RoboTwin's `ee` actions; `pipeline.sim.kinematics`), which the policy
+    commands through inverse kinematics; with `relative_targets` the TCP positions are offsets from the measured ones.
+    Why: a fixed place target is one TCP pose but a joint configuration per arm the model must learn the kinematics of
+    from the demonstrations (stack_blocks_two, benchmarks/RESULTS.md)."""
     steps: int = 1000
     batch_size: int = 2
     seed: int = 0
@@ -122,6 +130,8 @@ class TrainConfig:
             problems.append(f"ema_decay must be in [0, 1), 0 for none (got {self.ema_decay})")
         if self.ema_power <= 0:
             problems.append(f"ema_power must be > 0 (got {self.ema_power})")
+        if self.action_space not in ACTION_SPACES:
+            problems.append(f"action_space must be one of {', '.join(ACTION_SPACES)} (got {self.action_space!r})")
         if self.opening_repeats < 1:
             problems.append(f"opening_repeats must be >= 1 (got {self.opening_repeats})")
         if self.max_episodes is not None and self.max_episodes < 1:

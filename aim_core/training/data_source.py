@@ -154,7 +154,7 @@ def open_training_data(config: TrainConfig) -> TrainingData:
     windows = LatentWindowDataset(config.dataset, layout, cache=config.latent_cache_dir, tasks=config.tasks,
                                   settings=config.settings, max_episodes=config.max_episodes,
                                   short_history=config.short_history, relative_targets=config.relative_targets,
-                                  preload=config.preload_latents,
+                                  action_space=config.action_space, preload=config.preload_latents,
                                   object_positions=preset.action_prior_objects, head_view=preset.action_prior_pixels,
                                   grippers=preset.action_prior_grippers)
     return TrainingData(config, windows, layout, encoders_source(config))

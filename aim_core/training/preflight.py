@@ -73,7 +73,8 @@ def check_pretrained(path: str | None) -> None:
 
 
 RUN_HYPERPARAMETERS = ("model", "model_overrides", "pretrained", "tasks", "settings", "max_episodes", "batch_size",
-                       "short_history", "opening_repeats", "relative_targets", "seed", "optim", "camera_hw",
+                       "short_history", "opening_repeats", "relative_targets", "action_space", "seed", "optim",
+                       "camera_hw",
                        "frame_stride", "loss", "ema_decay", "ema_power")
 """TrainConfig fields that define what a resumed run continues; changing one silently would mix two runs
 (a moving average resumed with another decay, or started mid-run from weights that were never averaged)."""

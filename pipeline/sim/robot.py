@@ -13,8 +13,9 @@ import mplib.collision_detection.fcl as fcl
 import numpy as np
 import sapien
 
-from data_schemas.spec import ACTION_DIM, ACTION_LAYOUT, ARM_DOF, ARMS, GRIPPER_OPEN
+from data_schemas.spec import ACTION_DIM, ACTION_LAYOUT, ARM_DOF, ARMS, GRIPPER_OPEN, TCP_LAYOUT
 from pipeline.sim.config import RobotConfig
+from pipeline.sim.kinematics import HAND_FROM_TCP, forward_tcp
 from pipeline.sim.poses import pose_to_xyzwxyz, yaw_pose
 from pipeline.sim.robot_assets import (
     PANDA_ARM_JOINTS,
@@ -22,12 +23,9 @@ from pipeline.sim.robot_assets import (
     PANDA_FINGER_LINKS,
     PANDA_FINGER_OPEN_M,
     PANDA_HAND_LINK,
-    TCP_OFFSET_M,
     panda_files,
 )
 from pipeline.sim.timing import Timer
-
-HAND_FROM_TCP = sapien.Pose([0.0, 0.0, -TCP_OFFSET_M])
 
 
 class PlanningError(RuntimeError):
@@ -104,11 +102,7 @@ class PandaArm:
         """World TCP pose the arm would have at joint positions `arm_qpos` [7] (forward kinematics of the
         planner's pinocchio model; the arm is not moved). Stage II reads its dense reward where a
         commanded joint target puts the TCP."""
-        model = self.planner.robot.get_pinocchio_model()
-        model.compute_forward_kinematics(np.concatenate([np.asarray(arm_qpos, dtype=np.float64)[:ARM_DOF],
-                                                         [PANDA_FINGER_OPEN_M] * 2]))
-        hand = model.get_link_pose(self.planner.link_name_2_idx[PANDA_HAND_LINK])
-        return self.base_pose * sapien.Pose(hand.p, hand.q) * HAND_FROM_TCP.inv()
+        return forward_tcp(self.planner, self.base_pose, arm_qpos)
 
     # -- commands ----------------------------------------------------------------------------
     def set_arm_target(self, qpos: np.ndarray, qvel: np.ndarray | None = None,
@@ -218,6 +212,25 @@ class DualPanda:
             out[ACTION_LAYOUT[f"{name}_arm"]] = arm.arm_target
             out[ACTION_LAYOUT[f"{name}_gripper"]] = arm.gripper_command
         return out
+
+    def joints_for_tcp(self, action: np.ndarray) -> tuple[np.ndarray, int]:
+        """A TCP-space action [ACTION_DIM] (TCP_LAYOUT) -> (the joint-space action [ACTION_DIM] that realises it, how
+        many arms' inverse kinematics failed): each arm's joints by `ik_to_tcp` from its current target, an arm whose
+        pose has no solution holding its target (as RoboTwin's arm holds when planning fails); grippers unchanged."""
+        action = np.asarray(action, dtype=np.float64)
+        command, failures = np.zeros(ACTION_DIM), 0
+        for name, arm in self.arms.items():
+            pose = action[TCP_LAYOUT[f"{name}_pose"]]
+            norm = np.linalg.norm(pose[3:])
+            if norm < 1e-6:
+                raise ValueError(f"TCP action: the {name} quaternion {pose[3:].tolist()} has zero length")
+            joints = arm.ik_to_tcp(sapien.Pose(pose[:3], pose[3:] / norm))
+            if joints is None:
+                failures += 1
+                joints = arm.arm_target
+            command[ACTION_LAYOUT[f"{name}_arm"]] = joints
+            command[ACTION_LAYOUT[f"{name}_gripper"]] = action[TCP_LAYOUT[f"{name}_gripper"]]
+        return command, failures
 
     def tcp_poses(self) -> list[sapien.Pose]:
         return [arm.tcp_pose() for arm in self.arms.values()]

@@ -25,7 +25,7 @@ import mplib
 import numpy as np
 
 from data_schemas.observation import Observation
-from data_schemas.spec import ACTION_LAYOUT
+from data_schemas.spec import ACTION_DIM, ACTION_LAYOUT, ACTION_SPACES, TCP_LAYOUT
 from pipeline.sim.appearance import check_setting, sample_appearance
 from pipeline.sim.config import SimConfig
 from pipeline.sim.control import CommandLog, ControlLaw
@@ -80,6 +80,8 @@ class TaskEnv:
         self.instruction = ""
         self.steps = 0
         """Control steps (policy actions) since the reset: RoboTwin's `take_action_cnt`."""
+        self.ik_failures = 0
+        """TCP-space actions since the reset whose pose an arm's inverse kinematics could not reach (the arm held)."""
         self.points_rng: np.random.Generator | None = None
         """The seed's stream left for sampling object surface points (the recorder's)."""
         self.episode: tuple[str, str, int] | None = None
@@ -117,7 +119,7 @@ class TaskEnv:
         self._control = ControlLaw(sim, self.config.record_every)
         self._latch = SuccessLatch(scripted)
         sim.step_hooks.append(self._latch)
-        self.steps = 0
+        self.steps = self.ik_failures = 0
         self.episode = (task, setting, seed)
         return self.observe()
 
@@ -144,11 +146,22 @@ class TaskEnv:
         return Observation(images=images, qpos=sim.robot.qpos(), instruction=self.instruction, step=self.steps,
                            ee_pose=sim.robot.ee_pose())
 
-    def step(self, action: np.ndarray) -> Observation:
+    def step(self, action: np.ndarray, action_space: str = "joints") -> Observation:
         """One control period towards `action` [ACTION_DIM] (ACTION_LAYOUT order, gripper 1 open / 0
         closed); success is checked after every physics step. A non-finite or misshapen action ->
-        ValueError before anything moves."""
-        self._require()
+        ValueError before anything moves. `action_space="tcp"`: `action` holds both TCP poses (TCP_LAYOUT), turned
+        into joint targets by inverse kinematics (`DualPanda.joints_for_tcp`); an arm whose pose has no solution
+        holds its target and `ik_failures` counts it."""
+        sim = self._require()
+        if action_space == "tcp":
+            action = np.asarray(action, dtype=np.float64)
+            if action.shape != (ACTION_DIM,) or not np.all(np.isfinite(action)):
+                raise ValueError(f"a TCP action must be a finite [{ACTION_DIM}] vector (per arm xyz, quaternion wxyz, "
+                                 f"gripper), got shape {action.shape}")
+            action, failures = sim.robot.joints_for_tcp(action)
+            self.ik_failures += failures
+        elif action_space != "joints":
+            raise ValueError(f"action_space {action_space!r} is not one of {ACTION_SPACES}")
         self._control.apply(action)
         self.steps += 1
         return self.observe()
@@ -214,11 +227,13 @@ class TaskEnv:
         sim = self._require()
         return sim.cameras.intrinsics(), sim.cameras.extrinsics()
 
-    def tcp_targets(self, action: np.ndarray) -> np.ndarray:
-        """World TCP positions [arms, 3] (ARMS order) at the joint targets of `action` [16], by forward
-        kinematics of the commanded joints (where the command sends each gripper)."""
+    def tcp_targets(self, action: np.ndarray, action_space: str = "joints") -> np.ndarray:
+        """World TCP positions [arms, 3] (ARMS order) where `action` [16] sends each gripper: forward kinematics of
+        its joint targets, or a TCP-space action's own positions."""
         sim = self._require()
         action = np.asarray(action, dtype=np.float64)
+        if action_space == "tcp":
+            return np.stack([action[TCP_LAYOUT[f"{name}_pose"]][:3] for name in sim.robot.arms])
         return np.stack([arm.tcp_pose_at(action[ACTION_LAYOUT[f"{name}_arm"]]).p
                          for name, arm in sim.robot.arms.items()])
 

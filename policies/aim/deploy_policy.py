@@ -6,13 +6,14 @@
 `deploy_policy.yml` holds the arguments (checkpoint, sampling_steps, execute_frames, device). The
 world the evaluation builds must be the bundle's: its camera size unless the bundle resizes views
 (`policy.json` camera_hw), and its control period (aim-eval's `--sim-from BUNDLE`).
-AIM plans chunks internally and wants every observation, so `eval` executes one action per call.
+AIM plans chunks internally and wants every observation, so `eval` executes one action per call: joint targets
+(`qpos`), or for a bundle trained in TCP space (`TrainConfig.action_space="tcp"`) both end poses (`ee`).
 """
 import numpy as np
 
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from data_schemas.observation import Observation
-from data_schemas.spec import ARMS
+from data_schemas.spec import ARMS, ROBOTWIN_ACTION_TYPES
 
 CAMERAS = ("head_camera", "left_camera", "right_camera")
 """RoboTwin's camera keys in our CAMERA_NAMES order (head, left_wrist, right_wrist)."""
@@ -50,7 +51,7 @@ def eval(TASK_ENV, model, observation):  # noqa: A001 - RoboTwin's name
                          "its world (aim-eval --sim-from BUNDLE)")
     obs = Observation(images=images, qpos=qpos, instruction=TASK_ENV.get_instruction(),
                       step=TASK_ENV.take_action_cnt, ee_pose=ee_pose)
-    TASK_ENV.take_action(model.select_action(obs), action_type="qpos")
+    TASK_ENV.take_action(model.select_action(obs), action_type=ROBOTWIN_ACTION_TYPES[model.action_space])
 
 
 def reset_model(model):

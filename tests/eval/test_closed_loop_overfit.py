@@ -7,6 +7,8 @@ few CPU minutes and loaded back from its policy bundle. Then:
   leading by one step, a history or normalisation mismatch shows up here even where success hides it;
 - closed loop: on that episode's seed the policy drives the simulated robot to success, issuing the
   recorded commands (mean error < 0.02 rad; measured 0.002).
+Both hold for a policy that acts in joint space and for one that acts in TCP space (`TrainConfig.action_space`:
+the recorded joint targets read as the poses they put the grippers at, executed through inverse kinematics).
 """
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 import torch
 
 from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.data.window_dataset import episode_action_rows
 from aim_core.eval.chain import ChainConfig, generate_annotated_dataset
 from aim_core.eval.episode import run_episode
 from aim_core.eval.evaluate import checkpoint_sim_config
@@ -31,32 +34,39 @@ OVERFIT_MODEL = {"num_heads": 4, "head_dim": 16, "ffn_dim": 128, "action_width":
 
 
 @pytest.fixture(scope="module")
-def overfit(tmp_path_factory) -> tuple[Path, Path]:
+def demonstration(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("overfit")
-    dataset = generate_annotated_dataset(ChainConfig(out_dir=str(out), tasks=[TASK], episodes_per_task=1,
-                                                     seed=SEED, image_size=IMAGE_SIZE))
-    config = TrainConfig(dataset=str(dataset), out_dir=str(out / "train"), model="aim-tiny",
-                         model_overrides=OVERFIT_MODEL, steps=2000, batch_size=8, seed=0,
+    return generate_annotated_dataset(ChainConfig(out_dir=str(out), tasks=[TASK], episodes_per_task=1,
+                                                  seed=SEED, image_size=IMAGE_SIZE))
+
+
+@pytest.fixture(scope="module", params=["joints", "tcp"])
+def overfit(request, demonstration) -> tuple[Path, Path]:
+    config = TrainConfig(dataset=str(demonstration), out_dir=str(demonstration.parent / f"train-{request.param}"),
+                         model="aim-tiny", model_overrides=OVERFIT_MODEL, steps=2000, batch_size=8, seed=0,
                          optim=OptimConfig(lr=2e-3, warmup_steps=50), checkpoint_every=10**6, val_every=0,
-                         log_every=100)
+                         log_every=100, action_space=request.param)
     torch.set_num_threads(1)
-    return dataset, train_stage1(config).checkpoint
+    return demonstration, train_stage1(config).checkpoint
 
 
-def recorded(dataset: Path):
+def recorded(dataset: Path, action_space: str):
+    """The episode, its frames and its commands in `action_space`."""
     episode = complete_episodes(open_dataset(dataset))[0]
     assert episode.attrs.success and episode.attrs.seed == SEED
-    return episode, episode.array("rgb")[...], episode.array("action")[...]
+    return episode, episode.array("rgb")[...], episode_action_rows(episode, action_space)[0].numpy()
 
 
 @pytest.mark.slow
 def test_teacher_forced_predictions_match_the_recorded_commands(overfit):
     dataset, bundle = overfit
-    episode, rgb, actions = recorded(dataset)
     policy = AIMPolicy.from_pretrained(bundle)
+    episode, rgb, actions = recorded(dataset, policy.action_space)
+    qpos, ee = episode.array("qpos")[...], episode.array("ee_pose")[...]
     predicted = []
     for t in range(len(rgb)):
-        predicted.append(policy.select_action(Observation(rgb[t], np.zeros(16, np.float32), episode.attrs.instruction, t)))
+        obs = Observation(rgb[t], qpos[t], episode.attrs.instruction, t, ee_pose=ee[t])
+        predicted.append(policy.select_action(obs))
         policy.observe_executed(actions[t])
     error = np.abs(np.stack(predicted) - actions)
     assert error.mean() < 0.01 and error.max() < 0.2, f"mean {error.mean():.4f}, per joint max {error.max(0).round(3)}"
@@ -71,8 +81,8 @@ def test_teacher_forced_predictions_match_the_recorded_commands(overfit):
 @pytest.mark.slow
 def test_closed_loop_reproduces_the_episode_and_succeeds(overfit):
     dataset, bundle = overfit
-    _, _, actions = recorded(dataset)
     policy = AIMPolicy.from_pretrained(bundle)
+    _, _, actions = recorded(dataset, policy.action_space)
     env = TaskEnv(checkpoint_sim_config(bundle))  # the world the bundle was trained in, from its policy.json
     env.reset(TASK, "easy", SEED)
     issued = []

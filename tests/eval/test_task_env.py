@@ -142,7 +142,7 @@ def test_moved_arm_is_the_arm_that_moved_furthest_past_the_threshold():
 class _BreaksOnSecondEpisode:
     """Replays nothing: holds still in its first episode, raises in its second."""
 
-    name = "fragile"
+    name, action_space = "fragile", "joints"
 
     def __init__(self):
         self.episodes = 0

@@ -169,7 +169,8 @@ class StubEnv:
         return Observation(np.full((3, 32, 48, 3), 20 * self.steps % 255, np.uint8), np.zeros(16, np.float32),
                            INSTRUCTION, self.steps)
 
-    def step(self, action):
+    def step(self, action, action_space="joints"):
+        assert action_space == "joints"
         self.steps += 1
         return self.observe()
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from aim_core.data.windows import history_length
@@ -83,25 +84,27 @@ def test_the_policy_sees_exactly_the_training_windows(tiny_config):
         assert torch.equal(training_rows, inference)
 
 
-def test_relative_targets_start_from_the_joints_measured_at_the_training_windows_frame(tiny_config):
+@pytest.mark.parametrize("action_space", ["joints", "tcp"])
+def test_relative_targets_start_from_the_state_measured_at_the_training_windows_frame(tiny_config, action_space):
     """A run with relative targets writes its offsets' statistics into the bundle, and the policy, teacher-forced
-    through a recorded episode, commands each plan's chunk from the measured joints of the frame the training window
-    anchored at that step starts from (`LatentWindowDataset.reference`)."""
-    config = tiny_config(steps=1, checkpoint_every=1, relative_targets=True)
+    through a recorded episode, commands each plan's chunk from the measured state (joints, or TCP poses in TCP space)
+    of the frame the training window anchored at that step starts from (`LatentWindowDataset.reference`)."""
+    config = tiny_config(steps=1, checkpoint_every=1, relative_targets=True, action_space=action_space)
     bundle = train_stage1(config).checkpoint
     windows = open_training_data(config).windows
     policy = AIMPolicy.from_pretrained(bundle, PolicyConfig(num_inference_steps=1, execute_frames=1))
-    assert policy.codec.config.relative_targets
+    assert policy.codec.config.relative_targets and policy.action_space == action_space
     torch.testing.assert_close(policy.codec.offset_high, windows.codec.offset_high)
     chunks = []
     sample = policy.sampler.sample
     policy.sampler.sample = lambda *args, **kw: chunks.append(sample(*args, **kw)) or chunks[-1]
     episode = windows.episodes[0]
-    rgb, qpos, actions = episode.array("rgb")[...], episode.array("qpos")[...], episode.array("action")[...]
+    rgb, qpos, ee = episode.array("rgb")[...], episode.array("qpos")[...], episode.array("ee_pose")[...]
+    actions = windows.raw_actions[0].numpy()  # what the policy commands and its history holds, in its action space
     apf = policy.model.config.layout.actions_per_frame
     commands = []
     for t in range(len(rgb)):
-        commands.append(policy.select_action(Observation(rgb[t], qpos[t], episode.attrs.instruction, t)))
+        commands.append(policy.select_action(Observation(rgb[t], qpos[t], episode.attrs.instruction, t, ee_pose=ee[t])))
         policy.observe_executed(actions[t])
     anchors = [anchor for index, anchor, _ in windows.table if index == 0]
     for anchor, chunk in zip(anchors, chunks):

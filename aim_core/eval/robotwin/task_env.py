@@ -27,10 +27,10 @@ class offers the same names over one episode of a `TaskEnv` already reset to it.
   right gripper 1 (two Franka Pandas; RoboTwin's default aloha-agilex has 6 + 1 per arm, 14-D, and its
   franka-panda embodiment has our 7 + 1). Gripper 1 open, 0 closed (clipped to [0, 1]), as RoboTwin's.
 - `'ee'`: [left TCP pose (xyz + quaternion wxyz, world), left gripper, right TCP pose, right gripper],
-  16 values; each pose becomes joint targets by the arm's inverse kinematics (`PandaArm.ik_to_tcp`, the
-  solution closest to the current target). Where IK finds none the arm holds its target, the gripper still
-  moves and the step counts (RoboTwin: when planning fails the arm is not commanded, the gripper is
-  interpolated, the step counts); `ik_failures` counts these.
+  16 values (`data_schemas.TCP_LAYOUT`), executed as `TaskEnv.step(action, action_space="tcp")`: each pose becomes
+  joint targets by the arm's inverse kinematics (`PandaArm.ik_to_tcp`, the solution closest to the current target).
+  Where IK finds none the arm holds its target, the gripper still moves and the step counts (RoboTwin: when planning
+  fails the arm is not commanded, the gripper is interpolated, the step counts); `ik_failures` counts these.
 Either way one action is one control period of our protocol (`TaskEnv.step`: `SimConfig.record_every`
 physics steps under the recorded-action control law) where RoboTwin time-parameterises each action with
 TOPP; success is checked after every physics step and latched. As in RoboTwin, `take_action` does nothing
@@ -42,19 +42,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sapien
 
 from aim_core.eval.video import EpisodeVideo
 from data_schemas.observation import Observation
-from data_schemas.spec import ACTION_DIM, ACTION_LAYOUT, ARMS, CAMERA_NAMES
+from data_schemas.spec import ACTION_DIM, ARMS, CAMERA_NAMES, ROBOTWIN_ACTION_TYPES
 from pipeline.sim.task_env import TaskEnv
 
 ROBOTWIN_CAMERAS: dict[str, str] = {"head": "head_camera", "left_wrist": "left_camera", "right_wrist": "right_camera"}
 """Our camera names (`data_schemas.spec.CAMERA_NAMES`) -> RoboTwin's observation keys."""
-ACTION_TYPES = ("qpos", "ee")
-EE_LAYOUT: dict[str, slice] = {"left_pose": slice(0, 7), "left_gripper": slice(7, 8),
-                               "right_pose": slice(8, 15), "right_gripper": slice(15, 16)}
-"""`take_action(..., action_type='ee')`: per arm a world TCP pose (xyz, quaternion wxyz) and the gripper."""
+ACTION_SPACE_OF = {action_type: space for space, action_type in ROBOTWIN_ACTION_TYPES.items()}
+"""RoboTwin's `take_action` types -> our action spaces (`ee` in `TCP_LAYOUT`)."""
+ACTION_TYPES = tuple(ACTION_SPACE_OF)
 
 
 class ActionError(ValueError):
@@ -70,14 +68,17 @@ class RoboTwinTaskEnv:
             raise ValueError(f"step_lim must be >= 1, got {step_lim}")
         env.sim  # noqa: B018 - raises unless the env was reset
         self.env, self.step_lim, self.video = env, int(step_lim), video
-        self.ik_failures = 0
-        """'ee' actions whose pose inverse kinematics could not reach (the arm held)."""
         self.now_obs: dict[str, Any] | None = None
         """The latest `get_obs()` result (RoboTwin keeps it too; its evaluation video shows its head view)."""
         self._observed: Observation | None = env.observe()  # the frame the episode starts from
         self._last_images = self._observed.images
 
     # -- RoboTwin's interface ----------------------------------------------------------------
+    @property
+    def ik_failures(self) -> int:
+        """Arms' 'ee' poses that inverse kinematics could not reach this episode (the arm held)."""
+        return self.env.ik_failures
+
     @property
     def take_action_cnt(self) -> int:
         """Actions taken since the reset (each `take_action` that was not a no-op)."""
@@ -139,11 +140,12 @@ class RoboTwinTaskEnv:
         if action_type not in ACTION_TYPES:
             raise ActionError(f"action_type {action_type!r} is not supported; use one of {ACTION_TYPES}")
         command = self._as_vector(action, action_type)
-        if action_type == "ee":
-            command = self._ee_to_joints(command)
         if self.video is not None:
             self.video.add(self._last_images)
-        self._observed = self.env.step(command)
+        try:
+            self._observed = self.env.step(command, action_space=ACTION_SPACE_OF[action_type])
+        except ValueError as exc:  # a zero-length quaternion: raised before anything moves
+            raise ActionError(f"ee action: {exc}") from None
 
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod
@@ -160,24 +162,6 @@ class RoboTwinTaskEnv:
             bad = np.flatnonzero(~np.isfinite(vector)).tolist()
             raise ActionError(f"{action_type} action has non-finite values at {bad}: {vector.round(4).tolist()}")
         return vector
-
-    def _ee_to_joints(self, ee: np.ndarray) -> np.ndarray:
-        """'ee' action -> joint action: IK per arm, holding the arm's target where IK fails."""
-        sim = self.env.sim
-        command = np.zeros(ACTION_DIM)
-        for name in ARMS:
-            arm = sim.robot[name]
-            pose = ee[EE_LAYOUT[f"{name}_pose"]]
-            norm = np.linalg.norm(pose[3:])
-            if norm < 1e-6:
-                raise ActionError(f"ee action: the {name} quaternion {pose[3:].tolist()} has zero length")
-            joints = arm.ik_to_tcp(sapien.Pose(pose[:3], pose[3:] / norm))
-            if joints is None:
-                self.ik_failures += 1
-                joints = arm.arm_target
-            command[ACTION_LAYOUT[f"{name}_arm"]] = joints
-            command[ACTION_LAYOUT[f"{name}_gripper"]] = ee[EE_LAYOUT[f"{name}_gripper"]]
-        return command
 
     def finish_video(self) -> None:
         """Add the final frame to the episode video (RoboTwin writes the frame where success latched)."""
