@@ -120,16 +120,18 @@ class _WindowTable(Dataset):
         return self.states[episode][self._reference_row(anchor)]
 
 
-def robot_kinematics():
-    """The recording robot's forward kinematics (`pipeline.sim.kinematics`, scene-free, through mplib), imported only
-    where actions are read in TCP space: joint-space training needs no simulator packages (a GPU machine)."""
+def recording_kinematics(episode: EpisodeRef):
+    """The forward kinematics of the robot that recorded `episode` (its `sim` attrs' mounts; `pipeline.sim.kinematics`,
+    scene-free, through mplib), imported only where actions are read in TCP space: joint-space training needs no
+    simulator packages (a GPU machine)."""
     try:
-        from pipeline.sim.kinematics import default_kinematics
+        from pipeline.sim.config import SimConfig
+        from pipeline.sim.kinematics import kinematics_of
     except ImportError as exc:
         raise ImportError(f"TCP-space actions are the recorded joint targets through the robot's kinematics, which "
                           f"needs the simulator packages ({exc}); install them (scripts/bootstrap.sh) or train with "
                           "action_space='joints'") from None
-    return default_kinematics()
+    return kinematics_of(SimConfig.from_dict(episode.attrs.recorded_sim()).robot)
 
 
 def episode_action_rows(episode: EpisodeRef, action_space: str = "joints") -> tuple[torch.Tensor, torch.Tensor]:
@@ -137,7 +139,7 @@ def episode_action_rows(episode: EpisodeRef, action_space: str = "joints") -> tu
     or the TCP poses those targets put the grippers at and the measured TCP poses (`TCP_LAYOUT`)."""
     actions, qpos = episode.read("action"), episode.read("qpos")
     if action_space == "tcp":
-        actions, qpos = robot_kinematics().tcp_actions(actions), tcp_states(episode.read("ee_pose"), qpos)
+        actions, qpos = recording_kinematics(episode).tcp_actions(actions), tcp_states(episode.read("ee_pose"), qpos)
     elif action_space != "joints":
         raise ValueError(f"action_space {action_space!r} is not one of {ACTION_SPACES}")
     return torch.from_numpy(actions).float(), torch.from_numpy(qpos).float()

@@ -9,6 +9,8 @@ joints_for_tcp` turns them back by inverse kinematics.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from functools import lru_cache
 
 import mplib
@@ -16,7 +18,7 @@ import numpy as np
 import sapien
 
 from data_schemas.spec import ACTION_DIM, ACTION_LAYOUT, ARM_DOF, ARMS, TCP_LAYOUT
-from pipeline.sim.config import RobotConfig
+from pipeline.sim.config import RobotConfig, SimConfig
 from pipeline.sim.poses import yaw_pose
 from pipeline.sim.robot_assets import PANDA_FINGER_OPEN_M, PANDA_HAND_LINK, TCP_OFFSET_M, panda_files
 
@@ -69,7 +71,12 @@ class DualArmKinematics:
         return out.astype(np.float32)
 
 
-@lru_cache(maxsize=1)
-def default_kinematics() -> DualArmKinematics:
-    """The default embodiment's kinematics, built once per process (two planners load the URDF)."""
-    return DualArmKinematics()
+def kinematics_of(robot: RobotConfig | None = None) -> DualArmKinematics:
+    """The kinematics of the embodiment `robot` (default: `RobotConfig()`), built once per process and embodiment
+    (two planners load the URDF); an episode's own is `SimConfig.from_dict(attrs.recorded_sim()).robot`."""
+    return _kinematics(json.dumps(asdict(robot or RobotConfig()), sort_keys=True))
+
+
+@lru_cache(maxsize=4)
+def _kinematics(robot_json: str) -> DualArmKinematics:
+    return DualArmKinematics(SimConfig.from_dict({"robot": json.loads(robot_json)}).robot)

@@ -1,13 +1,15 @@
 """TCP-space actions (`pipeline.sim.kinematics`) against the real SAPIEN robot: the scene-free forward kinematics
 puts each gripper where the simulated arm puts it, and `TaskEnv.step(..., action_space="tcp")` takes it back there
 through inverse kinematics."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from data_schemas.spec import ACTION_LAYOUT, ARMS, TCP_LAYOUT, TCP_POSITION_DIMS
-from pipeline.sim.config import SimConfig
+from pipeline.sim.config import ArmMount, RobotConfig, SimConfig
 from data_schemas.observation import tcp_states
-from pipeline.sim.kinematics import default_kinematics, same_hemisphere
+from pipeline.sim.kinematics import kinematics_of, same_hemisphere
 from pipeline.sim.task_env import TaskEnv
 
 TASK = "stack_blocks_two"
@@ -30,7 +32,7 @@ def test_tcp_actions_are_where_the_joint_targets_put_the_grippers(env):
     action[ACTION_LAYOUT["left_arm"]] += [0.15, 0.1, -0.1, 0.1, 0.2, -0.1, 0.3]
     action[ACTION_LAYOUT["right_gripper"]] = 0.0
     obs = held(env, action)
-    tcp = default_kinematics().tcp_actions(action[None])[0]
+    tcp = kinematics_of().tcp_actions(action[None])[0]
     for i, arm in enumerate(ARMS):
         pose = tcp[TCP_LAYOUT[f"{arm}_pose"]]
         np.testing.assert_allclose(pose[:3], obs.ee_pose[i, :3], atol=2e-3)  # the PD drives settle on the target
@@ -42,13 +44,13 @@ def test_tcp_actions_are_where_the_joint_targets_put_the_grippers(env):
     np.testing.assert_array_equal(state[list(TCP_POSITION_DIMS)], obs.ee_pose[:, :3].ravel())
     assert state[TCP_LAYOUT["right_gripper"]] == obs.qpos[ACTION_LAYOUT["right_gripper"]]
     with pytest.raises(ValueError, match=r"joint actions must be \[T, 16\]"):
-        default_kinematics().tcp_actions(action)
+        kinematics_of().tcp_actions(action)
     with pytest.raises(ValueError, match=r"TCP states need ee_pose \[..., 2, 7\]"):
         tcp_states(obs.ee_pose[0], obs.qpos)
 
 
 def test_quaternions_keep_the_home_orientations_sign():
-    kinematics = default_kinematics()
+    kinematics = kinematics_of()
     home = np.tile(np.concatenate([kinematics.config.home_qpos, [1.0]] * 2), (60, 1)).astype(np.float32)
     home[:, 6] += np.linspace(-3.0, 3.0, 60)  # the left wrist turns through most of a revolution
     quaternions = kinematics.tcp_actions(home)[:, TCP_LAYOUT["left_pose"]][:, 3:]
@@ -84,3 +86,13 @@ def test_a_tcp_step_reaches_the_pose_and_holds_where_there_is_none(env):
         env.step(goal, action_space="ee")
     assert env.steps == 5  # nothing refused moved the robot
     assert env.reset(TASK, "easy", 2) is not None and env.ik_failures == 0
+
+
+def test_the_kinematics_are_those_of_the_recording_robots_mounts():
+    base = kinematics_of()
+    mounts = {arm: ArmMount((m.xyz[0], m.xyz[1] + 0.1, m.xyz[2]), m.yaw) for arm, m in base.config.mounts.items()}
+    moved = kinematics_of(replace(RobotConfig(), mounts=mounts))
+    assert kinematics_of(RobotConfig()) is base and moved is not base  # one per embodiment, built once
+    joints = np.concatenate([base.config.home_qpos, [1.0]] * 2)[None].astype(np.float32)
+    shift = moved.tcp_actions(joints) - base.tcp_actions(joints)
+    np.testing.assert_allclose(shift[0, list(TCP_POSITION_DIMS)], [0, 0.1, 0] * 2, atol=1e-5)

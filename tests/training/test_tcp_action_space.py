@@ -17,14 +17,14 @@ from aim_core.training.trainer import train_stage1
 from data_schemas.observation import Observation
 from data_schemas.spec import GRIPPER_DIMS, TCP_POSITION_DIMS
 from data_schemas.observation import tcp_states
-from pipeline.sim.kinematics import default_kinematics
+from pipeline.sim.kinematics import kinematics_of
 from pipeline.sim.task_env import TaskEnv
 
 
 def test_windows_hold_where_the_recorded_targets_put_the_grippers(last_window):
     windows, index, episode, step = last_window(action_space="tcp", relative_targets=True)
     recorded = episode.read("action")
-    expected = default_kinematics().tcp_actions(recorded)
+    expected = kinematics_of().tcp_actions(recorded)
     np.testing.assert_allclose(windows.raw_actions[windows.table[index][0]].numpy(), expected, atol=1e-6)
     state = tcp_states(episode.read("ee_pose"), episode.read("qpos"))[step]
     np.testing.assert_allclose(windows.reference(index).numpy(), state)
