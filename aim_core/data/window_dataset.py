@@ -60,6 +60,7 @@ class _WindowTable(Dataset):
         self.states = [states for _, states in rows]
         if space != "joints":  # the store's statistics are of its joint targets
             stats = ActionStats.from_actions(torch.cat(self.raw_actions).numpy())
+        self.stats = stats  # these episodes' own, in their action space
         relative = codec.config.relative_targets if codec is not None else relative_targets
         self.codec = codec if codec is not None else self._codec(stats, relative, space)
         self.actions = [self.codec.normalize(a) for a in self.raw_actions]  # past actions: absolute

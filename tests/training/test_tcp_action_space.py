@@ -36,6 +36,7 @@ def test_windows_hold_where_the_recorded_targets_put_the_grippers(last_window):
     np.testing.assert_allclose(codec.denormalize_targets(targets, windows.reference(index)).numpy(),
                                expected[w.future_action_rows], atol=1e-5)
     # the statistics are the TCP actions' own, not the store's joint statistics
+    np.testing.assert_allclose(windows.stats.high, codec.high.numpy(), rtol=1e-6)
     np.testing.assert_allclose(codec.low[list(GRIPPER_DIMS)].numpy(),
                                np.percentile(torch.cat(windows.raw_actions).numpy()[:, list(GRIPPER_DIMS)], 1, axis=0),
                                rtol=1e-5)
