@@ -166,9 +166,9 @@ class AIMPolicy:
 
     @torch.no_grad()
     def _plan(self, obs: Observation) -> None:
-        """Sample the next chunk from the history window and `obs`, the current observation (its measured joints:
-        the origin of relative targets; its head camera and grippers' poses: what an action prior that reads pixels
-        or grippers reads)."""
+        """Sample the next chunk from the history window and `obs`, the current observation (its measured state in the
+        policy's action space: the origin of relative targets; its head camera and grippers' poses: what an action
+        prior that reads pixels or grippers reads)."""
         reference = torch.as_tensor(self._measured_state(obs), dtype=torch.float32, device=self.device)
         latents = self._stream.push(np.stack(self._pending)[None])
         latents = latents.to(LATENT_DTYPE).float().to(self.device)

@@ -3,6 +3,7 @@ the grippers at, the bundle's codec says so, and its policy commands poses that 
 kinematics (RoboTwin's `ee` actions through the policy folder)."""
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,15 +11,18 @@ import torch
 
 from aim_core.eval.episode import run_episode
 from aim_core.eval.evaluate import checkpoint_sim_config
+from aim_core.eval.robotwin import RoboTwinTaskEnv, load_policy_folder
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from aim_core.models.action_codec import ActionCodec
 from aim_core.training.config import TrainConfig
 from aim_core.training.trainer import train_stage1
 from data_schemas.observation import Observation
-from data_schemas.spec import GRIPPER_DIMS, TCP_POSITION_DIMS
+from data_schemas.spec import ARM_JOINT_DIMS, GRIPPER_DIMS, TCP_POSITION_DIMS
 from data_schemas.observation import tcp_states
 from pipeline.sim.kinematics import kinematics_of
 from pipeline.sim.task_env import TaskEnv
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 
 def test_windows_hold_where_the_recorded_targets_put_the_grippers(last_window):
@@ -74,3 +78,14 @@ def test_a_tcp_policy_commands_poses_that_move_the_simulated_robot(tiny_config, 
     moved = np.linalg.norm(env.observe().ee_pose[:, :3] - start.ee_pose[:, :3], axis=1)
     # through inverse kinematics: some poses reached (the untrained chunk also asks for unreachable ones, counted)
     assert moved.max() > 0.01 and env.ik_failures < 2 * result.steps, (moved, env.ik_failures)
+    # RoboTwin's policy folder sends such a bundle's actions as 'ee' poses, which become joint targets
+    folder = load_policy_folder(POLICIES / "aim", {"checkpoint": str(bundle), "sampling_steps": 2})
+    model = folder.get_model(folder.usr_args("click_bell", "easy", 0, "unseen"))
+    env.reset("click_bell", "easy", 0)
+    task_env = RoboTwinTaskEnv(env, step_lim=4)
+    issued, select = [], model.select_action
+    model.select_action = lambda obs: issued.append(select(obs)) or issued[-1]
+    folder.eval(task_env, model, task_env.get_obs())
+    joints = task_env.get_obs()["joint_action"]["vector"]  # the joint targets commanded: 'qpos' would be the action
+    arms = list(ARM_JOINT_DIMS)
+    assert task_env.take_action_cnt == 1 and not np.allclose(joints[arms], issued[0][arms], atol=1e-3)
