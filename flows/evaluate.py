@@ -3,7 +3,8 @@
 Thin by design: the bundles are loaded (and, with `workers`, the worker processes started) once per
 run; each (task, setting) is one Prefect task calling `aim_core.eval.evaluate_pair`
 (expert-solvable seeds, then every policy on each); the flow writes the success table (CSV,
-markdown, bar chart) and publishes it, the per-pair seeds and the video paths as artifacts.
+markdown, bar chart) and publishes it, frames and the trace plot of one episode per policy, the per-pair seeds and
+the video and trace paths as artifacts.
 
     prefect deployment run evaluate/evaluate --param checkpoint=runs/tiny/checkpoints/step-000200 \
         --param tasks='["place_shoe"]' --param episodes=10
@@ -23,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from aim_core.eval.evaluate import (EVAL_SEED_START, EvalConfig, PairOutcome, RowRunner, checkpoint_rows,
                                     checkpoint_sim_config, evaluate_pair, reference_policies as reference_rows,
                                     worker_pool, write_outcome)
-from aim_core.eval.report import png_data_uri, summary_rates, video_sections
+from aim_core.eval.report import png_data_uri, summary_rates, trace_sections, video_sections
 from aim_core.eval.robotwin import PolicyFolder, load_policy_folder, refuse_workers, robotwin_row
 from aim_core.inference.policy import PolicyConfig
 from data_schemas.spec import Setting
@@ -72,7 +73,7 @@ def evaluate(
 
     Args:
         tasks: Task names to evaluate.
-        out_dir: Folder for success.csv / success.md / success.png, episodes.json, seeds.json and videos/.
+        out_dir: Folder for success.csv / success.md / success.png, episodes.json, seeds.json, videos/ and traces/.
         checkpoint: Policy bundle (a Stage I or II checkpoint folder) shown as row "aim"; empty: none.
         extra_checkpoints: More bundles as {row name: folder}, e.g. {"aim-stage2": "runs/stage2/..."}.
         settings: easy (clean) and/or hard (domain randomised).
@@ -81,7 +82,8 @@ def evaluate(
         step_limit_factor: Step limit as this factor x the longest expert episode; null: the task's
             RoboTwin step limit.
         instruction_type: seen or unseen instruction templates (RoboTwin evaluates on unseen).
-        videos: Episodes per policy, task and setting saved as MP4 (the report shows frames of the first).
+        videos: Episodes per policy, task and setting saved as MP4 and as a trace (.npz and plot; the report shows
+            frames and the trace of the first).
         reference_policies: Add the reference rows "expert" (the scripted expert's recorded actions
             replayed: a ceiling) and "hold" (keeps the start posture: a floor).
         sampling_steps: Denoising steps of the AIM policies; null: each bundle's own.
@@ -149,8 +151,9 @@ def evaluate(
     create_markdown_artifact(
         f"# Evaluation: `{out_dir}`\n\n![success rate per task, policy and setting]"
         f"({png_data_uri(outcome.reports.chart)})\n\n" + outcome.reports.markdown.read_text()
-        + "\n" + video_sections(outcome.videos) + "\n\nFiles: " + ", ".join(
-            f"`{p}`" for p in (outcome.reports.csv, outcome.reports.chart, *outcome.videos)),
+        + "\n" + video_sections(outcome.videos) + "\n" + trace_sections(outcome.traces) + "\n\nFiles: " + ", ".join(
+            f"`{p}`" for p in (outcome.reports.csv, outcome.reports.chart, *outcome.videos, *outcome.traces)),
         key="evaluate-report", description=f"Success rates: {out_dir}")
     return {"summary": summary, "csv": str(outcome.reports.csv), "markdown": str(outcome.reports.markdown),
-            "chart": str(outcome.reports.chart), "videos": [str(v) for v in outcome.videos], "parameters": effective}
+            "chart": str(outcome.reports.chart), "videos": [str(v) for v in outcome.videos],
+            "traces": [str(t) for t in outcome.traces], "parameters": effective}

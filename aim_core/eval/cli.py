@@ -35,13 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings", default="easy,hard")
     p.add_argument("--episodes", type=int, default=EvalConfig.episodes,
                    help="expert-solvable seeds per task and setting (RoboTwin: 100)")
-    p.add_argument("--out", required=True, help="folder for success.csv/.md/.png, episodes.json, videos/")
+    p.add_argument("--out", required=True, help="folder for success.csv/.md/.png, episodes.json, videos/, traces/")
     p.add_argument("--seed", type=int, default=0, help="RoboTwin's --seed: seeds start at 100000 * (1 + SEED)")
     p.add_argument("--seed-start", type=int, help="first evaluation seed instead (overrides --seed)")
     p.add_argument("--instruction-type", choices=("seen", "unseen"), default=EvalConfig.instruction_type)
     p.add_argument("--step-limit-factor", type=float, default=None,
                    help="step limit = this x the longest expert episode (default: each task's RoboTwin limit)")
-    p.add_argument("--videos", type=int, default=EvalConfig.videos, help="videos per policy, task and setting")
+    p.add_argument("--videos", type=int, default=EvalConfig.videos, help="episodes per policy, task and setting saved as a video and a trace (videos/, traces/)")
     p.add_argument("--no-reference", action="store_true", help="skip the expert and hold rows")
     p.add_argument("--workers", type=int, default=EvalConfig.workers,
                    help="processes playing the episodes, each with its own simulator and policy copy (checkpoints "

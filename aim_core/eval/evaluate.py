@@ -8,7 +8,8 @@ rows the expert replayed and the trivial hold policy) then runs every evaluation
 after every physics step and latched, and the task's own RoboTwin step limit (`Task.step_limit`,
 rescaled to the control period), or `step_limit_factor` x the longest expert episode when given.
 The success table (CSV / markdown / PNG, with the protocol stated) and the first episodes of each
-policy as videos (AIM's with its predicted value maps) are written to `out_dir`.
+policy as videos (AIM's with its predicted value maps) and traces (`aim_core.eval.trace`: commands, TCPs, grippers,
+objects and the task's sub-conditions per step, as .npz and a plot) are written to `out_dir`.
 
 Checkpoints can be evaluated in `workers` spawned processes, each with its own simulator and copy of
 every policy, one episode at a time from a shared queue: an episode is a few hundred single-threaded
@@ -33,6 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from aim_core.eval.episode import PolicyError, run_episode
 from aim_core.eval.policies import HoldPolicy, Policy, ReplayPolicy
 from aim_core.eval.report import EpisodeResult, ReportPaths, write_reports
+from aim_core.eval.trace import EpisodeTrace
 from aim_core.eval.video import EpisodeVideo
 from aim_core.inference.bundle import PolicySpec, check_bundle
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
@@ -77,7 +79,7 @@ class EvalConfig:
     texture_set: str = "unseen"
     """RoboTwin builds evaluation scenes with the held-out (unseen) textures (hard setting)."""
     videos: int = 1
-    """Episodes per policy, task and setting saved as MP4."""
+    """Episodes per policy, task and setting saved as MP4, each with its trace (`EpisodeFiles`)."""
     reference_policies: bool = True
     """Add the expert (replayed) and the trivial hold policy as reference rows."""
     sim: SimConfig = field(default_factory=SimConfig)
@@ -136,6 +138,8 @@ class EvalOutcome:
     videos: list[Path]
     seeds: dict[str, list[int]]
     """"task/setting" -> evaluation seeds."""
+    traces: list[Path] = field(default_factory=list)
+    """The episode traces' plots (PNG; the .npz beside each)."""
 
 
 def solvable_seeds(env: TaskEnv, config: EvalConfig, task: str, setting: str,
@@ -197,22 +201,48 @@ def policy_row(factory: PolicyFactory) -> RowRunner:
 
 @dataclass
 class PairOutcome:
-    """Results of one (task, setting): its evaluation seeds, step limit, episodes and videos."""
+    """Results of one (task, setting): its evaluation seeds, step limit, episodes, videos and traces' plots."""
 
     seeds: list[int]
     step_limit: int
     results: list[EpisodeResult]
     videos: list[Path]
+    traces: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EpisodeFiles:
+    """Where one episode's video (`videos/<row>-<task>-<setting>-<seed>.mp4`) and trace (`traces/<same>.npz` and
+    `.png`, `EpisodeTrace`) are written."""
+
+    video: Path
+    trace: Path
+    """Without a suffix: `EpisodeTrace.save` adds .npz and .png."""
+
+    @classmethod
+    def of(cls, out_dir: str | Path, name: str, run: ExpertRun) -> "EpisodeFiles":
+        stem = f"{name}-{run.task}-{run.setting}-{run.seed}"
+        return cls(Path(out_dir) / "videos" / f"{stem}.mp4", Path(out_dir) / "traces" / stem)
 
 
 def play_episode(config: EvalConfig, env: TaskEnv, rows: dict[str, RowRunner], name: str, run: ExpertRun,
-                 step_limit: int, video_path: Path | None) -> tuple[EpisodeResult, Path | None]:
-    """Row `name`'s episode on the evaluation seed of `run` (and its video, saved to `video_path` if given)."""
-    task, setting = run.task, run.setting
-    video = EpisodeVideo() if video_path is not None else None
-    config.reset(env, task, setting, run.seed)
-    result = replace(rows[name](env, run, step_limit, video), policy=name)
-    return result, (video.save(video_path) if video is not None else None)
+                 step_limit: int, files: EpisodeFiles | None) -> tuple[EpisodeResult, Path | None, Path | None]:
+    """Row `name`'s episode on the evaluation seed of `run`: its result and, with `files`, the paths of its video and
+    of its trace's plot (None where the episode took no step)."""
+    video = EpisodeVideo() if files is not None else None
+    trace = EpisodeTrace(name) if files is not None else None
+    config.reset(env, run.task, run.setting, run.seed)
+    if trace is not None:
+        trace.begin(env)
+        env.control_hooks.append(trace)
+    try:
+        result = replace(rows[name](env, run, step_limit, video), policy=name)
+    finally:
+        if trace is not None:
+            env.control_hooks.remove(trace)
+    if files is None:
+        return result, None, None
+    return result, video.save(files.video), (trace.save(files.trace)[1] if trace.steps else None)
 
 
 def evaluate_pair(config: EvalConfig, task: str, setting: str, rows: dict[str, RowRunner],
@@ -227,19 +257,18 @@ def evaluate_pair(config: EvalConfig, task: str, setting: str, rows: dict[str, R
     pair = PairOutcome(seeds=[r.seed for r in runs], step_limit=config.step_limit(task, runs), results=[], videos=[])
     if into is not None:
         into[f"{task}/{setting}"] = pair
-    videos = Path(config.out_dir) / "videos"
-    episodes = [(name, run, videos / f"{name}-{task}-{setting}-{run.seed}.mp4" if index < config.videos else None)
+    episodes = [(name, run, EpisodeFiles.of(config.out_dir, name, run) if index < config.videos else None)
                 for name in rows for index, run in enumerate(runs)]
     if pool is None:
-        played = (play_episode(config, env, rows, name, run, pair.step_limit, path) for name, run, path in episodes)
+        played = (play_episode(config, env, rows, name, run, pair.step_limit, files) for name, run, files in episodes)
     else:
-        futures: list[Future] = [pool.submit(_play_in_worker, name, run, pair.step_limit, path)
-                                 for name, run, path in episodes]
+        futures: list[Future] = [pool.submit(_play_in_worker, name, run, pair.step_limit, files)
+                                 for name, run, files in episodes]
         played = (future.result() for future in futures)
-    for result, video in played:
+    for result, video, trace in played:
         pair.results.append(result)
-        if video is not None:
-            pair.videos.append(video)
+        pair.videos += [video] if video is not None else []
+        pair.traces += [trace] if trace is not None else []
         if on_episode is not None:
             on_episode(result)
     return pair
@@ -273,7 +302,7 @@ def write_outcome(config: EvalConfig, pairs: dict[str, PairOutcome]) -> EvalOutc
         {"protocol": config.protocol(), "sim": config.sim.to_dict(),
          **{key: {"seeds": p.seeds, "step_limit": p.step_limit} for key, p in pairs.items()}}, indent=1))
     return EvalOutcome(results=results, reports=reports, videos=[v for p in pairs.values() for v in p.videos],
-                       seeds=seeds)
+                       seeds=seeds, traces=[t for p in pairs.values() for t in p.traces])
 
 
 def evaluate_rows(config: EvalConfig, rows_for: Callable[[str, str], dict[str, RowRunner]], row_count: int,
@@ -387,8 +416,8 @@ def _expert_in_worker(task: str, setting: str, seed: int) -> ExpertRun:
     return expert_run(config, env, task, setting, seed)
 
 
-def _play_in_worker(name: str, run: ExpertRun, step_limit: int, video_path: Path | None
-                    ) -> tuple[EpisodeResult, Path | None]:
+def _play_in_worker(name: str, run: ExpertRun, step_limit: int, files: EpisodeFiles | None
+                    ) -> tuple[EpisodeResult, Path | None, Path | None]:
     assert _WORKER is not None, "called outside a worker_pool process"
     config, env, rows = _WORKER
-    return play_episode(config, env, rows, name, run, step_limit, video_path)
+    return play_episode(config, env, rows, name, run, step_limit, files)

@@ -210,12 +210,33 @@ def png_data_uri(path_or_image) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode()
 
 
+def first_per_policy(paths: list[Path]) -> dict[str, Path]:
+    """Per policy row, the first of an evaluation's per-episode files (named `<row>-<task>-<setting>-<seed>.<ext>`;
+    a row's name may hold '-', a task's, setting's and seed's do not)."""
+    first: dict[str, Path] = {}
+    for path in sorted(paths, key=lambda p: p.name):
+        first.setdefault(path.stem.rsplit("-", 3)[0], path)
+    return first
+
+
+def trace_sections(traces: list[Path]) -> str:
+    """Markdown: per policy, the plot of its first episode trace (`aim_core.eval.trace`)."""
+    first = first_per_policy(traces)
+    if not first:
+        return ""
+    lines = ["## Where the episodes went", "",
+             "One episode per policy, step by step: the TCPs' heights (measured, and where the commands sent them) "
+             "beside the objects', the grippers, each TCP's horizontal distance to each object, and the task's "
+             "sub-conditions (the .npz beside each plot holds the numbers).", ""]
+    for policy, trace in first.items():
+        lines += [f"**{policy}**: `{trace.name}`", "", f"![{policy} trace]({png_data_uri(trace)})", ""]
+    return "\n".join(lines)
+
+
 def video_sections(videos: list[Path], frames: int = 5, height: int = 150) -> str:
     """Markdown: per policy, a frame strip of its first saved episode video (named
     `<policy>-<task>-<setting>-<seed>.mp4` by the evaluation), with what the strip shows."""
-    first: dict[str, Path] = {}
-    for video in sorted(videos, key=lambda v: v.name):
-        first.setdefault(video.stem.split("-")[0], video)
+    first = first_per_policy(videos)
     if not first:
         return ""
     lines = ["## What the policies did", "",

@@ -65,6 +65,8 @@ class Replay:
 
 
 StepHook = Callable[[int], None]
+ControlHook = Callable[["TaskEnv", np.ndarray, str, Observation], None]
+"""Called after every control step with (env, the action as given, its action space, the new observation)."""
 
 
 class TaskEnv:
@@ -85,6 +87,9 @@ class TaskEnv:
         self.points_rng: np.random.Generator | None = None
         """The seed's stream left for sampling object surface points (the recorder's)."""
         self.episode: tuple[str, str, int] | None = None
+        self.control_hooks: list[ControlHook] = []
+        """Observers of every control step (an evaluation's `EpisodeTrace`), kept across resets: whoever adds one
+        removes it."""
 
     # -- episode -------------------------------------------------------------------------------
     def reset(self, task: str, setting: str, seed: int, *, instruction_type: str = "seen",
@@ -153,18 +158,22 @@ class TaskEnv:
         into joint targets by inverse kinematics (`DualPanda.joints_for_tcp`); an arm whose pose has no solution
         holds its target and `ik_failures` counts it."""
         sim = self._require()
+        command = action
         if action_space == "tcp":
             action = np.asarray(action, dtype=np.float64)
             if action.shape != (ACTION_DIM,) or not np.all(np.isfinite(action)):
                 raise ValueError(f"a TCP action must be a finite [{ACTION_DIM}] vector (per arm xyz, quaternion wxyz, "
                                  f"gripper), got shape {action.shape}")
-            action, failures = sim.robot.joints_for_tcp(action)
+            command, failures = sim.robot.joints_for_tcp(action)
             self.ik_failures += failures
         elif action_space != "joints":
             raise ValueError(f"action_space {action_space!r} is not one of {ACTION_SPACES}")
-        self._control.apply(action)
+        self._control.apply(command)
         self.steps += 1
-        return self.observe()
+        obs = self.observe()
+        for hook in self.control_hooks:
+            hook(self, action, action_space, obs)
+        return obs
 
     def evaluate(self) -> dict[str, bool]:
         """The task's named sub-conditions now; "success" is True once the goal held at any physics
@@ -174,11 +183,15 @@ class TaskEnv:
         conditions["success"] = bool(self._latch.success or conditions["success"])
         return conditions
 
+    def object_positions(self) -> dict[str, np.ndarray]:
+        """World position [3] (m) of each of the task's tracked objects now (an evaluation's `EpisodeTrace`)."""
+        self._require()
+        return {name: np.asarray(self._task.actors[name].pose.p, dtype=np.float64) for name in self._task.tracked}
+
     def object_heights(self) -> dict[str, float]:
         """World z (m) of each of the task's tracked objects now: what a pick moves, so an evaluation can say how far
         an unsuccessful episode got (`EpisodeResult.lifted`)."""
-        self._require()
-        return {name: float(self._task.actors[name].pose.p[2]) for name in self._task.tracked}
+        return {name: float(p[2]) for name, p in self.object_positions().items()}
 
     @property
     def success(self) -> bool:

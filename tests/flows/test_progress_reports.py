@@ -260,7 +260,7 @@ def test_train_stage1_defaults_report_cache_and_training_to_their_end(prefect_ap
     assert not any("decodes the value maps without their contact region" in m for m in logs)
 
 
-def test_evaluate_reports_progress_chart_frames_and_reference_rows(prefect_api, tmp_path):
+def test_evaluate_reports_progress_chart_frames_traces_and_reference_rows(prefect_api, tmp_path):
     """Reference rows only (no checkpoint needed), one cheap task, one episode each, small cameras."""
     from flows.evaluate import evaluate
 
@@ -271,8 +271,9 @@ def test_evaluate_reports_progress_chart_frames_and_reference_rows(prefect_api, 
     progress = _artifact("evaluate-progress")
     assert progress.data == pytest.approx(100.0) and "finished at 2/2 episodes" in progress.description
     report = _artifact("evaluate-report").data
-    assert report.count("data:image/png;base64,") == 1  # the success chart
+    assert report.count("data:image/png;base64,") == 3  # the success chart, a trace plot per policy
     assert report.count("data:image/jpeg;base64,") == 2  # a frame strip per policy: expert, hold
+    assert "![expert trace]" in report and "![hold trace]" in report and len(result["traces"]) == 2
     assert "Reference rows:" in report and "**hold**: keeps the robot's start posture" in report
     from prefect.client.orchestration import get_client
 
