@@ -498,6 +498,14 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def training_time(rows: list[dict], steps: int) -> dict[str, float]:
+    """{"s_per_step", "train_s"} of a run from its metrics log: the median logged step time, and that x `steps`. Why
+    not this invocation's wall clock: a resumed run's covers only its last part (`wall_s`, also kept)."""
+    times = [row["time/step_s"] for row in rows if "time/step_s" in row]
+    per_step = float(np.median(times)) if times else math.nan
+    return {"s_per_step": per_step, "train_s": round(per_step * steps, 1)}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
@@ -691,7 +699,7 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
         bundles[variant] = result.checkpoint
         policy = AIMPolicy.from_pretrained(result.checkpoint)  # once, for every probe below
         results["variants"][variant] = {
-            "steps": result.step, "train_s": round(seconds, 1), "s_per_step": seconds / max(1, result.step),
+            "steps": result.step, "wall_s": round(seconds, 1), **training_time(rows, result.step),
             "stopped": result.stopped, "first": {k: v for k, v in rows[0].items() if k.startswith("loss/")},
             "final": {k: float(np.mean([r[k] for r in rows[-5:] if k in r])) for k in rows[-1] if k.startswith("loss/")},
             "parameters": sum(p.numel() for p in policy.model.parameters()), "checkpoint": str(result.checkpoint),

@@ -3,7 +3,7 @@ compare with when the expert did not play (`--no-reference`), never a "0/0"."""
 import sys
 
 sys.path.insert(0, "benchmarks")
-from learning import first_arm_agreement  # noqa: E402
+from learning import first_arm_agreement, training_time  # noqa: E402
 
 from aim_core.eval.evaluate import EvalOutcome  # noqa: E402
 from aim_core.eval.report import EpisodeResult  # noqa: E402
@@ -90,3 +90,11 @@ def test_training_takes_the_profiles_demonstrations_from_a_store_that_holds_more
         config = train_config(PROFILES[name], tmp_path / "dataset.zarr", tmp_path / "run", "aim", tmp_path / "cache",
                               gpu=False)
         assert config.max_episodes == expected
+
+
+def test_a_resumed_runs_step_time_comes_from_its_whole_metrics_log():
+    """Two invocations (steps 10-20 at 0.5 s, then 30-40 at 0.4 s after a resume): the rate is the log's, not the last
+    invocation's wall clock divided by every step."""
+    rows = [{"step": s, "time/step_s": 0.5} for s in (10, 20)] + [{"step": s, "time/step_s": 0.4} for s in (30, 40, 50)]
+    assert training_time(rows, 50) == {"s_per_step": 0.4, "train_s": 20.0}
+    assert training_time([], 50)["train_s"] != training_time([], 50)["train_s"]  # NaN: no log, no figure
