@@ -1,7 +1,7 @@
 """Grasp probe: how close a policy's gripper comes to the object it must pick, beside its demonstration's.
 
     .venv/bin/python benchmarks/grasp_probe.py --bundle RUN/checkpoints/step-N --dataset DATA/dataset.zarr \
-        --task place_shoe --actor shoe --seeds 0 1 2 [--steps 300] [--chunk-samples 4]
+        --task place_shoe --actor shoe --seeds 0 1 2 [--steps 300] [--chunk-samples 4] [--traces DIR]
 
 For each seed (training seeds: the store holds their demonstration) the policy plays the seed's easy scene closed
 loop, and for it and the recorded demonstration, for each `--actor` (several for a task of stages, e.g.
@@ -10,7 +10,7 @@ the actor's origin, the step, the arm and the TCP-minus-actor offset there (worl
 the actor's origin), and how far the actor rose and slid. Why: place_shoe fails closed loop while its
 teacher-forced chunks track the demonstrations (RESULTS, "Pick-and-place: relative targets"); the videos show the arm
 at the shoe and the shoe unmoved, and a closed-loop success rate of 0 cannot say by how much, or in which direction,
-the grasp is missed.
+the grasp is missed. `--traces DIR` also writes each rollout's `EpisodeTrace` (aim_core.eval.trace: .npz and plot).
 """
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ import numpy as np
 import torch
 
 from aim_core.data.episodes import complete_episodes, open_dataset
+from aim_core.eval.episode import run_episode
 from aim_core.eval.evaluate import checkpoint_sim_config
+from aim_core.eval.trace import EpisodeTrace
 from aim_core.inference.policy import AIMPolicy, PolicyConfig
 from pipeline.sim.task_env import TaskEnv
 
@@ -49,24 +51,24 @@ def tracked(actors: list[str], names: list[str], where: str) -> list[int]:
 
 
 @torch.no_grad()
-def policy_grasp(bundle: Path, task: str, actors: list[str], seed: int, steps: int, chunk_samples: int = 1) -> dict:
+def policy_grasp(bundle: Path, task: str, actors: list[str], seed: int, steps: int, chunk_samples: int = 1,
+                 traces: Path | None = None) -> dict:
     """{actor: `closest_approach`} over one rollout of `steps` control steps of the bundle's policy on (task, easy,
-    seed), and "success"."""
+    seed), and "success"; with `traces`, the rollout's trace saved there."""
     env = TaskEnv(checkpoint_sim_config(bundle))
     policy = AIMPolicy.from_pretrained(bundle, PolicyConfig(chunk_samples=chunk_samples))
+    trace = EpisodeTrace(policy.name)
     try:
-        obs = env.reset(task, SETTING, seed)
-        tracked(actors, list(env.task.actors), f"{task} (easy, seed {seed})")
-        targets = [env.task.actors[actor] for actor in actors]
-        tcp, where = [], []
-        for _ in range(steps):
-            obs = env.step(policy.select_action(obs), action_space=policy.action_space)
-            tcp.append(obs.ee_pose[:, :3])
-            where.append([target.get_pose().p for target in targets])
-            if env.success:
-                break
-        tcp, where = np.array(tcp), np.array(where)
-        return {**{actor: closest_approach(tcp, where[:, k]) for k, actor in enumerate(actors)}, "success": env.success}
+        env.reset(task, SETTING, seed)
+        trace.begin(env)
+        index = tracked(actors, trace.object_names, f"{task} (easy, seed {seed})")
+        env.control_hooks.append(trace)
+        result = run_episode(env, policy, steps)
+        if traces is not None:
+            trace.save(traces / f"{policy.name}-{task}-{SETTING}-{seed}")
+        tcp, where = trace.arrays()["tcp"], trace.arrays()["objects"]
+        return {**{actor: closest_approach(tcp, where[:, k]) for actor, k in zip(actors, index)},
+                "success": result.success}
     finally:
         env.close()
 
@@ -91,11 +93,12 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     p.add_argument("--steps", type=int, default=300, help="control steps per episode (the grasp comes early)")
     p.add_argument("--chunk-samples", type=int, default=4)
+    p.add_argument("--traces", type=Path, help="also write each rollout's trace (.npz and plot) into this folder")
     args = p.parse_args()
     torch.set_num_threads(1)
     for seed in args.seeds:
         try:
-            played = policy_grasp(args.bundle, args.task, args.actor, seed, args.steps, args.chunk_samples)
+            played = policy_grasp(args.bundle, args.task, args.actor, seed, args.steps, args.chunk_samples, args.traces)
             demo = demo_grasp(args.dataset, args.task, args.actor, seed)
         except ValueError as err:  # an actor the task does not track
             p.exit(2, f"grasp_probe: {err}\n")

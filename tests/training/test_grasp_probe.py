@@ -23,14 +23,19 @@ def test_closest_approach_names_the_arm_the_step_and_the_offset():
     assert (out["rise"], out["slide"]) == (0.05, 0.2)
 
 
-def test_policy_and_demonstration_are_measured_on_the_same_scene(tiny_config, tiny_dataset):
+def test_policy_and_demonstration_are_measured_on_the_same_scene(tiny_config, tiny_dataset, tmp_path):
     bundle = train_stage1(tiny_config(steps=1, checkpoint_every=1)).checkpoint
-    played = policy_grasp(bundle, "place_shoe", ["shoe", "shoe_mat"], seed=0, steps=3)
+    played = policy_grasp(bundle, "place_shoe", ["shoe", "shoe_mat"], seed=0, steps=3, traces=tmp_path)
     assert set(played) == {"shoe", "shoe_mat", "success"} and not played["success"]
     shoe, mat = played["shoe"], played["shoe_mat"]
     assert 0 <= shoe["step"] < 3 and shoe["arm"] in ("left", "right")
     assert 0 < shoe["distance"] < 1.0 and shoe["rise"] >= 0          # a TCP over the table, the shoe on it
     assert mat["distance"] != shoe["distance"]                        # one rollout, each actor its own approach
+    saved = np.load(tmp_path / "aim-place_shoe-easy-0.npz")             # its trace, the figures' source
+    assert saved["tcp"].shape == (3, 2, 3) and (tmp_path / "aim-place_shoe-easy-0.png").stat().st_size > 0
+    k = list(saved["object_names"]).index("shoe")
+    assert math.isclose(shoe["distance"], round(float(np.linalg.norm(saved["tcp"] - saved["objects"][:, k:k + 1],
+                                                                       axis=-1).min()), 3))
     demo = demo_grasp(tiny_dataset, "place_shoe", ["target", "support"], seed=0)  # the synthetic store's actors
     assert demo is not None and set(demo) == {"target", "support"}
     assert all(math.isfinite(d["distance"]) and d["arm"] in ("left", "right") for d in demo.values())
