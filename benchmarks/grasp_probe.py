@@ -66,8 +66,8 @@ def policy_grasp(bundle: Path, task: str, actors: list[str], seed: int, steps: i
         result = run_episode(env, policy, steps)
         if traces is not None:
             trace.save(traces / f"{policy.name}-{task}-{SETTING}-{seed}")
-        tcp, where = trace.arrays()["tcp"], trace.arrays()["objects"]
-        return {**{actor: closest_approach(tcp, where[:, k]) for actor, k in zip(actors, index)},
+        arrays = trace.arrays()
+        return {**{actor: closest_approach(arrays["tcp"], arrays["objects"][:, k]) for actor, k in zip(actors, index)},
                 "success": result.success}
     finally:
         env.close()

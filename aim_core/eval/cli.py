@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instruction-type", choices=("seen", "unseen"), default=EvalConfig.instruction_type)
     p.add_argument("--step-limit-factor", type=float, default=None,
                    help="step limit = this x the longest expert episode (default: each task's RoboTwin limit)")
-    p.add_argument("--videos", type=int, default=EvalConfig.videos, help="episodes per policy, task and setting saved as a video and a trace (videos/, traces/)")
+    p.add_argument("--videos", type=int, default=EvalConfig.videos,
+                   help="episodes per policy, task and setting saved as a video and a trace (videos/, traces/)")
     p.add_argument("--no-reference", action="store_true", help="skip the expert and hold rows")
     p.add_argument("--workers", type=int, default=EvalConfig.workers,
                    help="processes playing the episodes, each with its own simulator and policy copy (checkpoints "

@@ -33,6 +33,8 @@ from data_schemas.observation import Observation  # noqa: E402
 from pipeline.sim.task_env import TaskEnv  # noqa: E402
 
 ARM_COLOURS = {"left": "tab:blue", "right": "tab:red"}
+OBJECT_LINES = ("-", ":", "-.", "--")
+"""Line style of the k-th tracked object (mod 4), the same in the height and the distance panels."""
 
 
 class EpisodeTrace:
@@ -110,15 +112,16 @@ class EpisodeTrace:
         for i, arm in enumerate(ARMS):
             colour = ARM_COLOURS[arm]
             height.plot(steps, arrays["tcp"][:, i, 2], color=colour, label=f"{arm} TCP (measured)")
-            height.plot(steps, arrays["commanded"][:, i, 2], color=colour, ls="--", lw=1, label=f"{arm} TCP (commanded)")
+            height.plot(steps, arrays["commanded"][:, i, 2], color=colour, ls="--", lw=1,
+                        label=f"{arm} TCP (commanded)")
             grip.plot(steps, arrays["opening"][:, i], color=colour, label=f"{arm} opening (measured)")
             grip.plot(steps, arrays["command"][:, i], color=colour, ls="--", lw=1, label=f"{arm} command")
             for k, name in enumerate(self.object_names):
                 distance = np.linalg.norm(arrays["tcp"][:, i, :2] - arrays["objects"][:, k, :2], axis=-1)
-                reach.plot(steps, distance * 100, color=colour, ls=("-", ":", "-.", "--")[k % 4],
+                reach.plot(steps, distance * 100, color=colour, ls=OBJECT_LINES[k % len(OBJECT_LINES)],
                            label=f"{arm} TCP to {name}")
         for k, name in enumerate(self.object_names):
-            height.plot(steps, arrays["objects"][:, k, 2], color="0.3", ls=("-", ":", "-.", "--")[k % 4],
+            height.plot(steps, arrays["objects"][:, k, 2], color="0.3", ls=OBJECT_LINES[k % len(OBJECT_LINES)],
                         label=f"{name} (origin)")
         height.set_ylabel("height z (m)")
         grip.set_ylabel("gripper (1 open)")
@@ -132,8 +135,7 @@ class EpisodeTrace:
         cond.set_xlabel("control step")
         cond.set_title("task sub-conditions (green: true)", fontsize=9)
         failures = int(arrays["ik_failures"][-1])
-        success = bool(arrays["conditions"][-1, self.condition_names.index("success")]) \
-            if "success" in self.condition_names else None
+        success = bool(arrays["conditions"][-1, self.condition_names.index("success")])  # TaskEnv.evaluate's latch
         fig.suptitle(f"{title}: success {success}, {self.steps} steps, actions in {self.action_space} space"
                      + (f", {failures} unreachable TCP poses" if failures else ""))
         fig.tight_layout()
