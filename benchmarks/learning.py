@@ -95,6 +95,9 @@ class Profile:
     planned (None: the whole chunk, 2 frames = 8 actions for aim-small)."""
     chunk_samples: int = 1
     """PolicyConfig.chunk_samples at evaluation: chunks sampled per plan whose actions are averaged."""
+    temporal_ensemble: float | None = None
+    """PolicyConfig.temporal_ensemble at evaluation: ACT's coefficient (chunks planned every latent frame, each step
+    the weighted mean of the chunks predicting it); None: each chunk executed whole."""
     videos: int = 1
     seed: int = 0
     """TrainConfig.seed of every variant (initial weights, window order, noise): a second seed measures how much
@@ -554,6 +557,8 @@ def main() -> None:
                    help="evaluation: latent frames of each chunk executed before replanning (default: the whole chunk)")
     p.add_argument("--chunk-samples", type=int,
                    help="evaluation: chunks sampled per plan whose actions are averaged (default: the profile's)")
+    p.add_argument("--temporal-ensemble", type=float, metavar="M",
+                   help="evaluation: ACT's temporal ensembling with coefficient M, e.g. 0.01 (default: off)")
     step_limit = p.add_mutually_exclusive_group()
     step_limit.add_argument("--step-limit-factor", type=float,
                             help="evaluation: step limit = this x the longest expert episode (default: the profile's)")
@@ -612,6 +617,7 @@ def main() -> None:
                                                     ("step_limit_factor", args.step_limit_factor),
                                                     ("execute_frames", args.execute_frames),
                                                     ("chunk_samples", args.chunk_samples),
+                                                    ("temporal_ensemble", args.temporal_ensemble),
                                                     ("sampling_steps", args.sampling_steps)) if v is not None})
     gpu = torch.cuda.is_available()
     if not gpu:
@@ -626,7 +632,7 @@ def main() -> None:
         results = json.loads((out / "results.json").read_text())
         results["profile"].update(heldout_seeds=profile.heldout_seeds, train_seeds=profile.train_seeds,
                                   execute_frames=profile.execute_frames, sampling_steps=profile.sampling_steps,
-                                  chunk_samples=profile.chunk_samples,
+                                  chunk_samples=profile.chunk_samples, temporal_ensemble=profile.temporal_ensemble,
                                   step_limit_factor=profile.step_limit_factor)
         bundles = {v: latest_bundle(runs[v]) for v in variants}
     else:
@@ -737,7 +743,7 @@ def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results:
     from aim_core.eval.evaluate import EVAL_SEED_START, EvalConfig, evaluate_checkpoints  # the simulator stack
 
     policy_config = PolicyConfig(num_inference_steps=profile.sampling_steps, execute_frames=profile.execute_frames,
-                                 chunk_samples=profile.chunk_samples)
+                                 chunk_samples=profile.chunk_samples, temporal_ensemble=profile.temporal_ensemble)
     for split, seed_start, count, instructions in (("heldout", EVAL_SEED_START, profile.heldout_seeds, "unseen"),
                                                    ("train", 0, profile.train_seeds, "seen")):
         if count == 0:

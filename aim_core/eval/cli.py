@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--execute-frames", type=int, help="latent frames of each chunk to execute (default all)")
     p.add_argument("--chunk-samples", type=int, default=PolicyConfig.chunk_samples,
                    help="chunks sampled per plan (one batch) whose actions are averaged (default 1: one draw)")
+    p.add_argument("--temporal-ensemble", type=float, metavar="M",
+                   help="ACT's temporal ensembling with coefficient M (e.g. 0.01): plan every latent frame (unless "
+                        "--execute-frames) and execute each step's weighted mean over the chunks predicting it")
     p.add_argument("--robotwin-policy", metavar="DIR",
                    help="evaluate a RoboTwin policy folder (deploy_policy.py + deploy_policy.yml, e.g. policies/aim) "
                         "instead of checkpoints; its row is the folder's name")
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return robotwin_main(args, config)
     try:
         policy_config = PolicyConfig(num_inference_steps=args.steps, execute_frames=args.execute_frames,
-                                     chunk_samples=args.chunk_samples)
+                                     chunk_samples=args.chunk_samples, temporal_ensemble=args.temporal_ensemble)
         outcome = evaluate_checkpoints(checkpoints, config, policy_config)
     except (PolicyError, BundleError, ValueError) as exc:  # a broken bundle or policy: finished episodes are written
         print("aim-eval: " + " ".join(str(exc).split()), file=sys.stderr)

@@ -6,7 +6,8 @@ a latent frame equals the training cache's whole-episode encoding of that frame;
 rounded through float16 as the cache stores them. When the action queue runs dry the policy
 hands the history window (`HistoryWindow`: a training window's frames and executed actions) to
 the `ChunkSampler` and queues the first `execute_frames` latent frames' worth of the predicted
-chunk (or the mean of `chunk_samples` chunks sampled together), denormalised by the bundle's action codec
+chunk (or the mean of `chunk_samples` chunks sampled together; with `temporal_ensemble`, each step's weighted mean
+over every chunk planned while it lay ahead, ACT's temporal ensembling), denormalised by the bundle's action codec
 (a codec with relative targets adds the measured joints `obs.qpos` of the frame the chunk is planned at, or the
 measured TCP positions where the bundle acts in TCP space, `action_space`).
 Executing whole latent frames means new
@@ -56,8 +57,19 @@ class PolicyConfig:
     N draws from the flow estimates the expected chunk, cutting the sampling noise of where the arm goes
     (~1/sqrt(N)) at N times the transformer's cost (the VAE encoding, shared, is not repeated). Suits a
     task with one way to act; a task with several (left or right arm) may average them into neither."""
+    temporal_ensemble: float | None = None
+    """ACT's temporal ensembling (LeRobot's `temporal_ensemble_coeff`) with this coefficient m; None: off. Chunks
+    are then planned every `execute_frames` latent frames (1 unless given), so every control step is predicted by
+    each chunk planned while it lay ahead, and the step executes their weighted mean, weights exp(-m * i) with
+    i = 0 the oldest prediction (ACT's 0.01 weighs them almost alike; m < 0 favours the newest). Consecutive
+    chunks then blend where executing each chunk whole jumps at its boundary."""
 
     def __post_init__(self) -> None:
+        if self.temporal_ensemble is not None and not np.isfinite(self.temporal_ensemble):
+            raise ValueError(f"temporal_ensemble must be a finite coefficient, got {self.temporal_ensemble}")
+        if self.temporal_ensemble is not None and self.action_sde is not None:
+            raise ValueError("temporal_ensemble blends chunks, which a stochastic policy (action_sde) must not: "
+                             "GRPO needs the log-probability of the one chunk executed")
         if self.chunk_samples < 1:
             raise ValueError(f"chunk_samples must be >= 1, got {self.chunk_samples}")
         if self.chunk_samples > 1 and self.action_sde is not None:
@@ -86,9 +98,13 @@ class AIMPolicy:
     def __init__(self, model: AIMModel, codec: ActionCodec, vae: VideoVAE, text_encoder: TextEncoder,
                  schedule: NoiseSchedule, spec: PolicySpec, config: PolicyConfig = PolicyConfig(), name: str = "aim"):
         layout = model.config.layout
-        execute = config.execute_frames or layout.future_frames
+        ensemble = config.temporal_ensemble is not None
+        execute = config.execute_frames or (1 if ensemble else layout.future_frames)
         if not 1 <= execute <= layout.future_frames:
             raise ValueError(f"execute_frames must be in 1..{layout.future_frames} (the chunk length), got {execute}")
+        if ensemble and execute == layout.future_frames:
+            raise ValueError(f"temporal_ensemble blends overlapping chunks, but executing all {execute} latent frames "
+                             "of each leaves none: give execute_frames below the chunk length (or leave it unset)")
         if spec.frame_stride * vae.temporal != layout.actions_per_frame:
             raise ValueError(f"model expects {layout.actions_per_frame} actions per latent frame, the bundle gives "
                              f"{spec.frame_stride * vae.temporal} (stride {spec.frame_stride} x VAE {vae.temporal})")
@@ -106,6 +122,7 @@ class AIMPolicy:
         self.history = HistoryWindow(layout)
         self.action_sde = config.action_sde
         self.chunk_samples = config.chunk_samples
+        self.temporal_ensemble = config.temporal_ensemble
         self.reset()
 
     @property
@@ -155,6 +172,7 @@ class AIMPolicy:
         self._pending: list[np.ndarray] = []
         self._steps = 0
         self._queue: list[torch.Tensor] = []
+        self._plans: list[tuple[int, torch.Tensor]] = []
         self._executed: list[torch.Tensor] = []
         self._text: torch.Tensor | None = None
         self.value_images: np.ndarray | None = None
@@ -181,14 +199,30 @@ class AIMPolicy:
         chunk = self.sampler.sample(self._text.expand(n, -1, -1), frames.expand(n, -1, -1, -1, -1),
                                     None if past is None else past.expand(n, -1, -1), **stochastic,
                                     **self._prior_inputs(obs, n))
-        targets = chunk.actions.mean(0)[:self.execute_actions]
-        self._queue = list(self.codec.targets_as_actions(targets, reference))
+        targets = chunk.actions.mean(0)
+        if self.temporal_ensemble is None:
+            self._queue = list(self.codec.targets_as_actions(targets[:self.execute_actions], reference))
+        else:
+            self._queue = self._ensembled(self.codec.targets_as_actions(targets, reference))
         if chunk.trace is not None:
             self.chunks.append(ChunkRecord(self._text, frames, past, chunk.trace, chunk.value_latents,
                                            chunk.actions[0, :self.execute_actions], self._steps - 1, reference))
         if chunk.value_latents is not None:
             canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
             self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
+
+    def _ensembled(self, actions: torch.Tensor) -> list[torch.Tensor]:
+        """The next `execute_actions` steps as the weighted mean of every kept chunk's prediction of them (oldest
+        first, weights exp(-m * i)), after keeping `actions` [T, A] (the chunk just planned, as normalised actions:
+        comparable across chunks where relative targets were planned from different measured states)."""
+        start = self._steps - 1  # the control step the new chunk's first action is for
+        self._plans = [(s, a) for s, a in self._plans if s + len(a) > start] + [(start, actions)]
+        rows = []
+        for step in range(start, start + self.execute_actions):
+            predictions = torch.stack([a[step - s] for s, a in self._plans if step - s < len(a)])
+            weights = torch.exp(-self.temporal_ensemble * torch.arange(len(predictions), dtype=predictions.dtype))
+            rows.append((weights.to(predictions.device)[:, None] * predictions).sum(0) / weights.sum())
+        return rows
 
     @property
     def action_space(self) -> str:

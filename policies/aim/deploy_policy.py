@@ -38,6 +38,7 @@ def get_model(usr_args):
     config = PolicyConfig(num_inference_steps=usr_args.get("sampling_steps"),
                           execute_frames=usr_args.get("execute_frames"),
                           chunk_samples=usr_args.get("chunk_samples") or PolicyConfig.chunk_samples,
+                          temporal_ensemble=usr_args.get("temporal_ensemble"),
                           precision=usr_args.get("precision") or "fp32")
     return AIMPolicy.from_pretrained(checkpoint, config, device=usr_args.get("device") or "cpu",
                                      name=usr_args.get("policy_name") or "aim")

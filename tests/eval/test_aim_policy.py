@@ -145,3 +145,46 @@ def test_relative_targets_are_commanded_from_the_measured_joints(parts):
     np.testing.assert_allclose(moved[:4] - still[:4], np.broadcast_to(shift, (4, 16)), atol=1e-5)
     torch.testing.assert_close(past_still[0], codec.normalize(torch.from_numpy(still[:4])), atol=1e-5, rtol=0)
     torch.testing.assert_close(past_moved[0], codec.normalize(torch.from_numpy(moved[:4])), atol=1e-5, rtol=0)
+
+
+def test_temporal_ensemble_executes_the_weighted_mean_of_overlapping_chunks(parts):
+    """ACT's temporal ensembling: chunks are planned every latent frame, and a step two chunks predict executes
+    their mean weighted exp(-m * i) (i = 0 the older), compared as absolute commands: with relative targets each
+    chunk is moved by the joints measured when it was planned, which differ here from frame to frame."""
+    model, _, encoders = parts
+    codec = ActionCodec(action_dim=16, relative_targets=True)
+    codec.set_stats(ActionStats((-1.0,) * 16, (2.0,) * 16, 100), ActionStats((-0.2,) * 16, (0.2,) * 16, 100))
+    m = 0.7
+    policy = AIMPolicy(model, codec, encoders.vae, encoders.text, NoiseSchedule(), SPEC,
+                       PolicyConfig(num_inference_steps=2, temporal_ensemble=m))
+    plans = []
+    sample = policy.sampler.sample
+    policy.sampler.sample = lambda text, obs, past, **kw: plans.append(sample(text, obs, past, **kw)) or plans[-1]
+    commands, references = [], []
+    for t in range(12):
+        obs = _obs(t)
+        qpos = np.full(16, 0.05 * t, np.float32)
+        references.append(torch.from_numpy(qpos))
+        commands.append(policy.select_action(Observation(obs.images, qpos, obs.instruction, t)))
+    assert len(plans) == 3  # one plan per latent frame (t = 0, 4, 8), not one per chunk of 2 frames
+    absolute = [codec.targets_as_actions(plan.actions[0], references[4 * i]) for i, plan in enumerate(plans)]
+    weights = np.exp(-m * np.arange(2))
+    expected = [absolute[0][t] for t in range(4)]
+    expected += [(weights[0] * absolute[i - 1][4 + k] + weights[1] * absolute[i][k]) / weights.sum()
+                 for i in (1, 2) for k in range(4)]
+    np.testing.assert_allclose(np.stack(commands), codec.denormalize(torch.stack(expected)).numpy(),
+                               rtol=1e-5, atol=1e-5)
+    assert not np.allclose(commands[4], codec.denormalize(absolute[1][0]).numpy(), atol=1e-3)  # blended, not newest
+    policy.reset()
+    np.testing.assert_array_equal(policy.select_action(_obs(0)), commands[0])  # no chunk of the last episode kept
+
+
+def test_temporal_ensemble_is_refused_where_it_cannot_apply(parts):
+    from aim_core.inference.sampler import FlowSDE
+
+    with pytest.raises(ValueError, match="overlapping chunks"):
+        make_policy(parts, temporal_ensemble=0.01, execute_frames=2)
+    with pytest.raises(ValueError, match="finite"):
+        PolicyConfig(temporal_ensemble=float("nan"))
+    with pytest.raises(ValueError, match="log-probability"):
+        PolicyConfig(temporal_ensemble=0.01, action_sde=FlowSDE(noise_level=0.5, steps=(0,)))

@@ -45,6 +45,8 @@ def test_bad_worker_counts_are_refused(tmp_path, capsys):
     assert "one process" in capsys.readouterr().err
     assert aim_eval(["--tasks", "click_bell", "--out", str(tmp_path / "x"), "--chunk-samples", "0"]) == 2
     assert "chunk_samples must be >= 1" in capsys.readouterr().err
+    assert aim_eval(["--tasks", "click_bell", "--out", str(tmp_path / "x"), "--temporal-ensemble", "inf"]) == 2
+    assert "temporal_ensemble must be a finite coefficient" in capsys.readouterr().err
 
 
 @pytest.mark.slow

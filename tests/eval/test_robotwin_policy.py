@@ -283,7 +283,8 @@ def test_aim_ships_as_a_robotwin_policy_folder(tmp_path, capsys):
                                                        "action_prior_grippers": True})).checkpoint
     out = tmp_path / "out"
     code = cli.main(["--robotwin-policy", str(POLICIES / "aim"), "--policy-arg", f"checkpoint={bundle}",
-                     "--policy-arg", "sampling_steps=1", "--policy-arg", "chunk_samples=2", "--sim-from", str(bundle), "--tasks", TASK,
+                     "--policy-arg", "sampling_steps=1", "--policy-arg", "chunk_samples=2",
+                     "--policy-arg", "temporal_ensemble=0.01", "--sim-from", str(bundle), "--tasks", TASK,
                      "--settings", "easy", "--episodes", "1", "--step-limit-factor", "0.05", "--videos", "0",
                      "--no-reference", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
