@@ -28,6 +28,7 @@ from diffusers.models.autoencoders.autoencoder_kl_wan import WanCausalConv3d, pa
 from diffusers.utils import is_accelerate_available
 
 from aim_core.models.frozen_module import FrozenModule
+from aim_core.models.onednn_conv import use_onednn_conv3d
 
 WAN22_TI2V_5B_VAE_CONFIG: dict = {
     "base_dim": 160,
@@ -102,7 +103,7 @@ class VideoVAE(FrozenModule):
     """
 
     def __init__(self, model: AutoencoderKLWan):
-        super().__init__(model)
+        super().__init__(use_onednn_conv3d(model))  # one video at a time: PyTorch's batch-1 conv3d is its slow one
         cfg = model.config
         self.spatial = int(cfg.scale_factor_spatial)
         self.temporal = int(cfg.scale_factor_temporal)
