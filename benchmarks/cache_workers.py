@@ -1,11 +1,13 @@
-"""Latent cache in worker processes (`build_latent_cache(workers=N)`): speed-up over one process, same bytes.
+"""Latent cache builds: in worker processes (`build_latent_cache(workers=N)`), and with the VAE's batch-1 3D
+convolutions through oneDNN (`aim_core.models.onednn_conv`) or through PyTorch's own choice, its slow kernel.
 
 Builds the latent cache of the first `--episodes` demonstrations of a dataset with a run's encoders,
-once per worker count, each into a fresh cache folder, one after the other in this process (so the
-ratios come from one run), and checks that every build wrote the same latents as the first.
+once per kernel and worker count, each into a fresh cache folder, one after the other in this process (so the
+ratios come from one run), and checks that every build wrote the same latents as the first (the two kernels round
+differently: their largest difference is reported).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/cache_workers.py --dataset data/learning/medium/dataset.zarr \
-        --encoders benchmarks/out/learning-medium/runs/aim/encoders --episodes 8 --workers 1,2
+        --encoders benchmarks/out/learning-medium/runs/aim/encoders --episodes 8 --workers 1,2 --kernels pytorch,onednn
 """
 from __future__ import annotations
 
@@ -36,32 +38,41 @@ def main() -> None:
     p.add_argument("--encoders", required=True, help="a run's encoders/ folder (vae/, text_encoder/, tokenizer/)")
     p.add_argument("--episodes", type=int, default=8, help="demonstrations encoded per build")
     p.add_argument("--workers", default="1,2", help="worker counts, comma-separated (the first is the reference)")
+    p.add_argument("--kernels", default="onednn",
+                   help="conv3d kernels, comma-separated: onednn (ours), pytorch (oneDNN switched off: slow_conv3d)")
     p.add_argument("--camera-hw", type=int, nargs=2, default=(96, 128), help="views resized to H W (the medium profile's)")
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
+    if "pytorch" in args.kernels.split(",") and counts != [1]:
+        raise SystemExit("--kernels pytorch needs --workers 1 (spawned workers start with oneDNN enabled)")
     torch.set_num_threads(1)
     vae, text = VideoVAE.from_pretrained(args.encoders), TextEncoder.from_pretrained(args.encoders)
     config = LatentCacheConfig(camera_hw=tuple(args.camera_hw))
     rows, reference = [], None
     with tempfile.TemporaryDirectory() as tmp:
-        for workers in counts:
-            cache = Path(tmp) / f"cache-{workers}.zarr"
-            clock = time.perf_counter()
-            report = build_latent_cache(args.dataset, vae, text, config, cache=cache, progress=False,
-                                        max_episodes=args.episodes, workers=workers)
-            seconds = time.perf_counter() - clock
-            built = latents(cache, report.built)
-            reference = reference or built
-            same = built.keys() == reference.keys() and all(np.array_equal(built[k], reference[k]) for k in built)
-            rows.append({"workers": workers, "episodes": len(report.built), "seconds": seconds,
-                         "s_per_episode": seconds / max(1, len(report.built)), "same_latents": same})
+        for kernel in args.kernels.split(","):
+            for workers in counts:
+                cache = Path(tmp) / f"cache-{kernel}-{workers}.zarr"
+                clock = time.perf_counter()
+                with torch.backends.mkldnn.flags(enabled=kernel == "onednn"):
+                    report = build_latent_cache(args.dataset, vae, text, config, cache=cache, progress=False,
+                                                max_episodes=args.episodes, workers=workers)
+                seconds = time.perf_counter() - clock
+                built = latents(cache, report.built)
+                reference = reference or built
+                same = built.keys() == reference.keys() and all(np.array_equal(built[k], reference[k]) for k in built)
+                diff = max(float(np.abs(built[k].astype(np.float32) - reference[k]).max()) for k in built)
+                rows.append({"kernel": kernel, "workers": workers, "episodes": len(report.built), "seconds": seconds,
+                             "s_per_episode": seconds / max(1, len(report.built)), "same_latents": same,
+                             "max_latent_difference": diff})
     base = rows[0]["seconds"]
-    print("| workers | episodes | seconds | s / episode | speed-up | same latents as the first |")
-    print("|---|---|---|---|---|---|")
+    print("| conv3d kernel | workers | episodes | seconds | s / episode | speed-up | same latents as the first "
+          "(largest difference) |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['workers']} | {r['episodes']} | {r['seconds']:.1f} | {r['s_per_episode']:.2f} | "
-              f"{base / r['seconds']:.2f}x | {r['same_latents']} |")
+        print(f"| {r['kernel']} | {r['workers']} | {r['episodes']} | {r['seconds']:.1f} | {r['s_per_episode']:.2f} | "
+              f"{base / r['seconds']:.2f}x | {r['same_latents']} ({r['max_latent_difference']:.2g}) |")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
 

@@ -12,7 +12,7 @@ over every chunk planned while it lay ahead, ACT's temporal ensembling), denorma
 measured TCP positions where the bundle acts in TCP space, `action_space`).
 Executing whole latent frames means new
 observations always complete whole latent frames. The first predicted value map of each chunk is
-kept as colour images (`value_images`) for evaluation videos.
+kept for evaluation videos, decoded to colour images (`value_images`) only when read (a filmed episode).
 
 With `PolicyConfig(action_sde=FlowSDE(...))` the policy is stochastic (Stage II rollouts): chunks are
 sampled with Gaussian action steps and every planned chunk is kept in `chunks` as a `ChunkRecord`
@@ -175,7 +175,8 @@ class AIMPolicy:
         self._plans: list[tuple[int, torch.Tensor]] = []
         self._executed: list[torch.Tensor] = []
         self._text: torch.Tensor | None = None
-        self.value_images: np.ndarray | None = None
+        self._value_latents: torch.Tensor | None = None
+        self._value_images: np.ndarray | None = None
         self.chunks: list[ChunkRecord] = []
 
     def _canvas(self, images: np.ndarray) -> np.ndarray:
@@ -207,9 +208,18 @@ class AIMPolicy:
         if chunk.trace is not None:
             self.chunks.append(ChunkRecord(self._text, frames, past, chunk.trace, chunk.value_latents,
                                            chunk.actions[0, :self.execute_actions], self._steps - 1, reference))
-        if chunk.value_latents is not None:
-            canvas = self.vae.decode(chunk.value_latents[:1, :, :1], stream="value")[0, 0].cpu().numpy()
-            self.value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
+        self._value_latents = chunk.value_latents[:1, :, :1] if chunk.value_latents is not None else None
+        self._value_images = None
+
+    @property
+    def value_images(self) -> np.ndarray | None:
+        """The latest chunk's first predicted value map as colour images [3, h, w, 3] uint8 (None before the first
+        plan, or where the model predicts none), decoded by the VAE on the first read after each plan: only a
+        filmed episode pays for the decoding."""
+        if self._value_images is None and self._value_latents is not None:
+            canvas = self.vae.decode(self._value_latents, stream="value")[0, 0].cpu().numpy()
+            self._value_images = unpack_canvas(canvas, CanvasLayout((canvas.shape[0] // 2, canvas.shape[1] // 2)))
+        return self._value_images
 
     def _ensembled(self, actions: torch.Tensor) -> list[torch.Tensor]:
         """The next `execute_actions` steps as the weighted mean of every kept chunk's prediction of them (oldest

@@ -3,7 +3,7 @@
 PyTorch (2.13, CPU) runs a `conv3d` with a batch of one through `slow_conv3d` (im2col and a GEMM) and only larger
 batches through oneDNN. The VAE encodes and decodes one video at a time (the latent cache an episode, a policy its
 own camera stream), so nearly all of its time went there: the small VAE's 3x3x3 convolutions of 192x256 canvases ran
-about 10x slower than oneDNN's kernel for the same shapes (PLATFORM_NOTES, benchmarks/RESULTS.md). `use_onednn_conv3d`
+about 10x slower than oneDNN's kernel for the same shapes (benchmarks/RESULTS.md, "oneDNN"). `use_onednn_conv3d`
 gives every `nn.Conv3d` in a module a class whose convolution calls `aten.mkldnn_convolution` for exactly those calls
 (CPU, float32 or bfloat16, a batch of one, numeric padding, oneDNN enabled); every other call, and every call on a
 GPU, is PyTorch's own. The weights, `state_dict` and saved files are unchanged; the modules pickle by class name (the

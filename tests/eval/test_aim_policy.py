@@ -188,3 +188,22 @@ def test_temporal_ensemble_is_refused_where_it_cannot_apply(parts):
         PolicyConfig(temporal_ensemble=float("nan"))
     with pytest.raises(ValueError, match="log-probability"):
         PolicyConfig(temporal_ensemble=0.01, action_sde=FlowSDE(noise_level=0.5, steps=(0,)))
+
+
+def test_value_maps_are_decoded_only_when_read(parts):
+    """Only a filmed episode reads `value_images`: planning keeps the predicted value latents, the first read after
+    a plan decodes them once, a new plan replaces them."""
+    policy = make_policy(parts, execute_frames=1)
+    decoded = []
+    decode = policy.vae.decode
+    policy.vae.decode = lambda latents, stream="rgb": decoded.append(stream) or decode(latents, stream)
+    try:
+        for t in range(4):
+            policy.select_action(_obs(t))
+        assert decoded == []
+        images = policy.value_images
+        assert policy.value_images is images and decoded == ["value"]
+        policy.select_action(_obs(4))  # plans again
+        assert policy.value_images is not images and decoded == ["value", "value"]
+    finally:
+        policy.vae.decode = decode
