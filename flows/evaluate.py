@@ -148,7 +148,7 @@ def evaluate(
         progress.finish(f"failed: {type(exc).__name__}: {exc}")
         raise
     progress.finish("every policy evaluated on every pair")
-    outcome = write_outcome(config, pairs)
+    outcome = write_outcome(config, pairs, policy_config if checkpoints else None)
     summary = summary_rates(outcome.results)
     create_table_artifact([{"policy": p, **{k: round(100 * v, 1) for k, v in row.items()}} for p, row in summary.items()],
                           key="evaluate-summary", description="Success rate (%) per setting, mean over tasks")

@@ -287,30 +287,34 @@ def with_references(config: EvalConfig, policies: dict[str, PolicyFactory]) -> d
     return {name: policy_row(factory) for name, factory in policies.items()}
 
 
-def write_outcome(config: EvalConfig, pairs: dict[str, PairOutcome]) -> EvalOutcome:
+def write_outcome(config: EvalConfig, pairs: dict[str, PairOutcome], policy: PolicyConfig | None = None
+                  ) -> EvalOutcome:
     """Success tables (CSV, markdown, PNG), episodes.json and seeds.json of an evaluation (also of one a
-    failing policy stopped: the pairs then hold the episodes that finished)."""
+    failing policy stopped: the pairs then hold the episodes that finished); with `policy`, the AIM rows' sampling
+    settings are stated under the protocol."""
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pairs = {key: p for key, p in pairs.items() if p.results}
     results = [r for p in pairs.values() for r in p.results]
     reports = write_reports(results, out)
-    reports.markdown.write_text(reports.markdown.read_text().rstrip("\n") + "\n\n" + config.protocol() + "\n")
+    settings = [config.protocol()] + ([policy.describe()] if policy is not None else [])
+    reports.markdown.write_text(reports.markdown.read_text().rstrip("\n") + "\n\n" + "\n".join(settings) + "\n")
     (out / "episodes.json").write_text(json.dumps([asdict(r) for r in results], indent=1))
     seeds = {key: p.seeds for key, p in pairs.items()}
     (out / "seeds.json").write_text(json.dumps(
         {"protocol": config.protocol(), "sim": config.sim.to_dict(),
+         **({"policy": policy.describe()} if policy is not None else {}),
          **{key: {"seeds": p.seeds, "step_limit": p.step_limit} for key, p in pairs.items()}}, indent=1))
     return EvalOutcome(results=results, reports=reports, videos=[v for p in pairs.values() for v in p.videos],
                        seeds=seeds, traces=[t for p in pairs.values() for t in p.traces])
 
 
 def evaluate_rows(config: EvalConfig, rows_for: Callable[[str, str], dict[str, RowRunner]], row_count: int,
-                  pool: ProcessPoolExecutor | None = None) -> EvalOutcome:
+                  pool: ProcessPoolExecutor | None = None, policy: PolicyConfig | None = None) -> EvalOutcome:
     """Play the rows `rows_for(task, setting)` (`row_count` of them) on the evaluation seeds of every task
     and setting, here or in `pool`'s workers (which hold the same rows); write tables and videos. A
     `PolicyError` is raised after the episodes that finished before it are written, with the output
-    folder named."""
+    folder named. `policy`: the AIM rows' settings, stated in the report (`write_outcome`)."""
     Path(config.out_dir).mkdir(parents=True, exist_ok=True)
     env = TaskEnv(config.sim)
     pairs: dict[str, PairOutcome] = {}
@@ -328,12 +332,12 @@ def evaluate_rows(config: EvalConfig, rows_for: Callable[[str, str], dict[str, R
     except PolicyError as exc:
         kept = sum(len(p.results) for p in pairs.values())
         if kept:
-            write_outcome(config, pairs)
+            write_outcome(config, pairs, policy)
             raise PolicyError(f"{exc} (the {kept} episodes finished before it are written to {config.out_dir})") from exc
         raise
     finally:
         env.close()
-    return write_outcome(config, pairs)
+    return write_outcome(config, pairs, policy)
 
 
 def evaluate_policies(config: EvalConfig, policies: dict[str, PolicyFactory]) -> EvalOutcome:
@@ -375,7 +379,8 @@ def evaluate_checkpoints(checkpoints: dict[str, str | Path], config: EvalConfig,
     process or in `config.workers` processes."""
     rows = checkpoint_rows(checkpoints, config, policy_config)  # loaded here with workers too: fails early
     with worker_pool(checkpoints, config, policy_config) as pool:
-        return evaluate_rows(config, lambda task, setting: rows, len(rows), pool)
+        return evaluate_rows(config, lambda task, setting: rows, len(rows), pool,
+                             policy_config if checkpoints else None)
 
 
 @contextmanager

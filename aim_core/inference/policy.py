@@ -76,6 +76,19 @@ class PolicyConfig:
             raise ValueError("chunk_samples > 1 averages chunks, which a stochastic policy (action_sde) must not: "
                              "GRPO needs the log-probability of the one chunk executed")
 
+    def describe(self) -> str:
+        """One line for an evaluation's report: how the AIM rows sampled and executed their chunks."""
+        steps = self.num_inference_steps or "the bundle's"
+        frames = self.execute_frames or (1 if self.temporal_ensemble is not None else None)
+        execute = f"{frames} latent frame(s) of each chunk executed" if frames else "each chunk executed whole"
+        parts = [f"{steps} denoising steps per chunk", execute,
+                 f"the mean of {self.chunk_samples} chunks per plan" if self.chunk_samples > 1 else "one chunk per plan"]
+        if self.temporal_ensemble is not None:
+            parts.append(f"temporal ensembling, m = {self.temporal_ensemble:g}")
+        if self.action_sde is not None:
+            parts.append(f"stochastic action steps ({self.action_sde})")
+        return f"AIM rows: {', '.join(parts)}; noise seed {self.seed}, {self.precision}."
+
 
 @dataclass
 class ChunkRecord:

@@ -190,6 +190,14 @@ def test_temporal_ensemble_is_refused_where_it_cannot_apply(parts):
         PolicyConfig(temporal_ensemble=0.01, action_sde=FlowSDE(noise_level=0.5, steps=(0,)))
 
 
+def test_policy_settings_are_described_for_reports():
+    assert PolicyConfig().describe() == ("AIM rows: the bundle's denoising steps per chunk, each chunk executed whole, "
+                                         "one chunk per plan; noise seed 0, fp32.")
+    assert PolicyConfig(num_inference_steps=4, chunk_samples=4, temporal_ensemble=0.01).describe() == (
+        "AIM rows: 4 denoising steps per chunk, 1 latent frame(s) of each chunk executed, the mean of 4 chunks per "
+        "plan, temporal ensembling, m = 0.01; noise seed 0, fp32.")
+
+
 def test_value_maps_are_decoded_only_when_read(parts):
     """Only a filmed episode reads `value_images`: planning keeps the predicted value latents, the first read after
     a plan decodes them once, a new plan replaces them."""

@@ -31,6 +31,9 @@ def test_two_worker_processes_give_the_episodes_of_one(tmp_path):
     assert all(r[3] == limit for r in rows) and not any(r[2] for r in rows)  # 0.4 x the expert: all cut short
     assert any(r[4] for r in rows if r[0] == "aim"), "the random policy should move an arm"
     assert pooled.seeds == serial.seeds and len(serial.seeds["click_bell/easy"]) == 3
+    stated = "AIM rows: the bundle's denoising steps per chunk, each chunk executed whole, one chunk per plan"
+    assert stated in (tmp_path / "one" / "success.md").read_text()  # under the protocol: how the AIM rows sampled
+    assert json.loads((tmp_path / "one" / "seeds.json").read_text())["policy"].startswith(stated)
     assert sorted(p.name for p in pooled.videos) == sorted(p.name for p in serial.videos)
     assert all(p.stat().st_size > 0 for p in pooled.videos) and len(pooled.videos) == 3  # one per row
 

@@ -32,6 +32,7 @@ def test_evaluate_runs_a_robotwin_policy_folder_beside_the_references(prefect_ap
     assert result["summary"]["replay"]["easy"] == 1.0
     assert "finished at 3/3 episodes" in _artifact("evaluate-progress").description
     assert "Protocol: RoboTwin 2.0" in (out / "success.md").read_text()
+    assert "AIM rows" not in (out / "success.md").read_text()  # no bundle evaluated: no sampling settings to state
     alone = evaluate(tasks=[TASK], out_dir=str(tmp_path / "alone"), settings=["easy"], episodes=1, videos=0,
                      image_size=SIM.image_size, step_limit_factor=1.5, robotwin_policy=str(folder),
                      policy_args={"actions": str(actions)}, reference_policies=False)
