@@ -56,6 +56,7 @@ def evaluate(
     videos: int = EvalConfig.videos,
     reference_policies: bool = True,
     sampling_steps: int | None = None,
+    execute_frames: int | None = PolicyConfig.execute_frames,
     chunk_samples: int = PolicyConfig.chunk_samples,
     temporal_ensemble: float | None = PolicyConfig.temporal_ensemble,
     image_size: tuple[int, int] | None = None,
@@ -88,6 +89,8 @@ def evaluate(
         reference_policies: Add the reference rows "expert" (the scripted expert's recorded actions
             replayed: a ceiling) and "hold" (keeps the start posture: a floor).
         sampling_steps: Denoising steps of the AIM policies; null: each bundle's own.
+        execute_frames: Latent frames of each chunk the AIM policies execute before planning again; null: the
+            whole chunk (1 with temporal_ensemble).
         chunk_samples: Chunks each AIM policy samples per plan (one batch) and averages; 1: a single draw.
         temporal_ensemble: ACT's temporal ensembling coefficient (e.g. 0.01): plan every latent frame and execute
             each step's weighted mean over the chunks that predict it; null: each chunk executed whole.
@@ -107,8 +110,8 @@ def evaluate(
     config = EvalConfig(tasks=list(tasks), out_dir=out_dir, settings=list(settings), episodes=episodes,
                         seed_start=seed_start, step_limit_factor=step_limit_factor, instruction_type=instruction_type,
                         videos=videos, reference_policies=reference_policies, sim=sim, workers=workers)
-    policy_config = PolicyConfig(num_inference_steps=sampling_steps, chunk_samples=chunk_samples,
-                                 temporal_ensemble=temporal_ensemble)
+    policy_config = PolicyConfig(num_inference_steps=sampling_steps, execute_frames=execute_frames,
+                                 chunk_samples=chunk_samples, temporal_ensemble=temporal_ensemble)
     if not checkpoints and not reference_policies and not robotwin_policy:
         raise ValueError("nothing to evaluate: give a checkpoint or a robotwin_policy, or keep reference_policies=True")
     if robotwin_policy:

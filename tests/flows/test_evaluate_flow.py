@@ -39,6 +39,23 @@ def test_evaluate_runs_a_robotwin_policy_folder_beside_the_references(prefect_ap
     assert alone["summary"] == {"replay": {"easy": 1.0, "average": 1.0}}  # the folder is a row of its own, with no others
 
 
+def test_evaluate_samples_the_bundle_as_its_parameters_say_and_reports_how(prefect_api, tmp_path):
+    """The deployment's sampling parameters reach the AIM policy: one episode of a tiny random bundle, ensembled."""
+    from flows.evaluate import evaluate
+    from tests.training.test_grpo import make_bundle  # a tiny random-weight bundle (32x48 cameras)
+
+    out = tmp_path / "eval"
+    evaluate(tasks=["click_bell"], out_dir=str(out), checkpoint=str(make_bundle(tmp_path)), settings=["easy"],
+             episodes=1, videos=0, step_limit_factor=0.05, reference_policies=False, sampling_steps=1,
+             execute_frames=1, temporal_ensemble=0.01)
+    assert [e["policy"] for e in json.loads((out / "episodes.json").read_text())] == ["aim"]
+    assert ("AIM rows: 1 denoising steps per chunk, 1 latent frame(s) of each chunk executed, one chunk per plan, "
+            "temporal ensembling, m = 0.01") in (out / "success.md").read_text()
+    with pytest.raises(ValueError, match="overlapping chunks"):  # a bundle with 2-frame chunks executed whole
+        evaluate(tasks=["click_bell"], out_dir=str(tmp_path / "bad"), checkpoint=str(make_bundle(tmp_path / "b")),
+                 settings=["easy"], episodes=1, execute_frames=2, temporal_ensemble=0.01)
+
+
 def test_a_folder_named_like_a_reference_row_is_refused(prefect_api, tmp_path):
     from flows.evaluate import evaluate
 
