@@ -43,15 +43,17 @@ def main() -> None:
     p.add_argument("--camera-hw", type=int, nargs=2, default=(96, 128), help="views resized to H W (the medium profile's)")
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args()
-    counts = [int(w) for w in args.workers.split(",")]
-    if "pytorch" in args.kernels.split(",") and counts != [1]:
+    counts, kernels = [int(w) for w in args.workers.split(",")], args.kernels.split(",")
+    if not set(kernels) <= {"onednn", "pytorch"}:
+        raise SystemExit(f"--kernels: unknown {sorted(set(kernels) - {'onednn', 'pytorch'})}; choose onednn, pytorch")
+    if "pytorch" in kernels and counts != [1]:
         raise SystemExit("--kernels pytorch needs --workers 1 (spawned workers start with oneDNN enabled)")
     torch.set_num_threads(1)
     vae, text = VideoVAE.from_pretrained(args.encoders), TextEncoder.from_pretrained(args.encoders)
     config = LatentCacheConfig(camera_hw=tuple(args.camera_hw))
     rows, reference = [], None
     with tempfile.TemporaryDirectory() as tmp:
-        for kernel in args.kernels.split(","):
+        for kernel in kernels:
             for workers in counts:
                 cache = Path(tmp) / f"cache-{kernel}-{workers}.zarr"
                 clock = time.perf_counter()

@@ -38,13 +38,13 @@ def replay(policy: AIMPolicy, episodes: list) -> tuple[float, float, float]:
     for episode in episodes:
         policy.reset()
         last = None
-        for obs, action in episode:
-            queued = len(policy.queued_actions())  # 0: this call plans a new chunk
+        for t, (obs, action) in enumerate(episode):
             command = policy.select_action(obs)
             policy.observe_executed(action)
             steps += 1
-            if last is not None:
-                (at_plan if queued == 0 else elsewhere).append(float(np.abs(command - last).mean()))
+            if last is not None:  # a chunk is planned every execute_actions steps, from step 0
+                starts = t % policy.execute_actions == 0
+                (at_plan if starts else elsewhere).append(float(np.abs(command - last).mean()))
             last = command
     return (time.perf_counter() - clock) / steps, float(np.mean(at_plan)), float(np.mean(elsewhere))
 
@@ -64,13 +64,13 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"policy_step.py: unknown settings {unknown}; choose from {', '.join(SETTINGS)}")
     torch.set_num_threads(1)
-    policy = AIMPolicy.from_pretrained(args.checkpoint)
+    policies = {s: AIMPolicy.from_pretrained(args.checkpoint, PolicyConfig(
+        temporal_ensemble=args.ensemble if s == "ensemble" else None)) for s in settings}
     recorded = complete_episodes(open_dataset(args.episodes))[:args.count]
-    episodes = [observations(e, args.steps, policy.action_space) for e in recorded]
+    action_space = next(iter(policies.values())).action_space
+    episodes = [observations(e, args.steps, action_space) for e in recorded]
     rows = []
-    for setting in settings:
-        config = PolicyConfig(temporal_ensemble=args.ensemble if setting == "ensemble" else None)
-        policy = AIMPolicy.from_pretrained(args.checkpoint, config)
+    for setting, policy in policies.items():
         with torch.backends.mkldnn.flags(enabled=setting != "pytorch"):
             seconds, at_plan, elsewhere = replay(policy, episodes)
         rows.append({"setting": setting, "s_per_step": seconds, "change_at_chunk_start": at_plan,

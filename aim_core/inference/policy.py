@@ -76,10 +76,15 @@ class PolicyConfig:
             raise ValueError("chunk_samples > 1 averages chunks, which a stochastic policy (action_sde) must not: "
                              "GRPO needs the log-probability of the one chunk executed")
 
+    def frames_executed(self, chunk_frames: int | None) -> int | None:
+        """Latent frames executed per plan for chunks of `chunk_frames`: `execute_frames`, else 1 with temporal
+        ensembling (whose chunks must overlap), else the whole chunk (None where its length is not known)."""
+        return self.execute_frames or (1 if self.temporal_ensemble is not None else chunk_frames)
+
     def describe(self) -> str:
         """One line for an evaluation's report: how the AIM rows sampled and executed their chunks."""
         steps = self.num_inference_steps or "the bundle's"
-        frames = self.execute_frames or (1 if self.temporal_ensemble is not None else None)
+        frames = self.frames_executed(None)
         execute = f"{frames} latent frame(s) of each chunk executed" if frames else "each chunk executed whole"
         parts = [f"{steps} denoising steps per chunk", execute,
                  f"the mean of {self.chunk_samples} chunks per plan" if self.chunk_samples > 1 else "one chunk per plan"]
@@ -111,11 +116,10 @@ class AIMPolicy:
     def __init__(self, model: AIMModel, codec: ActionCodec, vae: VideoVAE, text_encoder: TextEncoder,
                  schedule: NoiseSchedule, spec: PolicySpec, config: PolicyConfig = PolicyConfig(), name: str = "aim"):
         layout = model.config.layout
-        ensemble = config.temporal_ensemble is not None
-        execute = config.execute_frames or (1 if ensemble else layout.future_frames)
+        execute = config.frames_executed(layout.future_frames)
         if not 1 <= execute <= layout.future_frames:
             raise ValueError(f"execute_frames must be in 1..{layout.future_frames} (the chunk length), got {execute}")
-        if ensemble and execute == layout.future_frames:
+        if config.temporal_ensemble is not None and execute == layout.future_frames:
             raise ValueError(f"temporal_ensemble blends overlapping chunks, but executing all {execute} latent frames "
                              "of each leaves none: give execute_frames below the chunk length (or leave it unset)")
         if spec.frame_stride * vae.temporal != layout.actions_per_frame:
