@@ -124,6 +124,8 @@ class Profile:
     """AIMConfig.action_prior_pixels of every variant ((0, 0): the prior reads the current latent frame)."""
     action_prior_grippers: bool = False
     """AIMConfig.action_prior_grippers of every variant (False: the prior reads no gripper positions)."""
+    action_prior_openings: bool = False
+    """AIMConfig.action_prior_openings of every variant (False: the prior reads no measured gripper openings)."""
     history_frames: int | None = None
     """Latent frames of history per window (None: aim-small's 2, i.e. 8 recorded steps)."""
     plan_from_noise: float = 0.25
@@ -276,6 +278,7 @@ def train_config(profile: Profile, dataset: Path, out: Path, variant: str, cache
                                         "action_prior_objects": profile.action_prior_objects,
                                         "action_prior_pixels": profile.action_prior_pixels,
                                         "action_prior_grippers": profile.action_prior_grippers,
+                                        "action_prior_openings": profile.action_prior_openings,
                                         **({"layout": asdict(replace(aim_small_config().layout,
                                                               history_frames=profile.history_frames))}
                                            if profile.history_frames else {})},
@@ -544,6 +547,9 @@ def main() -> None:
                         "(0 0: the current latent frame)")
     p.add_argument("--action-prior-grippers", action="store_true", default=None,
                    help="set AIMConfig.action_prior_grippers: the prior also reads both grippers' positions")
+    p.add_argument("--action-prior-openings", action="store_true", default=None,
+                   help="set AIMConfig.action_prior_openings: the prior also reads both grippers' measured openings "
+                        "(with --action-prior-grippers)")
     p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
@@ -607,6 +613,7 @@ def main() -> None:
                                                     ("action_prior_pixels", args.action_prior_pixels and
                                                      tuple(args.action_prior_pixels)),
                                                     ("action_prior_grippers", args.action_prior_grippers),
+                                                    ("action_prior_openings", args.action_prior_openings),
                                                     ("history_frames", args.history_frames),
                                                     ("plan_from_noise", args.plan_from_noise),
                                                     ("history_noise", args.history_noise),
@@ -619,6 +626,9 @@ def main() -> None:
                                                     ("chunk_samples", args.chunk_samples),
                                                     ("temporal_ensemble", args.temporal_ensemble),
                                                     ("sampling_steps", args.sampling_steps)) if v is not None})
+    if profile.action_prior_openings and not profile.action_prior_grippers:
+        p.error("--action-prior-openings: the openings are read with the grippers' positions; "
+                "add --action-prior-grippers")
     gpu = torch.cuda.is_available()
     if not gpu:
         torch.set_num_threads(1)

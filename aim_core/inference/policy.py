@@ -35,7 +35,7 @@ from aim_core.inference.rollout import ActionTrace, ChunkSampler, HistoryWindow,
 from aim_core.inference.sampler import FlowSDE
 from aim_core.models.action_codec import ActionCodec
 from aim_core.models.aim_model import AIMModel
-from aim_core.models.embeddings import gripper_positions
+from aim_core.models.embeddings import gripper_state
 from aim_core.models.schedule import NoiseSchedule
 from aim_core.models.text import TextEncoder
 from aim_core.models.vae import VideoVAE
@@ -269,8 +269,8 @@ class AIMPolicy:
 
     def _prior_inputs(self, obs: Observation, n: int) -> dict[str, torch.Tensor | None]:
         """`AIMBatch.prior_inputs` of `obs` for `n` chunks: the head camera's view [n, 3, h, w] where the action prior
-        reads pixels (`AIMConfig.action_prior_pixels`), the grippers' positions [n, 2, 3] where it reads them
-        (`AIMConfig.action_prior_grippers`), else None."""
+        reads pixels (`AIMConfig.action_prior_pixels`), the grippers' state [n, 2, 3 or 4] where it reads them
+        (`AIMConfig.action_prior_grippers`, `action_prior_openings`), else None."""
         config, head, grippers = self.model.config, None, None
         if any(config.action_prior_pixels):
             head = torch.from_numpy(head_camera_view(obs.images[HEAD_CAMERA], config.action_prior_pixels))
@@ -280,7 +280,8 @@ class AIMPolicy:
                 raise ValueError("this policy's action prior reads the grippers' poses "
                                  "(AIMConfig.action_prior_grippers) but the observation has none: give "
                                  "Observation.ee_pose (pipeline.sim.TaskEnv does)")
-            grippers = gripper_positions(obs.ee_pose).to(self.device)[None].expand(n, -1, -1)
+            openings = obs.qpos if config.action_prior_openings else None
+            grippers = gripper_state(obs.ee_pose, openings).to(self.device)[None].expand(n, -1, -1)
         return {"head_view": head, "grippers": grippers}
 
     @torch.no_grad()

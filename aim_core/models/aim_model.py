@@ -81,7 +81,7 @@ class AIMModel(ModelMixin, ConfigMixin):
                                         if c.action_keypoints else None)
         self.action_prior_head = (ActionPrior(c.action_prior_channels, c.action_prior_keypoints, c.action_dim,
                                               c.layout.future_actions, c.action_width, grid=c.action_prior_grid,
-                                              objects=c.action_prior_objects, grippers=c.action_prior_grippers)
+                                              objects=c.action_prior_objects, grippers=c.gripper_features)
                                   if c.action_prior_keypoints else None)
         self.blocks = nn.ModuleList(MoTBlock(c, last=i == c.num_layers - 1) for i in range(c.num_layers))
         self.video_head = LatentHead(c.latent_channels, c.width, c.patch_size, c.eps)
@@ -253,8 +253,8 @@ class AIMModel(ModelMixin, ConfigMixin):
         With ``only_action_prior`` it returns the window's `action_prior` (and the objects it locates) alone (no
         transformer pass): the loss needs it before it noises the actions, and a wrapped model (DDP, FSDP2) must be
         called through forward. `head_view` [B, 3, h, w]: what a prior that reads pixels reads
-        (`AIMConfig.action_prior_pixels`); `grippers` [B, 2, 3]: what one that reads the grippers reads
-        (`AIMConfig.action_prior_grippers`).
+        (`AIMConfig.action_prior_pixels`); `grippers` [B, 2, 3 or 4]: what one that reads the grippers reads
+        (`AIMConfig.action_prior_grippers`, `action_prior_openings`).
         """
         if only_action_prior:
             if self.action_prior_head is None:
@@ -279,7 +279,7 @@ class AIMModel(ModelMixin, ConfigMixin):
                      ) -> torch.Tensor | None:
         """The chunk [B, n, A] the action stream refines: `ActionPrior` of the current frame (the last history
         latent, or the head camera's `head_view` [B, 3, h, w] with `AIMConfig.action_prior_pixels`), the last
-        past action and (`AIMConfig.action_prior_grippers`) the grippers' positions [B, 2, 3]; None without one
+        past action and (`AIMConfig.action_prior_grippers`) the grippers' state [B, 2, 3 or 4]; None without one
         (the stream denoises the chunk itself). Sampling adds it to the denoised residual, training subtracts it
         from the target (`flow_matching_loss`)."""
         if self.action_prior_head is None:

@@ -124,6 +124,14 @@ class AIMConfig:
     gripper's position beside the cube's turns that into a difference of two inputs. Measured there (200
     demonstrations, 10000 steps): the fit unchanged to 0.0003 (the joints already say where the grippers are), still
     0/20 held-out, green cube lifted 2/20 (0/20 without; thirty-sixth session). Off by default."""
+    action_prior_openings: bool = False
+    """With `action_prior_grippers`, the prior also reads each gripper's measured opening (the store's and
+    `Observation.qpos`'s gripper entries: 1 open, 0 closed, about 0.6 around a 5 cm cube;
+    `aim_core.models.embeddings.gripper_state`); False: it knows the grippers only from their commands (the past
+    actions). Why: on stack_blocks_two a command to close reads the same whether the fingers closed on the cube or on
+    nothing, and the evaluation's traces show a held cube released on the way up and a gripper closing beside the
+    cube (benchmarks/RESULTS.md, thirty-eighth and fortieth sessions); Diffusion Policy and ACT read the measured
+    gripper with the joints. Off by default."""
     variant: Variant = "aim"
     action_init: ActionInit = "video"
     layout: ChunkLayout = field(default_factory=ChunkLayout)
@@ -159,6 +167,8 @@ class AIMConfig:
             raise ValueError("action_prior_pixels is what the action prior reads: set action_prior_keypoints too")
         if self.action_prior_grippers and not self.action_prior_keypoints:
             raise ValueError("action_prior_grippers is what the action prior reads: set action_prior_keypoints too")
+        if self.action_prior_openings and not self.action_prior_grippers:
+            raise ValueError("action_prior_openings are read with the grippers' positions: set action_prior_grippers too")
         if self.grid_position_table < 0:
             raise ValueError(f"grid_position_table must be >= 0, got {self.grid_position_table}")
         if self.patch_size[0] != 1:
@@ -173,6 +183,11 @@ class AIMConfig:
     def action_prior_channels(self) -> int:
         """Channels of the frame the action prior reads: RGB with `action_prior_pixels`, else a latent frame's."""
         return 3 if any(self.action_prior_pixels) else self.latent_channels
+
+    @property
+    def gripper_features(self) -> int:
+        """Values per gripper the action prior reads (`gripper_state`): 0 none, 3 its position, 4 and its opening."""
+        return (3 + self.action_prior_openings) if self.action_prior_grippers else 0
 
     @property
     def has_value_stream(self) -> bool:

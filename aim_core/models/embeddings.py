@@ -13,6 +13,8 @@ from diffusers.models.embeddings import PixArtAlphaTextProjection, TimestepEmbed
 from diffusers.models.normalization import FP32LayerNorm
 from torch import nn
 
+from data_schemas import GRIPPER_DIMS
+
 
 class ConditionEmbedder(nn.Module):
     """Sinusoidal timestep -> (temb [B, W], per-layer adaLN input [B, 6, W]); optional text projection."""
@@ -53,10 +55,21 @@ GRIPPERS = 2
 
 def gripper_positions(ee_pose) -> torch.Tensor:
     """[..., 2, 7] TCP poses (world frame, xyz + wxyz, the store's `ee_pose`) -> [..., 2, 3] float32 positions
-    from `GRIPPER_ORIGIN_M` in decimetres (`POSITION_SCALE`): what an action prior that reads the grippers reads
-    (`AIMConfig.action_prior_grippers`), in training and at inference alike."""
+    from `GRIPPER_ORIGIN_M` in decimetres (`POSITION_SCALE`)."""
     xyz = torch.as_tensor(ee_pose)[..., :3].float()
     return (xyz - torch.tensor(GRIPPER_ORIGIN_M, device=xyz.device)) * POSITION_SCALE
+
+
+def gripper_state(ee_pose, qpos=None) -> torch.Tensor:
+    """What an action prior that reads the grippers reads (`AIMConfig.action_prior_grippers`), in training and at
+    inference alike: their positions [..., 2, 3] (`gripper_positions`) and, given the measured joints `qpos`
+    [..., ACTION_DIM] (`AIMConfig.action_prior_openings`), each gripper's measured opening (1 open, 0 closed, about
+    0.6 around a 5 cm cube) appended: [..., 2, 4]."""
+    positions = gripper_positions(ee_pose)
+    if qpos is None:
+        return positions
+    openings = torch.as_tensor(qpos)[..., list(GRIPPER_DIMS)].float().to(positions.device)
+    return torch.cat([positions, openings[..., None]], dim=-1)
 
 
 INITIAL_SHARPNESS = 3.0
@@ -156,10 +169,13 @@ class ActionPrior(SpatialKeypoints):
     RGB (`channels` 3; the scene statistics are then the opening head views'). Measured on stack_blocks_two at 48x64:
     the locator places the resting red cube to 1.7 / 0.8 cm (x / y) on unseen scenes, 0.2 / 0.1 on training ones,
     where the latents allowed 14.1 / 4.0 (twenty-eighth session).
+
+    With `grippers` (features per gripper, `AIMConfig.gripper_features`) the regression also reads both grippers'
+    state now (`gripper_state`: positions, and with `AIMConfig.action_prior_openings` the measured openings).
     """
 
     def __init__(self, channels: int, keypoints: int, action_dim: int, actions: int, width: int,
-                 grid: tuple[int, int] = (0, 0), objects: int = 0, grippers: bool = False) -> None:
+                 grid: tuple[int, int] = (0, 0), objects: int = 0, grippers: int = 0) -> None:
         super().__init__(channels, keypoints, width)
         self.actions, self.action_dim, self.objects, self.grippers = actions, action_dim, objects, grippers
         self.grid = _grid_view(channels, grid) if all(grid) else None
@@ -169,7 +185,7 @@ class ActionPrior(SpatialKeypoints):
         self.locate = (nn.Sequential(_grid_view(channels, grid), action_mlp(GRID_CHANNELS * cells, 2 * objects, width))
                        if objects else None)
         views = 2 * keypoints + (GRID_CHANNELS * cells if self.grid is not None else 0)
-        arms = 3 * GRIPPERS if grippers else 0
+        arms = grippers * GRIPPERS
         self.regress = action_mlp(views + 2 * objects + arms + action_dim + 1, actions * action_dim, width)
         if self.grid is not None:  # identity until set_scene_statistics
             self.register_buffer("scene_mean", torch.zeros(channels, *grid))
@@ -192,17 +208,17 @@ class ActionPrior(SpatialKeypoints):
     def forward(self, frame: torch.Tensor, past_actions: torch.Tensor | None,
                 grippers: torch.Tensor | None = None) -> torch.Tensor:
         """Current frame [B, C, h, w], the window's past actions [B, m, A] (m may be 0, or None) and, with
-        `grippers`, their positions now [B, 2, 3] (`gripper_positions`) -> [B, n, A]."""
+        `grippers`, their state now [B, 2, features] (`gripper_state`) -> [B, n, A]."""
         return self.read(frame, past_actions, grippers)[0]
 
     def read(self, frame: torch.Tensor, past_actions: torch.Tensor | None, grippers: torch.Tensor | None = None
              ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """`forward`'s chunk [B, n, A] and the located objects' (x, y) [B, objects, 2] in decimetres (None without
         `objects`): what the training loss supervises."""
-        if self.grippers and (grippers is None or tuple(grippers.shape[1:]) != (GRIPPERS, 3)):
+        if self.grippers and (grippers is None or tuple(grippers.shape[1:]) != (GRIPPERS, self.grippers)):
             got = "none" if grippers is None else list(grippers.shape)
-            raise ValueError(f"this action prior reads both grippers' positions as [B, {GRIPPERS}, 3] "
-                             f"(AIMConfig.action_prior_grippers), got {got}")
+            raise ValueError(f"this action prior reads both grippers' state as [B, {GRIPPERS}, {self.grippers}] "
+                             f"(AIMConfig.action_prior_grippers, action_prior_openings), got {got}")
         frame = self._standardised(frame)
         points = self.keypoints(frame)
         b = points.shape[0]
