@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -212,16 +213,17 @@ def machine() -> dict:
 
 
 def generate(profile: Profile, data_root: Path, seed: int, episodes: int, name: str,
-             expert_noise_rad: float = 0.0) -> Path:
+             expert_noise_rad: float = 0.0, workers: int = 1) -> Path:
     """Annotated expert episodes of every task of the profile in `<data_root>/<name>/dataset.zarr` (reused), the
-    expert executing with `expert_noise_rad` (the training demonstrations only: held-out ones are exact)."""
+    expert executing with `expert_noise_rad` (the training demonstrations only: held-out ones are exact), recorded
+    by `workers` processes."""
     from aim_core.eval.chain import ChainConfig, generate_annotated_dataset  # the simulator stack
 
     out = data_root / name
     for task in profile.tasks:
         generate_annotated_dataset(ChainConfig(out_dir=str(out), tasks=[task], episodes_per_task=episodes,
                                                seed=seed, image_size=profile.image_size,
-                                               expert_noise_rad=expert_noise_rad))
+                                               expert_noise_rad=expert_noise_rad, workers=workers))
     return out / "dataset.zarr"
 
 
@@ -571,7 +573,8 @@ def main() -> None:
     step_limit.add_argument("--robotwin-step-limit", action="store_true",
                             help="evaluation: RoboTwin's step limit per task (the medium and full profiles' default)")
     p.add_argument("--workers", type=int, default=os.cpu_count(),
-                   help="latent-cache and evaluation processes, one torch thread each (default: one per core); "
+                   help="generation, latent-cache and evaluation processes, one torch thread each (default: one per "
+                        "core); "
                         "training stays on one thread (the issue's fixed budget), and so does the VAE: on a shared "
                         "2-core machine a second torch thread made them 10-20x slower (RESULTS, Train & eval)")
     p.add_argument("--reannotate", action="store_true",
@@ -684,7 +687,7 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
     names = store_names(args.profile, profile.expert_noise_rad)
     if not args.reannotate:
         refuse_reannotation(Path(args.data), names)
-    demos = recorded if args.no_generate else generate
+    demos = recorded if args.no_generate else partial(generate, workers=args.workers)
     dataset = demos(profile, Path(args.data), 0, profile.episodes, names[0], profile.expert_noise_rad)
     heldout = demos(profile, Path(args.data), HELDOUT_SEED, profile.heldout_episodes, names[1])
     choice = demos(profile, Path(args.data), CHOICE_SEED, profile.choice_episodes, names[2])

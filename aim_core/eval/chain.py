@@ -38,6 +38,8 @@ class ChainConfig:
     seed: int = 0
     expert_noise_rad: float = 0.0
     """`DatasetSpec.expert_noise_rad`: DART-style noise in the expert's execution (0: exact)."""
+    workers: int = 1
+    """Processes recording the demonstrations (`generate_locally`)."""
     train_steps: int = 300
     train_minutes: float | None = 5.0
     batch_size: int = 2
@@ -61,7 +63,7 @@ def generate_annotated_dataset(config: ChainConfig) -> Path:
     spec = DatasetSpec(tasks=config.tasks, episodes_per_task=config.episodes_per_task, settings=config.settings,
                        seed=config.seed, resolution=tuple(config.image_size), record_every=config.record_every,
                        expert_noise_rad=config.expert_noise_rad)
-    generate_locally(spec, output, on_result=lambda r: console.log(
+    generate_locally(spec, output, workers=config.workers, on_result=lambda r: console.log(
         f"{r.episode_id}: success={r.success}, {r.num_steps} steps"))
     return output
 

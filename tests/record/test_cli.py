@@ -89,3 +89,25 @@ def test_rollout_end_to_end_one_real_episode(tmp_path) -> None:
     assert store.episode_ids() == ["place_shoe-easy-000000"]
     valid = run("aim-dataset", "validate", str(out_dir))
     assert valid.returncode == 0, valid.stdout
+
+
+@pytest.mark.slow
+def test_rollout_workers_record_what_one_process_records(tmp_path) -> None:
+    """`--workers 2` shares the seeds between two processes: the same episodes, array for array, as one process."""
+    common = ("--task", "click_bell", "--setting", "easy", "--episodes", "2", "--seed", "3", "--resolution", "32x40")
+    bad = run("aim-rollout", *common, "--out", str(tmp_path / "none.zarr"), "--workers", "0")
+    assert bad.returncode == 2 and "--workers must be >= 1" in bad.stderr
+    stores = {}
+    for workers in (1, 2):
+        out = run("aim-rollout", *common, "--out", str(tmp_path / f"w{workers}.zarr"), "--workers", str(workers),
+                  timeout=900)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "2 written, 0 already present" in out.stdout
+        stores[workers] = DatasetStore.open(tmp_path / f"w{workers}.zarr", mode="r")
+    ids = ["click_bell-easy-000003", "click_bell-easy-000004"]
+    assert stores[1].episode_ids() == stores[2].episode_ids() == ids
+    for eid in ids:
+        one, two = (stores[w].read_episode(eid, names=["rgb", "qpos", "action"]) for w in (1, 2))
+        assert one.attrs.num_steps == two.attrs.num_steps
+        for name in ("rgb", "qpos", "action"):
+            np.testing.assert_array_equal(one.arrays[name], two.arrays[name], err_msg=f"{eid} {name}")

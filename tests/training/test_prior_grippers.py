@@ -23,6 +23,26 @@ GRIPPERS = {"action_prior_keypoints": 2, "action_prior_grippers": True}
 OPENINGS = {**GRIPPERS, "action_prior_openings": True}
 
 
+def one_window_batch(c: AIMConfig, **extra) -> AIMBatch:
+    """A random one-window batch of config `c`'s layout with one history frame, and the `extra` fields."""
+    lay, h, w = c.layout, 4, 6
+    return AIMBatch(obs_latents=torch.randn(1, c.latent_channels, 1, h, w), past_actions=torch.zeros(1, 0, c.action_dim),
+                    rgb_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
+                    value_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
+                    actions=torch.randn(1, lay.future_actions, c.action_dim), text_embeds=torch.randn(1, 3, c.text_dim),
+                    **extra)
+
+
+def trained_policy(tiny_config, tiny_dataset, overrides: dict):
+    """A bundle of 3 steps with model `overrides` (its prior's loss finite throughout), loaded as a policy, and
+    the tiny dataset's first successful episode."""
+    config = tiny_config(steps=3, batch_size=2, checkpoint_every=3, model_overrides=overrides)
+    result = train_stage1(config)
+    assert all(np.isfinite(row["loss/prior"]) for row in read_metrics(config.out_dir))
+    return (AIMPolicy.from_pretrained(result.checkpoint),
+            complete_episodes(open_dataset(tiny_dataset), successful_only=True)[0])
+
+
 def test_gripper_positions_are_decimetres_from_the_origin():
     ee = np.zeros((2, 7), np.float32)
     ee[:, :3] = [[0.1, -0.2, 1.0], [-0.3, 0.05, 0.8]]
@@ -44,25 +64,15 @@ def test_a_gripper_prior_needs_keypoints_and_a_batch_with_grippers():
     with pytest.raises(ValueError, match="action_prior_grippers is what the action prior reads"):
         AIMConfig(action_prior_grippers=True)
     c = aim_tiny_config(**GRIPPERS)
-    lay, h, w = c.layout, 4, 6
-    batch = AIMBatch(obs_latents=torch.randn(1, c.latent_channels, 1, h, w),
-                     past_actions=torch.zeros(1, 0, c.action_dim),
-                     rgb_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
-                     value_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
-                     actions=torch.randn(1, lay.future_actions, c.action_dim),
-                     text_embeds=torch.randn(1, 3, c.text_dim))
+    batch = one_window_batch(c)
     with pytest.raises(ValueError, match=r"batch.grippers is none.*action_prior_grippers"):
         batch.validate(c)
     replace(batch, grippers=torch.zeros(1, 2, 3)).validate(c)
 
 
 def test_training_feeds_the_grippers_and_the_policy_reads_them_from_the_observation(tiny_config, tiny_dataset):
-    config = tiny_config(steps=3, batch_size=2, checkpoint_every=3, model_overrides=GRIPPERS)
-    result = train_stage1(config)
-    assert all(np.isfinite(row["loss/prior"]) for row in read_metrics(config.out_dir))
-    policy = AIMPolicy.from_pretrained(result.checkpoint)
+    policy, episode = trained_policy(tiny_config, tiny_dataset, GRIPPERS)
     assert policy.model.config.action_prior_grippers
-    episode = complete_episodes(open_dataset(tiny_dataset), successful_only=True)[0]
     rgb, qpos, ee = episode.read("rgb"), episode.read("qpos"), episode.read("ee_pose")
     with pytest.raises(ValueError, match="reads the grippers' poses .* Observation.ee_pose"):
         policy.select_action(Observation(rgb[0], qpos[0], episode.attrs.instruction, 0))
@@ -114,25 +124,15 @@ def test_openings_need_the_grippers_and_a_batch_with_four_values_per_gripper():
     c = aim_tiny_config(**OPENINGS)
     assert c.gripper_features == 4 and aim_tiny_config(**GRIPPERS).gripper_features == 3
     assert aim_tiny_config().gripper_features == 0
-    lay, h, w = c.layout, 4, 6
-    batch = AIMBatch(obs_latents=torch.randn(1, c.latent_channels, 1, h, w),
-                     past_actions=torch.zeros(1, 0, c.action_dim),
-                     rgb_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
-                     value_latents=torch.randn(1, c.latent_channels, lay.future_frames, h, w),
-                     actions=torch.randn(1, lay.future_actions, c.action_dim),
-                     text_embeds=torch.randn(1, 3, c.text_dim), grippers=torch.zeros(1, 2, 3))
+    batch = one_window_batch(c, grippers=torch.zeros(1, 2, 3))
     with pytest.raises(ValueError, match=r"batch.grippers is \[1, 2, 3\].*\[1, 2, 4\]"):
         batch.validate(c)
     replace(batch, grippers=torch.zeros(1, 2, 4)).validate(c)
 
 
 def test_training_feeds_the_openings_and_the_policy_reads_them_from_qpos(tiny_config, tiny_dataset):
-    config = tiny_config(steps=3, batch_size=2, checkpoint_every=3, model_overrides=OPENINGS)
-    result = train_stage1(config)
-    assert all(np.isfinite(row["loss/prior"]) for row in read_metrics(config.out_dir))
-    policy = AIMPolicy.from_pretrained(result.checkpoint)
+    policy, episode = trained_policy(tiny_config, tiny_dataset, OPENINGS)
     assert policy.model.config.action_prior_openings
-    episode = complete_episodes(open_dataset(tiny_dataset), successful_only=True)[0]
     rgb, qpos, ee = episode.read("rgb"), episode.read("qpos"), episode.read("ee_pose")
     command = policy.select_action(Observation(rgb[0], qpos[0], episode.attrs.instruction, 0, ee_pose=ee[0]))
     assert command.shape == qpos[0].shape and np.isfinite(command).all()
