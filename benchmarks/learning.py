@@ -454,12 +454,17 @@ def first_arm_agreement(outcome, policy: str, task: str) -> tuple[int, int] | No
     return (sum(r.first_arm == expert[r.seed] for r in rows), len(rows)) if rows else None
 
 
-def lifted_counts(outcome, policy: str, task: str) -> dict[str, list[int]]:
-    """Closed loop: in how many of the policy's episodes each task object was lifted (`EpisodeResult.lifted`), of
-    how many: a pick-and-place row at 0% says whether its grasps held."""
+OBJECT_PROGRESS = ("reached", "lifted")
+"""`EpisodeResult` fields naming the task objects an episode got to: a pick-and-place row at 0% says whether its
+reaches got there and its grasps held."""
+
+
+def object_counts(outcome, policy: str, task: str, progress: str) -> dict[str, list[int]]:
+    """Closed loop: in how many of the policy's episodes each task object was `progress` (one of OBJECT_PROGRESS:
+    `EpisodeResult.reached` or `.lifted`), of how many."""
     rows = episodes_of(outcome, policy, task)
-    names = sorted({name for r in rows for name in r.lifted})
-    return {name: [sum(name in r.lifted for r in rows), len(rows)] for name in names}
+    names = sorted({name for r in rows for name in getattr(r, progress)})
+    return {name: [sum(name in getattr(r, progress) for r in rows), len(rows)] for name in names}
 
 
 def future_rgb_cell(probe: dict | None) -> str:
@@ -477,6 +482,7 @@ def markdown(results: dict) -> str:
         "first chunk moves the demo's arm (held-out recorded)", "chunk moved by swapping image / history (latent frame k)",
         "action attention on future RGB / value map; the other variant's mask moves the chunk (x a noise redraw)",
         "closed loop: first moving arm = expert's (held-out)",
+        "closed loop: episodes a gripper came within 4 cm of an object (held-out)",
         "closed loop: episodes lifting an object >= 3 cm (held-out)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in list(results["variants"]) + ["expert", "hold"]:
@@ -499,9 +505,10 @@ def markdown(results: dict) -> str:
             row += ["-"] * 7
         arms = [results["first_arm"].get(name, {}).get(task) for task in tasks] if "first_arm" in results else []
         row.append(", ".join(f"{ok}/{n}" for ok, n in filter(None, arms)) or "-")
-        lifts = [results["lifted"].get(name, {}).get(task) for task in tasks] if "lifted" in results else []
-        row.append("; ".join(", ".join(f"{obj} {ok}/{n}" for obj, (ok, n) in lift.items()) or "none"
-                             for lift in lifts if lift is not None) or "-")
+        for progress in OBJECT_PROGRESS:
+            counts = [results[progress].get(name, {}).get(task) for task in tasks] if progress in results else []
+            row.append("; ".join(", ".join(f"{obj} {ok}/{n}" for obj, (ok, n) in count.items()) or "none"
+                                 for count in counts if count is not None) or "-")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
@@ -738,12 +745,12 @@ def train_all(args, profile: Profile, out: Path, variants: list[str], runs: dict
 
 
 def drop_reference_rows(results: dict, split: str) -> None:
-    """Forget the expert and hold rows of `split` (and, held-out, their first-arm and lifted cells): an evaluation
+    """Forget the expert and hold rows of `split` (and, held-out, their first-arm, reached and lifted cells): an evaluation
     without them (`--eval-only --no-reference`) would otherwise leave an earlier run's rows beside seeds and a
     step limit they never played."""
     rows = [results["success"][split]]
     if split == "heldout":
-        rows += [results.get("first_arm", {}), results.get("lifted", {})]
+        rows += [results.get("first_arm", {})] + [results.get(progress, {}) for progress in OBJECT_PROGRESS]
     for table in rows:
         for name in ("expert", "hold"):
             table.pop(name, None)
@@ -774,7 +781,9 @@ def evaluate_all(profile: Profile, out: Path, bundles: dict[str, Path], results:
             if split == "heldout":
                 results.setdefault("first_arm", {})[name] = {t: first_arm_agreement(outcome, name, t)
                                                              for t in profile.tasks}
-                results.setdefault("lifted", {})[name] = {t: lifted_counts(outcome, name, t) for t in profile.tasks}
+                for progress in OBJECT_PROGRESS:
+                    results.setdefault(progress, {})[name] = {t: object_counts(outcome, name, t, progress)
+                                                              for t in profile.tasks}
         results["success"][split]["seeds"] = outcome.seeds
         results["timings_s"][f"eval_{split}"] = round(time.perf_counter() - clock, 1)
         (out / "results.json").write_text(json.dumps(results, indent=1, default=str))

@@ -16,6 +16,9 @@ FIRST_MOVE_RAD = 0.1
 """Joint-space distance (L2 over an arm's 7 joints) from the reset posture at which an arm counts as moving."""
 LIFT_M = 0.03
 """Rise above its start height at which a task object counts as lifted (picked off its support, not pushed)."""
+REACH_M = 0.04
+"""Distance from a gripper's TCP to a task object's origin at which the object counts as reached (a grasp's
+approach got there: a 5 cm cube's centre is 2.5 cm from its faces)."""
 
 
 def moved_arm(start_qpos: np.ndarray, qpos: np.ndarray) -> str | None:
@@ -35,7 +38,8 @@ def run_episode(env: TaskEnv, policy: Policy, max_steps: int, video: EpisodeVide
     latches (checked after every physics step, RoboTwin's rule) or `max_steps` actions were taken.
 
     `lifted` names the task objects that rose LIFT_M above their start height at some control step (a grasp
-    that held, short of success). A policy that raises, or returns a non-finite or wrongly shaped action, ->
+    that held, short of success), `reached` those a gripper's TCP came within REACH_M of (an approach that got
+    there, held or not). A policy that raises, or returns a non-finite or wrongly shaped action, ->
     PolicyError naming the episode. When the policy exposes `value_images` (the AIM policy's latest predicted
     value maps as colour images [V, h, w, 3]), the video shows them below the camera views.
     """
@@ -48,6 +52,7 @@ def run_episode(env: TaskEnv, policy: Policy, max_steps: int, video: EpisodeVide
     start_qpos, first_arm = np.asarray(obs.qpos, dtype=np.float64), None
     start_z = env.object_heights()
     highest = dict(start_z)
+    nearest = dict.fromkeys(start_z, np.inf)
     policy.reset()
     while env.steps < max_steps and not env.success:
         try:
@@ -61,9 +66,19 @@ def run_episode(env: TaskEnv, policy: Policy, max_steps: int, video: EpisodeVide
             video.add(obs.images, getattr(policy, "value_images", None))
         obs = env.step(action, action_space=policy.action_space)
         first_arm = first_arm or moved_arm(start_qpos, np.asarray(obs.qpos, dtype=np.float64))
-        highest = {name: max(z, highest[name]) for name, z in env.object_heights().items()}
+        positions = env.object_positions()
+        highest = {name: max(p[2], highest[name]) for name, p in positions.items()}
+        nearest = {name: min(nearest[name], _tcp_distance(obs, p)) for name, p in positions.items()}
     if video is not None:
         video.add(obs.images, getattr(policy, "value_images", None))
     return EpisodeResult(policy=policy.name, task=task, setting=setting, seed=seed, success=env.success,
                          steps=env.steps, wall_s=time.perf_counter() - start, first_arm=first_arm,
-                         lifted=tuple(name for name in start_z if highest[name] - start_z[name] >= LIFT_M))
+                         lifted=tuple(name for name in start_z if highest[name] - start_z[name] >= LIFT_M),
+                         reached=tuple(name for name in start_z if nearest[name] <= REACH_M))
+
+
+def _tcp_distance(obs, position: np.ndarray) -> float:
+    """Distance (m) from the nearer gripper's measured TCP to `position` (inf where `obs` has no TCP poses)."""
+    if obs.ee_pose is None:
+        return float("inf")
+    return float(np.min(np.linalg.norm(np.asarray(obs.ee_pose)[:, :3] - position, axis=-1)))

@@ -42,6 +42,9 @@ class EpisodeResult:
     lifted: tuple[str, ...] = ()
     """The task's tracked objects that rose `episode.LIFT_M` above their start height during the episode: how far
     a pick-and-place policy that does not succeed got (its grasps held), beside the expert's on the same seeds."""
+    reached: tuple[str, ...] = ()
+    """The task's tracked objects a gripper's TCP came within `episode.REACH_M` of during the episode: whether the
+    approach to an object that was never lifted got there (a grasp that slipped) or not (a reach that stopped short)."""
 
 
 @dataclass(frozen=True)

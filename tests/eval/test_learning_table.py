@@ -36,23 +36,26 @@ def test_table_rows_fill_every_column_with_and_without_a_trained_variant():
     widths = {line.count("|") for line in lines}
     assert len(widths) == 1 and len(lines) == 2 + 4  # header, rule, two variants, expert, hold
     assert "| 0.30 / 0.25; 0.21 |" in lines[2] and "70% (21/30)" in lines[2]
-    assert lines[3].split("|")[-4].strip() == "-"  # no-value: nothing to probe
+    assert lines[3].split("|")[-5].strip() == "-"  # no-value: nothing to probe
 
 
-def test_lifted_objects_are_counted_per_object_and_shown_as_none_or_not_evaluated():
-    from learning import lifted_counts, markdown
+def test_reached_and_lifted_objects_are_counted_per_object_and_shown_as_none_or_not_evaluated():
+    from learning import markdown, object_counts
 
-    results = [EpisodeResult("aim", "stack_blocks_two", "easy", seed, False, 10, 1.0, "left", lifted)
-               for seed, lifted in ((0, ("block_bottom",)), (1, ()), (2, ("block_bottom", "block_top")))]
+    both, bottom = ("block_bottom", "block_top"), ("block_bottom",)
+    results = [EpisodeResult("aim", "stack_blocks_two", "easy", seed, False, 10, 1.0, "left", lifted, reached)
+               for seed, lifted, reached in ((0, bottom, both), (1, (), bottom), (2, both, both))]
     played = EvalOutcome(results=results, reports=None, videos=[], seeds={"stack_blocks_two/easy": [0, 1, 2]})
-    assert lifted_counts(played, "aim", "stack_blocks_two") == {"block_bottom": [2, 3], "block_top": [1, 3]}
-    assert lifted_counts(played, "hold", "stack_blocks_two") == {}
+    assert object_counts(played, "aim", "stack_blocks_two", "lifted") == {"block_bottom": [2, 3], "block_top": [1, 3]}
+    assert object_counts(played, "aim", "stack_blocks_two", "reached") == {"block_bottom": [3, 3], "block_top": [2, 3]}
+    assert object_counts(played, "hold", "stack_blocks_two", "lifted") == {}
     table = {"profile": {"tasks": ["stack_blocks_two"]}, "success": {"heldout": {}, "train": {}},
              "variants": {"aim": {}},  # aim: trained, not evaluated
-             "lifted": {"expert": {"stack_blocks_two": lifted_counts(played, "aim", "stack_blocks_two")},
-                        "hold": {"stack_blocks_two": {}}}}
-    cells = [line.split("|")[-2].strip() for line in markdown(table).splitlines()[2:]]
-    assert cells == ["-", "block_bottom 2/3, block_top 1/3", "none"]
+             **{progress: {"expert": {"stack_blocks_two": object_counts(played, "aim", "stack_blocks_two", progress)},
+                           "hold": {"stack_blocks_two": {}}} for progress in ("reached", "lifted")}}
+    cells = [[cell.strip() for cell in line.split("|")[-3:-1]] for line in markdown(table).splitlines()[2:]]
+    assert cells == [["-", "-"], ["block_bottom 3/3, block_top 2/3", "block_bottom 2/3, block_top 1/3"],
+                     ["none", "none"]]
 
 
 def test_an_evaluation_without_the_reference_rows_drops_the_earlier_ones():
@@ -60,10 +63,12 @@ def test_an_evaluation_without_the_reference_rows_drops_the_earlier_ones():
 
     results = {"success": {"heldout": {"aim": {"t": [0, 20]}, "expert": {"t": [20, 20]}, "hold": {"t": [0, 20]}},
                            "train": {"expert": {"t": [4, 4]}}},
-               "first_arm": {"aim": {"t": [20, 20]}, "expert": {"t": [20, 20]}}, "lifted": {"hold": {"t": {}}}}
+               "first_arm": {"aim": {"t": [20, 20]}, "expert": {"t": [20, 20]}}, "lifted": {"hold": {"t": {}}},
+               "reached": {"expert": {"t": {}}, "aim": {"t": {}}}}
     drop_reference_rows(results, "heldout")
     assert results["success"]["heldout"] == {"aim": {"t": [0, 20]}}
     assert results["first_arm"] == {"aim": {"t": [20, 20]}} and results["lifted"] == {}
+    assert results["reached"] == {"aim": {"t": {}}}
     assert results["success"]["train"] == {"expert": {"t": [4, 4]}}  # another split: its own evaluation decides
     drop_reference_rows({"success": {"train": {}}}, "train")  # nothing to drop: no error
 

@@ -114,11 +114,11 @@ def test_replayed_expert_succeeds_and_holding_still_does_not(env):
     env.reset(TASK, "easy", 0)
     replay = run_episode(env, ReplayPolicy(run.actions), max_steps=2 * run.steps)
     assert replay.success and replay.steps <= run.steps
-    assert replay.lifted == ("block_bottom", "block_top")  # the expert picked both cubes off the table
+    assert replay.lifted == replay.reached == ("block_bottom", "block_top")  # the expert picked both cubes
     env.reset(TASK, "easy", 0)
     hold = run_episode(env, HoldPolicy(), max_steps=20)
     assert not hold.success and hold.steps == 20
-    assert hold.first_arm is None and hold.lifted == ()  # nothing moved
+    assert hold.first_arm is None and hold.lifted == hold.reached == ()  # nothing moved
     for seed in (0, 1, 2):  # the replayed expert's first arm is the one the scene asks for
         env.reset("click_bell", "easy", seed)
         bell = env.run_expert()
