@@ -50,7 +50,7 @@ def run_episode(env: TaskEnv, policy: Policy, max_steps: int, video: EpisodeVide
     start = time.perf_counter()
     obs = env.observe()
     start_qpos, first_arm = np.asarray(obs.qpos, dtype=np.float64), None
-    start_z = env.object_heights()
+    start_z = {name: float(p[2]) for name, p in env.object_positions().items()}
     highest = dict(start_z)
     nearest = dict.fromkeys(start_z, np.inf)
     policy.reset()

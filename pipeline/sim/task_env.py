@@ -184,14 +184,10 @@ class TaskEnv:
         return conditions
 
     def object_positions(self) -> dict[str, np.ndarray]:
-        """World position [3] (m) of each of the task's tracked objects now (an evaluation's `EpisodeTrace`)."""
+        """World position [3] (m) of each of the task's tracked objects now: how far an unsuccessful evaluation
+        episode got (`EpisodeResult.lifted`, `.reached`; its `EpisodeTrace`)."""
         self._require()
         return {name: np.asarray(self._task.actors[name].pose.p, dtype=np.float64) for name in self._task.tracked}
-
-    def object_heights(self) -> dict[str, float]:
-        """World z (m) of each of the task's tracked objects now: what a pick moves, so an evaluation can say how far
-        an unsuccessful episode got (`EpisodeResult.lifted`)."""
-        return {name: float(p[2]) for name, p in self.object_positions().items()}
 
     @property
     def success(self) -> bool:

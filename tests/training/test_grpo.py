@@ -174,7 +174,7 @@ class StubEnv:
         self.steps += 1
         return self.observe()
 
-    def object_heights(self):
+    def object_positions(self):
         return {}  # no objects in synthetic frames
 
     def close(self):
