@@ -18,7 +18,8 @@ LIFT_M = 0.03
 """Rise above its start height at which a task object counts as lifted (picked off its support, not pushed)."""
 REACH_M = 0.04
 """Distance from a gripper's TCP to a task object's origin at which the object counts as reached (a grasp's
-approach got there: a 5 cm cube's centre is 2.5 cm from its faces)."""
+approach got there: grasping one of stack_blocks_two's 5 cm cubes puts the TCP about 2.5 cm above its origin, the
+bottom face's centre; a descent that stops 3 cm short of that is 5.5 cm away)."""
 
 
 def moved_arm(start_qpos: np.ndarray, qpos: np.ndarray) -> str | None:
