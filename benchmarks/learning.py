@@ -51,6 +51,7 @@ from aim_core.training.config import OptimConfig, TrainConfig
 from aim_core.training.data_source import encoders_to_gpu, prepare_training_data, training_encoders
 from aim_core.training.encoders import ENCODERS_DIR, VAE_REPORT
 from aim_core.training.metrics_log import read_metrics
+from aim_core.training.model_presets import model_overrides
 from aim_core.training.trainer import train_stage1
 from aim_core.training.validation import decode_frames
 from aim_core.training.vae_training import READABLE_CONTRAST, mass_share, value_maps_readable
@@ -636,9 +637,13 @@ def main() -> None:
                                                     ("chunk_samples", args.chunk_samples),
                                                     ("temporal_ensemble", args.temporal_ensemble),
                                                     ("sampling_steps", args.sampling_steps)) if v is not None})
-    if profile.action_prior_openings and not profile.action_prior_grippers:
-        p.error("--action-prior-openings: the openings are read with the grippers' positions; "
-                "add --action-prior-grippers")
+    variants = args.variants.split(",")
+    try:  # each variant's model, checked before any generation: AIMConfig refuses flags that contradict each other
+        for variant in variants:
+            aim_small_config(**model_overrides(train_config(profile, Path(), Path(), variant, Path(), False)
+                                               .model_overrides))
+    except ValueError as exc:
+        p.error(str(exc))
     gpu = torch.cuda.is_available()
     if not gpu:
         torch.set_num_threads(1)
@@ -646,7 +651,6 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     results: dict = {"profile": {"name": args.profile, **asdict(profile)}, "machine": machine(), "gpu": gpu,
                      "timings_s": {}, "variants": {}, "success": {"heldout": {}, "train": {}}}
-    variants = args.variants.split(",")
     runs = {v: out / "runs" / v for v in variants}
     if args.eval_only:
         results = json.loads((out / "results.json").read_text())

@@ -9,7 +9,7 @@ the episode out again (it would be produced twice); it only needs the annotation
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import partial
 from pathlib import Path
@@ -44,7 +44,8 @@ def generate_locally(spec: DatasetSpec, output: str | Path, params: AnnotationPa
     """Produce, annotate (when `spec.annotate`, with `params` or the defaults) and commit every unit of
     `spec` the store at `output` lacks (all of them with `overwrite`); then refresh the index. Returns the
     results in the units' order. `workers` > 1 shares the units among that many processes (each rollout is
-    single-threaded simulation: on 2 cores two processes record about twice as many episodes a minute);
+    single-threaded simulation: on 2 cores two processes recorded 1.67x the episodes a minute over 8 episodes,
+    `benchmarks/generate_workers.py`);
     `on_result` then follows them as they finish, and `on_step(n)`, which follows the recorded steps of the
     episode being rolled out, only a single process. A unit another process is writing right now is reported
     `busy` and skipped (its copy will be the one)."""
@@ -56,21 +57,24 @@ def generate_locally(spec: DatasetSpec, output: str | Path, params: AnnotationPa
     make = partial(_produce_and_commit, config=config, output=str(output), params=params, overwrite=overwrite,
                    expert_noise_rad=spec.expert_noise_rad)
     results: dict[str, CommitResult] = {}
-    if workers == 1 or len(units) < 2:
-        for unit in units:
-            results[unit.episode_id] = make(unit, on_step=on_step)
-            if on_result is not None:
-                on_result(results[unit.episode_id])
-    else:
-        spawn = multiprocessing.get_context("spawn")  # a fresh simulator per process, never a forked one
-        with ProcessPoolExecutor(max_workers=min(workers, len(units)), mp_context=spawn) as pool:
-            for done in as_completed([pool.submit(make, unit) for unit in units]):
-                result = done.result()
-                results[result.episode_id] = result
-                if on_result is not None:
-                    on_result(result)
+    for result in _produced(units, make, workers, on_step):
+        results[result.episode_id] = result
+        if on_result is not None:
+            on_result(result)
     update_index(output)
     return [results[unit.episode_id] for unit in units]
+
+
+def _produced(units: list[EpisodeUnit], make: Callable[..., CommitResult], workers: int,
+              on_step: Callable[[int], None] | None) -> Iterator[CommitResult]:
+    """`make(unit)` of every unit as it finishes: one after another here (following `on_step`), or in `workers`
+    spawned processes."""
+    if workers == 1 or len(units) < 2:
+        yield from (make(unit, on_step=on_step) for unit in units)
+        return
+    spawn = multiprocessing.get_context("spawn")  # a fresh simulator per process, never a forked one
+    with ProcessPoolExecutor(max_workers=min(workers, len(units)), mp_context=spawn) as pool:
+        yield from (done.result() for done in as_completed([pool.submit(make, unit) for unit in units]))
 
 
 def _produce_and_commit(unit: EpisodeUnit, config: SimConfig, output: str, params: AnnotationParams | None,
