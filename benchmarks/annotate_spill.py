@@ -21,11 +21,9 @@ from scipy.spatial import cKDTree
 
 from data_schemas import PHASE_PICK, PHASE_PLACE
 from pipeline.annotate.annotate import NEEDED_ARRAYS, annotate_episode
-from pipeline.annotate.events import detect_events
 from pipeline.annotate.params import AnnotationParams
-from pipeline.annotate.phases import plan_phases
-from pipeline.annotate.quality import ROLE_OF_REGION, segmentation_label
-from pipeline.annotate.regions import pick_region, place_region, press_region
+from pipeline.annotate.phases import plan_episode
+from pipeline.annotate.quality import segmentation_label
 from pipeline.annotate.splat import depth_to_metres
 from pipeline.record.store import DatasetStore
 
@@ -54,18 +52,15 @@ def spill(store: DatasetStore, episode_id: str, phase: int) -> dict | None:
     """Shares (mean over the phase's non-empty maps) of the mass on target, within each radius, on the table."""
     episode = store.read_episode(episode_id, list(NEEDED_ARRAYS) + ["segmentation"])
     params = AnnotationParams()
-    events = detect_events(episode, params)
-    plan = plan_phases(episode.attrs.num_steps, events, pick_region(episode, events, params),
-                       place_region(episode, events, params), press_region(episode, events, params))
-    region = plan.regions.get(phase)
-    if region is None:
+    segments = [s for s in plan_episode(episode, params).segments if s.code == phase]
+    if not segments:
         return None
-    label = segmentation_label(episode, episode.attrs.roles.get(ROLE_OF_REGION[region.kind]))
     maps = annotate_episode(episode, params).arrays["value/map"].astype(np.float32)
     arr = episode.arrays
     sums = {"maps": 0, "on_target": 0.0, "table": 0.0, **{f"within_{int(r * 1000)}mm": 0.0 for r in RADII_M},
             **{f"all_within_{int(r * 1000)}mm": 0.0 for r in RADII_M}}
-    for step in np.flatnonzero(plan.phase == phase):
+    for segment, step in ((segment, step) for segment in segments for step in segment.steps):
+        region, label = segment.region, segmentation_label(episode, segment.actor)
         points, _ = region.at_steps(episode, np.array([step]))
         tree = cKDTree(points[0])
         for view in range(arr["intrinsics"].shape[0]):

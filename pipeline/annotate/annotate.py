@@ -13,12 +13,11 @@ import numpy as np
 
 from data_schemas import PHASE_NONE, PHASE_PICK, PHASE_PLACE, EpisodeData, SchemaError
 from pipeline.annotate.colorize import colorize
-from pipeline.annotate.events import detect_events
 from pipeline.annotate.geometry import project
 from pipeline.annotate.params import AnnotationParams
-from pipeline.annotate.phases import plan_phases
+from pipeline.annotate.phases import plan_episode
 from pipeline.annotate.quality import PhaseQuality, segmentation_label
-from pipeline.annotate.regions import ContactRegion, pick_region, place_region, press_region
+from pipeline.annotate.regions import ContactRegion
 from pipeline.annotate.splat import render_value_maps, visible_points
 
 NEEDED_ARRAYS = ("depth", "intrinsics", "extrinsics", "object_poses", "object_points", "contacts/step",
@@ -94,17 +93,18 @@ def annotate_episode(episode: EpisodeData, params: AnnotationParams | None = Non
     params = params or AnnotationParams()
     _check_arrays(episode)
     started = time.perf_counter()
-    events = detect_events(episode, params)
-    plan = plan_phases(episode.attrs.num_steps, events, pick_region(episode, events, params),
-                       place_region(episode, events, params), press_region(episode, events, params))
+    plan = plan_episode(episode, params)
     t_steps, views, h, w = (int(d) for d in episode.arrays["depth"].shape)
     maps = np.zeros((t_steps, views, h, w), dtype=np.float16)
     value_rgb = np.zeros((t_steps, views, h, w, 3), dtype=np.uint8)  # PHASE_NONE steps stay black
     stats: dict[str, Any] = {"phases": {name: int((plan.phase == code).sum()) for code, name in PHASE_NAMES.items()}}
-    for code, region in plan.regions.items():
-        quality = PhaseQuality(episode, region.kind, params)
-        _render_phase(episode, np.flatnonzero(plan.phase == code), region, params, maps, value_rgb, quality)
-        stats[PHASE_NAMES[code]] = quality.summary()
+    stage_stats: list[dict[str, Any]] = [{"actor": stage.actor} for stage in plan.stages]
+    for segment in plan.segments:
+        quality = PhaseQuality(episode, segment.region.kind, params, segment.actor)
+        _render_phase(episode, segment.steps, segment.region, params, maps, value_rgb, quality)
+        (stats if segment.stage is None else stage_stats[segment.stage])[PHASE_NAMES[segment.code]] = quality.summary()
+    if stage_stats:
+        stats["stages"] = stage_stats
     arrays = {"value/map": maps, "value/rgb": value_rgb, "value/phase": plan.phase}
     region_attrs = {}
     for code, name in ((PHASE_PICK, "pick"), (PHASE_PLACE, "place")):
@@ -113,6 +113,9 @@ def annotate_episode(episode: EpisodeData, params: AnnotationParams | None = Non
         region_attrs[name] = ({"kind": region.kind, "frame": region.frame, "step": region.step,
                                "points": len(region.points)} if region else None)
     stats["seconds"] = time.perf_counter() - started
-    attrs = {"digest": params.digest(), "params": params.as_dict(), "events": events.as_dict(),
-             "regions": region_attrs, "stats": stats}
+    events = plan.events.as_dict()
+    if plan.stages:
+        events["stages"] = [stage.as_dict() for stage in plan.stages]
+    attrs = {"digest": params.digest(), "params": params.as_dict(), "events": events, "regions": region_attrs,
+             "stats": stats}
     return AnnotationResult(episode.episode_id, arrays, attrs, stats)

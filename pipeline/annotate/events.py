@@ -32,6 +32,22 @@ class EpisodeEvents:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class EarlierStage:
+    """A pick-and-place of another tracked object that ends before the target's grasp (stack_blocks_two's red cube
+    before the green one): the maps show its grasp region up to `grasp_step`, then where it comes to rest up to
+    `place_step`, the paper's per-step rule applied to each object the arms handle in turn."""
+
+    actor: str
+    grasp_step: int
+    grasp_arm: int
+    release_step: int
+    place_step: int
+
+    def as_dict(self) -> dict[str, int | str]:
+        return asdict(self)
+
+
 def actor_index(episode: EpisodeData, role: str) -> int | None:
     """Index into attrs.object_names of the actor playing `role` (None when the task has no such role)."""
     name = episode.attrs.roles.get(role)
@@ -70,6 +86,57 @@ def _first_run(flags: np.ndarray, length: int, start: int = 0) -> int | None:
     return int(hits[0]) + start if hits.size else None
 
 
+def _first_hold(held: np.ndarray, params: AnnotationParams) -> tuple[int, int, int | None] | None:
+    """(grasp step, arm, release step or None) of the first effective grasp in `held` [T, 2] (`_held_steps`);
+    released = no arm holds it any more: in a handover the giver opening is not a release."""
+    starts = {arm: _first_run(held[:, arm], params.grasp_hold_steps) for arm in (0, 1)}
+    starts = {arm: s for arm, s in starts.items() if s is not None}
+    if not starts:
+        return None
+    arm = min(starts, key=starts.get)
+    grasp = starts[arm]
+    lost = np.flatnonzero(~held[grasp:].any(axis=1))
+    return grasp, arm, (int(lost[0]) + grasp if lost.size else None)
+
+
+def _settled(episode: EpisodeData, actor: int, release: int, params: AnnotationParams) -> int | None:
+    """Last step of the first `settle_steps` run after `release` in which the actor's COM is slow (None: never)."""
+    slow = com_speed(episode, actor) < params.settle_speed_mps
+    settled = _first_run(slow, params.settle_steps, start=release)
+    return settled + params.settle_steps - 1 if settled is not None else None
+
+
+def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before: int) -> list[EarlierStage]:
+    """Pick-and-places of tracked objects other than the target and the pressed part, each grasped, released and
+    at rest before step `before` (the target's grasp), in the order they happen; one that overlaps the stage
+    before it (both arms busy at once) is left out, as is an object that travelled less than
+    `stage_min_travel_m`. Empty unless `params.earlier_stages`."""
+    if not params.earlier_stages:
+        return []
+    roles, names = episode.attrs.roles, list(episode.attrs.object_names)
+    candidates = []
+    for actor, name in enumerate(names):
+        if name in (roles.get("target"), roles.get("pressed")):
+            continue
+        hold = _first_hold(_held_steps(episode, actor), params)
+        if hold is None or hold[2] is None or hold[2] >= before:
+            continue
+        grasp, arm, release = hold
+        place = _settled(episode, actor, release, params)
+        if place is None or place >= before:
+            continue
+        centre = apply_transform(pose_to_matrix(episode.arrays["object_poses"][[grasp, place], actor]),
+                                 episode.arrays["object_points"][actor].astype(np.float64).mean(axis=0,
+                                                                                                 keepdims=True))
+        if np.linalg.norm(centre[1, 0] - centre[0, 0]) >= params.stage_min_travel_m:
+            candidates.append(EarlierStage(name, grasp, arm, release, place))
+    stages: list[EarlierStage] = []
+    for stage in sorted(candidates, key=lambda s: s.grasp_step):
+        if not stages or stage.grasp_step > stages[-1].place_step:
+            stages.append(stage)
+    return stages
+
+
 def com_speed(episode: EpisodeData, actor: int) -> np.ndarray:
     """[T] centre-of-mass speed (m/s) of a tracked actor; the COM is the centroid of its surface samples."""
     centroid = episode.arrays["object_points"][actor].astype(np.float64).mean(axis=0, keepdims=True)
@@ -85,17 +152,10 @@ def detect_events(episode: EpisodeData, params: AnnotationParams) -> EpisodeEven
     target = actor_index(episode, "target")
     arr = episode.arrays
     if target is not None:
-        held = _held_steps(episode, target)
-        starts = {arm: _first_run(held[:, arm], params.grasp_hold_steps) for arm in (0, 1)}
-        starts = {arm: s for arm, s in starts.items() if s is not None}
-        if starts:
-            arm = min(starts, key=starts.get)
-            grasp = starts[arm]
-            found.update(grasp_step=grasp, grasp_arm=arm)
-            # released = no arm holds it any more: in a handover the giver opening is not a release
-            lost = np.flatnonzero(~held[grasp:].any(axis=1))
-            release = int(lost[0]) + grasp if lost.size else None
-            found["release_step"] = release
+        hold = _first_hold(_held_steps(episode, target), params)
+        if hold is not None:
+            grasp, arm, release = hold
+            found.update(grasp_step=grasp, grasp_arm=arm, release_step=release)
             found.update(_placement(episode, target, grasp, release, params))
     pressed = actor_index(episode, "pressed")
     if pressed is not None:
@@ -122,9 +182,8 @@ def _placement(episode: EpisodeData, target: int, grasp: int, release: int | Non
     last = episode.attrs.num_steps - 1
     place = last
     if release is not None:
-        slow = com_speed(episode, target) < params.settle_speed_mps
-        settled = _first_run(slow, params.settle_steps, start=release)
-        place = settled + params.settle_steps - 1 if settled is not None else last
+        settled = _settled(episode, target, release, params)
+        place = settled if settled is not None else last
     nearest = int(support_steps[np.argmin(np.abs(support_steps - place))])
     return {"place_step": place, "support_contact_step": nearest}
 

@@ -1,7 +1,8 @@
 """Quality figures of value maps, the paper's checks on real rollouts.
 
 Per phase: the share of value mass on the pixels of the actor the region lives on (target while
-picking, support while placing, the pushed part for presses), and how often the real contact
+picking, support while placing, the pushed part for presses; an earlier stage's object while it is
+picked), and how often the real contact
 point (finger / tool / footprint centre) projects into the top of the map, with the share of the
 lit region (> 5%) that this top band covers, so a hit rate can be read against its chance level.
 Overall and per camera, since close wrist views and the distant head view behave differently.
@@ -28,8 +29,8 @@ def segmentation_label(episode: EpisodeData, actor: str | None) -> int | None:
 class PhaseQuality:
     """Accumulates the figures of one phase over chunks of rendered maps (step-major, all views)."""
 
-    def __init__(self, episode: EpisodeData, region_kind: str, params: AnnotationParams):
-        actor = episode.attrs.roles.get(ROLE_OF_REGION[region_kind])
+    def __init__(self, episode: EpisodeData, region_kind: str, params: AnnotationParams, actor: str | None):
+        """`actor`: the tracked actor the maps should lie on (None: a region in world coordinates, no mass share)."""
         self.label = segmentation_label(episode, actor)
         self.actor, self.kind, self.params = actor, region_kind, params
         self.cameras = list(episode.attrs.camera_names)

@@ -121,16 +121,32 @@ def _first_contacts(episode: EpisodeData, kind: int, actor: int, start: int, par
 
 
 def pick_region(episode: EpisodeData, events: EpisodeEvents, params: AnnotationParams) -> ContactRegion | None:
-    """Object surface under the fingers during the first `grasp_hold_steps` of the effective grasp."""
+    """The target's surface under the fingers during the first `grasp_hold_steps` of its effective grasp."""
     if events.grasp_step is None:
         return None
+    return grasp_region(episode, episode.attrs.roles["target"], events.grasp_step, events.grasp_arm, params)
+
+
+def grasp_region(episode: EpisodeData, actor: str, step: int, arm: int, params: AnnotationParams) -> ContactRegion:
+    """Surface of the tracked `actor` under `arm`'s fingers during the `grasp_hold_steps` from `step`."""
     arr = episode.arrays
-    target = actor_index(episode, "target")
-    mask = _first_contacts(episode, CONTACT_GRASP, target, events.grasp_step, params) \
-        & (arr["contacts/arm"] == events.grasp_arm)
-    contacts = _contacts_in_frame(episode, mask, target)
-    return _region("pick", episode.attrs.roles["target"], events.grasp_step, arr["object_points"][target], contacts,
+    index = episode.attrs.object_names.index(actor)
+    mask = _first_contacts(episode, CONTACT_GRASP, index, step, params) & (arr["contacts/arm"] == arm)
+    contacts = _contacts_in_frame(episode, mask, index)
+    return _region("pick", actor, step, arr["object_points"][index], contacts,
                    _centres_per_body(contacts, arr["contacts/other"][mask]), params)
+
+
+def footprint_region(episode: EpisodeData, actor: str, step: int, params: AnnotationParams) -> ContactRegion:
+    """Where an earlier stage's object rests at `step`, in world coordinates: its surface within
+    `place_plane_tolerance_m` of its lowest point, the face that touches what it stands on (the recorder tracks
+    support contacts for the target alone, so the footprint is read from the object's pose)."""
+    index = episode.attrs.object_names.index(actor)
+    world = apply_transform(pose_to_matrix(episode.arrays["object_poses"][step, index]),
+                            episode.arrays["object_points"][index].astype(np.float64))
+    bottom = world[:, 2] <= world[:, 2].min() + params.place_plane_tolerance_m
+    return _region("place", None, step, world, world[bottom], world[bottom].mean(axis=0, keepdims=True), params,
+                   bottom)
 
 
 def place_region(episode: EpisodeData, events: EpisodeEvents, params: AnnotationParams) -> ContactRegion | None:
