@@ -29,7 +29,7 @@ from results import write_section
 
 SECTION = "Annotate"
 PHASE_FIGURES = ("pick_mass", "pick_top10", "place_mass", "place_top10")
-FIGURES = PHASE_FIGURES + ("top_band",)
+FIGURES = PHASE_FIGURES + ("top_band", "stages", "stage_pick_mass", "stage_place_top10")
 
 
 def measure(store: DatasetStore, episode_id: str, params: AnnotationParams) -> dict:
@@ -51,6 +51,10 @@ def measure(store: DatasetStore, episode_id: str, params: AnnotationParams) -> d
             row[f"{camera}:{phase}_mass"] = by_view["mass_on_actor"]
             row[f"{camera}:{phase}_top10"] = by_view["contact_in_top"]
     row["top_band"] = mean(row.pop("bands"))
+    stages = stats.get("stages", [])  # pick-and-places of other objects before the target's (earlier_stages)
+    row["stages"] = len(stages)
+    row["stage_pick_mass"] = mean([stage["pick"]["mass_on_actor"] for stage in stages])
+    row["stage_place_top10"] = mean([stage["place"]["contact_in_top"] for stage in stages])
     return row
 
 
@@ -69,10 +73,13 @@ def report(rows: list[dict], resolution: tuple[int, int]) -> str:
              f"`benchmarks/annotate.py` ({time.strftime('%Y-%m-%d')}), cameras {resolution[0]}x{resolution[1]} x3, "
              f"default AnnotationParams. Per task and setting: mean over its episodes. Quality goal >= 0.9, "
              "annotation cost goal <= 5% of rollout time. 'top band share': fraction of the lit map (> 5%) "
-             "that is within 10% of the peak, i.e. the chance level of a 'contact in top10' hit.", "",
+             "that is within 10% of the peak, i.e. the chance level of a 'contact in top10' hit. 'earlier stages': "
+             "pick-and-places of other objects before the target's (AnnotationParams.earlier_stages), per episode, "
+             "with their pick maps' mass on the object picked and their footprint centres' hits.", "",
              "| task | episodes | steps | maps/s | annotate s/ep | rollout s/ep | share | pick mass on target | "
-             "pick contact in top10 | place mass on support | place contact in top10 | top band share |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "pick contact in top10 | place mass on support | place contact in top10 | top band share | "
+             "earlier stages | their pick mass | their footprint in top10 |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for task in sorted({r["task"] for r in rows}):
         sel = [r for r in rows if r["task"] == task]
         share = mean([100 * r["annotate_s"] / r["rollout_s"] for r in sel])

@@ -109,8 +109,8 @@ def _settled(episode: EpisodeData, actor: int, release: int, params: AnnotationP
 def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before: int) -> list[EarlierStage]:
     """Pick-and-places of tracked objects other than the target and the pressed part, each grasped, released and
     at rest before step `before` (the target's grasp), in the order they happen; one that overlaps the stage
-    before it (both arms busy at once) is left out, as is an object that travelled less than
-    `stage_min_travel_m`. Empty unless `params.earlier_stages`."""
+    before it (both arms busy at once) is left out, as is an object not lifted by `stage_min_lift_m` (a brush, a
+    drawer pulled). Empty unless `params.earlier_stages`."""
     if not params.earlier_stages:
         return []
     roles, names = episode.attrs.roles, list(episode.attrs.object_names)
@@ -125,10 +125,8 @@ def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before
         place = _settled(episode, actor, release, params)
         if place is None or place >= before:
             continue
-        centre = apply_transform(pose_to_matrix(episode.arrays["object_poses"][[grasp, place], actor]),
-                                 episode.arrays["object_points"][actor].astype(np.float64).mean(axis=0,
-                                                                                                 keepdims=True))
-        if np.linalg.norm(centre[1, 0] - centre[0, 0]) >= params.stage_min_travel_m:
+        height = _com(episode, actor)[grasp: release + 1, 2]
+        if height.max() - height[0] >= params.stage_min_lift_m:
             candidates.append(EarlierStage(name, grasp, arm, release, place))
     stages: list[EarlierStage] = []
     for stage in sorted(candidates, key=lambda s: s.grasp_step):
@@ -137,10 +135,15 @@ def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before
     return stages
 
 
-def com_speed(episode: EpisodeData, actor: int) -> np.ndarray:
-    """[T] centre-of-mass speed (m/s) of a tracked actor; the COM is the centroid of its surface samples."""
+def _com(episode: EpisodeData, actor: int) -> np.ndarray:
+    """[T, 3] world centre of mass of a tracked actor: the centroid of its surface samples."""
     centroid = episode.arrays["object_points"][actor].astype(np.float64).mean(axis=0, keepdims=True)
-    com = apply_transform(pose_to_matrix(episode.arrays["object_poses"][:, actor]), centroid)[:, 0]
+    return apply_transform(pose_to_matrix(episode.arrays["object_poses"][:, actor]), centroid)[:, 0]
+
+
+def com_speed(episode: EpisodeData, actor: int) -> np.ndarray:
+    """[T] centre-of-mass speed (m/s) of a tracked actor."""
+    com = _com(episode, actor)
     speed = np.zeros(len(com))
     speed[1:] = np.linalg.norm(np.diff(com, axis=0), axis=1) * episode.attrs.control_rate_hz
     return speed
