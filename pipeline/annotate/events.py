@@ -86,10 +86,10 @@ def _first_run(flags: np.ndarray, length: int, start: int = 0) -> int | None:
     return int(hits[0]) + start if hits.size else None
 
 
-def _first_hold(held: np.ndarray, params: AnnotationParams) -> tuple[int, int, int | None] | None:
-    """(grasp step, arm, release step or None) of the first effective grasp in `held` [T, 2] (`_held_steps`);
-    released = no arm holds it any more: in a handover the giver opening is not a release."""
-    starts = {arm: _first_run(held[:, arm], params.grasp_hold_steps) for arm in (0, 1)}
+def _first_hold(held: np.ndarray, params: AnnotationParams, start: int = 0) -> tuple[int, int, int | None] | None:
+    """(grasp step, arm, release step or None) of the first effective grasp from `start` in `held` [T, 2]
+    (`_held_steps`); released = no arm holds it any more: in a handover the giver opening is not a release."""
+    starts = {arm: _first_run(held[:, arm], params.grasp_hold_steps, start) for arm in (0, 1)}
     starts = {arm: s for arm, s in starts.items() if s is not None}
     if not starts:
         return None
@@ -107,8 +107,8 @@ def _settled(episode: EpisodeData, actor: int, release: int, params: AnnotationP
 
 
 def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before: int) -> list[EarlierStage]:
-    """Pick-and-places of tracked objects other than the target and the pressed part, each grasped, released and
-    at rest before step `before` (the target's grasp), in the order they happen; one that overlaps the stage
+    """Pick-and-places of tracked objects other than the target and the pressed part (every hold of each that lifts
+    it), each grasped, released and at rest before step `before` (the target's grasp), in the order they happen; one that overlaps the stage
     before it (both arms busy at once) is left out, as is an object not lifted by `stage_min_lift_m` (a brush, a
     drawer pulled). Empty unless `params.earlier_stages`."""
     if not params.earlier_stages:
@@ -118,16 +118,15 @@ def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before
     for actor, name in enumerate(names):
         if name in (roles.get("target"), roles.get("pressed")):
             continue
-        hold = _first_hold(_held_steps(episode, actor), params)
-        if hold is None or hold[2] is None or hold[2] >= before:
-            continue
-        grasp, arm, release = hold
-        place = _settled(episode, actor, release, params)
-        if place is None or place >= before:
-            continue
-        height = _com(episode, actor)[grasp: release + 1, 2]
-        if height.max() - height[0] >= params.stage_min_lift_m:
-            candidates.append(EarlierStage(name, grasp, arm, release, place))
+        held, height = _held_steps(episode, actor), _com(episode, actor)[:, 2]
+        hold = _first_hold(held, params)
+        while hold is not None and hold[2] is not None and hold[2] < before:  # a fumbled grasp may precede the pick
+            grasp, arm, release = hold
+            place = _settled(episode, actor, release, params)
+            if place is not None and place < before and \
+                    height[grasp: release + 1].max() - height[grasp] >= params.stage_min_lift_m:
+                candidates.append(EarlierStage(name, grasp, arm, release, place))
+            hold = _first_hold(held, params, start=release + 1)
     stages: list[EarlierStage] = []
     for stage in sorted(candidates, key=lambda s: s.grasp_step):
         if not stages or stage.grasp_step > stages[-1].place_step:
