@@ -35,11 +35,16 @@ def tile_views(frames: np.ndarray, label: str) -> np.ndarray:
 
 
 def key_steps(phase: np.ndarray, events: dict) -> list[int]:
-    """Start, grasp, the middle of the place phase, placement or press, and the last step."""
+    """Start, each earlier stage's grasp and the middle of its carry, the target's grasp, the middle of its place
+    phase, placement or press, and the last step."""
     last = len(phase) - 1
     place = np.flatnonzero(phase == 2)
+    start = events["stages"][-1]["place_step"] + 1 if events.get("stages") else 0
+    place = place[place >= start]
     candidates = [0, events.get("grasp_step"), int(place[len(place) // 2]) if place.size else None,
                   events.get("place_step") or events.get("press_step"), last]
+    for stage in events.get("stages", []):
+        candidates += [stage["grasp_step"], (stage["grasp_step"] + stage["place_step"]) // 2]
     return sorted({int(s) for s in candidates if s is not None and 0 <= s <= last})
 
 

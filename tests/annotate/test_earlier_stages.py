@@ -64,3 +64,14 @@ def test_version_2_maps_and_the_lift_rule(episode, result):
     old = annotate_episode(episode, replace(PARAMS, earlier_stages=False))
     assert "stages" not in old.attrs["events"] and "stages" not in old.stats
     np.testing.assert_array_equal(old.arrays["value/phase"] != PHASE_NONE, result.arrays["value/phase"] != PHASE_NONE)
+
+
+def test_the_preview_contact_sheet_shows_each_stage(result):
+    from pipeline.annotate.previews import key_steps
+
+    events = result.attrs["events"]
+    steps = key_steps(result.arrays["value/phase"], events)
+    (stage,) = events["stages"]
+    carry = [s for s in steps if stage["grasp_step"] < s <= stage["place_step"]]
+    assert stage["grasp_step"] in steps and events["grasp_step"] in steps and carry
+    assert (result.arrays["value/phase"][carry] == PHASE_PLACE).all()
