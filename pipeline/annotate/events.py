@@ -7,6 +7,7 @@ object's centre of mass stays slower than a small threshold.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -99,6 +100,21 @@ def _first_hold(held: np.ndarray, params: AnnotationParams, start: int = 0) -> t
     return grasp, arm, (int(lost[0]) + grasp if lost.size else None)
 
 
+def _holds(held: np.ndarray, params: AnnotationParams) -> Iterator[tuple[int, int, int | None]]:
+    """Every effective grasp in `held` [T, 2], in order: (grasp step, arm, release step or None)."""
+    hold = _first_hold(held, params)
+    while hold is not None:
+        yield hold
+        hold = _first_hold(held, params, start=hold[2] + 1) if hold[2] is not None else None
+
+
+def _lifts(episode: EpisodeData, actor: int, hold: tuple[int, int, int | None], params: AnnotationParams) -> bool:
+    """Whether the hold raised the actor's centre by `pick_lift_m` before its release (a pick, not a brush)."""
+    grasp, _, release = hold
+    height = _com(episode, actor)[grasp: None if release is None else release + 1, 2]
+    return bool(height.max() - height[0] >= params.pick_lift_m)
+
+
 def _settled(episode: EpisodeData, actor: int, release: int, params: AnnotationParams) -> int | None:
     """Last step of the first `settle_steps` run after `release` in which the actor's COM is slow (None: never)."""
     slow = com_speed(episode, actor) < params.settle_speed_mps
@@ -107,10 +123,10 @@ def _settled(episode: EpisodeData, actor: int, release: int, params: AnnotationP
 
 
 def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before: int) -> list[EarlierStage]:
-    """Pick-and-places of tracked objects other than the target and the pressed part (every hold of each that lifts
-    it), each grasped, released and at rest before step `before` (the target's grasp), in the order they happen; one that overlaps the stage
-    before it (both arms busy at once) is left out, as is an object not lifted by `stage_min_lift_m` (a brush, a
-    drawer pulled). Empty unless `params.earlier_stages`."""
+    """Pick-and-places of tracked objects other than the target and the pressed part, each grasped, lifted by
+    `pick_lift_m` (not a brush, not a drawer pulled), released and at rest before step `before` (the target's
+    grasp), in the order they happen; one that overlaps the stage before it (both arms busy at once) is left out.
+    Empty unless `params.earlier_stages`."""
     if not params.earlier_stages:
         return []
     roles, names = episode.attrs.roles, list(episode.attrs.object_names)
@@ -118,15 +134,12 @@ def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before
     for actor, name in enumerate(names):
         if name in (roles.get("target"), roles.get("pressed")):
             continue
-        held, height = _held_steps(episode, actor), _com(episode, actor)[:, 2]
-        hold = _first_hold(held, params)
-        while hold is not None and hold[2] is not None and hold[2] < before:  # a fumbled grasp may precede the pick
-            grasp, arm, release = hold
+        for grasp, arm, release in _holds(_held_steps(episode, actor), params):
+            if release is None or release >= before:
+                break
             place = _settled(episode, actor, release, params)
-            if place is not None and place < before and \
-                    height[grasp: release + 1].max() - height[grasp] >= params.stage_min_lift_m:
+            if place is not None and place < before and _lifts(episode, actor, (grasp, arm, release), params):
                 candidates.append(EarlierStage(name, grasp, arm, release, place))
-            hold = _first_hold(held, params, start=release + 1)
     stages: list[EarlierStage] = []
     for stage in sorted(candidates, key=lambda s: s.grasp_step):
         if not stages or stage.grasp_step > stages[-1].place_step:
@@ -154,7 +167,9 @@ def detect_events(episode: EpisodeData, params: AnnotationParams) -> EpisodeEven
     target = actor_index(episode, "target")
     arr = episode.arrays
     if target is not None:
-        hold = _first_hold(_held_steps(episode, target), params)
+        holds = list(_holds(_held_steps(episode, target), params))
+        picks = [h for h in holds if _lifts(episode, target, h, params)]  # a fumble before the grasp is no grasp
+        hold = (picks or holds or [None])[0]
         if hold is not None:
             grasp, arm, release = hold
             found.update(grasp_step=grasp, grasp_arm=arm, release_step=release)

@@ -52,10 +52,11 @@ class AnnotationParams:
     red cube before the green one) as stages of their own: their maps show that object's grasp region, then its
     footprint where it comes to rest. False: every step up to the target's grasp shows the target's pick region,
     as annotator version 2 did, though the arms are busy with another object meanwhile."""
-    stage_min_lift_m: float = 0.02
-    """An earlier stage counts when its object's centre rose at least this far above its height at the grasp
-    before the release: a pick-and-place lifts what it carries, two fingers brushing an object or a hand pulling
-    a drawer do not."""
+    pick_lift_m: float = 0.02
+    """A hold is a pick when the object's centre rises at least this far above its height at the grasp before
+    the release: a pick-and-place lifts what it carries, two fingers brushing an object or a hand pulling a drawer
+    do not. An earlier stage must be a pick; the target's grasp is its first pick, or its first hold where none
+    lifts it (a pushed or slid target)."""
     colormap: str = "inferno"
     """OpenCV colour map for value/rgb; value 0 is always pure black ("no value")."""
     top_fraction: float = 0.1
@@ -66,7 +67,7 @@ class AnnotationParams:
         if self.surface_gate_m < 0:
             raise ValueError(f"AnnotationParams.surface_gate_m must be >= 0, got {self.surface_gate_m!r}")
         positive = ("contact_radius_m", "place_plane_tolerance_m", "voxel_size_m", "splat_sigma_m", "min_sigma_px",
-                    "max_sigma_px", "depth_tolerance_m", "settle_speed_mps", "stage_min_lift_m")
+                    "max_sigma_px", "depth_tolerance_m", "settle_speed_mps", "pick_lift_m")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"AnnotationParams.{name} must be > 0, got {getattr(self, name)!r}")

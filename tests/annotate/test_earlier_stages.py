@@ -55,8 +55,8 @@ def test_the_first_stage_maps_lie_on_the_red_cube_then_where_it_comes_to_rest(re
 
 def test_version_2_maps_and_the_lift_rule(episode, result):
     """Without earlier stages every step up to the green grasp shows the green cube's grasp region; a stage
-    whose object rises less than stage_min_lift_m is not one (two fingers brushing a cube, a drawer pulled)."""
-    for params in (replace(PARAMS, earlier_stages=False), replace(PARAMS, stage_min_lift_m=1.0)):
+    whose object rises less than pick_lift_m is not one (two fingers brushing a cube, a drawer pulled)."""
+    for params in (replace(PARAMS, earlier_stages=False), replace(PARAMS, pick_lift_m=1.0)):
         plan = plan_episode(episode, params)
         assert plan.stages == [] and [s.region.frame for s in plan.segments] == ["block_top", "block_bottom"]
         assert (plan.phase[: plan.events.grasp_step + 1] == PHASE_PICK).all()
