@@ -534,7 +534,7 @@ def training_time(rows: list[dict], steps: int) -> dict[str, float]:
     return {"s_per_step": per_step, "train_s": round(per_step * steps, 1)}
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.add_argument("--out", help="default benchmarks/out/learning-<profile>")
@@ -567,14 +567,15 @@ def main() -> None:
     p.add_argument("--action-prior-pixels", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"),
                    help="override AIMConfig.action_prior_pixels: the prior reads the head camera at this size "
                         "(0 0: the current latent frame)")
-    p.add_argument("--action-prior-grippers", action="store_true", default=None,
-                   help="set AIMConfig.action_prior_grippers: the prior also reads both grippers' positions")
-    p.add_argument("--action-prior-openings", action="store_true", default=None,
-                   help="set AIMConfig.action_prior_openings: the prior also reads both grippers' measured openings "
-                        "(with --action-prior-grippers)")
-    p.add_argument("--action-prior-releases", action="store_true", default=None,
-                   help="set AIMConfig.action_prior_releases: the prior also reads how many objects each gripper has "
-                        "let go of so far (with --action-prior-openings)")
+    p.add_argument("--action-prior-grippers", action=argparse.BooleanOptionalAction,
+                   help="override AIMConfig.action_prior_grippers: the prior also reads both grippers' positions")
+    p.add_argument("--action-prior-openings", action=argparse.BooleanOptionalAction,
+                   help="override AIMConfig.action_prior_openings: the prior also reads both grippers' measured "
+                        "openings (with --action-prior-grippers; --no-action-prior-openings: not, where the profile "
+                        "does, as stack-tcp)")
+    p.add_argument("--action-prior-releases", action=argparse.BooleanOptionalAction,
+                   help="override AIMConfig.action_prior_releases: the prior also reads how many objects each gripper "
+                        "has let go of so far (with --action-prior-openings)")
     p.add_argument("--history-frames", type=int, help="override aim-small's latent frames of history per window (2)")
     p.add_argument("--plan-from-noise", type=float, help="override FlowMatchingConfig.plan_from_noise (0: none)")
     p.add_argument("--history-noise", type=float, help="override FlowMatchingConfig.history_noise (0: none)")
@@ -614,13 +615,15 @@ def main() -> None:
                         "without their contact region (refused otherwise, exit 2, before the latent cache)")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the runs already trained under --out (results.json is updated)")
-    args = p.parse_args()
-    if args.workers < 1:
-        p.error(f"--workers must be >= 1, got {args.workers}")
+    return p
+
+
+def profile_from(args: argparse.Namespace) -> Profile:
+    """The named profile with every override the command line gives (a flag left out keeps the profile's value)."""
     profile = PROFILES[args.profile]
     if args.robotwin_step_limit:
         profile = replace(profile, step_limit_factor=None)
-    profile = replace(profile, **{k: v for k, v in (("train_minutes", args.train_minutes),
+    return replace(profile, **{k: v for k, v in (("train_minutes", args.train_minutes),
                                                     ("train_steps", args.train_steps),
                                                     ("batch_size", args.batch_size),
                                                     ("episodes", args.episodes), ("vae_steps", args.vae_steps),
@@ -653,6 +656,14 @@ def main() -> None:
                                                     ("chunk_samples", args.chunk_samples),
                                                     ("temporal_ensemble", args.temporal_ensemble),
                                                     ("sampling_steps", args.sampling_steps)) if v is not None})
+
+
+def main() -> None:
+    p = build_parser()
+    args = p.parse_args()
+    if args.workers < 1:
+        p.error(f"--workers must be >= 1, got {args.workers}")
+    profile = profile_from(args)
     variants = args.variants.split(",")
     try:  # each variant's model, checked before any generation: AIMConfig refuses flags that contradict each other
         for variant in variants:
