@@ -108,11 +108,12 @@ def _holds(held: np.ndarray, params: AnnotationParams) -> Iterator[tuple[int, in
         hold = _first_hold(held, params, start=hold[2] + 1) if hold[2] is not None else None
 
 
-def _lifts(episode: EpisodeData, actor: int, hold: tuple[int, int, int | None], params: AnnotationParams) -> bool:
-    """Whether the hold raised the actor's centre by `pick_lift_m` before its release (a pick, not a brush)."""
+def _lifts(height: np.ndarray, hold: tuple[int, int, int | None], params: AnnotationParams) -> bool:
+    """Whether the hold raised the actor's centre (`height` [T], its COM's z) by `pick_lift_m` before its release
+    (a pick, not a brush)."""
     grasp, _, release = hold
-    height = _com(episode, actor)[grasp: None if release is None else release + 1, 2]
-    return bool(height.max() - height[0] >= params.pick_lift_m)
+    held = height[grasp: None if release is None else release + 1]
+    return bool(held.max() - held[0] >= params.pick_lift_m)
 
 
 def _settled(episode: EpisodeData, actor: int, release: int, params: AnnotationParams) -> int | None:
@@ -134,11 +135,12 @@ def detect_earlier_stages(episode: EpisodeData, params: AnnotationParams, before
     for actor, name in enumerate(names):
         if name in (roles.get("target"), roles.get("pressed")):
             continue
+        height = _com(episode, actor)[:, 2]
         for grasp, arm, release in _holds(_held_steps(episode, actor), params):
             if release is None or release >= before:
                 break
             place = _settled(episode, actor, release, params)
-            if place is not None and place < before and _lifts(episode, actor, (grasp, arm, release), params):
+            if place is not None and place < before and _lifts(height, (grasp, arm, release), params):
                 candidates.append(EarlierStage(name, grasp, arm, release, place))
     stages: list[EarlierStage] = []
     for stage in sorted(candidates, key=lambda s: s.grasp_step):
@@ -167,9 +169,9 @@ def detect_events(episode: EpisodeData, params: AnnotationParams) -> EpisodeEven
     target = actor_index(episode, "target")
     arr = episode.arrays
     if target is not None:
-        holds = list(_holds(_held_steps(episode, target), params))
-        picks = [h for h in holds if _lifts(episode, target, h, params)]  # a fumble before the grasp is no grasp
-        hold = (picks or holds or [None])[0]
+        holds, height = list(_holds(_held_steps(episode, target), params)), _com(episode, target)[:, 2]
+        # the first hold that lifts (a fumble before the grasp is no grasp), else the first (a pushed target)
+        hold = next((h for h in holds if _lifts(height, h, params)), holds[0] if holds else None)
         if hold is not None:
             grasp, arm, release = hold
             found.update(grasp_step=grasp, grasp_arm=arm, release_step=release)
